@@ -1,0 +1,116 @@
+// The census: counts sockets by state and by a chosen group, measures ephemeral-port pressure per
+// destination tuple and the TIME_WAIT creation rate, all while the sockets stream past. Memory is
+// proportional to the groups and tuples, never to the sockets.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "model/port_range.h"
+#include "model/result.h"
+#include "model/socket.h"
+#include "model/state_mask.h"
+
+namespace tw {
+
+// Linux holds a socket in TIME_WAIT for TCP_TIMEWAIT_LEN = 60 s, fixed at compile time
+// (include/net/tcp.h); no sysctl changes it.
+inline constexpr int kLinuxTimeWaitSeconds = 60;
+
+enum class GroupBy { kState, kPeer, kPeerPort, kLocal, kLocalPort, kTuple };
+
+Result<GroupBy> parse_group_by(std::string_view name);
+std::string_view group_by_name(GroupBy by);
+
+// What a group is: fields the grouping does not use stay zero. For kTuple: local.addr,
+// remote.addr and remote.port — the unit of ephemeral-port pressure.
+struct GroupKey {
+  Endpoint local, remote;
+  bool operator==(const GroupKey&) const = default;
+};
+
+struct GroupKeyHash {
+  size_t operator()(const GroupKey& k) const;
+};
+
+using StateCounts = std::array<int64_t, kStateCount>;
+
+struct GroupRow {
+  GroupKey key;
+  StateCounts counts{};
+  int64_t total = 0;
+};
+
+// How long ago each TIME_WAIT socket entered TIME_WAIT, in whole seconds, from its remaining timer
+// (age = 60 s - timer). Every socket now in TIME_WAIT was made within the last 60 s, so the count
+// over 60 s is the creation rate, with no tracing (less whatever tw_reuse took over or
+// tcp_max_tw_buckets refused).
+struct TimeWaitAges {
+  std::array<int64_t, kLinuxTimeWaitSeconds + 1> by_second{};  // [60]: timer beyond 60 s
+  int64_t with_timer = 0;     // TIME_WAIT sockets whose timer was known
+  int64_t without_timer = 0;  // from sources that do not give timers
+
+  void add(int64_t timer_ms);
+  // TIME_WAITs made per second over the last `seconds` seconds (1..60).
+  double rate(int seconds) const;
+};
+
+// Ephemeral-port use toward one destination tuple (local address, remote address, remote port).
+struct TuplePressure {
+  GroupKey key;
+  int64_t in_use = 0;     // sockets of this tuple whose local port is in the pool, any state
+  int64_t time_wait = 0;  // of which in TIME_WAIT
+  int64_t available = 0;  // the pool's usable ports
+  double percent() const { return available ? 100.0 * in_use / available : 0; }
+};
+
+inline constexpr double kPressureWarnPercent = 50;
+inline constexpr double kPressureCriticalPercent = 90;
+
+struct CensusOptions {
+  StateMask states = StateMask::all();  // sockets outside are not counted
+  GroupBy by = GroupBy::kState;
+  std::optional<PortPool> pool;  // without it, no port pressure is measured
+};
+
+class Census {
+ public:
+  explicit Census(CensusOptions options);
+
+  void add(const Socket& s);
+
+  const CensusOptions& options() const { return options_; }
+  const StateCounts& counts() const { return counts_; }
+  int64_t count(TcpState s) const { return counts_[state_index(s)]; }
+  int64_t total() const { return total_; }
+  // Orphaned FIN_WAIT2 sockets held as TIME_WAIT mini-sockets: ss shows them as FIN-WAIT-2 and
+  // `ss state time-wait` misses them, yet /proc/net/sockstat "tw" counts them.
+  int64_t fin_wait2_mini() const { return fin_wait2_mini_; }
+  const TimeWaitAges& time_wait_ages() const { return ages_; }
+
+  // Groups sorted by total, largest first (ties by key); top = 0 means all.
+  std::vector<GroupRow> groups(size_t top = 0) const;
+  size_t group_count() const { return groups_.size(); }
+  // Tuples sorted by percent, worst first; top = 0 means all.
+  std::vector<TuplePressure> pressure(size_t top = 0) const;
+
+ private:
+  CensusOptions options_;
+  StateCounts counts_{};
+  int64_t total_ = 0;
+  int64_t fin_wait2_mini_ = 0;
+  TimeWaitAges ages_;
+  std::unordered_map<GroupKey, GroupRow, GroupKeyHash> groups_;
+  std::unordered_map<GroupKey, TuplePressure, GroupKeyHash> tuples_;
+};
+
+// The key a socket falls under for a grouping.
+GroupKey group_key(const Socket& s, GroupBy by);
+// "10.0.0.1 -> 10.0.0.2:80" for a tuple, "10.0.0.2" for a peer, ...
+std::string describe_key(const GroupKey& key, GroupBy by);
+
+}  // namespace tw

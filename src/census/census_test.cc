@@ -1,0 +1,102 @@
+#include "census/census.h"
+
+#include <gtest/gtest.h>
+
+namespace tw {
+namespace {
+
+Socket sock(TcpState st, const char* local, uint16_t lport, const char* remote, uint16_t rport,
+            int64_t timer_ms = -1) {
+  Socket s;
+  s.state = st;
+  s.local = {*Address::parse(local), lport};
+  s.remote = {*Address::parse(remote), rport};
+  s.timer_ms = timer_ms;
+  s.mini = st == TcpState::kTimeWait;
+  return s;
+}
+
+TEST(Census, CountsStatesAndRespectsTheFilter) {
+  CensusOptions o;
+  o.states = *parse_state_mask({"time-wait", "established"});
+  Census c(o);
+  c.add(sock(TcpState::kTimeWait, "10.0.0.1", 40000, "10.0.0.2", 80));
+  c.add(sock(TcpState::kEstablished, "10.0.0.1", 40001, "10.0.0.2", 80));
+  c.add(sock(TcpState::kListen, "0.0.0.0", 22, "0.0.0.0", 0));
+  EXPECT_EQ(c.total(), 2);
+  EXPECT_EQ(c.count(TcpState::kTimeWait), 1);
+  EXPECT_EQ(c.count(TcpState::kListen), 0);
+}
+
+TEST(Census, GroupsByTupleSortedLargestFirst) {
+  CensusOptions o;
+  o.by = GroupBy::kTuple;
+  Census c(o);
+  for (int i = 0; i < 3; ++i) c.add(sock(TcpState::kTimeWait, "10.0.0.1", 40000 + i, "10.0.0.9", 443));
+  c.add(sock(TcpState::kEstablished, "10.0.0.1", 41000, "10.0.0.9", 443));
+  c.add(sock(TcpState::kTimeWait, "10.0.0.1", 42000, "10.0.0.9", 80));
+  auto rows = c.groups();
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(describe_key(rows[0].key, GroupBy::kTuple), "10.0.0.1 -> 10.0.0.9:443");
+  EXPECT_EQ(rows[0].total, 4);
+  EXPECT_EQ(rows[0].counts[state_index(TcpState::kTimeWait)], 3);
+  EXPECT_EQ(rows[1].total, 1);
+  EXPECT_EQ(c.groups(1).size(), 1u);
+}
+
+TEST(Census, GroupKeysKeepOnlyTheirFields) {
+  Socket s = sock(TcpState::kEstablished, "10.0.0.1", 40000, "192.0.2.7", 8443);
+  EXPECT_EQ(describe_key(group_key(s, GroupBy::kPeer), GroupBy::kPeer), "192.0.2.7");
+  EXPECT_EQ(describe_key(group_key(s, GroupBy::kPeerPort), GroupBy::kPeerPort), "8443");
+  EXPECT_EQ(describe_key(group_key(s, GroupBy::kLocal), GroupBy::kLocal), "10.0.0.1");
+  EXPECT_EQ(describe_key(group_key(s, GroupBy::kLocalPort), GroupBy::kLocalPort), "40000");
+  EXPECT_FALSE(parse_group_by("color"));
+  EXPECT_EQ(parse_group_by("peer-port"), GroupBy::kPeerPort);
+}
+
+TEST(Census, PortPressureCountsOnlyPoolPortsTowardEachTuple) {
+  CensusOptions o;
+  o.pool = *parse_port_range("40000 40099");  // 100 ports
+  o.pool->reserved = {{40090, 40099}};        // 90 usable
+  Census c(o);
+  for (int i = 0; i < 60; ++i)
+    c.add(sock(TcpState::kTimeWait, "10.0.0.1", 40000 + i, "10.0.0.9", 80, 30000));
+  c.add(sock(TcpState::kEstablished, "10.0.0.1", 40095, "10.0.0.9", 80));  // reserved port
+  c.add(sock(TcpState::kEstablished, "10.0.0.1", 22, "10.0.0.50", 51000));  // inbound
+  c.add(sock(TcpState::kListen, "0.0.0.0", 40050, "0.0.0.0", 0));           // listener
+  auto p = c.pressure();
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].in_use, 60);
+  EXPECT_EQ(p[0].time_wait, 60);
+  EXPECT_EQ(p[0].available, 90);
+  EXPECT_NEAR(p[0].percent(), 66.67, 0.01);
+}
+
+TEST(Census, TimeWaitAgesGiveTheCreationRate) {
+  Census c({});
+  // 10 sockets made 0.5 s ago, 20 made 30.5 s ago, 5 without a timer.
+  for (int i = 0; i < 10; ++i) c.add(sock(TcpState::kTimeWait, "::1", 40000 + i, "::1", 80, 59500));
+  for (int i = 0; i < 20; ++i) c.add(sock(TcpState::kTimeWait, "::1", 41000 + i, "::1", 80, 29500));
+  for (int i = 0; i < 5; ++i) c.add(sock(TcpState::kTimeWait, "::1", 42000 + i, "::1", 80));
+  const TimeWaitAges& a = c.time_wait_ages();
+  EXPECT_EQ(a.by_second[0], 10);
+  EXPECT_EQ(a.by_second[30], 20);
+  EXPECT_EQ(a.without_timer, 5);
+  EXPECT_DOUBLE_EQ(a.rate(10), 1.0);
+  EXPECT_DOUBLE_EQ(a.rate(60), 0.5);
+}
+
+TEST(Census, CountsOrphanedFinWait2MiniSockets) {
+  Census c({});
+  Socket s = sock(TcpState::kFinWait2, "10.0.0.1", 40000, "10.0.0.9", 80, 50000);
+  s.mini = true;
+  c.add(s);
+  s.mini = false;
+  c.add(s);
+  EXPECT_EQ(c.count(TcpState::kFinWait2), 2);
+  EXPECT_EQ(c.fin_wait2_mini(), 1);
+  EXPECT_EQ(c.time_wait_ages().with_timer, 0);
+}
+
+}  // namespace
+}  // namespace tw

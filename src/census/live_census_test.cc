@@ -1,0 +1,206 @@
+// The census against the real kernel: sockets in known states inside a namespace made for the
+// test, counted through inet_diag, through /proc/net/tcp, and by `ss`, which must all agree.
+#include <unistd.h>
+
+#include <chrono>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "census/census.h"
+#include "census/port_pool.h"
+#include "sources/host_reader.h"
+#include "sources/live_sockets.h"
+#include "testing/scoped_netns.h"
+#include "testing/sockets.h"
+
+namespace tw {
+namespace {
+
+using testing::EnterNetns;
+using testing::ScopedNetns;
+using testing::Sockets;
+
+Census count_in(const std::string& ns, SourceKind kind, CensusOptions opts = {}) {
+  EnterNetns in(ns);
+  if (!opts.pool) opts.pool = port_pool_for(read_host_facts()).pool;
+  auto c = std::make_unique<Census>(opts);
+  auto r = read_live_sockets(kind, opts.states, [&](const Socket& s) { c->add(s); },
+                             [&] { c = std::make_unique<Census>(opts); });
+  EXPECT_TRUE(r) << r.error();
+  if (r) EXPECT_EQ(r->source, kind == SourceKind::kProc ? "proc" : "netlink");
+  return *c;
+}
+
+// `ss -tan` state column counts, by ss's names.
+std::map<std::string, int64_t> ss_counts(const std::string& ns) {
+  std::string out = testing::run_output("ip netns exec " + ns + " ss -tanH");
+  std::map<std::string, int64_t> m;
+  std::istringstream in(out);
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream f(line);
+    std::string state;
+    if (f >> state) m[state]++;
+  }
+  return m;
+}
+
+// Waits (at most 3 s) until transient states (LAST-ACK, FIN-WAIT-1) have settled.
+void settle(const std::string& ns) {
+  for (int i = 0; i < 30; ++i) {
+    Census c = count_in(ns, SourceKind::kNetlink);
+    if (c.count(TcpState::kLastAck) == 0 && c.count(TcpState::kFinWait1) == 0) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+class LiveCensus : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { ScopedNetns::remove_stale(); }
+  void SetUp() override {
+    ns_ = std::make_unique<ScopedNetns>();
+    Sockets::drop_syns_to(ns_->name(), 9);
+    EnterNetns in(ns_->name());
+    uint16_t p4 = socks_.listen("127.0.0.1");
+    uint16_t p6 = socks_.listen("::1");
+    for (int i = 0; i < 3; ++i) socks_.established("127.0.0.1", p4);
+    for (int i = 0; i < 2; ++i) socks_.established("::1", p6);
+    for (int i = 0; i < 5; ++i) socks_.time_wait("127.0.0.1", p4);
+    for (int i = 0; i < 4; ++i) socks_.time_wait("::1", p6);
+    for (int i = 0; i < 2; ++i) socks_.close_wait("127.0.0.1", p4);
+    socks_.orphan_fin_wait2("::1", p6);
+    socks_.syn_sent("127.0.0.1", 9);
+    socks_.syn_sent("::1", 9);
+    port4_ = p4;
+  }
+  std::unique_ptr<ScopedNetns> ns_;
+  Sockets socks_;
+  uint16_t port4_ = 0;
+};
+
+TEST_F(LiveCensus, CountsEveryStateExactly) {
+  settle(ns_->name());
+  for (SourceKind kind : {SourceKind::kNetlink, SourceKind::kProc}) {
+    SCOPED_TRACE(kind == SourceKind::kProc ? "proc" : "netlink");
+    Census c = count_in(ns_->name(), kind);
+    EXPECT_EQ(c.count(TcpState::kListen), 2);
+    EXPECT_EQ(c.count(TcpState::kEstablished), 10);
+    EXPECT_EQ(c.count(TcpState::kTimeWait), 9);
+    EXPECT_EQ(c.count(TcpState::kCloseWait), 3);
+    EXPECT_EQ(c.count(TcpState::kFinWait2), 3);
+    EXPECT_EQ(c.fin_wait2_mini(), 1);
+    EXPECT_EQ(c.count(TcpState::kSynSent), 2);
+    EXPECT_EQ(c.total(), 29);
+    // Every TIME_WAIT here is seconds old: all fall in the first few one-second bins.
+    EXPECT_EQ(c.time_wait_ages().with_timer, 9);
+    EXPECT_EQ(c.time_wait_ages().rate(60), 9.0 / 60);
+  }
+}
+
+TEST_F(LiveCensus, MatchesSs) {
+  settle(ns_->name());
+  Census c = count_in(ns_->name(), SourceKind::kNetlink);
+  auto ss = ss_counts(ns_->name());
+  for (int i = 0; i < kStateCount; ++i) {
+    std::string name(ss_name(state_at(i)));
+    EXPECT_EQ(c.counts()[i], ss.count(name) ? ss[name] : 0) << name;
+  }
+}
+
+TEST_F(LiveCensus, KernelFilterSendsOnlyRequestedStates) {
+  settle(ns_->name());
+  CensusOptions o;
+  o.states = *parse_state_mask({"time-wait"});
+  Census tw = count_in(ns_->name(), SourceKind::kNetlink, o);
+  EXPECT_EQ(tw.total(), 9);  // the FIN_WAIT2 mini-socket is not a TIME_WAIT
+  o.states = *parse_state_mask({"fin-wait-2"});
+  Census fw2 = count_in(ns_->name(), SourceKind::kNetlink, o);
+  EXPECT_EQ(fw2.total(), 3);  // full sockets and the mini-socket from the TIME_WAIT table
+  EXPECT_EQ(fw2.fin_wait2_mini(), 1);
+  o.states = *parse_state_mask({"connected"});
+  Census conn = count_in(ns_->name(), SourceKind::kNetlink, o);
+  EXPECT_EQ(conn.total(), 27);
+}
+
+TEST_F(LiveCensus, GroupsByTupleAndPeerPort) {
+  settle(ns_->name());
+  CensusOptions o;
+  o.by = GroupBy::kTuple;
+  o.states = *parse_state_mask({"time-wait"});
+  Census c = count_in(ns_->name(), SourceKind::kNetlink, o);
+  auto rows = c.groups();
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(describe_key(rows[0].key, GroupBy::kTuple),
+            fmt::format("127.0.0.1 -> 127.0.0.1:{}", port4_));
+  EXPECT_EQ(rows[0].total, 5);
+  EXPECT_EQ(rows[1].total, 4);
+  o.by = GroupBy::kPeerPort;
+  o.states = StateMask::all();
+  Census pp = count_in(ns_->name(), SourceKind::kNetlink, o);
+  auto prow = pp.groups();
+  // Clients toward port4: 3 ESTAB + 5 TIME-WAIT + 2 FIN-WAIT-2 = 10.
+  bool found = false;
+  for (auto& r : prow)
+    if (r.key.remote.port == port4_) {
+      found = true;
+      EXPECT_EQ(r.total, 10);
+    }
+  EXPECT_TRUE(found);
+}
+
+TEST(LivePortPressure, ShrunkRangeFlagsTheTuple) {
+  ScopedNetns ns;
+  // 50 ports; the kernel prefers even ports for connect() but uses odd ones too when needed.
+  ns.set_sysctl("net.ipv4.ip_local_port_range", "40000 40049");
+  Sockets socks;
+  {
+    EnterNetns in(ns.name());
+    uint16_t port = socks.listen("127.0.0.1", 8080);
+    for (int i = 0; i < 30; ++i) socks.time_wait("127.0.0.1", port);
+  }
+  Census c = count_in(ns.name(), SourceKind::kNetlink);
+  auto p = c.pressure();
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].in_use, 30);
+  EXPECT_EQ(p[0].time_wait, 30);
+  EXPECT_EQ(p[0].available, 50);
+  EXPECT_DOUBLE_EQ(p[0].percent(), 60.0);
+  {
+    EnterNetns in(ns.name());
+    for (int i = 0; i < 16; ++i) socks.time_wait("127.0.0.1", 8080);
+  }
+  Census c2 = count_in(ns.name(), SourceKind::kNetlink);
+  EXPECT_DOUBLE_EQ(c2.pressure()[0].percent(), 92.0);
+}
+
+TEST(LiveTimeWaitRate, EstimatesAKnownPace) {
+  ScopedNetns ns;
+  Sockets socks;
+  // 24 TIME_WAITs every 0.3 s for 3 s: 80 per second.
+  constexpr int kBatches = 10, kPerBatch = 24;
+  auto start = std::chrono::steady_clock::now();
+  {
+    EnterNetns in(ns.name());
+    uint16_t port = socks.listen("127.0.0.1");
+    for (int b = 0; b < kBatches; ++b) {
+      std::this_thread::sleep_until(start + std::chrono::milliseconds(300 * b));
+      for (int i = 0; i < kPerBatch; ++i) socks.time_wait("127.0.0.1", port);
+    }
+  }
+  // At 2.85 s the batches are 2.85, 2.55, ..., 0.15 s old: all in the last 3 one-second bins,
+  // each batch 0.15 s away from a bin edge.
+  std::this_thread::sleep_until(start + std::chrono::milliseconds(2850));
+  Census c = count_in(ns.name(), SourceKind::kNetlink);
+  const TimeWaitAges& a = c.time_wait_ages();
+  ASSERT_EQ(a.with_timer, kBatches * kPerBatch);
+  // Over the last 3 s the pace was 80/s; allow 15 % for scheduling jitter of the batches.
+  EXPECT_NEAR(a.rate(3), 80.0, 12.0);
+  EXPECT_DOUBLE_EQ(a.rate(60), kBatches * kPerBatch / 60.0);
+  EXPECT_EQ(a.by_second[10], 0);  // nothing older than the test
+}
+
+}  // namespace
+}  // namespace tw

@@ -1,0 +1,23 @@
+// Which ephemeral port pool applies to a host: its own sysctls when captured, else the
+// documented default of its OS (and the caller says it was assumed).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "model/host_facts.h"
+#include "model/port_range.h"
+
+namespace tw {
+
+struct PoolChoice {
+  std::optional<PortPool> pool;
+  bool assumed = false;  // no setting was captured; the OS default is used
+  std::string error;     // a captured setting that could not be parsed
+};
+
+// Linux: net.ipv4.ip_local_port_range minus ip_local_reserved_ports (default 32768-60999).
+// Windows: windows_params DynamicPortStart/DynamicPortNumber (Vista+ default 49152-65535).
+PoolChoice port_pool_for(const HostFacts& facts);
+
+}  // namespace tw

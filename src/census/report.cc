@@ -1,0 +1,248 @@
+#include "census/report.h"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace tw {
+
+using nlohmann::json;
+
+std::string with_commas(int64_t n) {
+  std::string digits = fmt::format("{}", n < 0 ? -n : n);
+  std::string out;
+  int count = 0;
+  for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
+    if (count && count % 3 == 0) out.push_back(',');
+    out.push_back(*it);
+    ++count;
+  }
+  if (n < 0) out.push_back('-');
+  return std::string(out.rbegin(), out.rend());
+}
+
+std::string format_rate(double r) {
+  if (r < 10) return fmt::format("~{:.1f}/s", r);
+  return fmt::format("~{}/s", with_commas(std::llround(r)));
+}
+
+std::string_view pressure_level(double percent) {
+  if (percent >= kPressureCriticalPercent) return "critical";
+  if (percent >= kPressureWarnPercent) return "warning";
+  return "ok";
+}
+
+namespace {
+
+std::string pool_text(const PortPool& p) {
+  return fmt::format("ephemeral range {}-{}, {} usable ports", p.low, p.high,
+                     with_commas(p.usable()));
+}
+
+std::string time_wait_text(const Census& c) {
+  const TimeWaitAges& a = c.time_wait_ages();
+  if (a.with_timer == 0) return "";
+  return fmt::format("made at {} over the last 60 s, {} over the last 10 s", format_rate(a.rate(60)),
+                     format_rate(a.rate(10)));
+}
+
+void add_state_table(const CensusReport& r, std::string* out) {
+  const Census& c = *r.census;
+  const StateMask want = c.options().states;
+  *out += fmt::format("{:<12} {:>10}\n", "STATE", "COUNT");
+  for (int i = 0; i < kStateCount; ++i) {
+    TcpState s = state_at(i);
+    if (!want.has(s)) continue;
+    std::string extra = s == TcpState::kTimeWait ? time_wait_text(c) : "";
+    *out += fmt::format("{:<12} {:>10}{}{}\n", ss_name(s), with_commas(c.count(s)),
+                        extra.empty() ? "" : "   ", extra);
+  }
+  *out += fmt::format("{:<12} {:>10}\n", "TOTAL", with_commas(c.total()));
+  if (c.fin_wait2_mini())
+    *out += fmt::format(
+        "\nFIN-WAIT-2 includes {} orphaned socket(s) held as TIME_WAIT mini-sockets: `ss state "
+        "time-wait` does not show them, /proc/net/sockstat \"tw\" counts them.\n",
+        with_commas(c.fin_wait2_mini()));
+}
+
+void add_group_table(const CensusReport& r, std::string* out) {
+  const Census& c = *r.census;
+  const GroupBy by = c.options().by;
+  auto rows = c.groups(r.top);
+  // Only states that occur get a column; the table stays readable.
+  std::vector<int> cols;
+  for (int i = 0; i < kStateCount; ++i)
+    if (c.counts()[i]) cols.push_back(i);
+  std::vector<std::string> keys;
+  size_t width = std::string_view("GROUP").size();
+  for (auto& row : rows) {
+    keys.push_back(describe_key(row.key, by));
+    width = std::max(width, keys.back().size());
+  }
+  std::string header = fmt::format("\n{:<{}}", fmt::format("BY {}", group_by_name(by)), width);
+  for (int i : cols) header += fmt::format(" {:>10}", ss_name(state_at(i)));
+  header += fmt::format(" {:>10}", "TOTAL");
+  if (by == GroupBy::kTuple) header += fmt::format(" {:>10}", "TW/s 60s");
+  *out += header + "\n";
+  for (size_t k = 0; k < rows.size(); ++k) {
+    std::string line = fmt::format("{:<{}}", keys[k], width);
+    for (int i : cols) line += fmt::format(" {:>10}", with_commas(rows[k].counts[i]));
+    line += fmt::format(" {:>10}", with_commas(rows[k].total));
+    if (by == GroupBy::kTuple)
+      line += fmt::format(
+          " {:>10}", format_rate(rows[k].counts[state_index(TcpState::kTimeWait)] /
+                                 static_cast<double>(kLinuxTimeWaitSeconds)));
+    *out += line + "\n";
+  }
+  if (c.group_count() > rows.size())
+    *out += fmt::format("... and {} more groups (--top 0 shows all)\n",
+                        with_commas(c.group_count() - rows.size()));
+}
+
+void add_pressure_table(const CensusReport& r, std::string* out) {
+  const Census& c = *r.census;
+  if (!c.options().pool) return;
+  auto rows = c.pressure(r.top);
+  *out += fmt::format("\nPort pressure per destination ({}; worst first)\n",
+                      pool_text(*c.options().pool));
+  if (rows.empty()) {
+    *out += "no outbound connections use the ephemeral range\n";
+    return;
+  }
+  *out += fmt::format("{:<40} {:>8} {:>10} {:>7}  {}\n", "LOCAL -> REMOTE", "IN USE", "TIME-WAIT",
+                      "USED", "LEVEL");
+  for (auto& t : rows) {
+    auto level = pressure_level(t.percent());
+    *out += fmt::format("{:<40} {:>8} {:>10} {:>6.1f}%  {}\n",
+                        describe_key(t.key, GroupBy::kTuple), with_commas(t.in_use),
+                        with_commas(t.time_wait), t.percent(),
+                        level == "ok" ? "" : fmt::format("{} (>= {:.0f}%)", level,
+                                                         level == "critical"
+                                                             ? kPressureCriticalPercent
+                                                             : kPressureWarnPercent));
+  }
+  auto all = c.pressure();
+  if (all.size() > rows.size())
+    *out += fmt::format("... and {} more destinations\n", with_commas(all.size() - rows.size()));
+}
+
+json key_json(const GroupKey& k, GroupBy by) {
+  switch (by) {
+    case GroupBy::kState:
+      return json::object();
+    case GroupBy::kPeer:
+      return {{"remote", k.remote.addr.to_string()}};
+    case GroupBy::kPeerPort:
+      return {{"remote_port", k.remote.port}};
+    case GroupBy::kLocal:
+      return {{"local", k.local.addr.to_string()}};
+    case GroupBy::kLocalPort:
+      return {{"local_port", k.local.port}};
+    case GroupBy::kTuple:
+      return {{"local", k.local.addr.to_string()},
+              {"remote", k.remote.addr.to_string()},
+              {"remote_port", k.remote.port}};
+  }
+  return json::object();
+}
+
+json counts_json(const StateCounts& counts, bool all) {
+  json j = json::object();
+  for (int i = 0; i < kStateCount; ++i)
+    if (all || counts[i]) j[std::string(filter_name(state_at(i)))] = counts[i];
+  return j;
+}
+
+}  // namespace
+
+std::string render_census_table(const CensusReport& r) {
+  const HostFacts& f = *r.facts;
+  std::string out;
+  std::string where = f.netns.empty() ? "" : fmt::format("netns {}", f.netns);
+  if (!f.hostname.empty()) where = fmt::format("{}{}{}", f.hostname, where.empty() ? "" : ", ", where);
+  out += fmt::format("TCP sockets{}{} (source: {}{})\n\n", where.empty() ? "" : " on ", where,
+                     f.source, f.captured_at.empty() ? "" : ", " + f.captured_at);
+  add_state_table(r, &out);
+  if (f.sockstat) {
+    const Sockstat& s = *f.sockstat;
+    out += fmt::format(
+        "\n/proc/net/sockstat: this namespace: inuse {} (IPv6 {}), tw {}; whole host: orphan {}, "
+        "alloc {}, mem {} pages\n",
+        with_commas(s.inuse), with_commas(s.inuse6), with_commas(s.tw), with_commas(s.orphan),
+        with_commas(s.alloc), with_commas(s.mem));
+  }
+  if (r.census->options().by != GroupBy::kState) add_group_table(r, &out);
+  add_pressure_table(r, &out);
+  if (!r.note.empty()) out += fmt::format("\nnote: {}\n", r.note);
+  return out;
+}
+
+json census_to_json(const CensusReport& r) {
+  const Census& c = *r.census;
+  const HostFacts& f = *r.facts;
+  json j;
+  j["schema"] = "timewait-census/1";
+  j["host"] = {{"hostname", f.hostname}, {"os", f.os},       {"kernel", f.kernel},
+               {"netns", f.netns},       {"source", f.source}, {"captured_at", f.captured_at}};
+  j["note"] = r.note.empty() ? json(nullptr) : json(r.note);
+  json requested = json::array();
+  for (int i = 0; i < kStateCount; ++i)
+    if (c.options().states.has(state_at(i))) requested.push_back(filter_name(state_at(i)));
+  j["states_requested"] = requested;
+  j["states"] = counts_json(c.counts(), true);
+  j["total"] = c.total();
+  j["fin_wait2_mini"] = c.fin_wait2_mini();
+  const TimeWaitAges& a = c.time_wait_ages();
+  j["time_wait"] = {{"count", c.count(TcpState::kTimeWait)},
+                    {"with_timer", a.with_timer},
+                    {"without_timer", a.without_timer},
+                    {"rate_60s", a.with_timer ? json(a.rate(60)) : json(nullptr)},
+                    {"rate_10s", a.with_timer ? json(a.rate(10)) : json(nullptr)},
+                    {"ages_by_second", a.by_second}};
+  if (f.sockstat) {
+    const Sockstat& s = *f.sockstat;
+    j["sockstat"] = {{"inuse", s.inuse}, {"inuse6", s.inuse6}, {"tw", s.tw},
+                     {"orphan", s.orphan}, {"alloc", s.alloc}, {"mem", s.mem}};
+  } else {
+    j["sockstat"] = nullptr;
+  }
+  const GroupBy by = c.options().by;
+  if (by == GroupBy::kState) {
+    j["groups"] = nullptr;
+  } else {
+    json rows = json::array();
+    for (auto& row : c.groups(r.top)) {
+      json jr = {{"key", key_json(row.key, by)},
+                 {"counts", counts_json(row.counts, false)},
+                 {"total", row.total}};
+      if (by == GroupBy::kTuple)
+        jr["time_wait_rate_60s"] =
+            row.counts[state_index(TcpState::kTimeWait)] / double(kLinuxTimeWaitSeconds);
+      rows.push_back(jr);
+    }
+    j["groups"] = {{"by", group_by_name(by)}, {"total_groups", c.group_count()}, {"rows", rows}};
+  }
+  if (auto& pool = c.options().pool) {
+    json tuples = json::array();
+    for (auto& t : c.pressure(r.top)) {
+      json jt = key_json(t.key, GroupBy::kTuple);
+      jt["in_use"] = t.in_use;
+      jt["time_wait"] = t.time_wait;
+      jt["available"] = t.available;
+      jt["percent"] = t.percent();
+      jt["level"] = pressure_level(t.percent());
+      tuples.push_back(jt);
+    }
+    json reserved = json::array();
+    for (auto [a, b] : pool->reserved) reserved.push_back({a, b});
+    j["port_pressure"] = {{"range", {pool->low, pool->high}},
+                          {"reserved", reserved},
+                          {"usable", pool->usable()},
+                          {"tuples", tuples}};
+  } else {
+    j["port_pressure"] = nullptr;
+  }
+  return j;
+}
+
+}  // namespace tw

@@ -1,0 +1,31 @@
+// Renders a census for people (a table) and for machines (JSON, schema in docs/json.md). Both
+// front ends and future exporters share these, so the numbers never differ between views.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "census/census.h"
+#include "model/host_facts.h"
+
+namespace tw {
+
+struct CensusReport {
+  const HostFacts* facts = nullptr;
+  const Census* census = nullptr;
+  std::string note;  // a fallback or retry the user should know about
+  size_t top = 20;   // rows of the group and pressure tables; 0 = all
+};
+
+std::string render_census_table(const CensusReport& r);
+nlohmann::json census_to_json(const CensusReport& r);
+
+// 12034 -> "12,034"
+std::string with_commas(int64_t n);
+// "made at ~200/s over the last 60 s" style rate text: "~0.5/s", "~12/s", "~1,200/s".
+std::string format_rate(double per_second);
+// "warning" at >= 50 %, "critical" at >= 90 %, else "ok".
+std::string_view pressure_level(double percent);
+
+}  // namespace tw

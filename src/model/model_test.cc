@@ -1,0 +1,78 @@
+#include <gtest/gtest.h>
+
+#include "model/endpoint.h"
+#include "model/port_range.h"
+#include "model/state_mask.h"
+#include "model/tcp_state.h"
+
+namespace tw {
+namespace {
+
+TEST(TcpState, ParsesEverySpellingOfEveryTool) {
+  EXPECT_EQ(parse_state("TIME-WAIT"), TcpState::kTimeWait);   // ss
+  EXPECT_EQ(parse_state("TIME_WAIT"), TcpState::kTimeWait);   // netstat
+  EXPECT_EQ(parse_state("TimeWait"), TcpState::kTimeWait);    // PowerShell
+  EXPECT_EQ(parse_state("ESTAB"), TcpState::kEstablished);    // ss
+  EXPECT_EQ(parse_state("LISTENING"), TcpState::kListen);     // Windows netstat
+  EXPECT_EQ(parse_state("FIN_WAIT_2"), TcpState::kFinWait2);  // BSD, Windows
+  EXPECT_EQ(parse_state("FIN_WAIT2"), TcpState::kFinWait2);   // Linux netstat
+  EXPECT_EQ(parse_state("SYN_RECEIVED"), TcpState::kSynRecv); // Windows
+  EXPECT_EQ(parse_state("CLOSED"), TcpState::kClose);
+  EXPECT_EQ(parse_state("UNCONN"), TcpState::kClose);
+  EXPECT_FALSE(parse_state("Bound"));
+  EXPECT_FALSE(parse_state(""));
+  for (int i = 0; i < kStateCount; ++i) {
+    EXPECT_EQ(parse_state(ss_name(state_at(i))), state_at(i));
+    EXPECT_EQ(parse_state(netstat_name(state_at(i))), state_at(i));
+    EXPECT_EQ(parse_state(filter_name(state_at(i))), state_at(i));
+  }
+}
+
+TEST(StateMask, ParsesSsGroups) {
+  auto conn = parse_state_mask({"connected"});
+  ASSERT_TRUE(conn);
+  EXPECT_FALSE(conn->has(TcpState::kListen));
+  EXPECT_FALSE(conn->has(TcpState::kClose));
+  EXPECT_TRUE(conn->has(TcpState::kTimeWait));
+  auto sync = parse_state_mask({"synchronized"});
+  EXPECT_FALSE(sync->has(TcpState::kSynSent));
+  EXPECT_TRUE(sync->has(TcpState::kEstablished));
+  auto bucket = parse_state_mask({"bucket"});
+  EXPECT_EQ(bucket->describe(), "syn-recv,time-wait");
+  EXPECT_TRUE(parse_state_mask({})->is_all());
+  EXPECT_EQ(parse_state_mask({"time-wait", "listen"})->describe(), "time-wait,listening");
+  auto bad = parse_state_mask({"timewaiting"});
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().find("unknown state 'timewaiting'"), std::string::npos);
+}
+
+TEST(Endpoint, PrintsAndParses) {
+  auto a = Address::parse("[2001:db8::1]");
+  ASSERT_TRUE(a);
+  EXPECT_EQ((Endpoint{*a, 443}).to_string(), "[2001:db8::1]:443");
+  EXPECT_TRUE(Address::parse("127.0.0.9")->is_loopback());
+  EXPECT_TRUE(Address::parse("::ffff:127.0.0.1")->is_loopback());
+  EXPECT_FALSE(Address::parse("10.0.0.1")->is_loopback());
+  EXPECT_TRUE(Address::parse("*")->is_unspecified());
+  EXPECT_FALSE(Address::parse("10.0.0"));
+  EXPECT_EQ(Address::parse("fe80::1%eth0")->to_string(), "fe80::1");
+}
+
+TEST(PortRange, ParsesKernelText) {
+  auto p = parse_port_range("32768\t60999\n");
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->usable(), 28232);
+  EXPECT_FALSE(parse_port_range("60999 32768"));
+  EXPECT_FALSE(parse_port_range("x"));
+  auto r = parse_port_list("40000,40010-40019");
+  ASSERT_TRUE(r);
+  p->reserved = *r;
+  EXPECT_EQ(p->usable(), 28232 - 11);
+  EXPECT_FALSE(p->contains(40015));
+  EXPECT_TRUE(p->contains(40020));
+  EXPECT_TRUE(parse_port_list("")->empty());
+  EXPECT_FALSE(parse_port_list("9-1"));
+}
+
+}  // namespace
+}  // namespace tw

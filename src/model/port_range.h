@@ -1,0 +1,26 @@
+// The ephemeral port pool: net.ipv4.ip_local_port_range minus net.ipv4.ip_local_reserved_ports
+// (or a Windows dynamic port range). connect() without bind() draws its source port from here.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "model/result.h"
+
+namespace tw {
+
+struct PortPool {
+  uint16_t low = 32768, high = 60999;  // inclusive; Linux default since 2.6.x is 32768-60999
+  std::vector<std::pair<uint16_t, uint16_t>> reserved;  // inclusive ranges
+
+  bool contains(uint16_t port) const;  // in range and not reserved
+  int usable() const;                  // ports in range that are not reserved
+};
+
+// "32768\t60999" or "32768 60999" as /proc/sys prints it.
+Result<PortPool> parse_port_range(std::string_view text);
+// "8080,9000-9010" as /proc/sys/net/ipv4/ip_local_reserved_ports prints it; "" is no ports.
+Result<std::vector<std::pair<uint16_t, uint16_t>>> parse_port_list(std::string_view text);
+
+}  // namespace tw

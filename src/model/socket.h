@@ -1,0 +1,35 @@
+// One TCP socket as a census sees it, whatever the source (inet_diag, /proc/net/tcp, a text dump,
+// a snapshot). Small and copyable: sources stream these to a sink one at a time, so memory stays
+// proportional to the groups counted, not to the sockets.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string_view>
+
+#include "model/endpoint.h"
+#include "model/tcp_state.h"
+
+namespace tw {
+
+struct Socket {
+  TcpState state = TcpState::kClose;
+  Endpoint local;
+  Endpoint remote;
+  // Milliseconds until the socket's timer fires, when the source knows it (-1 otherwise). For a
+  // TIME_WAIT socket this is what is left of the 60 s TIME_WAIT period.
+  int64_t timer_ms = -1;
+  // True for a TIME_WAIT mini-socket (struct inet_timewait_sock). Its state is TIME_WAIT or, for an
+  // orphaned socket closed in FIN_WAIT2, FIN_WAIT2 (the kernel's tw_substate).
+  bool mini = false;
+  uint32_t uid = 0;
+  uint64_t inode = 0;  // 0 when unknown or for mini-sockets
+  int32_t pid = -1;    // owning process where the source tells (ss -p, netstat -p/-o), else -1
+  // The state as the source spelled it ("LISTENING", "TimeWait"), empty for live sources. Points
+  // into storage owned by the source for the duration of the callback.
+  std::string_view original_state;
+};
+
+using SocketSink = std::function<void(const Socket&)>;
+
+}  // namespace tw

@@ -1,0 +1,54 @@
+#include "sources/host_reader.h"
+
+#include <gtest/gtest.h>
+
+#include "testing/scoped_netns.h"
+
+namespace tw {
+namespace {
+
+TEST(HostReader, ParsesSockstat) {
+  Sockstat s = parse_sockstat(
+      "sockets: used 10\nTCP: inuse 3 orphan 1 tw 2 alloc 5 mem 41\nUDP: inuse 0 mem 0\n",
+      "TCP6: inuse 4\nUDP6: inuse 0\n");
+  EXPECT_EQ(s.inuse, 3);
+  EXPECT_EQ(s.orphan, 1);
+  EXPECT_EQ(s.tw, 2);
+  EXPECT_EQ(s.alloc, 5);
+  EXPECT_EQ(s.mem, 41);
+  EXPECT_EQ(s.inuse6, 4);
+}
+
+TEST(HostReader, ParsesTcpExtAndTcpCounters) {
+  std::map<std::string, int64_t> c;
+  parse_counters("TcpExt: SyncookiesSent TW TWRecycled\nTcpExt: 0 17 3\n"
+                 "IpExt: InNoRoutes\nIpExt: 9\n",
+                 &c);
+  parse_counters("Tcp: RtoAlgorithm OutRsts\nTcp: 1 12\n", &c);
+  EXPECT_EQ(c.at("TW"), 17);
+  EXPECT_EQ(c.at("TWRecycled"), 3);
+  EXPECT_EQ(c.at("Tcp.OutRsts"), 12);
+  EXPECT_EQ(c.count("InNoRoutes"), 0u);
+}
+
+// The facts come from the namespace the thread is in, not the host's.
+TEST(HostReader, ReadsTheNamespaceOfTheThread) {
+  testing::ScopedNetns ns;
+  ns.set_sysctl("net.ipv4.ip_local_port_range", "40000 40099");
+  ns.set_sysctl("net.ipv4.tcp_tw_reuse", "1");
+  HostFacts f;
+  {
+    testing::EnterNetns in(ns.name());
+    f = read_host_facts();
+  }
+  EXPECT_EQ(f.sysctl("net.ipv4.ip_local_port_range"), "40000 40099");
+  EXPECT_EQ(f.sysctl_int("net.ipv4.tcp_tw_reuse"), 1);
+  ASSERT_TRUE(f.sockstat);
+  EXPECT_EQ(f.sockstat->tw, 0);
+  EXPECT_TRUE(f.counters.count("TW"));
+  EXPECT_TRUE(f.counters.count("Tcp.OutRsts"));
+  EXPECT_FALSE(f.sysctl("net.ipv4.tcp_tw_recycle"));  // removed in Linux 4.12
+}
+
+}  // namespace
+}  // namespace tw

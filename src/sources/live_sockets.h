@@ -1,0 +1,27 @@
+// The live census source: inet_diag when the kernel has it, else /proc/net/tcp, with retries when a
+// dump is interrupted.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "model/result.h"
+#include "model/socket.h"
+#include "model/state_mask.h"
+
+namespace tw {
+
+enum class SourceKind { kAuto, kNetlink, kProc };
+
+struct LiveReport {
+  std::string source;  // "netlink" or "proc"
+  std::string note;    // why a fallback or retry happened, for the user; empty if none
+  int64_t sockets = 0;
+};
+
+// Streams the sockets of the calling thread's namespace to `sink`. If a dump is interrupted it is
+// started again: `restart` is called first so the caller can drop what it counted.
+Result<LiveReport> read_live_sockets(SourceKind kind, StateMask mask, const SocketSink& sink,
+                                     const std::function<void()>& restart);
+
+}  // namespace tw

@@ -1,0 +1,157 @@
+#include "sources/netlink_diag.h"
+
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/inet_diag.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include <fmt/format.h>
+
+namespace tw {
+
+namespace {
+
+// Linux's TCP_NEW_SYN_RECV (request sockets); inet_diag reports them as SYN_RECV but be safe.
+constexpr int kNewSynRecv = 12;
+// inet_diag timer kinds (idiag_timer): 3 is the TIME_WAIT timer of a mini-socket.
+constexpr int kTimerTimeWait = 3;
+
+struct MnlCloser {
+  void operator()(mnl_socket* s) const { mnl_socket_close(s); }
+};
+
+Socket to_socket(const inet_diag_msg& m) {
+  Socket s;
+  int st = m.idiag_state == kNewSynRecv ? static_cast<int>(TcpState::kSynRecv) : m.idiag_state;
+  s.state = static_cast<TcpState>(st);
+  if (m.idiag_family == AF_INET) {
+    s.local.addr = Address::v4(m.id.idiag_src[0]);
+    s.remote.addr = Address::v4(m.id.idiag_dst[0]);
+  } else {
+    s.local.addr = Address::v6(reinterpret_cast<const uint8_t*>(m.id.idiag_src));
+    s.remote.addr = Address::v6(reinterpret_cast<const uint8_t*>(m.id.idiag_dst));
+  }
+  s.local.port = ntohs(m.id.idiag_sport);
+  s.remote.port = ntohs(m.id.idiag_dport);
+  s.mini = m.idiag_timer == kTimerTimeWait;
+  s.timer_ms = m.idiag_timer ? static_cast<int64_t>(m.idiag_expires) : -1;
+  s.uid = m.idiag_uid;
+  s.inode = m.idiag_inode;
+  return s;
+}
+
+// One dump of one family. Returns kNone with sockets counted, or the failure.
+DumpResult dump_family(mnl_socket* nl, uint8_t family, uint32_t kernel_states, StateMask want,
+                       const SocketSink& sink) {
+  DumpResult out;
+  alignas(nlmsghdr) char req_buf[NLMSG_SPACE(sizeof(inet_diag_req_v2))] = {};
+  nlmsghdr* nlh = mnl_nlmsg_put_header(req_buf);
+  nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+  nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  static uint32_t seq_counter = 1;
+  uint32_t seq = ++seq_counter;
+  nlh->nlmsg_seq = seq;
+  auto* req = static_cast<inet_diag_req_v2*>(mnl_nlmsg_put_extra_header(nlh, sizeof(inet_diag_req_v2)));
+  req->sdiag_family = family;
+  req->sdiag_protocol = IPPROTO_TCP;
+  req->idiag_states = kernel_states;
+  if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+    out.failure = DumpFailure::kError;
+    out.message = fmt::format("sending the inet_diag request failed: {}", std::strerror(errno));
+    return out;
+  }
+
+  // The kernel fills at most ~32 KiB per read (netlink_dump); a larger buffer costs nothing.
+  static thread_local std::vector<char> buf(1 << 16);
+  const unsigned portid = mnl_socket_get_portid(nl);
+  bool interrupted = false;
+  for (;;) {
+    ssize_t n = mnl_socket_recvfrom(nl, buf.data(), buf.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == ENOBUFS) {  // the socket's queue overran: the dump lost messages
+        out.failure = DumpFailure::kInterrupted;
+        out.message = "the kernel's dump overran the receive buffer (ENOBUFS)";
+        return out;
+      }
+      out.failure = DumpFailure::kError;
+      out.message = fmt::format("reading the inet_diag dump failed: {}", std::strerror(errno));
+      return out;
+    }
+    int len = static_cast<int>(n);
+    for (const nlmsghdr* h = reinterpret_cast<const nlmsghdr*>(buf.data()); mnl_nlmsg_ok(h, len);
+         h = mnl_nlmsg_next(h, &len)) {
+      if (h->nlmsg_pid != portid || h->nlmsg_seq != seq) continue;  // not ours
+      if (h->nlmsg_flags & NLM_F_DUMP_INTR) interrupted = true;
+      if (h->nlmsg_type == NLMSG_DONE) {
+        if (interrupted) {
+          out.failure = DumpFailure::kInterrupted;
+          out.message = "the socket table changed during the dump (NLM_F_DUMP_INTR)";
+        }
+        return out;
+      }
+      if (h->nlmsg_type == NLMSG_ERROR) {
+        auto* e = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(h));
+        int err = -e->error;
+        if (err == 0) continue;
+        out.failure = (err == ENOENT || err == EOPNOTSUPP || err == EPROTONOSUPPORT)
+                          ? DumpFailure::kUnavailable
+                          : DumpFailure::kError;
+        out.message = fmt::format("the kernel refused the inet_diag dump: {}", std::strerror(err));
+        return out;
+      }
+      if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY) continue;
+      if (h->nlmsg_len < NLMSG_LENGTH(sizeof(inet_diag_msg))) continue;
+      const auto& m = *static_cast<const inet_diag_msg*>(mnl_nlmsg_get_payload(h));
+      Socket s = to_socket(m);
+      if (!want.has(s.state)) continue;  // FIN_WAIT2 minis come with a time-wait request
+      ++out.sockets;
+      sink(s);
+    }
+  }
+}
+
+}  // namespace
+
+DumpResult dump_inet_diag(StateMask mask, const SocketSink& sink) {
+  DumpResult out;
+  std::unique_ptr<mnl_socket, MnlCloser> nl(mnl_socket_open(NETLINK_SOCK_DIAG));
+  if (!nl) {
+    out.failure = (errno == EPROTONOSUPPORT || errno == EAFNOSUPPORT) ? DumpFailure::kUnavailable
+                                                                       : DumpFailure::kError;
+    out.message = fmt::format("cannot open a NETLINK_SOCK_DIAG socket: {}", std::strerror(errno));
+    return out;
+  }
+  if (mnl_socket_bind(nl.get(), 0, MNL_SOCKET_AUTOPID) < 0) {
+    out.failure = DumpFailure::kError;
+    out.message = fmt::format("cannot bind the netlink socket: {}", std::strerror(errno));
+    return out;
+  }
+  // A larger receive queue makes ENOBUFS unlikely when the reader is slower than the kernel.
+  int rcvbuf = 1 << 20;
+  setsockopt(mnl_socket_get_fd(nl.get()), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+
+  uint32_t kernel_states = mask.bits;
+  // Orphaned FIN_WAIT2 mini-sockets sit in the TIME_WAIT table and match only the TIME_WAIT bit.
+  if (mask.has(TcpState::kFinWait2)) kernel_states |= StateMask::of(TcpState::kTimeWait).bits;
+  // Request sockets (TCP_NEW_SYN_RECV) are what SYN-RECV means on current kernels.
+  if (mask.has(TcpState::kSynRecv)) kernel_states |= 1u << kNewSynRecv;
+
+  for (uint8_t family : {uint8_t(AF_INET), uint8_t(AF_INET6)}) {
+    DumpResult r = dump_family(nl.get(), family, kernel_states, mask, sink);
+    out.sockets += r.sockets;
+    if (r.failure != DumpFailure::kNone) {
+      r.sockets = out.sockets;
+      return r;
+    }
+  }
+  return out;
+}
+
+}  // namespace tw

@@ -1,0 +1,15 @@
+// Moves the calling thread into another network namespace, by name (/run/netns/NAME, as
+// `ip netns add` makes) or by process (/proc/PID/ns/net). Everything read afterwards (inet_diag,
+// /proc/thread-self/net, /proc/sys/net) is that namespace's.
+#pragma once
+
+#include <string>
+
+#include "model/result.h"
+
+namespace tw {
+
+Status enter_netns_by_name(const std::string& name);
+Status enter_netns_of_pid(int pid);
+
+}  // namespace tw

@@ -1,0 +1,46 @@
+// Test helpers: a named network namespace that exists for one test and is always removed, and a
+// guard that moves the calling thread into it (sockets made while inside stay in it).
+#pragma once
+
+#include <string>
+
+namespace tw::testing {
+
+// Creates /run/netns/<prefix>-<pid>-<n> with `ip netns add` and brings lo up; the destructor
+// deletes it. Namespaces named "twtest-*" left by a killed run are removed by remove_stale().
+class ScopedNetns {
+ public:
+  explicit ScopedNetns(const std::string& prefix = "twtest");
+  ~ScopedNetns();
+  ScopedNetns(const ScopedNetns&) = delete;
+  ScopedNetns& operator=(const ScopedNetns&) = delete;
+
+  const std::string& name() const { return name_; }
+  // Runs a shell command inside the namespace (`ip netns exec NAME sh -c CMD`); returns its exit
+  // status. Use for ip/sysctl set-up in the namespace only.
+  int exec(const std::string& command) const;
+  // Writes a sysctl of this namespace (never the host's), e.g. ("net.ipv4.tcp_tw_reuse", "1").
+  void set_sysctl(const std::string& name, const std::string& value) const;
+
+  static void remove_stale(const std::string& prefix = "twtest");
+
+ private:
+  std::string name_;
+};
+
+// Moves the calling thread into a namespace for its lifetime, then back.
+class EnterNetns {
+ public:
+  explicit EnterNetns(const std::string& name);
+  ~EnterNetns();
+  EnterNetns(const EnterNetns&) = delete;
+  EnterNetns& operator=(const EnterNetns&) = delete;
+
+ private:
+  int old_fd_ = -1;
+};
+
+// Runs a command line and returns its standard output (fails the test if it cannot run).
+std::string run_output(const std::string& command);
+
+}  // namespace tw::testing

@@ -1,0 +1,162 @@
+#include "testing/sockets.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace tw::testing {
+
+namespace {
+
+[[noreturn]] void die(const std::string& what) {
+  throw std::runtime_error(fmt::format("{}: {}", what, std::strerror(errno)));
+}
+
+socklen_t make_addr(const std::string& addr, uint16_t port, sockaddr_storage* ss) {
+  std::memset(ss, 0, sizeof *ss);
+  if (addr.find(':') != std::string::npos) {
+    auto* a = reinterpret_cast<sockaddr_in6*>(ss);
+    a->sin6_family = AF_INET6;
+    a->sin6_port = htons(port);
+    if (inet_pton(AF_INET6, addr.c_str(), &a->sin6_addr) != 1) die("bad address " + addr);
+    return sizeof *a;
+  }
+  auto* a = reinterpret_cast<sockaddr_in*>(ss);
+  a->sin_family = AF_INET;
+  a->sin_port = htons(port);
+  if (inet_pton(AF_INET, addr.c_str(), &a->sin_addr) != 1) die("bad address " + addr);
+  return sizeof *a;
+}
+
+int tcp_socket(const std::string& addr) {
+  int fd = socket(addr.find(':') != std::string::npos ? AF_INET6 : AF_INET,
+                  SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) die("socket");
+  return fd;
+}
+
+int connect_to(const std::string& addr, uint16_t port, uint16_t local_port) {
+  int fd = tcp_socket(addr);
+  if (local_port) {
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_storage l;
+    socklen_t n = make_addr(addr.find(':') != std::string::npos ? "::" : "0.0.0.0", local_port, &l);
+    if (bind(fd, reinterpret_cast<sockaddr*>(&l), n) != 0) die("bind local port");
+  }
+  sockaddr_storage ss;
+  socklen_t n = make_addr(addr, port, &ss);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&ss), n) != 0) die("connect " + addr);
+  return fd;
+}
+
+// Waits (bounded) until the peer's FIN arrived: read returns 0.
+void wait_eof(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  if (poll(&p, 1, 2000) <= 0) throw std::runtime_error("peer did not close within 2 s");
+  char c;
+  if (read(fd, &c, 1) != 0) throw std::runtime_error("expected EOF");
+}
+
+}  // namespace
+
+Sockets::~Sockets() {
+  for (int fd : fds_) close(fd);
+  for (auto [port, fd] : listeners_) close(fd);
+}
+
+uint16_t Sockets::listen(const std::string& addr, uint16_t port) {
+  int fd = tcp_socket(addr);
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_storage ss;
+  socklen_t n = make_addr(addr, port, &ss);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&ss), n) != 0) die("bind listener");
+  if (::listen(fd, 4096) != 0) die("listen");
+  n = sizeof ss;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &n);
+  uint16_t bound = ntohs(ss.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port
+                                                  : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+  listeners_.emplace_back(bound, fd);
+  return bound;
+}
+
+int Sockets::accept_from(uint16_t port) {
+  for (auto [p, fd] : listeners_) {
+    if (p != port) continue;
+    int s = accept4(fd, nullptr, nullptr, SOCK_CLOEXEC);
+    if (s < 0) die("accept");
+    return s;
+  }
+  throw std::runtime_error(fmt::format("no listener on port {} (call listen first)", port));
+}
+
+void Sockets::established(const std::string& addr, uint16_t port, uint16_t local_port) {
+  fds_.push_back(connect_to(addr, port, local_port));
+  fds_.push_back(accept_from(port));
+}
+
+void Sockets::time_wait(const std::string& addr, uint16_t port, uint16_t local_port) {
+  int c = connect_to(addr, port, local_port);
+  int s = accept_from(port);
+  close(c);
+  wait_eof(s);
+  close(s);
+}
+
+void Sockets::server_time_wait(const std::string& addr, uint16_t port) {
+  int c = connect_to(addr, port, 0);
+  int s = accept_from(port);
+  close(s);
+  wait_eof(c);
+  close(c);
+}
+
+void Sockets::close_wait(const std::string& addr, uint16_t port) {
+  int c = connect_to(addr, port, 0);
+  int s = accept_from(port);
+  shutdown(c, SHUT_WR);
+  wait_eof(s);
+  fds_.push_back(c);
+  fds_.push_back(s);
+}
+
+void Sockets::orphan_fin_wait2(const std::string& addr, uint16_t port) {
+  int c = connect_to(addr, port, 0);
+  int s = accept_from(port);
+  close(c);
+  wait_eof(s);
+  fds_.push_back(s);
+}
+
+void Sockets::syn_sent(const std::string& addr, uint16_t port) {
+  int fd = tcp_socket(addr);
+  fcntl(fd, F_SETFL, O_NONBLOCK);
+  sockaddr_storage ss;
+  socklen_t n = make_addr(addr, port, &ss);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&ss), n) == 0 || errno != EINPROGRESS)
+    die("connect toward the dummy interface should be in progress");
+  fds_.push_back(fd);
+}
+
+void Sockets::drop_syns_to(const std::string& netns, uint16_t port) {
+  std::string cmd = fmt::format(
+      "ip netns exec {0} nft -f - <<'EOF'\n"
+      "table inet twtest {{\n"
+      "  chain in {{ type filter hook input priority 0; tcp dport {1} tcp flags syn drop; }}\n"
+      "}}\n"
+      "EOF\n",
+      netns, port);
+  if (std::system(cmd.c_str()) != 0) throw std::runtime_error("cannot set up nft rule: " + cmd);
+}
+
+}  // namespace tw::testing
