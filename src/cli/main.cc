@@ -31,7 +31,8 @@ int main(int argc, char** argv) {
   using namespace tw::cli;
   CLI::App app{
       "timewait: census, doctor and lab for TCP TIME_WAIT build-up and ephemeral-port "
-      "exhaustion.\nRun `timewait COMMAND --help` for a command's options."};
+      "exhaustion.\nRun `timewait COMMAND --help` for a command's options.",
+      "timewait"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "timewait 0.1.0");
   auto& reg = registry();
@@ -39,6 +40,19 @@ int main(int argc, char** argv) {
                    [](auto& a, auto& b) { return a.first < b.first; });
   std::vector<std::pair<CLI::App*, std::function<int()>>> commands;
   for (auto& [order, setup] : reg) commands.push_back(setup(app));
+  if (argc == 1) {
+    fmt::print(stderr, "{}", app.help());
+    return kExitUsage;
+  }
+  if (argv[1][0] != '-') {
+    bool known = false;
+    std::string names;
+    for (auto& [sub, run] : commands) {
+      known = known || sub->get_name() == argv[1];
+      names += (names.empty() ? "" : ", ") + sub->get_name();
+    }
+    if (!known) return error(fmt::format("unknown command '{}'; commands: {}", argv[1], names));
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

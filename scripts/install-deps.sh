@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what timewait needs from Debian 12's packages. Quiet and quick when all is present.
+set -euo pipefail
+pkgs=(
+  g++ cmake make pkg-config          # toolchain
+  libcli11-dev                       # command line (subcommands, typed options, --help)
+  nlohmann-json3-dev                 # JSON output, snapshots
+  libfmt-dev                         # formatting
+  libmnl-dev                         # netlink (inet_diag dumps)
+  libgtest-dev libgmock-dev          # unit tests (CTest)
+  libbenchmark-dev                   # benchmarks (make bench)
+  iproute2 nftables procps           # namespaces, veth, sysctl, nft rules in tests and the lab
+  net-tools                          # ss and netstat: the peers the census is checked against
+  nginx              # the lab's nginx-proxy scenario
+  clang libclang-rt-14-dev           # the importers' libFuzzer target
+)
+missing=()
+for p in "${pkgs[@]}"; do
+  [[ $p == \#* ]] && continue
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

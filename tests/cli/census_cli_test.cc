@@ -1,0 +1,172 @@
+// `timewait census` as a user runs it: real binary, real sockets in a test namespace.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "run_tool.h"
+#include "testing/scoped_netns.h"
+#include "testing/sockets.h"
+
+namespace tw {
+namespace {
+
+using nlohmann::json;
+using testing::EnterNetns;
+using testing::run_tool;
+using testing::ScopedNetns;
+using testing::Sockets;
+
+class CensusCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ns_ = std::make_unique<ScopedNetns>();
+    EnterNetns in(ns_->name());
+    port_ = socks_.listen("127.0.0.1");
+    uint16_t p6 = socks_.listen("::1");
+    for (int i = 0; i < 2; ++i) socks_.established("127.0.0.1", port_);
+    for (int i = 0; i < 7; ++i) socks_.time_wait("127.0.0.1", port_);
+    for (int i = 0; i < 3; ++i) socks_.time_wait("::1", p6);
+    socks_.close_wait("127.0.0.1", port_);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // let LAST-ACKs finish
+  }
+  json census_json(const std::string& extra) {
+    auto r = run_tool("census --netns " + ns_->name() + " --json " + extra);
+    EXPECT_EQ(r.code, 0) << r.err;
+    return json::parse(r.out);
+  }
+  std::unique_ptr<ScopedNetns> ns_;
+  Sockets socks_;
+  uint16_t port_ = 0;
+};
+
+TEST_F(CensusCli, JsonCountsMatchSs) {
+  json j = census_json("");
+  EXPECT_EQ(j["schema"], "timewait-census/1");
+  EXPECT_EQ(j["host"]["netns"], ns_->name());
+  std::map<std::string, int> ss;
+  std::istringstream in(testing::run_output("ip netns exec " + ns_->name() + " ss -tanH"));
+  for (std::string line; std::getline(in, line);) {
+    std::string state = line.substr(0, line.find(' '));
+    ss[state]++;
+  }
+  EXPECT_EQ(j["states"]["time-wait"], ss["TIME-WAIT"]);
+  EXPECT_EQ(j["states"]["established"], ss["ESTAB"]);
+  EXPECT_EQ(j["states"]["listening"], ss["LISTEN"]);
+  EXPECT_EQ(j["states"]["close-wait"], ss["CLOSE-WAIT"]);
+  EXPECT_EQ(j["states"]["fin-wait-2"], ss["FIN-WAIT-2"]);
+  EXPECT_EQ(j["states"]["time-wait"], 10);
+  EXPECT_EQ(j["states"]["established"], 4);
+  EXPECT_EQ(j["total"], 18);
+  EXPECT_EQ(j["time_wait"]["with_timer"], 10);
+  EXPECT_EQ(j["sockstat"]["tw"], 10);
+}
+
+TEST_F(CensusCli, TableShowsCountsAndRate) {
+  auto r = run_tool("census --netns " + ns_->name());
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("TIME-WAIT            10   made at ~0.2/s over the last 60 s"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("TOTAL                18"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Port pressure per destination"), std::string::npos);
+}
+
+TEST_F(CensusCli, GroupByTupleWithTop) {
+  json j = census_json("--by tuple --top 1 --state time-wait");
+  EXPECT_EQ(j["groups"]["by"], "tuple");
+  EXPECT_EQ(j["groups"]["total_groups"], 2);
+  ASSERT_EQ(j["groups"]["rows"].size(), 1u);
+  EXPECT_EQ(j["groups"]["rows"][0]["key"]["remote_port"], port_);
+  EXPECT_EQ(j["groups"]["rows"][0]["counts"]["time-wait"], 7);
+  EXPECT_EQ(j["total"], 10);
+  EXPECT_EQ(j["states"]["established"], 0);  // filtered out by the kernel
+  auto table = run_tool("census --netns " + ns_->name() + " --by tuple --top 1");
+  EXPECT_NE(table.out.find("more groups"), std::string::npos) << table.out;
+}
+
+TEST_F(CensusCli, ProcSourceGivesTheSameCounts) {
+  json a = census_json("");
+  json b = census_json("--source proc");
+  EXPECT_EQ(a["states"], b["states"]);
+  EXPECT_EQ(b["host"]["source"], "proc");
+}
+
+TEST_F(CensusCli, PidSelectsTheProcessNamespace) {
+  pid_t child = fork();
+  if (child == 0) {
+    EnterNetns in(ns_->name());
+    pause();
+    _exit(0);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto r = run_tool("census --json --pid " + std::to_string(child));
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(json::parse(r.out)["states"]["time-wait"], 10);
+}
+
+TEST_F(CensusCli, SaveThenFromGivesTheSameCensus) {
+  std::string path = fmt::format("/tmp/twcli-snap-{}.json", getpid());
+  auto saved = run_tool("census --netns " + ns_->name() + " --json --save " + path);
+  ASSERT_EQ(saved.code, 0) << saved.err;
+  auto from = run_tool("census --json --from " + path);
+  ASSERT_EQ(from.code, 0) << from.err;
+  json a = json::parse(saved.out), b = json::parse(from.out);
+  EXPECT_EQ(a["states"], b["states"]);
+  EXPECT_EQ(a["time_wait"]["with_timer"], b["time_wait"]["with_timer"]);
+  EXPECT_EQ(a["port_pressure"]["usable"], b["port_pressure"]["usable"]);
+  json snap = json::parse(std::ifstream(path));
+  EXPECT_EQ(snap["format"], "timewait-snapshot");
+  EXPECT_EQ(snap["socket_count"], 18);
+  EXPECT_EQ(snap["facts"]["sysctls"]["net.ipv4.ip_local_port_range"], "32768 60999");
+  std::filesystem::remove(path);
+  // No temporary file is left beside it.
+  for (auto& e : std::filesystem::directory_iterator("/tmp"))
+    EXPECT_EQ(e.path().string().find(path + ".tmp"), std::string::npos);
+}
+
+TEST(CensusCliErrors, BadInputIsOneLineAndExit2) {
+  struct Case {
+    std::string args, says;
+  } cases[] = {
+      {"census --state timewaiting", "unknown state 'timewaiting'"},
+      {"census --by colour", "unknown grouping 'colour'"},
+      {"census --netns twtest-does-not-exist", "network namespace 'twtest-does-not-exist' does not exist"},
+      {"census --pid 999999999", "pid 999999999"},
+      {"census --from /nonexistent/dump.txt", "cannot open /nonexistent/dump.txt"},
+      {"census --source kernel", "unknown source 'kernel'"},
+      {"census --top x", "--top"},
+      {"census --netns a --pid 1", "not both"},
+      {"census --save /nonexistent/dir/s.json", "cannot write snapshot"},
+      {"frobnicate", "frobnicate"},
+  };
+  for (auto& c : cases) {
+    SCOPED_TRACE(c.args);
+    auto r = run_tool(c.args);
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find(c.says), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_EQ(r.out, "");  // never a partial table
+  }
+}
+
+TEST(CensusCliErrors, HelpListsOptions) {
+  auto r = run_tool("census --help");
+  EXPECT_EQ(r.code, 0);
+  for (const char* opt : {"--netns", "--pid", "--state", "--by", "--top", "--json", "--save", "--from"})
+    EXPECT_NE(r.out.find(opt), std::string::npos) << opt;
+}
+
+}  // namespace
+}  // namespace tw

@@ -1,0 +1,39 @@
+#include "run_tool.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+namespace tw::testing {
+
+namespace {
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+}  // namespace
+
+ToolResult run_tool(const std::string& args, const std::string& stdin_text) {
+  char dir[] = "/tmp/twcli-XXXXXX";
+  if (!mkdtemp(dir)) return {};
+  std::string d = dir;
+  std::ofstream(d + "/in") << stdin_text;
+  std::string cmd = fmt::format("{} {} <{}/in >{}/out 2>{}/err", TIMEWAIT_BIN, args, d, d, d);
+  int rc = std::system(cmd.c_str());
+  ToolResult r;
+  r.code = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  r.out = slurp(d + "/out");
+  r.err = slurp(d + "/err");
+  std::system(fmt::format("rm -rf {}", d).c_str());
+  return r;
+}
+
+}  // namespace tw::testing
