@@ -14,11 +14,17 @@ constexpr int kDumpTries = 4;
 
 Result<LiveReport> read_live_sockets(SourceKind kind, StateMask mask, const SocketSink& sink,
                                      const std::function<void()>& restart) {
+  return read_live_sockets_with(dump_inet_diag, kind, mask, sink, restart);
+}
+
+Result<LiveReport> read_live_sockets_with(const DumpFn& dump, SourceKind kind, StateMask mask,
+                                          const SocketSink& sink,
+                                          const std::function<void()>& restart) {
   LiveReport report;
   if (kind != SourceKind::kProc) {
     for (int attempt = 1; attempt <= kDumpTries; ++attempt) {
       if (attempt > 1) restart();
-      DumpResult r = dump_inet_diag(mask, sink);
+      DumpResult r = dump(mask, sink);
       if (r.failure == DumpFailure::kNone) {
         report.source = "netlink";
         report.sockets = r.sockets;

@@ -8,6 +8,7 @@
 #include "model/result.h"
 #include "model/socket.h"
 #include "model/state_mask.h"
+#include "sources/netlink_diag.h"
 
 namespace tw {
 
@@ -23,5 +24,12 @@ struct LiveReport {
 // started again: `restart` is called first so the caller can drop what it counted.
 Result<LiveReport> read_live_sockets(SourceKind kind, StateMask mask, const SocketSink& sink,
                                      const std::function<void()>& restart);
+
+// The same with the netlink dump passed in, so tests can play a kernel without inet_diag or one
+// whose dumps keep being interrupted.
+using DumpFn = std::function<DumpResult(StateMask, const SocketSink&)>;
+Result<LiveReport> read_live_sockets_with(const DumpFn& dump, SourceKind kind, StateMask mask,
+                                          const SocketSink& sink,
+                                          const std::function<void()>& restart);
 
 }  // namespace tw

@@ -1,0 +1,77 @@
+#include "sources/live_sockets.h"
+
+#include <gtest/gtest.h>
+
+#include "sources/netlink_diag.h"
+#include "testing/scoped_netns.h"
+#include "testing/sockets.h"
+
+namespace tw {
+namespace {
+
+struct Counter {
+  int64_t sockets = 0;
+  int restarts = 0;
+};
+
+Result<LiveReport> run(const DumpFn& dump, SourceKind kind, Counter* c) {
+  return read_live_sockets_with(
+      dump, kind, StateMask::all(), [&](const Socket&) { c->sockets++; },
+      [&] {
+        c->restarts++;
+        c->sockets = 0;
+      });
+}
+
+// A kernel without tcp_diag answers the dump with ENOENT: the census reads /proc instead, says
+// so, and counts what /proc shows (here: one listener in a fresh namespace).
+TEST(LiveSockets, FallsBackToProcWhenInetDiagIsMissing) {
+  testing::ScopedNetns ns;
+  testing::Sockets socks;
+  testing::EnterNetns in(ns.name());
+  socks.listen("127.0.0.1");
+  auto missing = [](StateMask, const SocketSink& sink) {
+    sink(Socket{});  // a partial dump before the failure must not be counted
+    return DumpResult{DumpFailure::kUnavailable, "the kernel refused the inet_diag dump: No such file or directory", 1};
+  };
+  Counter c;
+  auto r = run(missing, SourceKind::kAuto, &c);
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ(r->source, "proc");
+  EXPECT_NE(r->note.find("read /proc/net/tcp"), std::string::npos);
+  EXPECT_EQ(c.sockets, 1);
+  EXPECT_EQ(c.restarts, 1);
+  // Asked for netlink explicitly, it does not fall back silently.
+  Counter c2;
+  auto forced = run(missing, SourceKind::kNetlink, &c2);
+  ASSERT_FALSE(forced);
+  EXPECT_NE(forced.error().find("No such file"), std::string::npos);
+}
+
+TEST(LiveSockets, RetriesAnInterruptedDump) {
+  int calls = 0;
+  auto flaky = [&](StateMask, const SocketSink& sink) {
+    sink(Socket{});
+    if (++calls < 3) return DumpResult{DumpFailure::kInterrupted, "NLM_F_DUMP_INTR", 1};
+    return DumpResult{DumpFailure::kNone, "", 1};
+  };
+  Counter c;
+  auto r = run(flaky, SourceKind::kAuto, &c);
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ(c.sockets, 1);  // counts of the interrupted tries were dropped
+  EXPECT_EQ(c.restarts, 2);
+  EXPECT_NE(r->note.find("3 tries"), std::string::npos);
+}
+
+TEST(LiveSockets, GivesUpOnADumpThatIsAlwaysInterrupted) {
+  auto broken = [](StateMask, const SocketSink&) {
+    return DumpResult{DumpFailure::kInterrupted, "the socket table changed during the dump", 0};
+  };
+  Counter c;
+  auto r = run(broken, SourceKind::kAuto, &c);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().find("none are shown"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tw
