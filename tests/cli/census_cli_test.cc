@@ -161,6 +161,19 @@ TEST(CensusCliErrors, BadInputIsOneLineAndExit2) {
   }
 }
 
+TEST(CensusCliErrors, NoPermissionForANamespaceSaysRunAsRoot) {
+  ScopedNetns ns;
+  // As user nobody: entering another network namespace needs CAP_SYS_ADMIN.
+  auto r = run_tool("census --netns " + ns.name());
+  ASSERT_EQ(r.code, 0) << r.err;  // as root it works
+  std::string cmd = fmt::format(
+      "setpriv --reuid=65534 --regid=65534 --clear-groups {} census --netns {} 2>&1; echo rc=$?",
+      TIMEWAIT_BIN, ns.name());
+  std::string out = testing::run_output(cmd);
+  EXPECT_NE(out.find("needs root (CAP_SYS_ADMIN)"), std::string::npos) << out;
+  EXPECT_NE(out.find("rc=2"), std::string::npos) << out;
+}
+
 TEST(CensusCliErrors, HelpListsOptions) {
   auto r = run_tool("census --help");
   EXPECT_EQ(r.code, 0);
