@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <atomic>
 #include <cstring>
 #include <memory>
 #include <vector>
@@ -54,7 +55,7 @@ DumpResult dump_family(mnl_socket* nl, uint8_t family, uint32_t kernel_states, S
   nlmsghdr* nlh = mnl_nlmsg_put_header(req_buf);
   nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
   nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-  static uint32_t seq_counter = 1;
+  static std::atomic<uint32_t> seq_counter{1};  // the lab dumps from several threads
   uint32_t seq = ++seq_counter;
   nlh->nlmsg_seq = seq;
   auto* req = static_cast<inet_diag_req_v2*>(mnl_nlmsg_put_extra_header(nlh, sizeof(inet_diag_req_v2)));
