@@ -1,6 +1,7 @@
 #include "census/census.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -31,10 +32,29 @@ std::string_view group_by_name(GroupBy by) {
   return "?";
 }
 
+namespace {
+inline size_t mix(const Address& local, const Address& remote, uint16_t lport, uint16_t rport) {
+  uint64_t w[4];
+  std::memcpy(w, local.bytes.data(), 16);
+  std::memcpy(w + 2, remote.bytes.data(), 16);
+  uint64_t h = (w[0] ^ (w[1] * 0x9e3779b97f4a7c15ULL)) * 0xff51afd7ed558ccdULL;
+  h ^= (w[2] ^ (w[3] * 0xc4ceb9fe1a85ec53ULL)) + (uint64_t{lport} << 16) + rport;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  return h ^ (h >> 29);
+}
+}  // namespace
+
 size_t GroupKeyHash::operator()(const GroupKey& k) const {
-  AddressHash h;
-  return h(k.local.addr) * 31 + h(k.remote.addr) * 17 + (size_t{k.local.port} << 16) +
-         k.remote.port;
+  return mix(k.local.addr, k.remote.addr, k.local.port, k.remote.port);
+}
+
+size_t GroupKeyHash::operator()(TupleOf t) const {
+  return mix(t.s->local.addr, t.s->remote.addr, 0, t.s->remote.port);
+}
+
+bool GroupKeyEq::operator()(TupleOf t, const GroupKey& k) const {
+  return k.local.port == 0 && k.remote.port == t.s->remote.port &&
+         k.local.addr == t.s->local.addr && k.remote.addr == t.s->remote.addr;
 }
 
 GroupKey group_key(const Socket& s, GroupBy by) {
@@ -102,7 +122,12 @@ double TimeWaitAges::rate(int seconds) const {
 
 Census::Census(CensusOptions options) : options_(std::move(options)) {}
 
+StateMask Census::source_states() const {
+  return options_.pool ? options_.states | StateMask::of(TcpState::kListen) : options_.states;
+}
+
 void Census::add(const Socket& s) {
+  if (s.state == TcpState::kListen) listening_[s.local.port] = true;
   if (!options_.states.has(s.state)) return;
   int i = state_index(s.state);
   counts_[i]++;
@@ -120,10 +145,14 @@ void Census::add(const Socket& s) {
   // (local address, remote address, remote port) tuple, whatever its state, TIME_WAIT included.
   if (options_.pool && s.state != TcpState::kListen && s.remote.port != 0 &&
       options_.pool->contains(s.local.port)) {
-    GroupKey k = group_key(s, GroupBy::kTuple);
-    TuplePressure& t = tuples_[k];
-    t.key = k;
+    auto it = tuples_.find(TupleOf{&s});
+    if (it == tuples_.end()) {
+      GroupKey k = group_key(s, GroupBy::kTuple);
+      it = tuples_.emplace(k, TuplePressure{.key = k, .local_port = s.local.port}).first;
+    }
+    TuplePressure& t = it->second;
     t.in_use++;
+    t.mixed_local_ports |= t.local_port != s.local.port;
     if (s.state == TcpState::kTimeWait) t.time_wait++;
   }
 }
@@ -148,15 +177,26 @@ std::vector<TuplePressure> Census::pressure(size_t top) const {
   std::vector<TuplePressure> rows;
   const int64_t available = options_.pool ? options_.pool->usable() : 0;
   for (auto [k, t] : tuples_) {
+    if (!t.mixed_local_ports && listening_[t.local_port]) continue;  // inbound to a service
     t.available = available;
     rows.push_back(t);
   }
   auto worse = [](const TuplePressure& a, const TuplePressure& b) {
     return a.in_use != b.in_use ? a.in_use > b.in_use : key_less(a.key, b.key);
   };
-  std::sort(rows.begin(), rows.end(), worse);
-  if (top && top < rows.size()) rows.resize(top);
+  if (top && top < rows.size()) {
+    std::partial_sort(rows.begin(), rows.begin() + top, rows.end(), worse);
+    rows.resize(top);
+  } else {
+    std::sort(rows.begin(), rows.end(), worse);
+  }
   return rows;
+}
+
+size_t Census::pressure_count() const {
+  size_t n = 0;
+  for (auto& [k, t] : tuples_) n += t.mixed_local_ports || !listening_[t.local_port];
+  return n;
 }
 
 }  // namespace tw

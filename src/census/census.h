@@ -33,8 +33,21 @@ struct GroupKey {
   bool operator==(const GroupKey&) const = default;
 };
 
+// Hashes and compares GroupKeys, and looks a socket's tuple up without building its key first
+// (C++20 heterogeneous lookup): the census does this once per socket.
+struct TupleOf {
+  const Socket* s;
+};
 struct GroupKeyHash {
+  using is_transparent = void;
   size_t operator()(const GroupKey& k) const;
+  size_t operator()(TupleOf t) const;
+};
+struct GroupKeyEq {
+  using is_transparent = void;
+  bool operator()(const GroupKey& a, const GroupKey& b) const { return a == b; }
+  bool operator()(TupleOf t, const GroupKey& k) const;
+  bool operator()(const GroupKey& k, TupleOf t) const { return (*this)(t, k); }
 };
 
 using StateCounts = std::array<int64_t, kStateCount>;
@@ -62,6 +75,8 @@ struct TimeWaitAges {
 // Ephemeral-port use toward one destination tuple (local address, remote address, remote port).
 struct TuplePressure {
   GroupKey key;
+  uint16_t local_port = 0;      // of the first socket seen; see mixed_local_ports
+  bool mixed_local_ports = false;
   int64_t in_use = 0;     // sockets of this tuple whose local port is in the pool, any state
   int64_t time_wait = 0;  // of which in TIME_WAIT
   int64_t available = 0;  // the pool's usable ports
@@ -81,7 +96,11 @@ class Census {
  public:
   explicit Census(CensusOptions options);
 
+  // Counts a socket in the requested states. LISTEN sockets are noted even when not requested
+  // (port pressure needs to know listening ports): ask the source for them too.
   void add(const Socket& s);
+  // The states to ask a source for: the requested ones, plus LISTEN when pressure is measured.
+  StateMask source_states() const;
 
   const CensusOptions& options() const { return options_; }
   const StateCounts& counts() const { return counts_; }
@@ -95,8 +114,11 @@ class Census {
   // Groups sorted by total, largest first (ties by key); top = 0 means all.
   std::vector<GroupRow> groups(size_t top = 0) const;
   size_t group_count() const { return groups_.size(); }
-  // Tuples sorted by percent, worst first; top = 0 means all.
+  // Tuples sorted by percent, worst first; top = 0 means all. A tuple whose sockets all sit on
+  // one local port that has a listener is inbound traffic to that service (a listener inside the
+  // ephemeral range), not source-port use, and is left out.
   std::vector<TuplePressure> pressure(size_t top = 0) const;
+  size_t pressure_count() const;
 
  private:
   CensusOptions options_;
@@ -104,8 +126,9 @@ class Census {
   int64_t total_ = 0;
   int64_t fin_wait2_mini_ = 0;
   TimeWaitAges ages_;
-  std::unordered_map<GroupKey, GroupRow, GroupKeyHash> groups_;
-  std::unordered_map<GroupKey, TuplePressure, GroupKeyHash> tuples_;
+  std::unordered_map<GroupKey, GroupRow, GroupKeyHash, GroupKeyEq> groups_;
+  std::unordered_map<GroupKey, TuplePressure, GroupKeyHash, GroupKeyEq> tuples_;
+  std::vector<bool> listening_ = std::vector<bool>(65536);  // local ports with a LISTEN socket
 };
 
 // The key a socket falls under for a grouping.

@@ -72,6 +72,28 @@ TEST(Census, PortPressureCountsOnlyPoolPortsTowardEachTuple) {
   EXPECT_NEAR(p[0].percent(), 66.67, 0.01);
 }
 
+// A service listening inside the ephemeral range (port 40050) takes connections from many clients:
+// each is a one-socket "tuple" on the listening port, which is not source-port use.
+TEST(Census, InboundConnectionsToAListenerInTheRangeAreNotPressure) {
+  CensusOptions o;
+  o.states = *parse_state_mask({"established"});
+  o.pool = *parse_port_range("40000 40099");
+  Census c(o);
+  EXPECT_TRUE(c.source_states().has(TcpState::kListen));
+  c.add(sock(TcpState::kListen, "0.0.0.0", 40050, "0.0.0.0", 0));
+  for (int i = 0; i < 5; ++i)
+    c.add(sock(TcpState::kEstablished, "10.0.0.1", 40050, "10.0.0.7", 50000 + i));
+  for (int i = 0; i < 3; ++i)
+    c.add(sock(TcpState::kEstablished, "10.0.0.1", 40001 + i, "10.0.0.9", 5432));
+  EXPECT_EQ(c.count(TcpState::kListen), 0);  // noted, not counted
+  EXPECT_EQ(c.total(), 8);
+  auto p = c.pressure();
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(c.pressure_count(), 1u);
+  EXPECT_EQ(describe_key(p[0].key, GroupBy::kTuple), "10.0.0.1 -> 10.0.0.9:5432");
+  EXPECT_EQ(p[0].in_use, 3);
+}
+
 TEST(Census, TimeWaitAgesGiveTheCreationRate) {
   Census c({});
   // 10 sockets made 0.5 s ago, 20 made 30.5 s ago, 5 without a timer.

@@ -14,6 +14,7 @@
 #include "census/port_pool.h"
 #include "sources/host_reader.h"
 #include "sources/live_sockets.h"
+#include "sources/netlink_diag.h"
 #include "testing/scoped_netns.h"
 #include "testing/sockets.h"
 
@@ -97,6 +98,25 @@ TEST_F(LiveCensus, CountsEveryStateExactly) {
     // Every TIME_WAIT here is seconds old: all fall in the first few one-second bins.
     EXPECT_EQ(c.time_wait_ages().with_timer, 9);
     EXPECT_EQ(c.time_wait_ages().rate(60), 9.0 / 60);
+  }
+}
+
+// Both ways of asking the kernel (one walk for both families, or one dump per family) see the
+// same sockets.
+TEST_F(LiveCensus, OneWalkAndPerFamilyDumpsAgree) {
+  settle(ns_->name());
+  EnterNetns in(ns_->name());
+  for (StateMask mask : {StateMask::all(), *parse_state_mask({"time-wait"}),
+                         *parse_state_mask({"fin-wait-2"})}) {
+    Census a({.states = mask}), b({.states = mask});
+    DumpResult ra = dump_inet_diag(mask, [&](const Socket& s) { a.add(s); }, DumpMethod::kOneWalk);
+    DumpResult rb =
+        dump_inet_diag(mask, [&](const Socket& s) { b.add(s); }, DumpMethod::kPerFamily);
+    ASSERT_EQ(ra.failure, DumpFailure::kNone) << ra.message;
+    ASSERT_EQ(rb.failure, DumpFailure::kNone) << rb.message;
+    EXPECT_EQ(a.counts(), b.counts()) << mask.describe();
+    EXPECT_GT(a.total(), 0);
+    EXPECT_EQ(a.fin_wait2_mini(), b.fin_wait2_mini());
   }
 }
 

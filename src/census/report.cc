@@ -121,9 +121,9 @@ void add_pressure_table(const CensusReport& r, std::string* out) {
                                                              ? kPressureCriticalPercent
                                                              : kPressureWarnPercent));
   }
-  auto all = c.pressure();
-  if (all.size() > rows.size())
-    *out += fmt::format("... and {} more destinations\n", with_commas(all.size() - rows.size()));
+  if (c.pressure_count() > rows.size())
+    *out += fmt::format("... and {} more destinations\n",
+                        with_commas(c.pressure_count() - rows.size()));
 }
 
 json key_json(const GroupKey& k, GroupBy by) {
@@ -238,6 +238,7 @@ json census_to_json(const CensusReport& r) {
     j["port_pressure"] = {{"range", {pool->low, pool->high}},
                           {"reserved", reserved},
                           {"usable", pool->usable()},
+                          {"total_tuples", c.pressure_count()},
                           {"tuples", tuples}};
   } else {
     j["port_pressure"] = nullptr;

@@ -14,7 +14,9 @@ constexpr int kDumpTries = 4;
 
 Result<LiveReport> read_live_sockets(SourceKind kind, StateMask mask, const SocketSink& sink,
                                      const std::function<void()>& restart) {
-  return read_live_sockets_with(dump_inet_diag, kind, mask, sink, restart);
+  return read_live_sockets_with(
+      [](StateMask m, const SocketSink& s) { return dump_inet_diag(m, s); }, kind, mask, sink,
+      restart);
 }
 
 Result<LiveReport> read_live_sockets_with(const DumpFn& dump, SourceKind kind, StateMask mask,

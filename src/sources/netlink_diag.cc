@@ -47,21 +47,20 @@ Socket to_socket(const inet_diag_msg& m) {
   return s;
 }
 
-// One dump of one family. Returns kNone with sockets counted, or the failure.
-DumpResult dump_family(mnl_socket* nl, uint8_t family, uint32_t kernel_states, StateMask want,
-                       const SocketSink& sink) {
+// Sends one dump request and streams its replies. `reply_type` is the nlmsg_type the kernel
+// answers with: SOCK_DIAG_BY_FAMILY, or TCPDIAG_GETSOCK for the legacy request.
+DumpResult dump_request(mnl_socket* nl, uint16_t type, const void* body, size_t body_len,
+                        StateMask want, const SocketSink& sink) {
   DumpResult out;
-  alignas(nlmsghdr) char req_buf[NLMSG_SPACE(sizeof(inet_diag_req_v2))] = {};
+  alignas(nlmsghdr) char req_buf[NLMSG_SPACE(sizeof(inet_diag_req_v2) + sizeof(inet_diag_req))] =
+      {};
   nlmsghdr* nlh = mnl_nlmsg_put_header(req_buf);
-  nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+  nlh->nlmsg_type = type;
   nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
   static std::atomic<uint32_t> seq_counter{1};  // the lab dumps from several threads
   uint32_t seq = ++seq_counter;
   nlh->nlmsg_seq = seq;
-  auto* req = static_cast<inet_diag_req_v2*>(mnl_nlmsg_put_extra_header(nlh, sizeof(inet_diag_req_v2)));
-  req->sdiag_family = family;
-  req->sdiag_protocol = IPPROTO_TCP;
-  req->idiag_states = kernel_states;
+  std::memcpy(mnl_nlmsg_put_extra_header(nlh, body_len), body, body_len);
   if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
     out.failure = DumpFailure::kError;
     out.message = fmt::format("sending the inet_diag request failed: {}", std::strerror(errno));
@@ -107,9 +106,10 @@ DumpResult dump_family(mnl_socket* nl, uint8_t family, uint32_t kernel_states, S
         out.message = fmt::format("the kernel refused the inet_diag dump: {}", std::strerror(err));
         return out;
       }
-      if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY) continue;
+      if (h->nlmsg_type != type) continue;
       if (h->nlmsg_len < NLMSG_LENGTH(sizeof(inet_diag_msg))) continue;
       const auto& m = *static_cast<const inet_diag_msg*>(mnl_nlmsg_get_payload(h));
+      if (m.idiag_family != AF_INET && m.idiag_family != AF_INET6) continue;
       Socket s = to_socket(m);
       if (!want.has(s.state)) continue;  // FIN_WAIT2 minis come with a time-wait request
       ++out.sockets;
@@ -120,7 +120,7 @@ DumpResult dump_family(mnl_socket* nl, uint8_t family, uint32_t kernel_states, S
 
 }  // namespace
 
-DumpResult dump_inet_diag(StateMask mask, const SocketSink& sink) {
+DumpResult dump_inet_diag(StateMask mask, const SocketSink& sink, DumpMethod method) {
   DumpResult out;
   std::unique_ptr<mnl_socket, MnlCloser> nl(mnl_socket_open(NETLINK_SOCK_DIAG));
   if (!nl) {
@@ -144,8 +144,25 @@ DumpResult dump_inet_diag(StateMask mask, const SocketSink& sink) {
   // Request sockets (TCP_NEW_SYN_RECV) are what SYN-RECV means on current kernels.
   if (mask.has(TcpState::kSynRecv)) kernel_states |= 1u << kNewSynRecv;
 
+  // One walk for both families: the legacy TCPDIAG_GETSOCK request is dumped by the kernel as
+  // family AF_UNSPEC (inet_diag_dump_compat), while SOCK_DIAG_BY_FAMILY needs a request, and a
+  // walk of the whole socket hash, per family. At a million sockets the walk is most of the cost.
+  if (method != DumpMethod::kPerFamily) {
+    inet_diag_req legacy = {};
+    legacy.idiag_family = AF_INET;
+    legacy.idiag_states = kernel_states;
+    DumpResult one = dump_request(nl.get(), TCPDIAG_GETSOCK, &legacy, sizeof legacy, mask, sink);
+    if (one.failure == DumpFailure::kNone || one.sockets > 0 || method == DumpMethod::kOneWalk)
+      return one;
+  }
+
+  // A kernel without the legacy request: one SOCK_DIAG_BY_FAMILY dump per family.
   for (uint8_t family : {uint8_t(AF_INET), uint8_t(AF_INET6)}) {
-    DumpResult r = dump_family(nl.get(), family, kernel_states, mask, sink);
+    inet_diag_req_v2 req = {};
+    req.sdiag_family = family;
+    req.sdiag_protocol = IPPROTO_TCP;
+    req.idiag_states = kernel_states;
+    DumpResult r = dump_request(nl.get(), SOCK_DIAG_BY_FAMILY, &req, sizeof req, mask, sink);
     out.sockets += r.sockets;
     if (r.failure != DumpFailure::kNone) {
       r.sockets = out.sockets;

@@ -24,9 +24,15 @@ struct DumpResult {
   int64_t sockets = 0;  // sockets handed to the sink
 };
 
-// Dumps AF_INET then AF_INET6 TCP sockets of the calling thread's network namespace whose state is
+// How to ask: kOneWalk sends the legacy TCPDIAG_GETSOCK request (both families in one walk of the
+// kernel's hash), kPerFamily one SOCK_DIAG_BY_FAMILY request per family; kAuto tries the first and
+// falls back to the second.
+enum class DumpMethod { kAuto, kOneWalk, kPerFamily };
+
+// Dumps the IPv4 and IPv6 TCP sockets of the calling thread's network namespace whose state is
 // in `mask`. Mini-sockets in FIN_WAIT2 live in the kernel's TIME_WAIT table: asking for fin-wait-2
 // also asks the kernel for time-wait and filters here.
-DumpResult dump_inet_diag(StateMask mask, const SocketSink& sink);
+DumpResult dump_inet_diag(StateMask mask, const SocketSink& sink,
+                          DumpMethod method = DumpMethod::kAuto);
 
 }  // namespace tw

@@ -144,7 +144,7 @@ TEST(CensusCliErrors, BadInputIsOneLineAndExit2) {
       {"census --by colour", "unknown grouping 'colour'"},
       {"census --netns twtest-does-not-exist", "network namespace 'twtest-does-not-exist' does not exist"},
       {"census --pid 999999999", "pid 999999999"},
-      {"census --from /nonexistent/dump.txt", "cannot open /nonexistent/dump.txt"},
+      {"census --from /nonexistent/dump.txt", "/nonexistent/dump.txt does not exist"},
       {"census --source kernel", "unknown source 'kernel'"},
       {"census --top x", "--top"},
       {"census --netns a --pid 1", "not both"},
