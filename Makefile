@@ -2,7 +2,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: deps configure build run test bench format clean
+.PHONY: deps configure build run test fuzz bench format clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -19,6 +19,12 @@ run: build
 # Tests share the kernel's namespaces and time-based measurements: run them one at a time.
 test: build
 	cd $(BUILD) && ctest --output-on-failure --timeout 900
+
+# The importers' libFuzzer target, run for TIMEWAIT_FUZZ_SECONDS (default 60); a crash fails.
+fuzz: deps
+	@cmake -S . -B $(BUILD)-fuzz -DCMAKE_CXX_COMPILER=clang++-16 -DTIMEWAIT_FUZZ=ON >/dev/null
+	@cmake --build $(BUILD)-fuzz --target import_fuzz -j$(JOBS)
+	ctest --test-dir $(BUILD)-fuzz -R fuzz.import --output-on-failure
 
 bench: configure
 	@bash bench/run.sh $(BUILD)

@@ -12,7 +12,8 @@ pkgs=(
   iproute2 nftables procps           # namespaces, veth, sysctl, nft rules in tests and the lab
   net-tools                          # ss and netstat: the peers the census is checked against
   nginx              # the lab's nginx-proxy scenario
-  clang libclang-rt-14-dev           # the importers' libFuzzer target
+  clang-16 libclang-rt-16-dev        # the importers' libFuzzer target (clang 14 lacks <expected>)
+  jq                                 # end-to-end tests read JSON output
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -58,6 +58,7 @@ int run(const CensusFlags& fl) {
 
   HostFacts facts;
   std::string note;
+  nlohmann::json import_json;  // what an imported dump held, for --json
   // Offline and live inputs both end as a stream of sockets into one census.
   std::unique_ptr<Census> census;
   std::unique_ptr<SnapshotWriter> writer;
@@ -93,20 +94,23 @@ int run(const CensusFlags& fl) {
   };
   auto sink = [&](const Socket& s) {
     census->add(s);
-    if (writer) writer->add(s);
+    // Listeners come along for port pressure even when not asked for; the snapshot keeps only
+    // what was asked.
+    if (writer && states->has(s.state)) writer->add(s);
   };
 
   if (!fl.offline.from.empty()) {
     // The pool depends on facts that only the dump tells, so count after reading the facts:
     // offline inputs are read once into the census with the pool chosen from the header, and
     // the importer reports facts before the first socket.
-    auto r = read_offline(fl.offline, *states, &facts, [&](const HostFacts& f) -> Status {
+    auto r = read_offline(fl.offline, *states, *states | StateMask::of(TcpState::kListen), &facts, [&](const HostFacts& f) -> Status {
       facts = f;
       if (auto st = choose_pool(); !st) return st;
       return start();
     }, sink);
     if (!r) return error(r.error());
-    if (!r->empty()) note = note.empty() ? *r : *r + "; " + note;
+    if (!r->note.empty()) note = note.empty() ? r->note : r->note + "; " + note;
+    import_json = r->json;
   } else {
     if (!fl.netns.empty()) {
       if (auto st = enter_netns_by_name(fl.netns); !st) return error(st.error());
@@ -117,7 +121,7 @@ int run(const CensusFlags& fl) {
     facts.netns = !fl.netns.empty() ? fl.netns : fl.pid ? fmt::format("pid:{}", fl.pid) : "host";
     if (auto st = choose_pool(); !st) return error(st.error(), kExitFailure);
     if (auto st = start(); !st) return error(st.error());
-    auto live = read_live_sockets(*kind, *states, sink, [&] { (void)start(); });
+    auto live = read_live_sockets(*kind, census->source_states(), sink, [&] { (void)start(); });
     if (!live) {
       // EPERM on the netlink socket is the usual "not root in a container" case.
       return error(live.error(), kExitFailure);
@@ -132,7 +136,9 @@ int run(const CensusFlags& fl) {
 
   CensusReport report{&facts, census.get(), note, fl.top};
   if (fl.json) {
-    fmt::print("{}\n", census_to_json(report).dump(2));
+    nlohmann::json j = census_to_json(report);
+    if (!import_json.is_null()) j["import"] = import_json;
+    fmt::print("{}\n", j.dump(2));
   } else {
     fmt::print("{}", render_census_table(report));
     if (!fl.save.empty()) fmt::print("\nsnapshot written to {}\n", fl.save);

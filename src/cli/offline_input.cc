@@ -1,47 +1,46 @@
 #include "cli/offline_input.h"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-
 #include <fmt/format.h>
 
-#include "sources/snapshot_file.h"
+#include "import/import.h"
+#include "import/import_json.h"
 
 namespace tw::cli {
 
 void add_offline_flags(CLI::App* sub, OfflineFlags* fl) {
+  std::string names;
+  for (auto& n : import_format_names()) names += (names.empty() ? "" : ", ") + n;
   sub->add_option("--from", fl->from,
-                  "Read a saved input instead of the live kernel: a `census --save` snapshot "
-                  "(- for standard input)");
-  sub->add_option("--format", fl->format, "Format of --from (default: detected)");
+                  "Read a saved dump instead of the live kernel: output of ss -tan, netstat "
+                  "(Linux, Windows, macOS), Get-NetTCPConnection, /proc/net/tcp, or a "
+                  "`census --save` snapshot (- for standard input; docs/import.md)");
+  sub->add_option("--format", fl->format, "Format of --from (default: detected): " + names);
   sub->add_flag("--strict", fl->strict, "Fail on the first line of --from that fits no format");
 }
 
-Result<std::string> read_offline(const OfflineFlags& fl, StateMask states, HostFacts* facts,
-                                 const std::function<Status(const HostFacts&)>& on_facts,
-                                 const SocketSink& sink) {
-  if (fl.from != "-") {
-    std::ifstream in(fl.from);
-    if (!in)
-      return fail(fmt::format("cannot open {}: {}", fl.from, std::strerror(errno)));
-  }
-  // Until the importers exist, only snapshots are read; the facts come before the sockets there.
+Result<OfflineResult> read_offline(const OfflineFlags& fl, StateMask requested, StateMask pass,
+                                   HostFacts* facts,
+                                   const std::function<Status(const HostFacts&)>& on_facts,
+                                   const SocketSink& sink) {
+  ImportOptions o;
+  o.path = fl.from;
+  o.format = fl.format;
+  o.strict = fl.strict;
+  // A dump without a state column (`ss -tan state time-wait`) takes its state from --state.
+  for (int i = 0; i < kStateCount; ++i)
+    if (requested.bits == StateMask::of(state_at(i)).bits) o.implied_state = state_at(i);
+  // The importer fills the facts before the first socket: the pool is chosen from them.
   bool started = false;
   Status st;
-  auto gated = [&](const Socket& s) {
-    if (!states.has(s.state) || !st) return;
-    sink(s);
-  };
   HostFacts f;
-  std::vector<Socket> none;
-  auto r = read_snapshot(fl.from, &f, [&](const Socket& s) {
+  auto r = import_file(o, &f, [&](const Socket& s) {
     if (!started) {
       started = true;
       *facts = f;
       st = on_facts(f);
     }
-    gated(s);
+    if (!st || !pass.has(s.state)) return;
+    sink(s);
   });
   if (!r) return fail(r.error());
   if (!started) {
@@ -49,7 +48,7 @@ Result<std::string> read_offline(const OfflineFlags& fl, StateMask states, HostF
     if (auto s2 = on_facts(f); !s2) return fail(s2.error());
   }
   if (!st) return fail(st.error());
-  return std::string();
+  return OfflineResult{describe_import(*r), import_report_to_json(*r)};
 }
 
 }  // namespace tw::cli

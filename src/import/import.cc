@@ -1,0 +1,254 @@
+#include "import/import.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "import/detect.h"
+#include "import/formats.h"
+#include "import/line_reader.h"
+#include "import/text_fields.h"
+#include "sources/snapshot_file.h"
+
+namespace tw {
+
+namespace {
+
+constexpr size_t kHeadLines = 40;      // non-blank lines that detection looks at
+constexpr size_t kHeadMaxLines = 400;  // lines buffered for detection at most, blank or not
+constexpr size_t kExamples = 10;
+constexpr size_t kSpellings = 64;
+
+std::string format_list() {
+  std::string out;
+  for (auto& n : import_format_names()) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+bool is_blank(std::string_view s) { return trim(s).empty(); }
+
+std::string shorten(std::string_view s, size_t max = 80) {
+  s = trim(s);
+  if (s.size() <= max) return std::string(s);
+  return std::string(s.substr(0, max)) + "...";
+}
+
+Result<int> open_input(const std::string& path, const std::string& shown) {
+  if (path == "-") return STDIN_FILENO;
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    int err = errno;
+    if (err == ENOENT)
+      return fail(
+          fmt::format("{} does not exist: check the path (use - to read standard input)", shown));
+    return fail(fmt::format("cannot open {}: {}", shown, std::strerror(err)));
+  }
+  struct stat st;
+  if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    close(fd);
+    return fail(fmt::format("{} is a directory; give the file holding the dump", shown));
+  }
+  return fd;
+}
+
+// read_snapshot() takes a path. Input that cannot be opened again by name (standard input, a
+// pipe) is copied to a temporary file first: disk, not memory, grows with the input.
+Result<ImportReport> import_snapshot(const ImportOptions& o, const std::string& shown,
+                                     LineReader* reader, HostFacts* facts, const SocketSink& sink) {
+  ImportReport report;
+  report.format = std::string(kSnapshotFormat);
+  std::string path = o.path;
+  std::string tmp;
+  struct stat st;
+  if (o.path == "-" || stat(o.path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    const char* dir = std::getenv("TMPDIR");
+    tmp = fmt::format("{}/timewait-snapshot-XXXXXX", dir && *dir ? dir : "/tmp");
+    int out = mkstemp(tmp.data());
+    if (out < 0)
+      return fail(fmt::format("cannot make a temporary copy of {} to read it as a snapshot: {}",
+                              shown, std::strerror(errno)));
+    bool ok = write(out, reader->first_block().data(), reader->first_block().size()) ==
+              static_cast<ssize_t>(reader->first_block().size());
+    int in = reader->release_fd();
+    char buf[64 * 1024];
+    ssize_t n;
+    while (ok && (n = read(in, buf, sizeof buf)) > 0) ok = write(out, buf, n) == n;
+    ok = close(out) == 0 && ok;
+    if (in > STDERR_FILENO) close(in);
+    if (!ok) {
+      unlink(tmp.c_str());
+      return fail(fmt::format("cannot make a temporary copy of {} in {}: {}", shown,
+                              dir && *dir ? dir : "/tmp", std::strerror(errno)));
+    }
+    path = tmp;
+  }
+  auto r = read_snapshot(path, facts, [&](const Socket& s) {
+    ++report.sockets;
+    sink(s);
+  });
+  if (!tmp.empty()) unlink(tmp.c_str());
+  if (!r) {
+    std::string msg = r.error();
+    if (!tmp.empty()) {
+      // Name what the user gave, not the temporary copy.
+      for (size_t p; (p = msg.find(tmp)) != std::string::npos;) msg.replace(p, tmp.size(), shown);
+    }
+    return fail(msg);
+  }
+  return report;
+}
+
+}  // namespace
+
+std::vector<std::string> import_format_names() {
+  std::vector<std::string> out;
+  for (auto& f : text_formats()) out.emplace_back(f.name);
+  out.emplace_back(kSnapshotFormat);
+  return out;
+}
+
+Result<ImportReport> import_file(const ImportOptions& o, HostFacts* facts, const SocketSink& sink) {
+  if (!o.format.empty() && o.format != kSnapshotFormat && !find_text_format(o.format))
+    return fail(
+        fmt::format("unknown format '{}'; use one of: {} (or leave --format out to detect "
+                    "it)",
+                    o.format, format_list()));
+  const std::string shown = o.path == "-" ? "standard input" : o.path;
+  const std::string where = o.path == "-" ? "<stdin>" : o.path;
+  auto fd = open_input(o.path, shown);
+  if (!fd) return fail(fd.error());
+  LineReader reader(*fd, shown);
+  if (auto st = reader.start(); !st) return fail(st.error());
+  if (reader.empty())
+    return fail(
+        fmt::format("{} is empty: nothing to count (capture a dump with e.g. `ss -tan > "
+                    "FILE` and read that)",
+                    shown));
+
+  std::string_view first = reader.first_block();
+  if (first.starts_with("\xEF\xBB\xBF")) first.remove_prefix(3);
+  size_t b = first.find_first_not_of(" \t\r\n");
+  bool json = !reader.utf16() && b != std::string_view::npos && first[b] == '{';
+  if (o.format == kSnapshotFormat || (o.format.empty() && json))
+    return import_snapshot(o, shown, &reader, facts, sink);
+
+  // Buffer the first lines for detection, then replay them through the chosen parser.
+  struct HeadLine {
+    std::string text;
+    bool cut;
+  };
+  std::vector<HeadLine> head;
+  std::vector<std::string> sample;
+  std::string line;
+  bool cut = false;
+  while (sample.size() < kHeadLines && head.size() < kHeadMaxLines && reader.next(&line, &cut)) {
+    if (!is_blank(line)) sample.push_back(line);
+    head.push_back({line, cut});
+  }
+  if (!reader.error().empty()) return fail(reader.error());
+  if (sample.empty())
+    return fail(fmt::format("{} is empty: it has only blank lines, nothing to count", shown));
+
+  ImportReport report;
+  report.format = o.format.empty() ? detect_format(sample) : o.format;
+  if (report.format.empty())
+    return fail(fmt::format(
+        "cannot tell the format of {}: its first lines fit no known dump (first line: \"{}\"). "
+        "Known formats: {}; force one with --format NAME (see docs/import.md)",
+        shown, shorten(sample[0]), format_list()));
+  const TextFormat* format = find_text_format(report.format);
+  facts->os = std::string(format->os);
+  facts->source = "import:" + report.format;
+
+  auto parser = make_parser(report.format, o.implied_state);
+  int64_t headers = 0;
+  std::string strict_error;
+  auto take = [&](const std::string& text, bool was_cut) {
+    ++report.lines;
+    if (is_blank(text)) return true;
+    Socket s;
+    LineResult r = was_cut ? bad_line("line longer than 1 MiB") : parser->parse(text, &s);
+    switch (r.kind) {
+      case LineKind::kSocket:
+        ++report.sockets;
+        if (*r.reason) ++report.warnings[r.reason];
+        if (!s.original_state.empty()) {
+          auto it = report.original_states.find(s.original_state);
+          if (it != report.original_states.end()) {
+            ++it->second;
+          } else if (report.original_states.size() < kSpellings) {
+            report.original_states.emplace(std::string(s.original_state), 1);
+          }
+        }
+        sink(s);
+        return true;
+      case LineKind::kHeader:
+        ++headers;
+        return true;
+      case LineKind::kIgnored:
+        ++report.ignored;
+        ++report.ignore_reasons[r.reason];
+        return true;
+      case LineKind::kBad:
+        break;
+    }
+    std::string example = fmt::format("{}:{}: {}", where, report.lines, r.reason);
+    if (!r.detail.empty()) example += fmt::format(" ({})", shorten(r.detail, 60));
+    if (o.strict) {
+      strict_error = fmt::format("{} [--strict stops at the first line that fits no {} format]",
+                                 example, report.format);
+      return false;
+    }
+    ++report.skipped;
+    ++report.skip_reasons[r.reason];
+    if (report.skipped_examples.size() < kExamples) report.skipped_examples.push_back(example);
+    return true;
+  };
+  for (auto& h : head)
+    if (!take(h.text, h.cut)) return fail(strict_error);
+  head.clear();
+  head.shrink_to_fit();
+  while (reader.next(&line, &cut))
+    if (!take(line, cut)) return fail(strict_error);
+  if (!reader.error().empty()) return fail(reader.error());
+
+  // A dump of headers only is an empty census; skipped lines and no socket is a wrong dump.
+  if (report.sockets == 0 && (headers == 0 || report.skipped > 0)) {
+    std::string first = report.skipped_examples.empty() ? "" : report.skipped_examples[0];
+    return fail(
+        fmt::format("nothing usable in {}: none of its {} lines is a {} socket line{}{}. "
+                    "If it is not a {} dump, force the right format with --format ({})",
+                    shown, report.lines, report.format, first.empty() ? "" : "; first: ", first,
+                    report.format, format_list()));
+  }
+  return report;
+}
+
+std::string describe_import(const ImportReport& r) {
+  auto by_reason = [](const std::map<std::string, int64_t>& m) {
+    std::string out;
+    for (auto& [why, n] : m) out += fmt::format("{}{}x {}", out.empty() ? "" : "; ", n, why);
+    return out;
+  };
+  std::vector<std::string> parts;
+  if (r.skipped)
+    parts.push_back(
+        fmt::format("skipped {} of {} lines that fit no {} format [{}]{}", r.skipped, r.lines,
+                    r.format, by_reason(r.skip_reasons),
+                    r.skipped_examples.empty() ? "" : "; first: " + r.skipped_examples.front()));
+  if (!r.warnings.empty())
+    parts.push_back(fmt::format("sockets to check [{}]", by_reason(r.warnings)));
+  if (r.ignored)
+    parts.push_back(fmt::format("ignored {} lines without a TCP socket [{}]", r.ignored,
+                                by_reason(r.ignore_reasons)));
+  std::string out;
+  for (auto& p : parts) out += (out.empty() ? "" : "; ") + p;
+  return out;
+}
+
+}  // namespace tw

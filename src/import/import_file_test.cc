@@ -1,0 +1,291 @@
+// import_file() as the CLI uses it: errors a user meets, skipped lines, --strict, standard input,
+// snapshots, and constant memory on a large stream.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <thread>
+
+#include "census/census.h"
+#include "import/fixture_dir.h"
+#include "import/import.h"
+#include "sources/snapshot_file.h"
+
+namespace tw {
+namespace {
+
+class TempFile {
+ public:
+  explicit TempFile(const std::string& content) {
+    char p[] = "/tmp/twimp-test-XXXXXX";
+    int fd = mkstemp(p);
+    EXPECT_GE(fd, 0);
+    EXPECT_EQ(write(fd, content.data(), content.size()), static_cast<ssize_t>(content.size()));
+    close(fd);
+    path_ = p;
+  }
+  ~TempFile() { unlink(path_.c_str()); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+Result<ImportReport> import_path(const std::string& path, ImportOptions o = {},
+                                 int64_t* sockets = nullptr) {
+  o.path = path;
+  HostFacts facts;
+  int64_t n = 0;
+  auto r = import_file(o, &facts, [&](const Socket&) { ++n; });
+  if (sockets) *sockets = n;
+  return r;
+}
+
+// Runs `fn` with standard input reading `content` from a pipe (written by another thread).
+template <class Fn>
+void with_stdin(const std::string& content, Fn fn) {
+  int p[2];
+  ASSERT_EQ(pipe(p), 0);
+  int saved = dup(STDIN_FILENO);
+  dup2(p[0], STDIN_FILENO);
+  close(p[0]);
+  std::thread writer([&] {
+    size_t off = 0;
+    while (off < content.size()) {
+      ssize_t n = write(p[1], content.data() + off, content.size() - off);
+      if (n <= 0) break;
+      off += static_cast<size_t>(n);
+    }
+    close(p[1]);
+  });
+  fn();
+  writer.join();
+  dup2(saved, STDIN_FILENO);
+  close(saved);
+}
+
+const char* kSs =
+    "State  Recv-Q Send-Q Local Address:Port Peer Address:Port Process\n"
+    "ESTAB  0      0      10.0.0.1:40000     10.0.0.2:80\n"
+    "TIME-WAIT 0   0      10.0.0.1:40001     10.0.0.2:80\n";
+
+TEST(ImportFile, MissingEmptyDirectoryBinary) {
+  auto r = import_path("/nonexistent/dump.txt");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().find("/nonexistent/dump.txt does not exist"), std::string::npos) << r.error();
+  r = import_path("/tmp");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().find("is a directory"), std::string::npos) << r.error();
+  TempFile empty("");
+  r = import_path(empty.path());
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().find("is empty"), std::string::npos) << r.error();
+  TempFile blank("\n  \n\t\n");
+  r = import_path(blank.path());
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().find("only blank lines"), std::string::npos) << r.error();
+  TempFile gz(std::string("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03", 10));
+  r = import_path(gz.path());
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().find("looks binary"), std::string::npos) << r.error();
+}
+
+TEST(ImportFile, UnknownAndUndetectableFormats) {
+  TempFile f(kSs);
+  ImportOptions o;
+  o.format = "tcpdump";
+  auto r = import_path(f.path(), o);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().find("unknown format 'tcpdump'"), std::string::npos) << r.error();
+  EXPECT_NE(r.error().find("netstat-windows"), std::string::npos) << "lists the names";
+  TempFile readme("This is not a dump.\nIt has words.\n");
+  r = import_path(readme.path());
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().find("cannot tell the format"), std::string::npos) << r.error();
+  EXPECT_NE(r.error().find("--format"), std::string::npos) << r.error();
+  // The wrong format forced: nothing usable.
+  o.format = "netstat-windows";
+  r = import_path(f.path(), o);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().find("nothing usable"), std::string::npos) << r.error();
+}
+
+TEST(ImportFile, SkippedLinesAreCountedAndNamed) {
+  TempFile f(std::string(kSs) + "ESTAB 0 0 garbage 10.0.0.2:80\n" +
+             "SLEEPING 0 0 10.0.0.1:1 10.0.0.2:80\n" + "ESTAB 0 0 10.0.0.1:40002 10.0.0.2:80\n" +
+             "ESTAB 0 0 10.0.0.1:40003 localhost:http\n");
+  int64_t n = 0;
+  auto r = import_path(f.path(), {}, &n);
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ(r->format, "ss");
+  EXPECT_EQ(r->lines, 7);
+  EXPECT_EQ(r->sockets, 3);
+  EXPECT_EQ(n, 3);
+  EXPECT_EQ(r->skipped, 3);
+  ASSERT_EQ(r->skipped_examples.size(), 3u);
+  EXPECT_EQ(r->skipped_examples[0], f.path() + ":4: not an ADDRESS:PORT endpoint (garbage)");
+  EXPECT_EQ(r->skipped_examples[1], f.path() + ":5: unknown state name (SLEEPING)");
+  EXPECT_EQ(r->skip_reasons["unknown state name"], 1);
+  std::string note = describe_import(*r);
+  EXPECT_NE(note.find("skipped 3 of 7 lines"), std::string::npos) << note;
+  EXPECT_NE(note.find(":4:"), std::string::npos) << note;
+
+  ImportOptions strict;
+  strict.strict = true;
+  r = import_path(f.path(), strict);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().find(f.path() + ":4: not an ADDRESS:PORT endpoint"), std::string::npos)
+      << r.error();
+  EXPECT_NE(r.error().find("--strict"), std::string::npos) << r.error();
+}
+
+TEST(ImportFile, ExamplesStopAtTenCountsDoNot) {
+  std::string text = kSs;
+  for (int i = 0; i < 50; ++i) text += "ESTAB 0 0 nope 10.0.0.2:80\n";
+  TempFile f(text);
+  auto r = import_path(f.path());
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ(r->skipped, 50);
+  EXPECT_EQ(r->skipped_examples.size(), 10u);
+  EXPECT_EQ(r->skip_reasons.size(), 1u);
+}
+
+TEST(ImportFile, StateFilterDumpNeedsState) {
+  std::string path = testing::import_fixture_dir() + "/ss_tan_state_tw.txt";
+  auto r = import_path(path);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().find("--state"), std::string::npos) << r.error();
+  ImportOptions o;
+  o.implied_state = TcpState::kTimeWait;
+  int64_t n = 0;
+  r = import_path(path, o, &n);
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ(n, 6);
+}
+
+TEST(ImportFile, HeaderOnlyIsAnEmptyCensus) {
+  TempFile f("Recv-Q Send-Q Local Address:Port  Peer Address:PortProcess\n");
+  ImportOptions o;
+  o.implied_state = TcpState::kTimeWait;
+  auto r = import_path(f.path(), o);
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ(r->sockets, 0);
+}
+
+TEST(ImportFile, CleanDumpHasNoNote) {
+  auto r = import_path(testing::import_fixture_dir() + "/ss_tan.txt");
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ(describe_import(*r), "");
+}
+
+TEST(ImportFile, FactsComeBeforeTheFirstSocket) {
+  ImportOptions o;
+  o.path = testing::import_fixture_dir() + "/windows_netstat_ano.txt";
+  HostFacts facts;
+  bool checked = false;
+  auto r = import_file(o, &facts, [&](const Socket&) {
+    if (checked) return;
+    checked = true;
+    EXPECT_EQ(facts.os, "windows");
+    EXPECT_EQ(facts.source, "import:netstat-windows");
+  });
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_TRUE(checked);
+}
+
+TEST(ImportFile, StandardInput) {
+  with_stdin(kSs, [] {
+    int64_t n = 0;
+    auto r = import_path("-", {}, &n);
+    ASSERT_TRUE(r) << r.error();
+    EXPECT_EQ(n, 2);
+    EXPECT_EQ(r->format, "ss");
+  });
+  with_stdin(std::string(kSs) + "junk line here\n", [] {
+    ImportOptions o;
+    o.strict = true;
+    auto r = import_path("-", o);
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().find("<stdin>:4:"), std::string::npos) << r.error();
+  });
+}
+
+// A census --save snapshot of an imported dump reads back to the same census, from a file and
+// from standard input, and keeps each socket's original state spelling.
+TEST(ImportFile, SnapshotRoundTrip) {
+  ImportOptions o;
+  o.path = testing::import_fixture_dir() + "/ss_tano.txt";
+  HostFacts facts;
+  Census first(CensusOptions{});
+  std::string snap = "/tmp/twimp-snap-" + std::to_string(getpid()) + ".json";
+  auto w = SnapshotWriter::open(snap, facts);
+  ASSERT_TRUE(w) << w.error();
+  auto r = import_file(o, &facts, [&](const Socket& s) {
+    first.add(s);
+    (*w)->add(s);
+  });
+  ASSERT_TRUE(r) << r.error();
+  ASSERT_TRUE((*w)->finish());
+  auto check = [&](const std::string& path) {
+    ImportOptions b;
+    b.path = path;
+    HostFacts f2;
+    Census second(CensusOptions{});
+    int64_t with_original = 0;
+    auto r2 = import_file(b, &f2, [&](const Socket& s) {
+      second.add(s);
+      with_original += s.original_state == ss_name(s.state);
+    });
+    ASSERT_TRUE(r2) << r2.error();
+    EXPECT_EQ(r2->format, "snapshot");
+    EXPECT_EQ(second.counts(), first.counts());
+    EXPECT_EQ(second.fin_wait2_mini(), first.fin_wait2_mini());
+    EXPECT_EQ(second.time_wait_ages().with_timer, first.time_wait_ages().with_timer);
+    EXPECT_EQ(with_original, 30);
+  };
+  check(snap);
+  std::ifstream in(snap);
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  with_stdin(content, [&] { check("-"); });
+  unlink(snap.c_str());
+}
+
+// A stream far larger than memory use: 3 million lines (~190 MB) through a pipe. Peak memory
+// may grow by little: the import holds one line and the census its groups.
+TEST(ImportFile, LargeStreamInConstantMemory) {
+  constexpr int kLines = 3'000'000;
+  rusage before;
+  getrusage(RUSAGE_SELF, &before);
+  std::string fifo = "/tmp/twimp-fifo-" + std::to_string(getpid());
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  std::thread writer([&] {
+    FILE* f = fopen(fifo.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    fputs("State Recv-Q Send-Q Local Address:Port Peer Address:Port Process\n", f);
+    for (int i = 0; i < kLines; ++i)
+      fprintf(f, "TIME-WAIT 0      0      10.%d.%d.1:%d      192.0.2.7:443\n", (i >> 16) & 255,
+              (i >> 8) & 255, 32768 + i % 28000);
+    fclose(f);
+  });
+  ImportOptions o;
+  o.path = fifo;
+  HostFacts facts;
+  Census census(CensusOptions{});
+  auto r = import_file(o, &facts, [&](const Socket& s) { census.add(s); });
+  writer.join();
+  unlink(fifo.c_str());
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ(r->sockets, kLines);
+  EXPECT_EQ(census.count(TcpState::kTimeWait), kLines);
+  rusage after;
+  getrusage(RUSAGE_SELF, &after);
+  long grown_kb = after.ru_maxrss - before.ru_maxrss;
+  EXPECT_LT(grown_kb, 32 * 1024) << "peak memory grew by " << grown_kb << " KiB";
+}
+
+}  // namespace
+}  // namespace tw

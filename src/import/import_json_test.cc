@@ -1,0 +1,48 @@
+#include "import/import_json.h"
+
+#include <gtest/gtest.h>
+
+#include "import/fixture_dir.h"
+
+namespace tw {
+namespace {
+
+nlohmann::json import_json(const std::string& fixture) {
+  ImportOptions o;
+  o.path = testing::import_fixture_dir() + "/" + fixture;
+  HostFacts facts;
+  auto r = import_file(o, &facts, [](const Socket&) {});
+  EXPECT_TRUE(r) << r.error();
+  return r ? import_report_to_json(*r) : nlohmann::json();
+}
+
+TEST(ImportJson, OriginalSpellingsBesideTheirState) {
+  auto j = import_json("windows_netstat_ano.txt");
+  EXPECT_EQ(j["format"], "netstat-windows");
+  EXPECT_EQ(j["sockets"], 21);
+  EXPECT_EQ(j["ignored"], 2);
+  EXPECT_EQ(j["original_states"]["LISTENING"]["count"], 6);
+  EXPECT_EQ(j["original_states"]["LISTENING"]["state"], "LISTEN");
+  EXPECT_EQ(j["original_states"]["FIN_WAIT_2"]["state"], "FIN-WAIT-2");
+  EXPECT_EQ(j["original_states"]["SYN_RECEIVED"]["state"], "SYN-RECV");
+}
+
+TEST(ImportJson, NumericSpellings) {
+  auto ps = import_json("powershell_csv_numeric.txt");
+  EXPECT_EQ(ps["original_states"]["11"]["state"], "TIME-WAIT");
+  EXPECT_EQ(ps["original_states"]["100"]["state"], "UNCONN");  // Bound
+  auto proc = import_json("proc_net_tcp.txt");
+  EXPECT_EQ(proc["original_states"]["06"]["count"], 6);
+  EXPECT_EQ(proc["original_states"]["06"]["state"], "TIME-WAIT");
+  EXPECT_EQ(proc["original_states"]["0A"]["state"], "LISTEN");
+}
+
+TEST(ImportJson, SkipsAreListed) {
+  auto j = import_json("netstat_ant.txt");
+  EXPECT_EQ(j["skipped"], 3);
+  EXPECT_EQ(j["skipped_examples"].size(), 3u);
+  EXPECT_EQ(j["skip_reasons"].size(), 1u);
+}
+
+}  // namespace
+}  // namespace tw

@@ -1,0 +1,45 @@
+// The interface every text format implements: one line in, one verdict out. Parsers keep only
+// what a header tells (column order, the section being read), so importing streams in constant
+// memory.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "model/socket.h"
+
+namespace tw {
+
+enum class LineKind {
+  kSocket,   // *socket was filled
+  kHeader,   // a title or column header of this format
+  kIgnored,  // understood, but not a TCP socket (UDP, unix sockets, detail lines)
+  kBad,      // fits this format nowhere
+};
+
+struct LineResult {
+  LineKind kind = LineKind::kBad;
+  // For kIgnored and kBad: a fixed phrase (from a small set, so counting by reason stays small).
+  // For kSocket: empty, or a warning that the socket may be wrong in a way the dump cannot tell.
+  const char* reason = "";
+  // For kBad: what was seen, shown in the first examples only.
+  std::string detail;
+};
+
+inline LineResult socket_line() { return {LineKind::kSocket, "", {}}; }
+inline LineResult header_line() { return {LineKind::kHeader, "", {}}; }
+inline LineResult ignored_line(const char* why) { return {LineKind::kIgnored, why, {}}; }
+inline LineResult bad_line(const char* why, std::string detail = {}) {
+  return {LineKind::kBad, why, std::move(detail)};
+}
+
+class LineParser {
+ public:
+  virtual ~LineParser() = default;
+  // `line` has no line terminator and is not blank. On kSocket, socket->original_state may point
+  // into `line`.
+  virtual LineResult parse(std::string_view line, Socket* socket) = 0;
+};
+
+}  // namespace tw

@@ -1,0 +1,80 @@
+#include "import/netstat_linux.h"
+
+#include <sys/socket.h>
+
+#include <string>
+
+#include "import/endpoint_reasons.h"
+#include "import/text_fields.h"
+
+namespace tw {
+
+namespace {
+constexpr size_t kColumn = 23;  // net-tools netstat.c: address and port cut to 22 + ":"
+}
+
+LineResult NetstatLinuxParser::parse(std::string_view line, Socket* s) {
+  std::string_view f[10];
+  size_t n = split_fields(line, f, 10);
+  if (f[0] == "Active") {
+    other_section_ = line.find("Internet") == std::string_view::npos;
+    return header_line();
+  }
+  if (f[0] == "Proto") return header_line();
+  // netstat -p run without root prints a notice of two lines before the table.
+  if (line.find("processes could be identified") != std::string_view::npos ||
+      line.find("have to be root") != std::string_view::npos ||
+      line.find("should be root") != std::string_view::npos)
+    return ignored_line("netstat -p notice (not run as root: some PIDs missing)");
+  if (f[0] == "udp" || f[0] == "udp6" || f[0] == "udpl" || f[0] == "udpl6" || f[0] == "raw" ||
+      f[0] == "raw6")
+    return ignored_line("not TCP (udp or raw socket line)");
+  bool v6 = f[0] == "tcp6";
+  if (f[0] != "tcp" && !v6) {
+    if (f[0] == "unix" || other_section_) return ignored_line("not TCP (unix socket line)");
+    return bad_line("not a netstat tcp line", std::string(f[0]));
+  }
+  if (n < 6)
+    return bad_line("too few columns for netstat (want Proto Recv-Q Send-Q Local Foreign State)");
+  uint64_t q;
+  if (!parse_u64(f[1], &q) || !parse_u64(f[2], &q))
+    return bad_line("Recv-Q/Send-Q are not numbers", std::string(f[1]) + " " + std::string(f[2]));
+  *s = Socket{};
+  bool full = false;
+  for (int k = 0; k < 2; ++k) {
+    std::string_view text = f[3 + k];
+    Endpoint* ep = k == 0 ? &s->local : &s->remote;
+    auto e = parse_colon_endpoint(text, ep);
+    if (v6 && text.size() == kColumn) full = true;
+    if (e != EndpointError::kNone) {
+      if (v6 && text.size() == kColumn && e == EndpointError::kBadAddress)
+        return bad_line(
+            "IPv6 address cut short by netstat's 23-character column (capture with `netstat "
+            "-antW`)",
+            std::string(text));
+      return bad_line(endpoint_reason(e), std::string(text));
+    }
+    // netstat prints IPv4-mapped addresses of tcp6 sockets as plain IPv4.
+    if (v6) ep->addr = v4_mapped(ep->addr);
+    if (!v6 && ep->addr.family == AF_INET6 && ep->addr.is_unspecified()) ep->addr = Address::v4(0);
+  }
+  auto state = import_state(f[5]);
+  if (!state) return bad_line("unknown state name", std::string(f[5]));
+  s->state = *state;
+  s->original_state = f[5];
+  if (s->state == TcpState::kTimeWait) s->mini = true;
+  // -p: "1234/nginx" or "-"; -e puts User and Inode first.
+  for (size_t i = 6; i < n; ++i) {
+    size_t slash = f[i].find('/');
+    uint32_t pid;
+    if (slash != std::string_view::npos && parse_u32(f[i].substr(0, slash), &pid) &&
+        pid <= INT32_MAX) {
+      s->pid = static_cast<int32_t>(pid);
+      break;
+    }
+  }
+  if (full) return {LineKind::kSocket, kNetstatMaybeCut, {}};
+  return socket_line();
+}
+
+}  // namespace tw

@@ -1,0 +1,95 @@
+#include "import/netstat_linux.h"
+
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+
+namespace tw {
+namespace {
+
+TEST(NetstatLinux, TcpAndTcp6Lines) {
+  NetstatLinuxParser p;
+  Socket s;
+  EXPECT_EQ(p.parse("Active Internet connections (servers and established)", &s).kind,
+            LineKind::kHeader);
+  EXPECT_EQ(p.parse("Proto Recv-Q Send-Q Local Address           Foreign Address         State     "
+                    "  PID/Program name",
+                    &s)
+                .kind,
+            LineKind::kHeader);
+  ASSERT_EQ(p.parse("tcp        0      0 127.0.0.1:8080          0.0.0.0:*               LISTEN    "
+                    "  13732/python3",
+                    &s)
+                .kind,
+            LineKind::kSocket);
+  EXPECT_EQ(s.state, TcpState::kListen);
+  EXPECT_EQ(s.pid, 13732);
+  EXPECT_EQ(s.original_state, "LISTEN");
+  ASSERT_EQ(
+      p.parse("tcp        0      0 127.0.0.1:34890         127.0.0.1:8080          TIME_WAIT   -",
+              &s)
+          .kind,
+      LineKind::kSocket);
+  EXPECT_EQ(s.pid, -1);
+  EXPECT_TRUE(s.mini);
+  ASSERT_EQ(
+      p.parse("tcp6       0      0 :::8443                 :::*                    LISTEN", &s)
+          .kind,
+      LineKind::kSocket);
+  EXPECT_EQ(s.local.addr.family, AF_INET6);
+  // tcp6 sockets talking IPv4 are printed as plain IPv4: they are IPv4-mapped IPv6.
+  ASSERT_EQ(
+      p.parse("tcp6       0      0 127.0.0.1:8443          127.0.0.1:53454         ESTABLISHED", &s)
+          .kind,
+      LineKind::kSocket);
+  EXPECT_EQ(s.local.to_string(), "[::ffff:127.0.0.1]:8443");
+}
+
+TEST(NetstatLinux, NotRootNotice) {
+  NetstatLinuxParser p;
+  Socket s;
+  EXPECT_EQ(p.parse("(Not all processes could be identified, non-owned process info", &s).kind,
+            LineKind::kIgnored);
+  EXPECT_EQ(p.parse(" will not be shown, you would have to be root to see it all.)", &s).kind,
+            LineKind::kIgnored);
+}
+
+TEST(NetstatLinux, CutAddresses) {
+  NetstatLinuxParser p;
+  Socket s;
+  auto r =
+      p.parse("tcp6       0      0 2001:db8:aaaa:bbbb:7070 :::*                    LISTEN", &s);
+  EXPECT_EQ(r.kind, LineKind::kBad);
+  EXPECT_NE(std::string(r.reason).find("netstat -antW"), std::string::npos);
+  // A full column that still parses is read, with a warning.
+  r = p.parse("tcp6       0      0 2001:db8:aa:bb::1:40050 ::1:9090                ESTABLISHED",
+              &s);
+  EXPECT_EQ(r.kind, LineKind::kSocket);
+  EXPECT_STREQ(r.reason, kNetstatMaybeCut);
+  // -W: whole addresses.
+  r = p.parse(
+      "tcp6       0      0 2001:db8:aaaa:bbbb:cccc:dddd:eeee:1:7070 :::*                    LISTEN",
+      &s);
+  ASSERT_EQ(r.kind, LineKind::kSocket);
+  EXPECT_STREQ(r.reason, "");
+  EXPECT_EQ(s.local.port, 7070);
+}
+
+TEST(NetstatLinux, OtherSocketsAreIgnored) {
+  NetstatLinuxParser p;
+  Socket s;
+  EXPECT_EQ(
+      p.parse("udp        0      0 127.0.0.1:5353          127.0.0.1:5354          ESTABLISHED", &s)
+          .kind,
+      LineKind::kIgnored);
+  EXPECT_EQ(p.parse("Active UNIX domain sockets (w/o servers)", &s).kind, LineKind::kHeader);
+  EXPECT_EQ(p.parse("Proto RefCnt Flags       Type       State         I-Node   Path", &s).kind,
+            LineKind::kHeader);
+  EXPECT_EQ(
+      p.parse("unix  3      [ ]         STREAM     CONNECTED     10609448 @twimp-fixture", &s).kind,
+      LineKind::kIgnored);
+  EXPECT_EQ(p.parse("tcp 0 0 localhost:ssh 0.0.0.0:* LISTEN", &s).kind, LineKind::kBad);
+  EXPECT_EQ(p.parse("tcp 0 0 1.2.3.4:22 0.0.0.0:* NOSUCH", &s).kind, LineKind::kBad);
+}
+
+}  // namespace
+}  // namespace tw
