@@ -1,0 +1,311 @@
+// `timewait doctor`: audits the host's TCP TIME_WAIT handling (settings, sockets, counters) and
+// says what is wrong, why, and exactly what to do; `--apply` writes the safe kernel settings among
+// the fixes, `--revert` undoes that.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <memory>
+#include <thread>
+
+#include "census/port_pool.h"
+#include "cli/command.h"
+#include "cli/offline_input.h"
+#include "doctor/apply.h"
+#include "doctor/collector.h"
+#include "doctor/render.h"
+#include "doctor/rules.h"
+#include "doctor/windows_settings.h"
+#include "import/import.h"
+#include "sources/host_reader.h"
+#include "sources/live_sockets.h"
+#include "sources/netns.h"
+
+namespace tw::cli {
+
+namespace {
+
+struct DoctorFlags {
+  std::string netns;
+  int pid = 0;
+  OfflineFlags offline;
+  bool json = false;
+  bool verbose = false;
+  double interval = 0;
+  std::string windows_reg, windows_dynamicport;
+  std::string port_range;
+  bool apply = false, revert = false, yes = false;
+  std::string root;
+};
+
+// The namespace named by --netns / --pid, entered for the rest of the process.
+Status enter_target(const DoctorFlags& fl) {
+  if (!fl.netns.empty()) return enter_netns_by_name(fl.netns);
+  if (fl.pid) return enter_netns_of_pid(fl.pid);
+  return {};
+}
+
+std::string target_name(const DoctorFlags& fl) {
+  return !fl.netns.empty() ? fl.netns : fl.pid ? fmt::format("pid:{}", fl.pid) : "host";
+}
+
+Status merge_windows_files(const DoctorFlags& fl, HostFacts* facts) {
+  if (!fl.windows_reg.empty()) {
+    auto bytes = read_whole_file(fl.windows_reg);
+    if (!bytes) return fail(bytes.error());
+    auto params = parse_reg_export(*bytes);
+    if (!params) return fail(fmt::format("--windows-reg {}: {}", fl.windows_reg, params.error()));
+    for (auto& [k, v] : *params) facts->windows_params[k] = v;
+  }
+  if (!fl.windows_dynamicport.empty()) {
+    auto bytes = read_whole_file(fl.windows_dynamicport);
+    if (!bytes) return fail(bytes.error());
+    auto params = parse_netsh_dynamicport(*bytes);
+    if (!params)
+      return fail(
+          fmt::format("--windows-dynamicport {}: {}", fl.windows_dynamicport, params.error()));
+    for (auto& [k, v] : *params) facts->windows_params[k] = v;
+  }
+  if (!fl.windows_reg.empty() || !fl.windows_dynamicport.empty()) {
+    if (!facts->os.empty() && facts->os != "windows")
+      return fail(
+          fmt::format("--windows-reg/--windows-dynamicport describe a Windows host, but "
+                      "--from {} is a {} dump",
+                      fl.offline.from, facts->os));
+    facts->os = "windows";
+  }
+  return {};
+}
+
+Result<PoolChoice> choose_pool(const DoctorFlags& fl, const HostFacts& facts) {
+  if (!fl.port_range.empty()) {
+    std::string r = fl.port_range;
+    for (char& ch : r)
+      if (ch == '-') ch = ' ';
+    auto p = parse_port_range(r);
+    if (!p)
+      return fail(fmt::format("--port-range: {} (want LOW-HIGH, e.g. 32768-60999)", p.error()));
+    return PoolChoice{*p, false, ""};
+  }
+  PoolChoice c = port_pool_for(facts);
+  if (!c.error.empty()) return fail(c.error);
+  return c;
+}
+
+int run_revert(const DoctorFlags& fl) {
+  ApplyPaths paths{fl.root};
+  if (!fl.yes) {
+    auto text = read_whole_file(paths.backup());
+    if (!text)
+      return error(fmt::format("nothing to revert: {} does not exist", paths.backup()),
+                   kExitFailure);
+    fmt::print(
+        "would restore the values saved in {}:\n{}\n(dry run: add --yes to restore them in "
+        "{} and in /proc/sys of {})\n",
+        paths.backup(), *text, paths.conf(), target_name(fl));
+    return kExitOk;
+  }
+  if (auto st = enter_target(fl); !st) return error(st.error());
+  auto r = revert_apply(paths, write_proc_sysctl);
+  if (!r) return error(r.error(), kExitFailure);
+  for (auto& c : r->restored) fmt::print("restored {} = {}\n", c.name, c.new_value);
+  fmt::print("{} {}\n", r->conf_removed ? "removed" : "restored", paths.conf());
+  return kExitOk;
+}
+
+int run_apply(const DoctorFlags& fl, const std::vector<Finding>& findings, const HostFacts& facts) {
+  ApplyPaths paths{fl.root};
+  auto plan = plan_apply(findings, facts, paths);
+  if (!plan) return error(plan.error(), kExitFailure);
+  std::string diff = render_diff(paths.conf(), plan->old_conf, plan->new_conf);
+  if (fl.json) {
+    nlohmann::json changes = nlohmann::json::array();
+    for (auto& c : plan->changes)
+      changes.push_back({{"name", c.name},
+                         {"old", c.old_value ? nlohmann::json(*c.old_value) : nlohmann::json()},
+                         {"new", c.new_value},
+                         {"finding", c.finding}});
+    nlohmann::json j{{"schema", "timewait-doctor-apply/1"},
+                     {"file", paths.conf()},
+                     {"changes", changes},
+                     {"refused", plan->refused},
+                     {"diff", diff},
+                     {"applied", fl.yes && !plan->changes.empty()}};
+    if (fl.yes) {
+      auto st = execute_apply(*plan, paths, write_proc_sysctl);
+      if (!st) j["error"] = st.error();
+      fmt::print("{}\n", j.dump(2));
+      return st ? kExitOk : kExitFailure;
+    }
+    fmt::print("{}\n", j.dump(2));
+    return kExitOk;
+  }
+  for (auto& r : plan->refused) fmt::print("refused (harmful or conflicting): {}\n", r);
+  if (plan->changes.empty()) {
+    fmt::print(
+        "nothing to apply: no finding asks for a kernel setting that differs from the "
+        "current one\n");
+    return kExitOk;
+  }
+  for (auto& c : plan->changes)
+    fmt::print("{}: {} {} -> {}\n", c.finding, c.name, c.old_value.value_or("(unknown)"),
+               c.new_value);
+  fmt::print("\n{}", diff);
+  if (!fl.yes) {
+    fmt::print(
+        "\n(dry run: add --yes to write {} and set these in /proc/sys of {}; "
+        "`timewait doctor --revert --yes` undoes it)\n",
+        paths.conf(), target_name(fl));
+    return kExitOk;
+  }
+  auto st = execute_apply(*plan, paths, write_proc_sysctl);
+  if (!st) return error(st.error(), kExitFailure);
+  fmt::print("\nwrote {}; set {} value{} in /proc/sys of {}; old values kept in {}\n", paths.conf(),
+             plan->changes.size(), plan->changes.size() == 1 ? "" : "s", target_name(fl),
+             paths.backup());
+  if (target_name(fl) != "host")
+    note(
+        "sysctl.d files are read at boot for the host's namespace; a named namespace needs its "
+        "settings applied again whenever it is created");
+  return kExitOk;
+}
+
+int run(const DoctorFlags& fl) {
+  const bool offline = !fl.offline.from.empty();
+  const bool windows_files = !fl.windows_reg.empty() || !fl.windows_dynamicport.empty();
+  if (offline && (!fl.netns.empty() || fl.pid))
+    return error("--from reads a saved dump; it cannot be combined with --netns or --pid");
+  if (!fl.netns.empty() && fl.pid) return error("give either --netns or --pid, not both");
+  if (fl.apply && fl.revert) return error("give either --apply or --revert, not both");
+  if (fl.yes && !fl.apply && !fl.revert)
+    return error("--yes confirms --apply or --revert; give one");
+  if ((fl.apply || fl.revert) && (offline || windows_files))
+    return error(
+        "--apply and --revert change the live kernel; they cannot be combined with "
+        "--from or --windows-*");
+  if (!fl.root.empty() && !fl.apply && !fl.revert)
+    return error("--root is for --apply and --revert");
+  if (fl.interval < 0 || fl.interval > 600) return error("--interval takes 0 to 600 seconds");
+  if (fl.interval > 0 && (offline || windows_files))
+    return error("--interval samples the live kernel twice; it cannot be combined with --from");
+  if (windows_files && !offline && (!fl.netns.empty() || fl.pid))
+    return error(
+        "--windows-reg/--windows-dynamicport describe a Windows host; combine them with "
+        "--from (a `netstat -ano` dump) or give them alone");
+  if (fl.revert) return run_revert(fl);
+
+  HostFacts facts;
+  std::optional<HostFacts> earlier;
+  std::string note_text;
+  std::unique_ptr<DoctorCollector> collector;
+  bool live = false;
+  auto start = [&]() -> Status {
+    auto pool = choose_pool(fl, facts);
+    if (!pool) return fail(pool.error());
+    if (pool->pool && pool->assumed)
+      note_text = fmt::format(
+          "no port-range setting in the input; port pressure assumes the {} "
+          "default {}-{} (set --port-range LOW-HIGH)",
+          facts.os == "windows" ? "Windows" : "Linux", pool->pool->low, pool->pool->high);
+    collector = std::make_unique<DoctorCollector>(pool->pool, pool->assumed);
+    return {};
+  };
+  auto sink = [&](const Socket& s) { collector->add(s); };
+
+  if (offline) {
+    // import_file reads snapshots and text dumps alike, and tells the host's facts before the
+    // first socket: the pool (and the Windows settings merged into the facts) is chosen then.
+    Status st;
+    auto prepare = [&]() -> Status {
+      if (auto m = merge_windows_files(fl, &facts); !m) return m;
+      return start();
+    };
+    ImportOptions opts{fl.offline.from, fl.offline.format, fl.offline.strict, std::nullopt};
+    auto r = import_file(opts, &facts, [&](const Socket& s) {
+      if (!collector && st) st = prepare();
+      if (collector) collector->add(s);
+    });
+    if (!r) return error(r.error());
+    if (st && !collector) st = prepare();
+    if (!st) return error(st.error());
+    std::string described = describe_import(*r);
+    if (!described.empty())
+      note_text = note_text.empty() ? described : described + "; " + note_text;
+  } else if (windows_files) {
+    facts.os = "windows";
+    facts.source = "registry";
+    if (auto st = merge_windows_files(fl, &facts); !st) return error(st.error());
+  } else {
+    live = true;
+    if (auto st = enter_target(fl); !st) return error(st.error());
+    if (fl.interval > 0) {
+      earlier = read_host_facts();
+      std::this_thread::sleep_for(std::chrono::duration<double>(fl.interval));
+    }
+    facts = read_host_facts();
+    facts.netns = target_name(fl);
+    if (auto st = start(); !st) return error(st.error(), kExitFailure);
+    auto r =
+        read_live_sockets(SourceKind::kAuto, StateMask::all(), sink, [&] { collector->restart(); });
+    if (!r) return error(r.error(), kExitFailure);
+    facts.source = r->source;
+    if (!r->note.empty()) note_text = note_text.empty() ? r->note : r->note + "; " + note_text;
+  }
+
+  DoctorInput in;
+  if (collector) {
+    in = collector->input(facts, live);
+  } else {
+    in.facts = facts;
+  }
+  in.earlier = earlier;
+  in.interval_seconds = fl.interval;
+  in.windows_registry = !fl.windows_reg.empty();
+  in.windows_dynamicport = !fl.windows_dynamicport.empty();
+  std::vector<Finding> findings = run_rules(in);
+  if (fl.apply) return run_apply(fl, findings, facts);
+
+  DoctorReport report{&facts, &findings, note_text, fl.verbose};
+  if (fl.json)
+    fmt::print("{}\n", doctor_to_json(report).dump(2));
+  else
+    fmt::print("{}", render_doctor_table(report));
+  return exit_code_for(worst(findings));
+}
+
+Register reg(20, [](CLI::App& app) {
+  auto fl = std::make_shared<DoctorFlags>();
+  CLI::App* sub = app.add_subcommand(
+      "doctor",
+      "Audit TIME_WAIT handling: settings, port pressure, socket build-ups; each finding with "
+      "evidence, why (sources), exact fixes and what not to do. Exit status: 0 ok/info, "
+      "3 warning, 4 critical (1 failed to run, 2 usage error).");
+  sub->add_option("--netns", fl->netns, "Audit the named network namespace (ip netns list)");
+  sub->add_option("--pid", fl->pid, "Audit the network namespace of this process");
+  add_offline_flags(sub, &fl->offline);
+  sub->add_flag("--json", fl->json, "JSON output (schema: docs/doctor.md)");
+  sub->add_flag("-v,--verbose", fl->verbose, "Show the details of ok findings too");
+  sub->add_option("--interval", fl->interval,
+                  "Sample kernel counters twice, SECONDS apart, to see what grows now "
+                  "(TCPTimeWaitOverflow, ListenOverflows, resets)");
+  sub->add_option("--windows-reg", fl->windows_reg,
+                  "A `reg export` of HKLM\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters "
+                  "(UTF-16LE or UTF-8)");
+  sub->add_option("--windows-dynamicport", fl->windows_dynamicport,
+                  "Output of `netsh int ipv4 show dynamicport tcp`");
+  sub->add_option("--port-range", fl->port_range,
+                  "Ephemeral range LOW-HIGH for port pressure of a dump without one");
+  sub->add_flag("--apply", fl->apply,
+                "Write the safe kernel settings among the fixes to /etc/sysctl.d/60-timewait.conf "
+                "and /proc/sys (shows the diff; changes nothing without --yes)");
+  sub->add_flag("--revert", fl->revert, "Restore the values --apply replaced (with --yes)");
+  sub->add_flag("-y,--yes", fl->yes, "Really write with --apply / --revert");
+  sub->add_option("--root", fl->root,
+                  "Prefix for the files --apply and --revert write (tests); /proc/sys is the "
+                  "target namespace's own");
+  return std::pair{sub, std::function<int()>([fl] { return run(*fl); })};
+});
+
+}  // namespace
+
+}  // namespace tw::cli

@@ -1,0 +1,270 @@
+#include "doctor/apply.h"
+
+#include <fcntl.h>
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace tw {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string fold(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\t' || c == '\n') c = ' ';
+    if (c == ' ' && (out.empty() || out.back() == ' ')) continue;
+    out.push_back(c);
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+std::optional<int64_t> as_int(const std::optional<std::string>& s) {
+  if (!s) return std::nullopt;
+  int64_t v = 0;
+  auto [p, ec] = std::from_chars(s->data(), s->data() + s->size(), v);
+  if (ec != std::errc()) return std::nullopt;
+  return v;
+}
+
+std::optional<std::string> slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// `name = value` lines of a sysctl.d file, in order (comments dropped).
+std::vector<std::pair<std::string, std::string>> conf_entries(const std::string& text) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    auto t = fold(line);
+    if (t.empty() || t[0] == '#' || t[0] == ';') continue;
+    size_t eq = t.find('=');
+    if (eq == std::string::npos) continue;
+    out.emplace_back(fold(t.substr(0, eq)), fold(t.substr(eq + 1)));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::string> harmful_reason(const std::string& name, const std::string& value,
+                                          const std::optional<std::string>& current) {
+  auto v = as_int(value);
+  auto cur = as_int(current);
+  if (name == "net.ipv4.tcp_tw_recycle" && value != "0")
+    return "tcp_tw_recycle drops SYNs from clients behind NAT (removed in Linux 4.12)";
+  if (name == "net.ipv4.tcp_timestamps" && value == "0")
+    return "turning timestamps off disables PAWS and tcp_tw_reuse";
+  if (name == "net.ipv4.tcp_max_tw_buckets" && v && cur && *v < *cur)
+    return "lowering tcp_max_tw_buckets makes connections close without TIME_WAIT";
+  if (name == "net.ipv4.tcp_fin_timeout")
+    return "tcp_fin_timeout governs orphaned FIN_WAIT2, not TIME_WAIT; the doctor never changes it";
+  if (name == "net.ipv4.tcp_tw_reuse_delay" && v && *v < 1000)
+    return "a tcp_tw_reuse_delay below 1000 ms can break PAWS for peers with a slower clock";
+  if (name == "net.ipv4.tcp_syncookies" && value == "0")
+    return "turning SYN cookies off exposes listeners to SYN floods";
+  if (name == "net.netfilter.nf_conntrack_tcp_timeout_time_wait" && v && *v < 60)
+    return "a conntrack TIME_WAIT shorter than Linux's 60 s drops late segments";
+  return std::nullopt;
+}
+
+Result<ApplyPlan> plan_apply(const std::vector<Finding>& findings, const HostFacts& facts,
+                             const ApplyPaths& paths) {
+  ApplyPlan plan;
+  std::map<std::string, std::string> chosen;
+  for (const Finding& f : findings)
+    for (const SysctlSetting& s : f.sysctls) {
+      if (!s.apply) continue;
+      const std::string value = fold(s.value);
+      if (auto it = chosen.find(s.name); it != chosen.end()) {
+        if (it->second != value)
+          plan.refused.push_back(fmt::format("{}={} ({}): {} asks for {} first", s.name, value,
+                                             f.id, "a worse finding", it->second));
+        continue;
+      }
+      auto current = facts.sysctl(s.name);
+      if (auto why = harmful_reason(s.name, value, current)) {
+        plan.refused.push_back(fmt::format("{}={} ({}): {}", s.name, value, f.id, *why));
+        continue;
+      }
+      chosen[s.name] = value;
+      if (current && fold(*current) == value) continue;
+      plan.changes.push_back({s.name, current, value, f.id});
+    }
+  auto old = slurp(paths.conf());
+  plan.conf_existed = old.has_value();
+  plan.old_conf = old.value_or("");
+  if (plan.changes.empty()) {
+    plan.new_conf = plan.old_conf;
+    return plan;
+  }
+  // This file is ours: rebuild it from its entries plus the changes, each with its reason.
+  std::vector<std::pair<std::string, std::string>> entries = conf_entries(plan.old_conf);
+  std::map<std::string, std::string> why;
+  for (auto& c : plan.changes) {
+    why[c.name] = c.finding;
+    bool found = false;
+    for (auto& [k, v] : entries)
+      if (k == c.name) {
+        v = c.new_value;
+        found = true;
+      }
+    if (!found) entries.emplace_back(c.name, c.new_value);
+  }
+  std::string text =
+      "# Written by `timewait doctor --apply`; `timewait doctor --revert` restores the values it\n"
+      "# replaced. Each setting names the doctor finding behind it (`timewait doctor` shows "
+      "why).\n";
+  for (auto& [k, v] : entries) {
+    if (why.count(k)) text += fmt::format("# {}\n", why[k]);
+    text += fmt::format("{} = {}\n", k, v);
+  }
+  plan.new_conf = text;
+  return plan;
+}
+
+std::string render_diff(const std::string& path, const std::string& a, const std::string& b) {
+  auto lines = [](const std::string& t) {
+    std::vector<std::string> out;
+    std::istringstream in(t);
+    for (std::string l; std::getline(in, l);) out.push_back(l);
+    return out;
+  };
+  auto x = lines(a), y = lines(b);
+  // Longest common subsequence: these files are a few lines long.
+  std::vector<std::vector<int>> L(x.size() + 1, std::vector<int>(y.size() + 1));
+  for (size_t i = x.size(); i-- > 0;)
+    for (size_t j = y.size(); j-- > 0;)
+      L[i][j] = x[i] == y[j] ? L[i + 1][j + 1] + 1 : std::max(L[i + 1][j], L[i][j + 1]);
+  std::string out = fmt::format("--- {}\n+++ {}\n", path, path);
+  size_t i = 0, j = 0;
+  while (i < x.size() || j < y.size()) {
+    if (i < x.size() && j < y.size() && x[i] == y[j]) {
+      out += " " + x[i++] + "\n";
+      ++j;
+    } else if (i < x.size() && (j == y.size() || L[i + 1][j] >= L[i][j + 1])) {
+      out += "-" + x[i++] + "\n";  // removals before additions, as diff -u shows them
+    } else {
+      out += "+" + y[j++] + "\n";
+    }
+  }
+  return out;
+}
+
+Status write_proc_sysctl(const std::string& name, const std::string& value) {
+  std::string path = "/proc/sys/" + name;
+  for (size_t i = 10; i < path.size(); ++i)
+    if (path[i] == '.') path[i] = '/';
+  int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return fail(fmt::format("cannot open {} to write: {}{}", path, std::strerror(errno),
+                            errno == EACCES || errno == EPERM ? " (run as root)" : ""));
+  std::string text = value + "\n";
+  ssize_t n = write(fd, text.data(), text.size());
+  int err = errno;
+  close(fd);
+  if (n != static_cast<ssize_t>(text.size()))
+    return fail(fmt::format("the kernel refused {} = {}: {}", name, value, std::strerror(err)));
+  return {};
+}
+
+Status write_file_atomically(const std::string& path, const std::string& text) {
+  std::error_code ec;
+  fs::create_directories(fs::path(path).parent_path(), ec);
+  if (ec)
+    return fail(
+        fmt::format("cannot create {}: {}", fs::path(path).parent_path().string(), ec.message()));
+  std::string tmp = fmt::format("{}.tmp.{}", path, getpid());
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return fail(fmt::format("cannot create {}: {}", tmp, std::strerror(errno)));
+  bool ok = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  ok = fsync(fd) == 0 && ok;
+  int err = errno;
+  close(fd);
+  if (!ok || rename(tmp.c_str(), path.c_str()) != 0) {
+    if (ok) err = errno;
+    unlink(tmp.c_str());
+    return fail(fmt::format("cannot write {}: {}", path, std::strerror(err)));
+  }
+  return {};
+}
+
+Status execute_apply(const ApplyPlan& plan, const ApplyPaths& paths, const SysctlWriter& write) {
+  if (plan.changes.empty()) return {};
+  // The copy keeps the values from before the first unreverted --apply: a second --apply adds
+  // names it did not touch yet and never overwrites an original value.
+  json backup;
+  if (auto old = slurp(paths.backup())) {
+    backup = json::parse(*old, nullptr, false);
+    if (backup.is_discarded())
+      return fail(fmt::format("{} is not valid JSON; move it away or run --revert after fixing it",
+                              paths.backup()));
+  } else {
+    backup = json{
+        {"conf_existed", plan.conf_existed}, {"conf", plan.old_conf}, {"values", json::object()}};
+  }
+  for (auto& c : plan.changes)
+    if (!backup["values"].contains(c.name))
+      backup["values"][c.name] = c.old_value ? json(*c.old_value) : json(nullptr);
+  if (auto st = write_file_atomically(paths.backup(), backup.dump(2) + "\n"); !st) return st;
+  if (auto st = write_file_atomically(paths.conf(), plan.new_conf); !st) return st;
+  Status first;
+  for (auto& c : plan.changes)
+    if (auto st = write(c.name, c.new_value); !st && first) first = st;
+  return first;
+}
+
+Result<RevertReport> revert_apply(const ApplyPaths& paths, const SysctlWriter& write) {
+  auto text = slurp(paths.backup());
+  if (!text)
+    return fail(
+        fmt::format("nothing to revert: {} does not exist (no `doctor --apply --yes` "
+                    "since the last --revert)",
+                    paths.backup()));
+  json b = json::parse(*text, nullptr, false);
+  if (b.is_discarded() || !b.contains("values"))
+    return fail(fmt::format("{} is not a timewait backup", paths.backup()));
+  RevertReport r;
+  if (b.value("conf_existed", false)) {
+    if (auto st = write_file_atomically(paths.conf(), b.value("conf", "")); !st)
+      return fail(st.error());
+  } else {
+    std::error_code ec;
+    fs::remove(paths.conf(), ec);
+    r.conf_removed = true;
+  }
+  Status first;
+  for (auto& [name, v] : b["values"].items()) {
+    if (v.is_null()) continue;  // the value was unknown when applied: nothing to restore
+    std::string value = v.get<std::string>();
+    if (auto st = write(name, value); !st) {
+      if (first) first = st;
+      continue;
+    }
+    r.restored.push_back({name, std::nullopt, value, ""});
+  }
+  if (!first) return fail(first.error());
+  std::error_code ec;
+  fs::remove(paths.backup(), ec);
+  return r;
+}
+
+}  // namespace tw

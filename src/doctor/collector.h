@@ -1,0 +1,38 @@
+// Builds the doctor's input in one pass over the sockets: each socket feeds every census the
+// rules need (different groupings) and the CLOSE_WAIT inode list, so live and offline inputs are
+// read once and memory follows groups, not sockets.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <set>
+
+#include "census/census.h"
+#include "doctor/doctor_input.h"
+#include "model/socket.h"
+
+namespace tw {
+
+class DoctorCollector {
+ public:
+  explicit DoctorCollector(std::optional<PortPool> pool, bool pool_assumed = false);
+
+  void add(const Socket& s);
+  // An interrupted live dump starts over: forget everything counted.
+  void restart();
+
+  // The input for the rules; the collector must outlive it. Owners of CLOSE_WAIT sockets are
+  // filled from the sockets' pids (dumps) and, when `look_up_owners`, from /proc/PID/fd.
+  DoctorInput input(HostFacts facts, bool look_up_owners);
+
+ private:
+  std::optional<PortPool> pool_;
+  bool pool_assumed_;
+  std::unique_ptr<Census> sockets_, by_local_port_;
+  // CLOSE_WAIT sockets by local port: their inodes (live) and pids (dumps), bounded.
+  std::map<uint16_t, std::set<uint64_t>> close_wait_inodes_;
+  std::map<uint16_t, std::map<int, int64_t>> close_wait_pids_;
+  size_t inode_count_ = 0;
+};
+
+}  // namespace tw

@@ -1,0 +1,60 @@
+// What the doctor's rules read: the host's facts (sysctls, sockstat, counters), the census of its
+// sockets built in one pass, and where a rule needs it, who owns CLOSE_WAIT sockets. Rules are
+// functions of this struct alone, so a unit test builds one in a few lines.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "census/census.h"
+#include "model/host_facts.h"
+#include "model/port_range.h"
+
+namespace tw {
+
+// A process holding sockets (found through socket inode -> /proc/PID/fd, or from a dump's pid
+// column).
+struct ProcessRef {
+  int pid = 0;
+  std::string name;  // /proc/PID/comm; empty when unknown
+  int64_t sockets = 0;
+};
+
+struct DoctorInput {
+  HostFacts facts;
+  // --interval: the facts sampled `interval_seconds` before `facts` (counter deltas).
+  std::optional<HostFacts> earlier;
+  double interval_seconds = 0;
+
+  // Null when no sockets were read (e.g. only a registry export was given).
+  const Census* sockets = nullptr;        // GroupBy::kState, with the pool: counts, ages, pressure
+  const Census* by_local_port = nullptr;  // listeners, server-side TIME_WAIT, CLOSE_WAIT per port
+  std::optional<PortPool> pool;           // the ephemeral pool the census measured against
+  bool pool_assumed = false;              // the pool is the OS default, not a captured setting
+
+  // CLOSE_WAIT owners by local port; owners_known is false when nobody could look (offline dump
+  // without pids, or /proc not readable).
+  std::map<uint16_t, std::vector<ProcessRef>> close_wait_owners;
+  bool owners_known = false;
+
+  // Windows: a `reg export` of Tcpip\Parameters (--windows-reg) and `netsh int ipv4 show
+  // dynamicport tcp` output (--windows-dynamicport) were read into facts.windows_params.
+  bool windows_registry = false;
+  bool windows_dynamicport = false;
+
+  bool has_sysctls() const { return !facts.sysctls.empty(); }
+  bool is_windows() const { return facts.os == "windows"; }
+  // Linux or unknown: Linux rules run (and say "not checked" when their sysctls are missing).
+  bool is_linux_like() const { return facts.os == "linux" || facts.os.empty(); }
+  // How long TIME_WAIT lasts on this host: 60 s on Linux; TcpTimedWaitDelay (default 120 s) on
+  // Windows. `assumed` tells whether the value is a default.
+  int time_wait_seconds(bool* assumed = nullptr) const;
+  // A counter's growth over --interval, or nullopt without a second sample.
+  std::optional<int64_t> counter_delta(const std::string& name) const;
+  std::optional<int64_t> counter(const std::string& name) const;
+};
+
+}  // namespace tw

@@ -1,0 +1,153 @@
+#include "doctor/render.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <sstream>
+
+namespace tw {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr size_t kWidth = 100;
+
+// Wraps `text` to kWidth: `indent` before the first line, spaces as wide before the others.
+std::string wrap(std::string_view text, std::string_view indent) {
+  const std::string rest(indent.size(), ' ');
+  std::string out, line(indent);
+  std::istringstream words{std::string(text)};
+  bool empty = true;
+  for (std::string w; words >> w;) {
+    if (!empty && line.size() + 1 + w.size() > kWidth) {
+      out += line + "\n";
+      line = rest;
+      empty = true;
+    }
+    line += (empty ? "" : " ") + w;
+    empty = false;
+  }
+  if (!empty) out += line + "\n";
+  return out;
+}
+
+// Multi-line blocks (a config snippet) keep their lines; the first line is wrapped.
+std::string block(std::string_view text, std::string_view indent) {
+  size_t nl = text.find('\n');
+  if (nl == std::string_view::npos) return wrap(text, indent);
+  std::string out = wrap(text.substr(0, nl), indent);
+  std::istringstream rest{std::string(text.substr(nl + 1))};
+  for (std::string l; std::getline(rest, l);) out += fmt::format("{}  {}\n", indent, l);
+  return out;
+}
+
+void details(const Finding& f, std::string* out) {
+  std::string sev(severity_name(f.severity));
+  for (char& c : sev) c = static_cast<char>(std::toupper(c));
+  *out += fmt::format("\n{} {}: {}\n", sev, f.id, f.title);
+  if (!f.evidence.empty()) {
+    *out += "  evidence:\n";
+    for (auto& e : f.evidence) *out += wrap(e, "    - ");
+  }
+  if (!f.why.empty()) {
+    *out += "  why:\n" + wrap(f.why, "    ");
+    for (auto& s : f.sources) *out += wrap(s, "    source: ");
+  }
+  std::vector<SysctlSetting> now, review;
+  for (auto& s : f.sysctls) (s.apply ? now : review).push_back(s);
+  if (!f.commands.empty() || !now.empty()) {
+    *out += "  fix now:\n";
+    for (auto& c : f.commands) *out += "    " + c + "\n";
+    for (auto& s : now) *out += "    " + sysctl_command(s) + "\n";
+  }
+  if (!now.empty()) {
+    *out +=
+        fmt::format("  persistent ({}; `timewait doctor --apply` writes it):\n", kSysctlConfPath);
+    for (auto& s : now) *out += fmt::format("    {} = {}\n", s.name, s.value);
+  }
+  if (!review.empty()) {
+    *out += "  weigh first (not applied by --apply):\n";
+    for (auto& s : review) *out += "    " + sysctl_command(s) + "\n";
+  }
+  if (!f.application.empty()) {
+    *out += "  in the application:\n";
+    for (auto& a : f.application) *out += block(a, "    ");
+  }
+  if (!f.dont.empty()) {
+    *out += "  don't:\n";
+    for (auto& d : f.dont) *out += wrap(d, "    - ");
+  }
+  if (!f.topics.empty()) {
+    std::string t;
+    for (auto& x : f.topics) t += (t.empty() ? "" : ", ") + x;
+    *out += fmt::format("  more: timewait explain {}\n", t);
+  }
+}
+
+}  // namespace
+
+std::string render_doctor_table(const DoctorReport& r) {
+  const HostFacts& h = *r.facts;
+  std::string out = fmt::format(
+      "timewait doctor: {}{}{}{}, source {}{}\n", h.os.empty() ? "unknown OS" : h.os,
+      h.kernel.empty() ? "" : " " + h.kernel, h.hostname.empty() ? "" : " on " + h.hostname,
+      h.netns.empty() ? "" : ", netns " + h.netns, h.source.empty() ? "?" : h.source,
+      h.captured_at.empty() ? "" : ", " + h.captured_at);
+  if (!r.note.empty()) out += wrap("note: " + r.note, "");
+  size_t idw = 2;
+  for (auto& f : *r.findings) idw = std::max(idw, f.id.size());
+  out += fmt::format("\n{:<9} {:<{}} {}\n", "SEVERITY", "ID", idw, "FINDING");
+  for (auto& f : *r.findings)
+    out += fmt::format("{:<9} {:<{}} {}\n", severity_name(f.severity), f.id, idw, f.title);
+  Severity w = worst(*r.findings);
+  for (auto& f : *r.findings)
+    if (f.checked && (r.verbose || f.severity != Severity::kOk)) details(f, &out);
+  out += fmt::format("\nworst: {} (exit status {})\n", severity_name(w), exit_code_for(w));
+  return out;
+}
+
+json finding_to_json(const Finding& f) {
+  json sysctls = json::array(), persistent = json::array();
+  for (auto& s : f.sysctls) {
+    sysctls.push_back(
+        {{"name", s.name}, {"value", s.value}, {"apply", s.apply}, {"command", sysctl_command(s)}});
+    if (s.apply) persistent.push_back(fmt::format("{} = {}", s.name, s.value));
+  }
+  return json{{"id", f.id},
+              {"severity", severity_name(f.severity)},
+              {"checked", f.checked},
+              {"title", f.title},
+              {"evidence", f.evidence},
+              {"why", f.why},
+              {"sources", f.sources},
+              {"fix",
+               {{"commands", f.commands},
+                {"sysctls", sysctls},
+                {"persistent", persistent},
+                {"persistent_file", kSysctlConfPath},
+                {"application", f.application}}},
+              {"dont", f.dont},
+              {"topics", f.topics}};
+}
+
+json doctor_to_json(const DoctorReport& r) {
+  const HostFacts& h = *r.facts;
+  json findings = json::array();
+  for (auto& f : *r.findings) findings.push_back(finding_to_json(f));
+  Severity w = worst(*r.findings);
+  return json{{"schema", "timewait-doctor/1"},
+              {"host",
+               {{"hostname", h.hostname},
+                {"os", h.os},
+                {"kernel", h.kernel},
+                {"netns", h.netns},
+                {"source", h.source},
+                {"captured_at", h.captured_at}}},
+              {"note", r.note.empty() ? json(nullptr) : json(r.note)},
+              {"worst", severity_name(w)},
+              {"exit_status", exit_code_for(w)},
+              {"findings", findings}};
+}
+
+}  // namespace tw

@@ -1,0 +1,32 @@
+#include "doctor/reserved_ports.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "model/port_range.h"
+
+namespace tw {
+
+std::string reserved_ports_with(std::string_view existing, const std::vector<uint16_t>& add) {
+  std::vector<std::pair<int, int>> r;
+  if (auto list = parse_port_list(existing))
+    for (auto [lo, hi] : *list) r.emplace_back(lo, hi);
+  for (uint16_t p : add) r.emplace_back(p, p);
+  std::sort(r.begin(), r.end());
+  std::vector<std::pair<int, int>> merged;
+  for (auto [lo, hi] : r) {
+    if (!merged.empty() && lo <= merged.back().second + 1)
+      merged.back().second = std::max(merged.back().second, hi);
+    else
+      merged.emplace_back(lo, hi);
+  }
+  std::string out;
+  for (auto [lo, hi] : merged) {
+    if (!out.empty()) out += ',';
+    out += lo == hi ? fmt::format("{}", lo) : fmt::format("{}-{}", lo, hi);
+  }
+  return out;
+}
+
+}  // namespace tw

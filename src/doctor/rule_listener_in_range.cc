@@ -1,0 +1,58 @@
+// A listening port inside the ephemeral range: while the service is down (a restart), an
+// outgoing connection may take the port and bind() then fails with EADDRINUSE.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "doctor/reserved_ports.h"
+#include "doctor/rules.h"
+
+namespace tw {
+
+std::vector<Finding> rule_listener_in_range(const DoctorInput& in) {
+  if (!in.is_linux_like()) return {};
+  if (!in.by_local_port)
+    return {not_checked("listener-in-range", "sockets", {"ip_local_reserved_ports"})};
+  if (!in.pool)
+    return {not_checked("listener-in-range", "port range", {"ip_local_reserved_ports"})};
+  std::vector<uint16_t> ports;
+  for (const GroupRow& row : in.by_local_port->groups())
+    if (row.counts[state_index(TcpState::kListen)] && in.pool->contains(row.key.local.port))
+      ports.push_back(row.key.local.port);
+  std::sort(ports.begin(), ports.end());
+  Finding f;
+  f.id = "listener-in-range";
+  f.topics = {"ip_local_reserved_ports", "ip_local_port_range"};
+  f.sources = {"kernel Documentation/networking/ip-sysctl.rst: ip_local_reserved_ports",
+               "RFC 6056 (ephemeral port selection)"};
+  if (ports.empty()) {
+    f.severity = Severity::kOk;
+    f.title = fmt::format("no listening port inside the ephemeral range {}-{}{}", in.pool->low,
+                          in.pool->high, in.pool_assumed ? " (assumed default)" : "");
+    return {f};
+  }
+  std::string list;
+  for (size_t i = 0; i < ports.size() && i < 20; ++i)
+    list += (i ? ", " : "") + fmt::format("{}", ports[i]);
+  if (ports.size() > 20) list += fmt::format(" and {} more", ports.size() - 20);
+  f.severity = Severity::kWarning;
+  f.title = fmt::format("{} listening port{} inside the ephemeral range {}-{}: {}", ports.size(),
+                        ports.size() == 1 ? "" : "s", in.pool->low, in.pool->high, list);
+  f.evidence = {fmt::format("listening on {} (not in ip_local_reserved_ports)", list),
+                fmt::format("ephemeral range {}-{}{}", in.pool->low, in.pool->high,
+                            in.pool_assumed ? " (assumed: the setting was not captured)" : "")};
+  f.why =
+      "connect() picks source ports from ip_local_port_range. While the service is stopped (a "
+      "restart, a crash), an outgoing connection can take its port, and the service's bind() then "
+      "fails with EADDRINUSE until that connection and its TIME_WAIT are gone. Reserved ports are "
+      "never chosen for connect() but can still be bound explicitly.";
+  std::string existing = in.facts.sysctl("net.ipv4.ip_local_reserved_ports").value_or("");
+  f.sysctls = {{"net.ipv4.ip_local_reserved_ports", reserved_ports_with(existing, ports), true}};
+  f.application = {"Or move the service to a port below the range (e.g. under 32768)."};
+  f.dont = {
+      "Do not shrink ip_local_port_range to step around the port: it cuts the connection "
+      "rate every destination can sustain; reserve the port instead."};
+  return {f};
+}
+
+}  // namespace tw

@@ -1,0 +1,96 @@
+// tcp_max_tw_buckets: past it a closing socket gets no TIME_WAIT at all and TCPTimeWaitOverflow
+// grows. Raising the limit is safe (memory); lowering it to "fix" TIME_WAIT is not.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "census/report.h"
+#include "doctor/rules.h"
+
+namespace tw {
+
+namespace {
+constexpr double kWarnShare = 0.8;
+constexpr int64_t kBytesPerTimeWait = 200;  // tcp_timewait_sock ~168 B plus its bind bucket share
+}  // namespace
+
+std::vector<Finding> rule_max_tw_buckets(const DoctorInput& in) {
+  if (!in.is_linux_like()) return {};
+  constexpr const char* kName = "net.ipv4.tcp_max_tw_buckets";
+  auto limit = in.facts.sysctl_int(kName);
+  if (!limit) return {not_checked("tcp-max-tw-buckets", kName, {"tcp_max_tw_buckets"})};
+  Finding f;
+  f.id = "tcp-max-tw-buckets";
+  f.topics = {"tcp_max_tw_buckets", "time-wait"};
+  f.sources = {
+      "kernel inet_twsk_alloc(): no TIME_WAIT past tcp_max_tw_buckets, "
+      "TCPTimeWaitOverflow counts it",
+      "RFC 1337 (hazards of a missing TIME_WAIT)"};
+  // sockstat "tw" counts TIME_WAIT and orphaned FIN_WAIT2 mini-sockets, as the limit does.
+  std::optional<int64_t> tw;
+  if (in.facts.sockstat)
+    tw = in.facts.sockstat->tw;
+  else if (in.sockets)
+    tw = in.sockets->count(TcpState::kTimeWait) + in.sockets->fin_wait2_mini();
+  if (tw)
+    f.evidence.push_back(fmt::format("{} TIME_WAIT mini-sockets of a limit of {} ({:.1f} %)",
+                                     with_commas(*tw), with_commas(*limit),
+                                     *limit ? 100.0 * *tw / *limit : 0.0));
+  else
+    f.evidence.push_back(
+        fmt::format("{} = {}; TIME_WAIT count unknown", kName, with_commas(*limit)));
+  auto overflow = in.counter("TCPTimeWaitOverflow");
+  auto delta = in.counter_delta("TCPTimeWaitOverflow");
+  if (overflow)
+    f.evidence.push_back(fmt::format("TcpExt TCPTimeWaitOverflow = {}", with_commas(*overflow)));
+  if (delta)
+    f.evidence.push_back(fmt::format("TCPTimeWaitOverflow grew by {} in {:.0f} s",
+                                     with_commas(*delta), in.interval_seconds));
+  if (auto expired = in.counter_delta("TW"); expired && in.interval_seconds > 0)
+    f.evidence.push_back(fmt::format("TcpExt TW grew by {} in {:.0f} s: {} TIME_WAITs ended",
+                                     with_commas(*expired), in.interval_seconds,
+                                     format_rate(*expired / in.interval_seconds)));
+  f.why =
+      "tcp_max_tw_buckets caps the TIME_WAIT sockets of a namespace; past it, a closing "
+      "connection skips TIME_WAIT entirely (kernel log \"TCP: time wait bucket table overflow\"), "
+      "losing the protection against a lost last ACK and old duplicates (RFC 1337).";
+  int64_t suggested = std::max(*limit * 2, tw.value_or(0) * 2);
+  suggested = (suggested + 1023) / 1024 * 1024;
+  auto raise = [&] {
+    f.sysctls = {{kName, fmt::format("{}", suggested), true}};
+    f.evidence.push_back(fmt::format("raising the limit to {} costs at most ~{} MB of memory",
+                                     with_commas(suggested),
+                                     std::max<int64_t>(1, suggested * kBytesPerTimeWait >> 20)));
+    f.application = {
+        "The cure for the cause: fewer short-lived connections (keep-alive, pools; "
+        "see port-pressure and server-time-wait)."};
+  };
+  if (delta && *delta > 0) {
+    f.severity = Severity::kCritical;
+    f.title =
+        fmt::format("TIME_WAIT table overflowing now: {} closes skipped TIME_WAIT in {:.0f} s",
+                    with_commas(*delta), in.interval_seconds);
+    raise();
+  } else if (tw && *limit > 0 && *tw >= kWarnShare * *limit) {
+    f.severity = Severity::kWarning;
+    f.title = fmt::format("TIME_WAIT at {:.0f} % of tcp_max_tw_buckets", 100.0 * *tw / *limit);
+    raise();
+  } else if (!delta && overflow && *overflow > 0) {
+    f.severity = Severity::kWarning;
+    f.title = fmt::format(
+        "the TIME_WAIT table has overflowed {} times since boot (run with --interval to see if "
+        "it still does)",
+        with_commas(*overflow));
+    raise();
+  } else {
+    f.severity = Severity::kOk;
+    f.title = fmt::format("TIME_WAIT well below tcp_max_tw_buckets ({})", with_commas(*limit));
+    f.sysctls.clear();
+  }
+  f.dont = {
+      "Do not lower tcp_max_tw_buckets to get rid of TIME_WAIT: connections then close "
+      "without it."};
+  return {f};
+}
+
+}  // namespace tw

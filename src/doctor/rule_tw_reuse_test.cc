@@ -1,0 +1,78 @@
+#include <gtest/gtest.h>
+
+#include "doctor/test_input.h"
+
+namespace tw {
+namespace {
+
+using testing::InputBuilder;
+using testing::with_id;
+
+TEST(RuleTwReuse, DefaultWithoutPressureIsOk) {
+  InputBuilder b;
+  b.outgoing(100, TcpState::kTimeWait, "10.0.0.1", "10.0.0.9:80");
+  auto all = rule_tw_reuse(b.build());
+  auto f = with_id(all, "tcp-tw-reuse");
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].severity, Severity::kOk);
+  EXPECT_TRUE(f[0].sysctls.empty());
+  ASSERT_EQ(with_id(all, "tcp-tw-reuse-delay").size(), 1u);
+  EXPECT_EQ(with_id(all, "tcp-tw-reuse-delay")[0].severity, Severity::kOk);
+}
+
+TEST(RuleTwReuse, RemotePressureRecommendsOne) {
+  InputBuilder b;
+  b.set("net.ipv4.ip_local_port_range", "40000 40099");
+  b.outgoing(60, TcpState::kTimeWait, "10.0.0.1", "10.0.0.9:80", 40000);
+  auto f = with_id(rule_tw_reuse(b.build()), "tcp-tw-reuse");
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].severity, Severity::kWarning);
+  EXPECT_TRUE(testing::has_sysctl(f[0], "net.ipv4.tcp_tw_reuse", "1"));
+  EXPECT_TRUE(testing::evidence_has(f[0], "10.0.0.9:80: 60 of 100 ports"));
+}
+
+TEST(RuleTwReuse, LoopbackPressureIsCoveredByTwo) {
+  InputBuilder b;
+  b.set("net.ipv4.ip_local_port_range", "40000 40099");
+  b.outgoing(95, TcpState::kTimeWait, "127.0.0.1", "127.0.0.1:80", 40000);
+  auto f = with_id(rule_tw_reuse(b.build()), "tcp-tw-reuse");
+  EXPECT_EQ(f[0].severity, Severity::kOk);
+  b.set("net.ipv4.tcp_tw_reuse", "0");
+  f = with_id(rule_tw_reuse(b.build()), "tcp-tw-reuse");
+  EXPECT_EQ(f[0].severity, Severity::kWarning);
+  EXPECT_TRUE(testing::has_sysctl(f[0], "net.ipv4.tcp_tw_reuse", "2"));
+}
+
+TEST(RuleTwReuse, OffWithoutPressureIsOnlyInfo) {
+  InputBuilder b;
+  b.set("net.ipv4.tcp_tw_reuse", "0");
+  auto f = with_id(rule_tw_reuse(b.build()), "tcp-tw-reuse");
+  EXPECT_EQ(f[0].severity, Severity::kInfo);
+  EXPECT_TRUE(f[0].sysctls.empty());
+}
+
+TEST(RuleTwReuse, UselessWithoutTimestamps) {
+  InputBuilder b;
+  b.set("net.ipv4.tcp_tw_reuse", "1").set("net.ipv4.tcp_timestamps", "0");
+  auto f = with_id(rule_tw_reuse(b.build()), "tcp-tw-reuse");
+  EXPECT_EQ(f[0].severity, Severity::kWarning);
+  EXPECT_NE(f[0].title.find("no effect"), std::string::npos);
+}
+
+TEST(RuleTwReuse, LowDelayWarnsAndNeverLowers) {
+  InputBuilder b;
+  b.set("net.ipv4.tcp_tw_reuse_delay", "10");
+  auto f = with_id(rule_tw_reuse(b.build()), "tcp-tw-reuse-delay");
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].severity, Severity::kWarning);
+  EXPECT_TRUE(testing::has_sysctl(f[0], "net.ipv4.tcp_tw_reuse_delay", "1000"));
+}
+
+TEST(RuleTwReuse, OlderKernelWithoutDelayHasNoDelayFinding) {
+  InputBuilder b;
+  b.facts.sysctls.erase("net.ipv4.tcp_tw_reuse_delay");
+  EXPECT_TRUE(with_id(rule_tw_reuse(b.build()), "tcp-tw-reuse-delay").empty());
+}
+
+}  // namespace
+}  // namespace tw
