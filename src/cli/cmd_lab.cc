@@ -1,0 +1,98 @@
+// `timewait lab`: reproduce and measure TIME_WAIT scenarios in private network namespaces.
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/command.h"
+#include "lab/lab.h"
+#include "lab/report.h"
+
+namespace tw::cli {
+
+namespace {
+
+struct LabFlags {
+  std::vector<std::string> names;
+  bool json = false;
+  lab::LabOptions options;
+  std::string port_range;
+};
+
+Status parse_range(const std::string& text, lab::LabOptions* o) {
+  int lo = 0, hi = 0;
+  char dash = 0;
+  if (std::sscanf(text.c_str(), "%d%c%d", &lo, &dash, &hi) != 3 || dash != '-' || lo < 1024 ||
+      hi > 65535 || lo > hi)
+    return fail(
+        fmt::format("--port-range '{}': want LOW-HIGH within 1024-65535, e.g. 40000-40499", text));
+  o->port_low = lo;
+  o->port_high = hi;
+  return {};
+}
+
+int run(LabFlags& fl) {
+  if (!fl.port_range.empty())
+    if (auto st = parse_range(fl.port_range, &fl.options); !st) return error(st.error());
+  if (fl.options.rate < 0 || fl.options.duration < 0 || fl.options.count < 0)
+    return error("--rate, --duration and --count must not be negative");
+  if (fl.options.duration > 55)
+    return error("--duration must stay below 55 s (TIME_WAIT lasts 60 s)");
+  nlohmann::json all = nlohmann::json::array();
+  bool first = true, confirmed = true;
+  std::vector<std::string> cleaned;
+  auto st = lab::run_scenarios(
+      fl.names, fl.options,
+      [&](const lab::ScenarioResult& r) {
+        confirmed = confirmed && r.confirmed();
+        if (fl.json) {
+          all.push_back(lab::to_json(r));
+          return;
+        }
+        fmt::print("{}{}", first ? "" : "\n", lab::render_table(r));
+        std::fflush(stdout);
+        first = false;
+      },
+      &cleaned);
+  if (!cleaned.empty())
+    note(fmt::format("removed {} namespace(s) left by a killed lab run", cleaned.size()));
+  if (!st) {
+    bool usage = st.error().rfind("unknown scenario", 0) == 0 || st.error().rfind("name a", 0) == 0;
+    return error(st.error(), usage ? kExitUsage : kExitFailure);
+  }
+  if (fl.json) fmt::print("{}\n", nlohmann::json{{"scenarios", all}}.dump(2));
+  return confirmed ? kExitOk : kExitFailure;
+}
+
+Register reg(30, [](CLI::App& app) {
+  auto fl = std::make_shared<LabFlags>();
+  CLI::App* sub = app.add_subcommand(
+      "lab",
+      "Reproduce TIME_WAIT scenarios in private network namespaces and measure them against "
+      "theory (needs root).");
+  sub->require_subcommand(1);
+  CLI::App* list = sub->add_subcommand("list", "List the scenarios");
+  CLI::App* runc = sub->add_subcommand("run", "Run scenarios: NAME... or all");
+  runc->add_option("names", fl->names, "Scenario names (timewait lab list), or all")->required();
+  runc->add_flag("--json", fl->json, "JSON output (schema: docs/lab.md)");
+  runc->add_option("--rate", fl->options.rate,
+                   "churn: new connections per second (default: as fast as possible)");
+  runc->add_option("--count", fl->options.count,
+                   "connections, requests or trials per scenario (default: each scenario's own)");
+  runc->add_option("--duration", fl->options.duration,
+                   "churn: seconds per variant (default 3; below 55)");
+  runc->add_option("--port-range", fl->port_range,
+                   "churn: the client's ip_local_port_range LOW-HIGH (default 40000-40499)");
+  runc->add_flag("--compare-blocking", fl->options.compare_blocking,
+                 "churn: also measure a minimal blocking connect/close loop and report the ratio");
+  return std::pair{sub, std::function<int()>([fl, list] {
+                     if (list->parsed()) {
+                       fmt::print("{}", lab::render_list());
+                       return kExitOk;
+                     }
+                     return run(*fl);
+                   })};
+});
+
+}  // namespace
+
+}  // namespace tw::cli

@@ -1,0 +1,66 @@
+#include "lab/counters.h"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "sources/host_reader.h"
+#include "sources/live_sockets.h"
+
+namespace tw::lab {
+
+int64_t Counters::get(const std::string& name) const {
+  auto it = values.find(name);
+  return it == values.end() ? 0 : it->second;
+}
+
+Result<Counters> read_counters(const Netns& ns) {
+  Counters c;
+  bool ok = true;
+  auto st = ns.run_in([&] {
+    for (const char* path : {"/proc/thread-self/net/netstat", "/proc/thread-self/net/snmp"}) {
+      std::ifstream in(path);
+      std::stringstream text;
+      text << in.rdbuf();
+      if (!in) ok = false;
+      parse_counters(text.str(), &c.values);
+    }
+  });
+  if (!st) return fail(st.error());
+  if (!ok) return fail(fmt::format("cannot read the TCP counters of namespace {}", ns.name()));
+  return c;
+}
+
+Counters operator-(const Counters& after, const Counters& before) {
+  Counters d;
+  for (auto& [k, v] : after.values) d.values[k] = v - before.get(k);
+  return d;
+}
+
+Result<Census> take_census(const Netns& ns, GroupBy by) {
+  CensusOptions opts;
+  opts.by = by;
+  Census census(opts);
+  Result<LiveReport> live = fail("not run");
+  auto st = ns.run_in([&] {
+    live = read_live_sockets(
+        SourceKind::kAuto, opts.states, [&](const Socket& s) { census.add(s); },
+        [&] { census = Census(opts); });
+  });
+  if (!st) return fail(st.error());
+  if (!live) return fail(live.error());
+  return census;
+}
+
+int64_t count_in(const Census& census, TcpState state, uint16_t local_port, uint16_t remote_port) {
+  int64_t n = 0;
+  for (const GroupRow& row : census.groups()) {
+    if (local_port && row.key.local.port != local_port) continue;
+    if (remote_port && row.key.remote.port != remote_port) continue;
+    n += row.counts[state_index(state)];
+  }
+  return n;
+}
+
+}  // namespace tw::lab

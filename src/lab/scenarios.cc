@@ -1,0 +1,61 @@
+// The scenario list: `lab list` prints it in this order and `lab run all` runs it in this order.
+#include "lab/scenario.h"
+#include "lab/scenario_churn.h"
+#include "lab/scenario_keepalive.h"
+#include "lab/scenario_linger0.h"
+#include "lab/scenario_reuseaddr.h"
+#include "lab/scenario_syn_into_timewait.h"
+#include "lab/scenario_who_closes.h"
+
+namespace tw::lab {
+
+const std::vector<Scenario>& scenarios() {
+  static const std::vector<Scenario> list = {
+      {"churn",
+       "short connections to one server with a small client port range: EADDRNOTAVAIL, tw_reuse, "
+       "timestamps",
+       run_churn},
+      {"who-closes",
+       "the active closer holds TIME_WAIT: client-closes-first versus server-closes-first",
+       run_who_closes},
+      {"linger0", "SO_LINGER {on, 0}: no TIME_WAIT, an RST, and data lost by the receiver",
+       run_linger0},
+      {"reuseaddr",
+       "restart a server on a port with TIME_WAIT or established connections: SO_REUSEADDR",
+       run_reuseaddr},
+      {"syn-into-timewait",
+       "a new SYN for a 4-tuple in TIME_WAIT: accepted or not, by sequence number and timestamp "
+       "(RFC 6191)",
+       run_syn_into_timewait},
+      {"keepalive", "one persistent connection versus a new connection per request", run_keepalive},
+  };
+  return list;
+}
+
+const Scenario* find_scenario(const std::string& name) {
+  for (const Scenario& s : scenarios())
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+bool ScenarioResult::confirmed() const {
+  for (const Row& r : rows)
+    if (r.verdict == Verdict::kDiffers) return false;
+  return true;
+}
+
+const char* verdict_name(Verdict v) {
+  switch (v) {
+    case Verdict::kConfirmed:
+      return "confirmed";
+    case Verdict::kDiffers:
+      return "differs";
+    case Verdict::kInfo:
+      return "info";
+  }
+  return "?";
+}
+
+Verdict check(bool as_predicted) { return as_predicted ? Verdict::kConfirmed : Verdict::kDiffers; }
+
+}  // namespace tw::lab
