@@ -3,6 +3,9 @@
 #include "lab/scenario_churn.h"
 #include "lab/scenario_keepalive.h"
 #include "lab/scenario_linger0.h"
+#include "lab/scenario_lost_last_ack.h"
+#include "lab/scenario_nat_lb.h"
+#include "lab/scenario_nginx_proxy.h"
 #include "lab/scenario_reuseaddr.h"
 #include "lab/scenario_syn_into_timewait.h"
 #include "lab/scenario_who_closes.h"
@@ -28,6 +31,19 @@ const std::vector<Scenario>& scenarios() {
        "(RFC 6191)",
        run_syn_into_timewait},
       {"keepalive", "one persistent connection versus a new connection per request", run_keepalive},
+      // Part 2: more than two hosts, or a real third-party server.
+      {"nat-lb",
+       "clients behind a load balancer's SNAT to one backend: the highest new-connection rate "
+       "without failures vs ports / TIME_WAIT; timestamps off; several source addresses",
+       run_nat_lb},
+      {"nginx-proxy",
+       "a real nginx in front of a backend: TIME_WAIT and upstream connections with the default "
+       "upstream vs upstream keep-alive",
+       run_nginx_proxy},
+      {"lost-last-ack",
+       "the active closer's final ACK is dropped once: TIME_WAIT answers the retransmitted FIN; "
+       "SO_LINGER 0 gives the peer an RST instead",
+       run_lost_last_ack},
   };
   return list;
 }

@@ -1,0 +1,127 @@
+#include "lab/http_backend.h"
+
+#include <fcntl.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <unordered_map>
+
+#include "lab/sockets.h"
+
+namespace tw::lab {
+
+namespace {
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+}  // namespace
+
+bool wants_close(const std::string& head) {
+  std::string h = lower(head);
+  size_t eol = h.find("\r\n");
+  std::string request_line = h.substr(0, eol);
+  bool http10 = request_line.ends_with("http/1.0");
+  if (h.find("\r\nconnection: close") != std::string::npos) return true;
+  if (http10) return h.find("\r\nconnection: keep-alive") == std::string::npos;
+  return false;
+}
+
+Result<std::unique_ptr<HttpBackend>> HttpBackend::start(const Netns& ns, const std::string& addr,
+                                                        uint16_t port) {
+  std::unique_ptr<HttpBackend> b(new HttpBackend);
+  Result<int> fd = fail("not run");
+  if (auto st = ns.run_in([&] { fd = tcp_listen(addr, port, true); }); !st) return fail(st.error());
+  if (!fd) return fail(fd.error());
+  b->listen_fd_ = *fd;
+  // Non-blocking: the accept loop below takes every pending connection and must not wait.
+  fcntl(b->listen_fd_, F_SETFL, O_NONBLOCK);
+  b->epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  b->wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.fd = b->listen_fd_;
+  epoll_ctl(b->epoll_fd_, EPOLL_CTL_ADD, b->listen_fd_, &ev);
+  ev.data.fd = b->wake_fd_;
+  epoll_ctl(b->epoll_fd_, EPOLL_CTL_ADD, b->wake_fd_, &ev);
+  b->thread_ = std::thread([p = b.get()] { p->loop(); });
+  return b;
+}
+
+HttpBackend::~HttpBackend() {
+  stop_ = true;
+  uint64_t one = 1;
+  (void)!write(wake_fd_, &one, sizeof one);
+  if (thread_.joinable()) thread_.join();
+  close(listen_fd_);
+  close(epoll_fd_);
+  close(wake_fd_);
+}
+
+void HttpBackend::loop() {
+  std::unordered_map<int, std::string> conns;  // fd -> bytes of a request not yet complete
+  epoll_event events[256];
+  char buf[16384];
+  static const std::string kKeep =
+      "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\nok\n";
+  static const std::string kClose =
+      "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\nConnection: "
+      "close\r\n\r\nok\n";
+  auto drop = [&](int fd) {
+    conns.erase(fd);
+    close(fd);
+  };
+  while (!stop_) {
+    int n = epoll_wait(epoll_fd_, events, 256, 200);
+    for (int i = 0; i < n; ++i) {
+      int fd = events[i].data.fd;
+      if (fd == wake_fd_) continue;
+      if (fd == listen_fd_) {
+        for (int k = 0; k < 256; ++k) {
+          int c = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+          if (c < 0) break;
+          ++accepted_;
+          epoll_event ev{};
+          ev.events = EPOLLIN;
+          ev.data.fd = c;
+          epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, c, &ev);
+          conns[c];
+        }
+        continue;
+      }
+      ssize_t r = read(fd, buf, sizeof buf);
+      if (r < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+      if (r <= 0) {  // the peer closed or reset: close our side
+        drop(fd);
+        continue;
+      }
+      std::string& pending = conns[fd];
+      pending.append(buf, r);
+      bool closing = false;
+      size_t end;
+      while (!closing && (end = pending.find("\r\n\r\n")) != std::string::npos) {
+        std::string head = pending.substr(0, end + 4);
+        pending.erase(0, end + 4);
+        ++requests_;
+        closing = wants_close(head);
+        // Answers are tiny: a socket buffer always takes them whole.
+        (void)write_all(fd, closing ? kClose.data() : kKeep.data(),
+                        closing ? kClose.size() : kKeep.size());
+      }
+      if (closing) {
+        ++closed_first_;
+        drop(fd);
+      }
+    }
+  }
+  for (auto& [fd, _] : conns) close(fd);
+}
+
+}  // namespace tw::lab
