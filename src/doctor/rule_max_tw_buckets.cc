@@ -46,10 +46,12 @@ std::vector<Finding> rule_max_tw_buckets(const DoctorInput& in) {
   if (delta)
     f.evidence.push_back(fmt::format("TCPTimeWaitOverflow grew by {} in {:.0f} s",
                                      with_commas(*delta), in.interval_seconds));
-  if (auto expired = in.counter_delta("TW"); expired && in.interval_seconds > 0)
-    f.evidence.push_back(fmt::format("TcpExt TW grew by {} in {:.0f} s: {} TIME_WAITs ended",
-                                     with_commas(*expired), in.interval_seconds,
-                                     format_rate(*expired / in.interval_seconds)));
+  // TcpExt TW counts TIME_WAITs entered: it is incremented when the TIME_WAIT timer is armed
+  // (inet_twsk_schedule), not when it fires; measured here: +10 right after making 10.
+  if (auto made = in.counter_delta("TW"); made && in.interval_seconds > 0)
+    f.evidence.push_back(fmt::format("TcpExt TW grew by {} in {:.0f} s: {} TIME_WAITs made",
+                                     with_commas(*made), in.interval_seconds,
+                                     format_rate(*made / in.interval_seconds)));
   f.why =
       "tcp_max_tw_buckets caps the TIME_WAIT sockets of a namespace; past it, a closing "
       "connection skips TIME_WAIT entirely (kernel log \"TCP: time wait bucket table overflow\"), "

@@ -43,7 +43,7 @@ TEST(RuleMaxTwBuckets, OverflowSinceBootWarnsOverflowNowIsCritical) {
   EXPECT_EQ(f[0].severity, Severity::kCritical);
   EXPECT_TRUE(testing::evidence_has(f[0], "grew by 2 in 5 s"));
   EXPECT_TRUE(
-      testing::evidence_has(f[0], "TcpExt TW grew by 1,000 in 5 s: ~200/s TIME_WAITs ended"));
+      testing::evidence_has(f[0], "TcpExt TW grew by 1,000 in 5 s: ~200/s TIME_WAITs made"));
 
   in.earlier->counters["TCPTimeWaitOverflow"] = 42;  // old overflow, none now
   EXPECT_EQ(rule_max_tw_buckets(in)[0].severity, Severity::kOk);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "testing/scoped_netns.h"
+#include "testing/sockets.h"
 
 namespace tw {
 namespace {
@@ -48,6 +49,20 @@ TEST(HostReader, ReadsTheNamespaceOfTheThread) {
   EXPECT_TRUE(f.counters.count("TW"));
   EXPECT_TRUE(f.counters.count("Tcp.OutRsts"));
   EXPECT_FALSE(f.sysctl("net.ipv4.tcp_tw_recycle"));  // removed in Linux 4.12
+}
+
+// TcpExt TW counts TIME_WAITs as they are made (the kernel counts when it arms the TIME_WAIT timer,
+// inet_twsk_schedule), not when they expire: the doctor turns its growth into a creation rate.
+TEST(HostReader, TcpExtTwCountsTimeWaitsWhenMade) {
+  testing::ScopedNetns ns;
+  testing::Sockets socks;
+  testing::EnterNetns in(ns.name());
+  int64_t before = read_host_facts().counters.at("TW");
+  uint16_t port = socks.listen("127.0.0.1");
+  for (int i = 0; i < 7; ++i) socks.time_wait("127.0.0.1", port);
+  HostFacts after = read_host_facts();
+  EXPECT_EQ(after.counters.at("TW") - before, 7);
+  EXPECT_EQ(after.sockstat->tw, 7);
 }
 
 }  // namespace
