@@ -37,6 +37,8 @@ int run(LabFlags& fl) {
     return error("--rate, --duration and --count must not be negative");
   if (fl.options.duration > 55)
     return error("--duration must stay below 55 s (TIME_WAIT lasts 60 s)");
+  // Like a missing namespace for census: the run cannot start, exit 2 with one line.
+  if (auto st = lab::check_privileges(); !st) return error(st.error());
   nlohmann::json all = nlohmann::json::array();
   bool first = true, confirmed = true;
   std::vector<std::string> cleaned;
@@ -72,16 +74,20 @@ Register reg(30, [](CLI::App& app) {
   sub->require_subcommand(1);
   CLI::App* list = sub->add_subcommand("list", "List the scenarios");
   CLI::App* runc = sub->add_subcommand("run", "Run scenarios: NAME... or all");
-  runc->add_option("names", fl->names, "Scenario names (timewait lab list), or all")->required();
+  runc->add_option("SCENARIO", fl->names, "Scenario names (timewait lab list), or all")->required();
   runc->add_flag("--json", fl->json, "JSON output (schema: docs/lab.md)");
   runc->add_option("--rate", fl->options.rate,
-                   "churn: new connections per second (default: as fast as possible)");
+                   "churn: new connections per second (default: as fast as possible); "
+                   "nat-lb: the top rate step (default 512)");
   runc->add_option("--count", fl->options.count,
-                   "connections, requests or trials per scenario (default: each scenario's own)");
+                   "connections, requests or trials per scenario (default: each scenario's own); "
+                   "nat-lb: source addresses of the several-addresses variant (default 4)");
   runc->add_option("--duration", fl->options.duration,
-                   "churn: seconds per variant (default 3; below 55)");
+                   "churn: seconds per variant (default 3); nat-lb: seconds per rate step "
+                   "(default 2); below 55");
   runc->add_option("--port-range", fl->port_range,
-                   "churn: the client's ip_local_port_range LOW-HIGH (default 40000-40499)");
+                   "churn: the client's ip_local_port_range LOW-HIGH (default 40000-40499); "
+                   "nat-lb: the balancer's SNAT ports per address (default 40000-40063)");
   runc->add_flag("--compare-blocking", fl->options.compare_blocking,
                  "churn: also measure a minimal blocking connect/close loop and report the ratio");
   return std::pair{sub, std::function<int()>([fl, list] {
