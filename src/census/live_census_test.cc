@@ -32,7 +32,9 @@ Census count_in(const std::string& ns, SourceKind kind, CensusOptions opts = {})
   auto r = read_live_sockets(kind, opts.states, [&](const Socket& s) { c->add(s); },
                              [&] { c = std::make_unique<Census>(opts); });
   EXPECT_TRUE(r) << r.error();
-  if (r) EXPECT_EQ(r->source, kind == SourceKind::kProc ? "proc" : "netlink");
+  if (r) {
+    EXPECT_EQ(r->source, kind == SourceKind::kProc ? "proc" : "netlink");
+  }
   return *c;
 }
 

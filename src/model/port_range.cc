@@ -25,13 +25,6 @@ bool parse_port(std::string_view s, uint16_t* out) {
 
 }  // namespace
 
-bool PortPool::contains(uint16_t port) const {
-  if (port < low || port > high) return false;
-  for (auto [a, b] : reserved)
-    if (port >= a && port <= b) return false;
-  return true;
-}
-
 int PortPool::usable() const {
   if (high < low) return 0;
   int n = high - low + 1;

@@ -14,7 +14,13 @@ struct PortPool {
   uint16_t low = 32768, high = 60999;  // inclusive; Linux default since 2.6.x is 32768-60999
   std::vector<std::pair<uint16_t, uint16_t>> reserved;  // inclusive ranges
 
-  bool contains(uint16_t port) const;  // in range and not reserved
+  // In range and not reserved. Inline: the census asks once per socket.
+  bool contains(uint16_t port) const {
+    if (port < low || port > high) return false;
+    for (auto [a, b] : reserved)
+      if (port >= a && port <= b) return false;
+    return true;
+  }
   int usable() const;                  // ports in range that are not reserved
 };
 
