@@ -1,16 +1,16 @@
 #include "census/census.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstring>
-
-#include <fmt/format.h>
 
 namespace tw {
 
 namespace {
 constexpr std::pair<std::string_view, GroupBy> kGroupNames[] = {
-    {"state", GroupBy::kState},         {"peer", GroupBy::kPeer},
-    {"peer-port", GroupBy::kPeerPort},  {"local", GroupBy::kLocal},
+    {"state", GroupBy::kState},          {"peer", GroupBy::kPeer},
+    {"peer-port", GroupBy::kPeerPort},   {"local", GroupBy::kLocal},
     {"local-port", GroupBy::kLocalPort}, {"tuple", GroupBy::kTuple},
 };
 

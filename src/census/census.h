@@ -75,7 +75,7 @@ struct TimeWaitAges {
 // Ephemeral-port use toward one destination tuple (local address, remote address, remote port).
 struct TuplePressure {
   GroupKey key;
-  uint16_t local_port = 0;      // of the first socket seen; see mixed_local_ports
+  uint16_t local_port = 0;  // of the first socket seen; see mixed_local_ports
   bool mixed_local_ports = false;
   int64_t in_use = 0;     // sockets of this tuple whose local port is in the pool, any state
   int64_t time_wait = 0;  // of which in TIME_WAIT

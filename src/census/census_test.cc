@@ -32,7 +32,8 @@ TEST(Census, GroupsByTupleSortedLargestFirst) {
   CensusOptions o;
   o.by = GroupBy::kTuple;
   Census c(o);
-  for (int i = 0; i < 3; ++i) c.add(sock(TcpState::kTimeWait, "10.0.0.1", 40000 + i, "10.0.0.9", 443));
+  for (int i = 0; i < 3; ++i)
+    c.add(sock(TcpState::kTimeWait, "10.0.0.1", 40000 + i, "10.0.0.9", 443));
   c.add(sock(TcpState::kEstablished, "10.0.0.1", 41000, "10.0.0.9", 443));
   c.add(sock(TcpState::kTimeWait, "10.0.0.1", 42000, "10.0.0.9", 80));
   auto rows = c.groups();
@@ -61,7 +62,7 @@ TEST(Census, PortPressureCountsOnlyPoolPortsTowardEachTuple) {
   Census c(o);
   for (int i = 0; i < 60; ++i)
     c.add(sock(TcpState::kTimeWait, "10.0.0.1", 40000 + i, "10.0.0.9", 80, 30000));
-  c.add(sock(TcpState::kEstablished, "10.0.0.1", 40095, "10.0.0.9", 80));  // reserved port
+  c.add(sock(TcpState::kEstablished, "10.0.0.1", 40095, "10.0.0.9", 80));   // reserved port
   c.add(sock(TcpState::kEstablished, "10.0.0.1", 22, "10.0.0.50", 51000));  // inbound
   c.add(sock(TcpState::kListen, "0.0.0.0", 40050, "0.0.0.0", 0));           // listener
   auto p = c.pressure();

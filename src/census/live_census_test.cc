@@ -1,14 +1,13 @@
 // The census against the real kernel: sockets in known states inside a namespace made for the
 // test, counted through inet_diag, through /proc/net/tcp, and by `ss`, which must all agree.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <map>
 #include <sstream>
 #include <thread>
-
-#include <fmt/format.h>
-#include <gtest/gtest.h>
 
 #include "census/census.h"
 #include "census/port_pool.h"
@@ -29,8 +28,9 @@ Census count_in(const std::string& ns, SourceKind kind, CensusOptions opts = {})
   EnterNetns in(ns);
   if (!opts.pool) opts.pool = port_pool_for(read_host_facts()).pool;
   auto c = std::make_unique<Census>(opts);
-  auto r = read_live_sockets(kind, opts.states, [&](const Socket& s) { c->add(s); },
-                             [&] { c = std::make_unique<Census>(opts); });
+  auto r = read_live_sockets(
+      kind, opts.states, [&](const Socket& s) { c->add(s); },
+      [&] { c = std::make_unique<Census>(opts); });
   EXPECT_TRUE(r) << r.error();
   if (r) {
     EXPECT_EQ(r->source, kind == SourceKind::kProc ? "proc" : "netlink");
@@ -108,12 +108,13 @@ TEST_F(LiveCensus, CountsEveryStateExactly) {
 TEST_F(LiveCensus, OneWalkAndPerFamilyDumpsAgree) {
   settle(ns_->name());
   EnterNetns in(ns_->name());
-  for (StateMask mask : {StateMask::all(), *parse_state_mask({"time-wait"}),
-                         *parse_state_mask({"fin-wait-2"})}) {
+  for (StateMask mask :
+       {StateMask::all(), *parse_state_mask({"time-wait"}), *parse_state_mask({"fin-wait-2"})}) {
     Census a({.states = mask}), b({.states = mask});
-    DumpResult ra = dump_inet_diag(mask, [&](const Socket& s) { a.add(s); }, DumpMethod::kOneWalk);
-    DumpResult rb =
-        dump_inet_diag(mask, [&](const Socket& s) { b.add(s); }, DumpMethod::kPerFamily);
+    DumpResult ra = dump_inet_diag(
+        mask, [&](const Socket& s) { a.add(s); }, DumpMethod::kOneWalk);
+    DumpResult rb = dump_inet_diag(
+        mask, [&](const Socket& s) { b.add(s); }, DumpMethod::kPerFamily);
     ASSERT_EQ(ra.failure, DumpFailure::kNone) << ra.message;
     ASSERT_EQ(rb.failure, DumpFailure::kNone) << rb.message;
     EXPECT_EQ(a.counts(), b.counts()) << mask.describe();

@@ -8,8 +8,8 @@ PoolChoice port_pool_for(const HostFacts& f) {
     PortPool p;
     auto start = f.windows_params.find("DynamicPortStart");
     auto count = f.windows_params.find("DynamicPortNumber");
-    if (start != f.windows_params.end() && count != f.windows_params.end() &&
-        start->second > 0 && count->second > 0 && start->second + count->second - 1 <= 65535) {
+    if (start != f.windows_params.end() && count != f.windows_params.end() && start->second > 0 &&
+        count->second > 0 && start->second + count->second - 1 <= 65535) {
       p.low = static_cast<uint16_t>(start->second);
       p.high = static_cast<uint16_t>(start->second + count->second - 1);
     } else {

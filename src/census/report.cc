@@ -1,8 +1,8 @@
 #include "census/report.h"
 
-#include <cmath>
-
 #include <fmt/format.h>
+
+#include <cmath>
 
 namespace tw {
 
@@ -42,8 +42,8 @@ std::string pool_text(const PortPool& p) {
 std::string time_wait_text(const Census& c) {
   const TimeWaitAges& a = c.time_wait_ages();
   if (a.with_timer == 0) return "";
-  return fmt::format("made at {} over the last 60 s, {} over the last 10 s", format_rate(a.rate(60)),
-                     format_rate(a.rate(10)));
+  return fmt::format("made at {} over the last 60 s, {} over the last 10 s",
+                     format_rate(a.rate(60)), format_rate(a.rate(10)));
 }
 
 void add_state_table(const CensusReport& r, std::string* out) {
@@ -89,9 +89,8 @@ void add_group_table(const CensusReport& r, std::string* out) {
     for (int i : cols) line += fmt::format(" {:>10}", with_commas(rows[k].counts[i]));
     line += fmt::format(" {:>10}", with_commas(rows[k].total));
     if (by == GroupBy::kTuple)
-      line += fmt::format(
-          " {:>10}", format_rate(rows[k].counts[state_index(TcpState::kTimeWait)] /
-                                 static_cast<double>(kLinuxTimeWaitSeconds)));
+      line += fmt::format(" {:>10}", format_rate(rows[k].counts[state_index(TcpState::kTimeWait)] /
+                                                 static_cast<double>(kLinuxTimeWaitSeconds)));
     *out += line + "\n";
   }
   if (c.group_count() > rows.size())
@@ -113,13 +112,12 @@ void add_pressure_table(const CensusReport& r, std::string* out) {
                       "USED", "LEVEL");
   for (auto& t : rows) {
     auto level = pressure_level(t.percent());
-    *out += fmt::format("{:<40} {:>8} {:>10} {:>6.1f}%  {}\n",
-                        describe_key(t.key, GroupBy::kTuple), with_commas(t.in_use),
-                        with_commas(t.time_wait), t.percent(),
-                        level == "ok" ? "" : fmt::format("{} (>= {:.0f}%)", level,
-                                                         level == "critical"
-                                                             ? kPressureCriticalPercent
-                                                             : kPressureWarnPercent));
+    *out += fmt::format("{:<40} {:>8} {:>10} {:>6.1f}%  {}\n", describe_key(t.key, GroupBy::kTuple),
+                        with_commas(t.in_use), with_commas(t.time_wait), t.percent(),
+                        level == "ok" ? ""
+                                      : fmt::format("{} (>= {:.0f}%)", level,
+                                                    level == "critical" ? kPressureCriticalPercent
+                                                                        : kPressureWarnPercent));
   }
   if (c.pressure_count() > rows.size())
     *out += fmt::format("... and {} more destinations\n",
@@ -159,7 +157,8 @@ std::string render_census_table(const CensusReport& r) {
   const HostFacts& f = *r.facts;
   std::string out;
   std::string where = f.netns.empty() ? "" : fmt::format("netns {}", f.netns);
-  if (!f.hostname.empty()) where = fmt::format("{}{}{}", f.hostname, where.empty() ? "" : ", ", where);
+  if (!f.hostname.empty())
+    where = fmt::format("{}{}{}", f.hostname, where.empty() ? "" : ", ", where);
   out += fmt::format("TCP sockets{}{} (source: {}{})\n\n", where.empty() ? "" : " on ", where,
                      f.source, f.captured_at.empty() ? "" : ", " + f.captured_at);
   add_state_table(r, &out);
@@ -182,7 +181,7 @@ json census_to_json(const CensusReport& r) {
   const HostFacts& f = *r.facts;
   json j;
   j["schema"] = "timewait-census/1";
-  j["host"] = {{"hostname", f.hostname}, {"os", f.os},       {"kernel", f.kernel},
+  j["host"] = {{"hostname", f.hostname}, {"os", f.os},         {"kernel", f.kernel},
                {"netns", f.netns},       {"source", f.source}, {"captured_at", f.captured_at}};
   j["note"] = r.note.empty() ? json(nullptr) : json(r.note);
   json requested = json::array();
@@ -201,8 +200,8 @@ json census_to_json(const CensusReport& r) {
                     {"ages_by_second", a.by_second}};
   if (f.sockstat) {
     const Sockstat& s = *f.sockstat;
-    j["sockstat"] = {{"inuse", s.inuse}, {"inuse6", s.inuse6}, {"tw", s.tw},
-                     {"orphan", s.orphan}, {"alloc", s.alloc}, {"mem", s.mem}};
+    j["sockstat"] = {{"inuse", s.inuse},   {"inuse6", s.inuse6}, {"tw", s.tw},
+                     {"orphan", s.orphan}, {"alloc", s.alloc},   {"mem", s.mem}};
   } else {
     j["sockstat"] = nullptr;
   }

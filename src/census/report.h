@@ -2,9 +2,8 @@
 // front ends and future exporters share these, so the numbers never differ between views.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "census/census.h"
 #include "model/host_facts.h"

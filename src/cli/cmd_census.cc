@@ -1,11 +1,10 @@
 // `timewait census`: counts TCP sockets by state and group, port pressure, TIME_WAIT rate.
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
 #include <memory>
-
-#include <fmt/format.h>
 
 #include "census/census.h"
 #include "census/port_pool.h"
@@ -68,7 +67,8 @@ int run(const CensusFlags& fl) {
       for (char& ch : r)
         if (ch == '-') ch = ' ';
       auto p = parse_port_range(r);
-      if (!p) return fail(fmt::format("--port-range: {} (want LOW-HIGH, e.g. 32768-60999)", p.error()));
+      if (!p)
+        return fail(fmt::format("--port-range: {} (want LOW-HIGH, e.g. 32768-60999)", p.error()));
       opts.pool = *p;
       return {};
     }
@@ -76,10 +76,10 @@ int run(const CensusFlags& fl) {
     if (!choice.error.empty()) return fail(choice.error);
     opts.pool = choice.pool;
     if (choice.pool && choice.assumed)
-      note = fmt::format("the dump has no port-range setting; port pressure assumes the {} default "
-                         "{}-{} (set --port-range LOW-HIGH)",
-                         facts.os == "windows" ? "Windows" : "Linux", choice.pool->low,
-                         choice.pool->high);
+      note = fmt::format(
+          "the dump has no port-range setting; port pressure assumes the {} default "
+          "{}-{} (set --port-range LOW-HIGH)",
+          facts.os == "windows" ? "Windows" : "Linux", choice.pool->low, choice.pool->high);
     return {};
   };
   auto start = [&]() -> Status {
@@ -103,11 +103,14 @@ int run(const CensusFlags& fl) {
     // The pool depends on facts that only the dump tells, so count after reading the facts:
     // offline inputs are read once into the census with the pool chosen from the header, and
     // the importer reports facts before the first socket.
-    auto r = read_offline(fl.offline, *states, *states | StateMask::of(TcpState::kListen), &facts, [&](const HostFacts& f) -> Status {
-      facts = f;
-      if (auto st = choose_pool(); !st) return st;
-      return start();
-    }, sink);
+    auto r = read_offline(
+        fl.offline, *states, *states | StateMask::of(TcpState::kListen), &facts,
+        [&](const HostFacts& f) -> Status {
+          facts = f;
+          if (auto st = choose_pool(); !st) return st;
+          return start();
+        },
+        sink);
     if (!r) return error(r.error());
     if (!r->note.empty()) note = note.empty() ? r->note : r->note + "; " + note;
     import_json = r->json;

@@ -2,12 +2,11 @@
 // static Register object, so adding a subcommand touches no shared file.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
-
-#include <CLI/CLI.hpp>
 
 namespace tw::cli {
 

@@ -1,9 +1,9 @@
 // timewait: find, explain and fix TCP TIME_WAIT build-up and ephemeral-port exhaustion.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "cli/command.h"
 
@@ -36,8 +36,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "timewait 0.1.0");
   auto& reg = registry();
-  std::stable_sort(reg.begin(), reg.end(),
-                   [](auto& a, auto& b) { return a.first < b.first; });
+  std::stable_sort(reg.begin(), reg.end(), [](auto& a, auto& b) { return a.first < b.first; });
   std::vector<std::pair<CLI::App*, std::function<int()>>> commands;
   for (auto& [order, setup] : reg) commands.push_back(setup(app));
   if (argc == 1) {

@@ -3,11 +3,10 @@
 // commands that take --from.
 #pragma once
 
-#include <functional>
-#include <string>
-
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "model/host_facts.h"
 #include "model/result.h"

@@ -1,9 +1,8 @@
 #include "model/endpoint.h"
 
 #include <arpa/inet.h>
-#include <sys/socket.h>
-
 #include <fmt/format.h>
+#include <sys/socket.h>
 
 namespace tw {
 

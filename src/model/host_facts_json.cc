@@ -7,8 +7,8 @@ namespace tw {
 using nlohmann::json;
 
 json facts_to_json(const HostFacts& f) {
-  json j = {{"os", f.os},         {"hostname", f.hostname}, {"kernel", f.kernel},
-            {"netns", f.netns},   {"source", f.source},     {"captured_at", f.captured_at},
+  json j = {{"os", f.os},           {"hostname", f.hostname}, {"kernel", f.kernel},
+            {"netns", f.netns},     {"source", f.source},     {"captured_at", f.captured_at},
             {"sysctls", f.sysctls}, {"counters", f.counters}};
   if (f.sockstat) {
     const Sockstat& s = *f.sockstat;
@@ -32,9 +32,9 @@ Result<HostFacts> facts_from_json(const json& j) {
     str("netns", &f.netns);
     str("source", &f.source);
     str("captured_at", &f.captured_at);
-    if (j.contains("sysctls")) f.sysctls = j.at("sysctls").get<std::map<std::string, std::string>>();
-    if (j.contains("counters"))
-      f.counters = j.at("counters").get<std::map<std::string, int64_t>>();
+    if (j.contains("sysctls"))
+      f.sysctls = j.at("sysctls").get<std::map<std::string, std::string>>();
+    if (j.contains("counters")) f.counters = j.at("counters").get<std::map<std::string, int64_t>>();
     if (j.contains("windows_params"))
       f.windows_params = j.at("windows_params").get<std::map<std::string, int64_t>>();
     if (j.contains("sockstat")) {

@@ -9,14 +9,14 @@ namespace tw {
 namespace {
 
 TEST(TcpState, ParsesEverySpellingOfEveryTool) {
-  EXPECT_EQ(parse_state("TIME-WAIT"), TcpState::kTimeWait);   // ss
-  EXPECT_EQ(parse_state("TIME_WAIT"), TcpState::kTimeWait);   // netstat
-  EXPECT_EQ(parse_state("TimeWait"), TcpState::kTimeWait);    // PowerShell
-  EXPECT_EQ(parse_state("ESTAB"), TcpState::kEstablished);    // ss
-  EXPECT_EQ(parse_state("LISTENING"), TcpState::kListen);     // Windows netstat
-  EXPECT_EQ(parse_state("FIN_WAIT_2"), TcpState::kFinWait2);  // BSD, Windows
-  EXPECT_EQ(parse_state("FIN_WAIT2"), TcpState::kFinWait2);   // Linux netstat
-  EXPECT_EQ(parse_state("SYN_RECEIVED"), TcpState::kSynRecv); // Windows
+  EXPECT_EQ(parse_state("TIME-WAIT"), TcpState::kTimeWait);    // ss
+  EXPECT_EQ(parse_state("TIME_WAIT"), TcpState::kTimeWait);    // netstat
+  EXPECT_EQ(parse_state("TimeWait"), TcpState::kTimeWait);     // PowerShell
+  EXPECT_EQ(parse_state("ESTAB"), TcpState::kEstablished);     // ss
+  EXPECT_EQ(parse_state("LISTENING"), TcpState::kListen);      // Windows netstat
+  EXPECT_EQ(parse_state("FIN_WAIT_2"), TcpState::kFinWait2);   // BSD, Windows
+  EXPECT_EQ(parse_state("FIN_WAIT2"), TcpState::kFinWait2);    // Linux netstat
+  EXPECT_EQ(parse_state("SYN_RECEIVED"), TcpState::kSynRecv);  // Windows
   EXPECT_EQ(parse_state("CLOSED"), TcpState::kClose);
   EXPECT_EQ(parse_state("UNCONN"), TcpState::kClose);
   EXPECT_FALSE(parse_state("Bound"));

@@ -1,8 +1,8 @@
 #include "model/port_range.h"
 
-#include <charconv>
-
 #include <fmt/format.h>
+
+#include <charconv>
 
 namespace tw {
 
@@ -47,8 +47,7 @@ Result<PortPool> parse_port_range(std::string_view text) {
   if (sep == std::string_view::npos || !parse_port(text.substr(0, sep), &pool.low) ||
       !parse_port(text.substr(sep + 1), &pool.high))
     return fail(fmt::format("port range '{}' is not two port numbers", text));
-  if (pool.high < pool.low)
-    return fail(fmt::format("port range '{}' ends before it starts", text));
+  if (pool.high < pool.low) return fail(fmt::format("port range '{}' ends before it starts", text));
   return pool;
 }
 

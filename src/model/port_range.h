@@ -21,7 +21,7 @@ struct PortPool {
       if (port >= a && port <= b) return false;
     return true;
   }
-  int usable() const;                  // ports in range that are not reserved
+  int usable() const;  // ports in range that are not reserved
 };
 
 // "32768\t60999" or "32768 60999" as /proc/sys prints it.

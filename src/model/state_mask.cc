@@ -40,9 +40,9 @@ std::string_view state_names_help() {
 Result<StateMask> parse_state_mask(const std::vector<std::string>& names) {
   using S = TcpState;
   // Groups as iproute2's ss defines them (misc/ss.c: SS_CONN, "synchronized", "bucket", "big").
-  const StateMask conn = mask({S::kEstablished, S::kSynSent, S::kSynRecv, S::kFinWait1,
-                               S::kFinWait2, S::kTimeWait, S::kCloseWait, S::kLastAck,
-                               S::kClosing});
+  const StateMask conn =
+      mask({S::kEstablished, S::kSynSent, S::kSynRecv, S::kFinWait1, S::kFinWait2, S::kTimeWait,
+            S::kCloseWait, S::kLastAck, S::kClosing});
   const StateMask bucket = mask({S::kSynRecv, S::kTimeWait});
   StateMask out;
   for (const std::string& raw : names) {

@@ -1,5 +1,7 @@
 #include "sources/host_reader.h"
 
+#include <fmt/chrono.h>
+#include <fmt/format.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -7,9 +9,6 @@
 #include <chrono>
 #include <fstream>
 #include <sstream>
-
-#include <fmt/chrono.h>
-#include <fmt/format.h>
 
 namespace tw {
 

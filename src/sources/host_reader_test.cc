@@ -22,9 +22,10 @@ TEST(HostReader, ParsesSockstat) {
 
 TEST(HostReader, ParsesTcpExtAndTcpCounters) {
   std::map<std::string, int64_t> c;
-  parse_counters("TcpExt: SyncookiesSent TW TWRecycled\nTcpExt: 0 17 3\n"
-                 "IpExt: InNoRoutes\nIpExt: 9\n",
-                 &c);
+  parse_counters(
+      "TcpExt: SyncookiesSent TW TWRecycled\nTcpExt: 0 17 3\n"
+      "IpExt: InNoRoutes\nIpExt: 9\n",
+      &c);
   parse_counters("Tcp: RtoAlgorithm OutRsts\nTcp: 1 12\n", &c);
   EXPECT_EQ(c.at("TW"), 17);
   EXPECT_EQ(c.at("TWRecycled"), 3);

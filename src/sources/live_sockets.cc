@@ -36,12 +36,13 @@ Result<LiveReport> read_live_sockets_with(const DumpFn& dump, SourceKind kind, S
       }
       if (r.failure == DumpFailure::kInterrupted && attempt < kDumpTries) continue;
       if (r.failure == DumpFailure::kInterrupted)
-        return fail(fmt::format("{}, {} times in a row; the counts would be inconsistent, so "
-                                "none are shown; try again",
-                                r.message, kDumpTries));
+        return fail(
+            fmt::format("{}, {} times in a row; the counts would be inconsistent, so "
+                        "none are shown; try again",
+                        r.message, kDumpTries));
       if (r.failure == DumpFailure::kUnavailable && kind == SourceKind::kAuto) {
-        report.note = fmt::format("{}; read /proc/net/tcp and tcp6 instead (slower, same counts)",
-                                  r.message);
+        report.note =
+            fmt::format("{}; read /proc/net/tcp and tcp6 instead (slower, same counts)", r.message);
         restart();
         break;
       }

@@ -32,7 +32,8 @@ TEST(LiveSockets, FallsBackToProcWhenInetDiagIsMissing) {
   socks.listen("127.0.0.1");
   auto missing = [](StateMask, const SocketSink& sink) {
     sink(Socket{});  // a partial dump before the failure must not be counted
-    return DumpResult{DumpFailure::kUnavailable, "the kernel refused the inet_diag dump: No such file or directory", 1};
+    return DumpResult{DumpFailure::kUnavailable,
+                      "the kernel refused the inet_diag dump: No such file or directory", 1};
   };
   Counter c;
   auto r = run(missing, SourceKind::kAuto, &c);

@@ -1,6 +1,7 @@
 #include "sources/netlink_diag.h"
 
 #include <errno.h>
+#include <fmt/format.h>
 #include <libmnl/libmnl.h>
 #include <linux/inet_diag.h>
 #include <linux/sock_diag.h>
@@ -11,8 +12,6 @@
 #include <cstring>
 #include <memory>
 #include <vector>
-
-#include <fmt/format.h>
 
 namespace tw {
 
@@ -50,8 +49,8 @@ inline void fill_socket(const inet_diag_msg& m, Socket* s) {
 DumpResult dump_request(mnl_socket* nl, uint16_t type, const void* body, size_t body_len,
                         StateMask want, const SocketSink& sink) {
   DumpResult out;
-  alignas(nlmsghdr) char req_buf[NLMSG_SPACE(sizeof(inet_diag_req_v2) + sizeof(inet_diag_req))] =
-      {};
+  alignas(
+      nlmsghdr) char req_buf[NLMSG_SPACE(sizeof(inet_diag_req_v2) + sizeof(inet_diag_req))] = {};
   nlmsghdr* nlh = mnl_nlmsg_put_header(req_buf);
   nlh->nlmsg_type = type;
   nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
@@ -124,7 +123,7 @@ DumpResult dump_inet_diag(StateMask mask, const SocketSink& sink, DumpMethod met
   std::unique_ptr<mnl_socket, MnlCloser> nl(mnl_socket_open(NETLINK_SOCK_DIAG));
   if (!nl) {
     out.failure = (errno == EPROTONOSUPPORT || errno == EAFNOSUPPORT) ? DumpFailure::kUnavailable
-                                                                       : DumpFailure::kError;
+                                                                      : DumpFailure::kError;
     out.message = fmt::format("cannot open a NETLINK_SOCK_DIAG socket: {}", std::strerror(errno));
     return out;
   }

@@ -2,12 +2,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sched.h>
 #include <unistd.h>
 
 #include <cstring>
-
-#include <fmt/format.h>
 
 namespace tw {
 
@@ -16,8 +15,7 @@ namespace {
 Status enter(const std::string& path, const std::string& what, const std::string& how_to_list) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    if (errno == ENOENT)
-      return fail(fmt::format("{} does not exist ({})", what, how_to_list));
+    if (errno == ENOENT) return fail(fmt::format("{} does not exist ({})", what, how_to_list));
     if (errno == EACCES || errno == EPERM)
       return fail(fmt::format("cannot open {}: permission denied (run as root)", what));
     return fail(fmt::format("cannot open {} ({}): {}", what, path, std::strerror(errno)));
@@ -44,8 +42,8 @@ Status enter_netns_by_name(const std::string& name) {
 
 Status enter_netns_of_pid(int pid) {
   if (pid <= 0) return fail(fmt::format("'{}' is not a process id", pid));
-  return enter(fmt::format("/proc/{}/ns/net", pid), fmt::format("the network namespace of pid {}", pid),
-               "no such process");
+  return enter(fmt::format("/proc/{}/ns/net", pid),
+               fmt::format("the network namespace of pid {}", pid), "no such process");
 }
 
 }  // namespace tw

@@ -1,12 +1,11 @@
 #include "sources/procfs_tcp.h"
 
 #include <arpa/inet.h>
+#include <fmt/format.h>
 #include <sys/socket.h>
 
 #include <charconv>
 #include <fstream>
-
-#include <fmt/format.h>
 
 namespace tw {
 
@@ -61,7 +60,8 @@ bool parse_endpoint(std::string_view f, Endpoint* ep) {
 
 bool is_proc_tcp_header(std::string_view line) {
   // tcp says "rem_address", tcp6 says "remote_address".
-  return line.find("local_address") != std::string_view::npos && line.find(" st ") != std::string_view::npos;
+  return line.find("local_address") != std::string_view::npos &&
+         line.find(" st ") != std::string_view::npos;
 }
 
 Result<Socket> parse_proc_tcp_line(std::string_view line) {

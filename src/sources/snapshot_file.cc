@@ -1,12 +1,11 @@
 #include "sources/snapshot_file.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "model/host_facts_json.h"
@@ -34,9 +33,10 @@ Result<std::unique_ptr<SnapshotWriter>> SnapshotWriter::open(const std::string& 
   w->tmp_ = fmt::format("{}.tmp-{}", path, getpid());
   w->f_ = fopen(w->tmp_.c_str(), "w");
   if (!w->f_)
-    return fail(fmt::format("cannot write snapshot next to {}: {} (check the directory exists "
-                            "and is writable)",
-                            path, std::strerror(errno)));
+    return fail(
+        fmt::format("cannot write snapshot next to {}: {} (check the directory exists "
+                    "and is writable)",
+                    path, std::strerror(errno)));
   fmt::print(w->f_, "{{\"format\":\"{}\",\"version\":{},\n\"facts\":{},\n\"sockets\":[", kFormat,
              kVersion, facts_to_json(facts).dump());
   return w;

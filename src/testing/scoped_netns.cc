@@ -1,6 +1,8 @@
 #include "testing/scoped_netns.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
+#include <gtest/gtest.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -11,9 +13,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
-
-#include <fmt/format.h>
-#include <gtest/gtest.h>
 
 namespace tw::testing {
 
@@ -42,8 +41,7 @@ int ScopedNetns::exec(const std::string& command) const {
 }
 
 void ScopedNetns::set_sysctl(const std::string& name, const std::string& value) const {
-  run_or_throw(
-      fmt::format("ip netns exec {} sysctl -q -w {}='{}' >/dev/null", name_, name, value));
+  run_or_throw(fmt::format("ip netns exec {} sysctl -q -w {}='{}' >/dev/null", name_, name, value));
 }
 
 void ScopedNetns::remove_stale(const std::string& prefix) {

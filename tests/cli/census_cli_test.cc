@@ -1,4 +1,6 @@
 // `timewait census` as a user runs it: real binary, real sockets in a test namespace.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -6,12 +8,9 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
-
-#include <fmt/format.h>
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "run_tool.h"
 #include "testing/scoped_netns.h"
@@ -142,7 +141,8 @@ TEST(CensusCliErrors, BadInputIsOneLineAndExit2) {
   } cases[] = {
       {"census --state timewaiting", "unknown state 'timewaiting'"},
       {"census --by colour", "unknown grouping 'colour'"},
-      {"census --netns twtest-does-not-exist", "network namespace 'twtest-does-not-exist' does not exist"},
+      {"census --netns twtest-does-not-exist",
+       "network namespace 'twtest-does-not-exist' does not exist"},
       {"census --pid 999999999", "pid 999999999"},
       {"census --from /nonexistent/dump.txt", "/nonexistent/dump.txt does not exist"},
       {"census --source kernel", "unknown source 'kernel'"},
@@ -177,7 +177,8 @@ TEST(CensusCliErrors, NoPermissionForANamespaceSaysRunAsRoot) {
 TEST(CensusCliErrors, HelpListsOptions) {
   auto r = run_tool("census --help");
   EXPECT_EQ(r.code, 0);
-  for (const char* opt : {"--netns", "--pid", "--state", "--by", "--top", "--json", "--save", "--from"})
+  for (const char* opt :
+       {"--netns", "--pid", "--state", "--by", "--top", "--json", "--save", "--from"})
     EXPECT_NE(r.out.find(opt), std::string::npos) << opt;
 }
 

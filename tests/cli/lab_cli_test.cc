@@ -1,6 +1,7 @@
 // `timewait lab` as a user runs it: the list, a short scenario end to end, and its errors.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "run_tool.h"
