@@ -17,6 +17,18 @@ constexpr std::pair<std::string_view, GroupBy> kGroupNames[] = {
 bool key_less(const GroupKey& a, const GroupKey& b) {
   return std::tie(a.local, a.remote) < std::tie(b.local, b.remote);
 }
+
+// Sorts by `first`, keeping only the first `top` rows when top > 0 (partial sort: a report shows
+// 20 rows of what may be a million groups).
+template <class Row, class Less>
+void sort_top(std::vector<Row>* rows, size_t top, Less first) {
+  if (top && top < rows->size()) {
+    std::partial_sort(rows->begin(), rows->begin() + top, rows->end(), first);
+    rows->resize(top);
+  } else {
+    std::sort(rows->begin(), rows->end(), first);
+  }
+}
 }  // namespace
 
 Result<GroupBy> parse_group_by(std::string_view name) {
@@ -161,15 +173,9 @@ std::vector<GroupRow> Census::groups(size_t top) const {
   std::vector<GroupRow> rows;
   rows.reserve(groups_.size());
   for (auto& [k, row] : groups_) rows.push_back(row);
-  auto better = [](const GroupRow& a, const GroupRow& b) {
+  sort_top(&rows, top, [](const GroupRow& a, const GroupRow& b) {
     return a.total != b.total ? a.total > b.total : key_less(a.key, b.key);
-  };
-  if (top && top < rows.size()) {
-    std::partial_sort(rows.begin(), rows.begin() + top, rows.end(), better);
-    rows.resize(top);
-  } else {
-    std::sort(rows.begin(), rows.end(), better);
-  }
+  });
   return rows;
 }
 
@@ -181,15 +187,9 @@ std::vector<TuplePressure> Census::pressure(size_t top) const {
     t.available = available;
     rows.push_back(t);
   }
-  auto worse = [](const TuplePressure& a, const TuplePressure& b) {
+  sort_top(&rows, top, [](const TuplePressure& a, const TuplePressure& b) {
     return a.in_use != b.in_use ? a.in_use > b.in_use : key_less(a.key, b.key);
-  };
-  if (top && top < rows.size()) {
-    std::partial_sort(rows.begin(), rows.begin() + top, rows.end(), worse);
-    rows.resize(top);
-  } else {
-    std::sort(rows.begin(), rows.end(), worse);
-  }
+  });
   return rows;
 }
 

@@ -63,12 +63,8 @@ int run(const CensusFlags& fl) {
   std::unique_ptr<SnapshotWriter> writer;
   auto choose_pool = [&]() -> Status {
     if (!fl.port_range.empty()) {
-      std::string r = fl.port_range;
-      for (char& ch : r)
-        if (ch == '-') ch = ' ';
-      auto p = parse_port_range(r);
-      if (!p)
-        return fail(fmt::format("--port-range: {} (want LOW-HIGH, e.g. 32768-60999)", p.error()));
+      auto p = parse_port_range_option(fl.port_range);
+      if (!p) return fail(p.error());
       opts.pool = *p;
       return {};
     }

@@ -79,12 +79,8 @@ Status merge_windows_files(const DoctorFlags& fl, HostFacts* facts) {
 
 Result<PoolChoice> choose_pool(const DoctorFlags& fl, const HostFacts& facts) {
   if (!fl.port_range.empty()) {
-    std::string r = fl.port_range;
-    for (char& ch : r)
-      if (ch == '-') ch = ' ';
-    auto p = parse_port_range(r);
-    if (!p)
-      return fail(fmt::format("--port-range: {} (want LOW-HIGH, e.g. 32768-60999)", p.error()));
+    auto p = parse_port_range_option(fl.port_range);
+    if (!p) return fail(p.error());
     return PoolChoice{*p, false, ""};
   }
   PoolChoice c = port_pool_for(facts);

@@ -6,6 +6,7 @@
 #include "cli/command.h"
 #include "lab/lab.h"
 #include "lab/report.h"
+#include "model/port_range.h"
 
 namespace tw::cli {
 
@@ -19,14 +20,12 @@ struct LabFlags {
 };
 
 Status parse_range(const std::string& text, lab::LabOptions* o) {
-  int lo = 0, hi = 0;
-  char dash = 0;
-  if (std::sscanf(text.c_str(), "%d%c%d", &lo, &dash, &hi) != 3 || dash != '-' || lo < 1024 ||
-      hi > 65535 || lo > hi)
+  auto p = parse_port_range_option(text);
+  if (!p || p->low < 1024)
     return fail(
         fmt::format("--port-range '{}': want LOW-HIGH within 1024-65535, e.g. 40000-40499", text));
-  o->port_low = lo;
-  o->port_high = hi;
+  o->port_low = p->low;
+  o->port_high = p->high;
   return {};
 }
 

@@ -51,6 +51,15 @@ Result<PortPool> parse_port_range(std::string_view text) {
   return pool;
 }
 
+Result<PortPool> parse_port_range_option(std::string_view text) {
+  std::string r(text);
+  size_t dash = r.find('-');
+  if (dash != std::string::npos) r[dash] = ' ';
+  auto p = dash == std::string::npos ? fail("") : parse_port_range(r);
+  if (!p) return fail(fmt::format("--port-range '{}': want LOW-HIGH, e.g. 32768-60999", text));
+  return p;
+}
+
 Result<std::vector<std::pair<uint16_t, uint16_t>>> parse_port_list(std::string_view text) {
   std::vector<std::pair<uint16_t, uint16_t>> out;
   text = trim(text);

@@ -26,6 +26,8 @@ struct PortPool {
 
 // "32768\t60999" or "32768 60999" as /proc/sys prints it.
 Result<PortPool> parse_port_range(std::string_view text);
+// "LOW-HIGH" as the --port-range options take it ("32768-60999"); errors name the option.
+Result<PortPool> parse_port_range_option(std::string_view text);
 // "8080,9000-9010" as /proc/sys/net/ipv4/ip_local_reserved_ports prints it; "" is no ports.
 Result<std::vector<std::pair<uint16_t, uint16_t>>> parse_port_list(std::string_view text);
 
