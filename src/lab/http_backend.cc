@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -37,33 +36,12 @@ bool wants_close(const std::string& head) {
 Result<std::unique_ptr<HttpBackend>> HttpBackend::start(const Netns& ns, const std::string& addr,
                                                         uint16_t port) {
   std::unique_ptr<HttpBackend> b(new HttpBackend);
-  Result<int> fd = fail("not run");
-  if (auto st = ns.run_in([&] { fd = tcp_listen(addr, port, true); }); !st) return fail(st.error());
-  if (!fd) return fail(fd.error());
-  b->listen_fd_ = *fd;
-  // Non-blocking: the accept loop below takes every pending connection and must not wait.
-  fcntl(b->listen_fd_, F_SETFL, O_NONBLOCK);
-  b->epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
-  b->wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  epoll_event ev{};
-  ev.events = EPOLLIN;
-  ev.data.fd = b->listen_fd_;
-  epoll_ctl(b->epoll_fd_, EPOLL_CTL_ADD, b->listen_fd_, &ev);
-  ev.data.fd = b->wake_fd_;
-  epoll_ctl(b->epoll_fd_, EPOLL_CTL_ADD, b->wake_fd_, &ev);
-  b->thread_ = std::thread([p = b.get()] { p->loop(); });
+  if (auto st = b->io_.open(ns, addr, port, true); !st) return fail(st.error());
+  b->io_.thread = std::thread([p = b.get()] { p->loop(); });
   return b;
 }
 
-HttpBackend::~HttpBackend() {
-  stop_ = true;
-  uint64_t one = 1;
-  (void)!write(wake_fd_, &one, sizeof one);
-  if (thread_.joinable()) thread_.join();
-  close(listen_fd_);
-  close(epoll_fd_);
-  close(wake_fd_);
-}
+HttpBackend::~HttpBackend() = default;  // io_ stops and joins the thread first
 
 void HttpBackend::loop() {
   std::unordered_map<int, std::string> conns;  // fd -> bytes of a request not yet complete
@@ -78,20 +56,20 @@ void HttpBackend::loop() {
     conns.erase(fd);
     close(fd);
   };
-  while (!stop_) {
-    int n = epoll_wait(epoll_fd_, events, 256, 200);
+  while (!io_.stop) {
+    int n = epoll_wait(io_.epoll_fd, events, 256, 200);
     for (int i = 0; i < n; ++i) {
       int fd = events[i].data.fd;
-      if (fd == wake_fd_) continue;
-      if (fd == listen_fd_) {
+      if (fd == io_.wake_fd) continue;
+      if (fd == io_.listen_fd) {
         for (int k = 0; k < 256; ++k) {
-          int c = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+          int c = accept4(io_.listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
           if (c < 0) break;
           ++accepted_;
           epoll_event ev{};
           ev.events = EPOLLIN;
           ev.data.fd = c;
-          epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, c, &ev);
+          epoll_ctl(io_.epoll_fd, EPOLL_CTL_ADD, c, &ev);
           conns[c];
         }
         continue;

@@ -10,6 +10,7 @@
 #include <string>
 #include <thread>
 
+#include "lab/epoll_listener.h"
 #include "lab/namespace.h"
 #include "model/result.h"
 
@@ -30,10 +31,8 @@ class HttpBackend {
  private:
   HttpBackend() = default;
   void loop();
-  int listen_fd_ = -1, epoll_fd_ = -1, wake_fd_ = -1;
-  std::thread thread_;
-  std::atomic<bool> stop_{false};
   std::atomic<int64_t> accepted_{0}, requests_{0}, closed_first_{0};
+  EpollListener io_;  // last: destroyed first, so the thread stops before the rest
 };
 
 // True when the request head (up to the blank line) asks the server to close after answering.

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -18,36 +17,14 @@ namespace tw::lab {
 Result<std::unique_ptr<Server>> Server::start(const Netns& ns, ServerConfig config) {
   std::unique_ptr<Server> s(new Server);
   s->config_ = std::move(config);
-  Result<int> fd = fail("not run");
-  if (auto st = ns.run_in(
-          [&] { fd = tcp_listen(s->config_.addr, s->config_.port, s->config_.reuseaddr); });
-      !st)
+  if (auto st = s->io_.open(ns, s->config_.addr, s->config_.port, s->config_.reuseaddr); !st)
     return fail(st.error());
-  if (!fd) return fail(fd.error());
-  s->listen_fd_ = *fd;
-  fcntl(s->listen_fd_, F_SETFL, O_NONBLOCK);  // the accept loop stops at EAGAIN
-  s->epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
-  s->wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  epoll_event ev{};
-  ev.events = EPOLLIN;
-  ev.data.fd = s->listen_fd_;
-  epoll_ctl(s->epoll_fd_, EPOLL_CTL_ADD, s->listen_fd_, &ev);
-  ev.data.fd = s->wake_fd_;
-  epoll_ctl(s->epoll_fd_, EPOLL_CTL_ADD, s->wake_fd_, &ev);
   // The listening socket already lives in the server namespace; the loop may run anywhere.
-  s->thread_ = std::thread([p = s.get()] { p->loop(); });
+  s->io_.thread = std::thread([p = s.get()] { p->loop(); });
   return s;
 }
 
-Server::~Server() {
-  stop_ = true;
-  uint64_t one = 1;
-  (void)!write(wake_fd_, &one, sizeof one);
-  if (thread_.joinable()) thread_.join();
-  close(listen_fd_);
-  close(epoll_fd_);
-  close(wake_fd_);
-}
+Server::~Server() = default;  // io_ stops and joins the thread first
 
 void Server::loop() {
   std::unordered_set<int> conns;
@@ -59,20 +36,20 @@ void Server::loop() {
     conns.erase(fd);
     close(fd);  // also removes it from the epoll set
   };
-  while (!stop_) {
-    int n = epoll_wait(epoll_fd_, events, 256, 200);
+  while (!io_.stop) {
+    int n = epoll_wait(io_.epoll_fd, events, 256, 200);
     for (int i = 0; i < n; ++i) {
       int fd = events[i].data.fd;
-      if (fd == wake_fd_) continue;
-      if (fd == listen_fd_) {
+      if (fd == io_.wake_fd) continue;
+      if (fd == io_.listen_fd) {
         for (int k = 0; k < 256; ++k) {
-          int c = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+          int c = accept4(io_.listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
           if (c < 0) break;
           ++accepted_;
           epoll_event ev{};
           ev.events = EPOLLIN;
           ev.data.fd = c;
-          epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, c, &ev);
+          epoll_ctl(io_.epoll_fd, EPOLL_CTL_ADD, c, &ev);
           conns.insert(c);
         }
         continue;

@@ -9,6 +9,7 @@
 #include <string>
 #include <thread>
 
+#include "lab/epoll_listener.h"
 #include "lab/namespace.h"
 #include "model/result.h"
 
@@ -40,10 +41,8 @@ class Server {
   Server() = default;
   void loop();
   ServerConfig config_;
-  int listen_fd_ = -1, epoll_fd_ = -1, wake_fd_ = -1;
-  std::thread thread_;
-  std::atomic<bool> stop_{false};
   std::atomic<int64_t> accepted_{0}, requests_{0};
+  EpollListener io_;  // last: destroyed first, so the thread stops before the rest
 };
 
 }  // namespace tw::lab

@@ -1,0 +1,28 @@
+// What the lab's servers share: a non-blocking listening socket made inside a namespace, an epoll
+// set watching it and a wake-up eventfd, and the one thread that serves them.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <thread>
+
+#include "lab/namespace.h"
+#include "model/result.h"
+
+namespace tw::lab {
+
+struct EpollListener {
+  int listen_fd = -1, epoll_fd = -1, wake_fd = -1;
+  std::thread thread;
+  std::atomic<bool> stop{false};
+
+  // Listens on addr:port from a thread inside `ns` (the socket stays in that namespace; the
+  // serving thread may run anywhere) and adds the socket and the wake-up fd to the epoll set.
+  Status open(const Netns& ns, const std::string& addr, uint16_t port, bool reuseaddr);
+  // Sets `stop`, wakes the thread, joins it, then closes the descriptors. Declare an
+  // EpollListener after everything its thread uses, so that it is destroyed first.
+  ~EpollListener();
+};
+
+}  // namespace tw::lab
