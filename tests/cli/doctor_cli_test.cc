@@ -473,9 +473,7 @@ TEST(DoctorCliFixtures, WindowsNetstatDump) {
 }
 
 TEST(DoctorCliErrors, UsageErrorsExit2) {
-  struct Case {
-    std::string args, says;
-  } cases[] = {
+  testing::expect_usage_errors({
       {"doctor --yes", "--yes confirms"},
       {"doctor --apply --revert", "not both"},
       {"doctor --from x.json --netns a", "cannot be combined"},
@@ -485,13 +483,7 @@ TEST(DoctorCliErrors, UsageErrorsExit2) {
       {"doctor --netns twdoc-does-not-exist", "does not exist"},
       {"doctor --windows-reg /nonexistent.reg", "cannot open /nonexistent.reg"},
       {"explain frobnicate", "unknown topic 'frobnicate'"},
-  };
-  for (auto& c : cases) {
-    SCOPED_TRACE(c.args);
-    auto r = run_tool(c.args);
-    EXPECT_EQ(r.code, 2);
-    EXPECT_NE(r.err.find(c.says), std::string::npos) << r.err;
-  }
+  });
 }
 
 TEST(ExplainCli, TopicsAndList) {

@@ -1,9 +1,11 @@
 #include "run_tool.h"
 
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -33,6 +35,17 @@ ToolResult run_tool(const std::string& args, const std::string& stdin_text) {
   r.err = slurp(d + "/err");
   std::system(fmt::format("rm -rf {}", d).c_str());
   return r;
+}
+
+void expect_usage_errors(const std::vector<UsageCase>& cases) {
+  for (auto& c : cases) {
+    SCOPED_TRACE(c.args);
+    auto r = run_tool(c.args);
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find(c.says), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_EQ(r.out, "");
+  }
 }
 
 }  // namespace tw::testing

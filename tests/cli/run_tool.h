@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace tw::testing {
 
@@ -12,5 +13,14 @@ struct ToolResult {
 
 // Runs `timewait ARGS` (ARGS is shell text) with stdout and stderr captured separately.
 ToolResult run_tool(const std::string& args, const std::string& stdin_text = "");
+
+// A bad invocation and a piece of the error it must print.
+struct UsageCase {
+  std::string args, says;
+};
+
+// Checks each case the way every usage error must look: exit code 2, one line on stderr that
+// contains `says`, and nothing on stdout (never a partial result).
+void expect_usage_errors(const std::vector<UsageCase>& cases);
 
 }  // namespace tw::testing
