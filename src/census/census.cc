@@ -60,13 +60,33 @@ size_t GroupKeyHash::operator()(const GroupKey& k) const {
   return mix(k.local.addr, k.remote.addr, k.local.port, k.remote.port);
 }
 
-size_t GroupKeyHash::operator()(TupleOf t) const {
-  return mix(t.s->local.addr, t.s->remote.addr, 0, t.s->remote.port);
+namespace {
+// The fields of a socket that a grouping keeps; the others read as zero, as in group_key().
+struct Fields {
+  const Address& local;
+  const Address& remote;
+  uint16_t local_port, remote_port;
+};
+const Address kNoAddress{};
+inline Fields fields_of(KeyOf k) {
+  const Socket& s = *k.s;
+  const bool local = k.by == GroupBy::kLocal || k.by == GroupBy::kTuple;
+  const bool remote = k.by == GroupBy::kPeer || k.by == GroupBy::kTuple;
+  return {local ? s.local.addr : kNoAddress, remote ? s.remote.addr : kNoAddress,
+          k.by == GroupBy::kLocalPort ? s.local.port : uint16_t{0},
+          k.by == GroupBy::kPeerPort || k.by == GroupBy::kTuple ? s.remote.port : uint16_t{0}};
+}
+}  // namespace
+
+size_t GroupKeyHash::operator()(KeyOf k) const {
+  Fields f = fields_of(k);
+  return mix(f.local, f.remote, f.local_port, f.remote_port);
 }
 
-bool GroupKeyEq::operator()(TupleOf t, const GroupKey& k) const {
-  return k.local.port == 0 && k.remote.port == t.s->remote.port &&
-         k.local.addr == t.s->local.addr && k.remote.addr == t.s->remote.addr;
+bool GroupKeyEq::operator()(KeyOf a, const GroupKey& b) const {
+  Fields f = fields_of(a);
+  return b.local.port == f.local_port && b.remote.port == f.remote_port &&
+         b.local.addr == f.local && b.remote.addr == f.remote;
 }
 
 GroupKey group_key(const Socket& s, GroupBy by) {
@@ -147,17 +167,19 @@ void Census::add(const Socket& s) {
   if (s.mini && s.state == TcpState::kFinWait2) fin_wait2_mini_++;
   if (s.state == TcpState::kTimeWait) ages_.add(s.timer_ms);
   if (options_.by != GroupBy::kState) {
-    GroupKey k = group_key(s, options_.by);
-    GroupRow& row = groups_[k];
-    row.key = k;
-    row.counts[i]++;
-    row.total++;
+    auto it = groups_.find(KeyOf{&s, options_.by});
+    if (it == groups_.end()) {
+      GroupKey k = group_key(s, options_.by);
+      it = groups_.emplace(k, GroupRow{.key = k}).first;
+    }
+    it->second.counts[i]++;
+    it->second.total++;
   }
   // Port pressure: an outbound socket holds a source port of the ephemeral pool toward one
   // (local address, remote address, remote port) tuple, whatever its state, TIME_WAIT included.
   if (options_.pool && s.state != TcpState::kListen && s.remote.port != 0 &&
       options_.pool->contains(s.local.port)) {
-    auto it = tuples_.find(TupleOf{&s});
+    auto it = tuples_.find(KeyOf{&s, GroupBy::kTuple});
     if (it == tuples_.end()) {
       GroupKey k = group_key(s, GroupBy::kTuple);
       it = tuples_.emplace(k, TuplePressure{.key = k, .local_port = s.local.port}).first;

@@ -33,21 +33,22 @@ struct GroupKey {
   bool operator==(const GroupKey&) const = default;
 };
 
-// Hashes and compares GroupKeys, and looks a socket's tuple up without building its key first
-// (C++20 heterogeneous lookup): the census does this once per socket.
-struct TupleOf {
+// A socket seen as the key of a grouping, without building that GroupKey: the census looks each
+// socket up this way (C++20 heterogeneous lookup) and builds a key only for a new group.
+struct KeyOf {
   const Socket* s;
+  GroupBy by;
 };
 struct GroupKeyHash {
   using is_transparent = void;
   size_t operator()(const GroupKey& k) const;
-  size_t operator()(TupleOf t) const;
+  size_t operator()(KeyOf k) const;
 };
 struct GroupKeyEq {
   using is_transparent = void;
   bool operator()(const GroupKey& a, const GroupKey& b) const { return a == b; }
-  bool operator()(TupleOf t, const GroupKey& k) const;
-  bool operator()(const GroupKey& k, TupleOf t) const { return (*this)(t, k); }
+  bool operator()(KeyOf a, const GroupKey& b) const;
+  bool operator()(const GroupKey& a, KeyOf b) const { return (*this)(b, a); }
 };
 
 using StateCounts = std::array<int64_t, kStateCount>;

@@ -45,6 +45,28 @@ TEST(Census, GroupsByTupleSortedLargestFirst) {
   EXPECT_EQ(c.groups(1).size(), 1u);
 }
 
+// The census looks sockets up without building their key: that view must hash and compare
+// exactly like the key group_key() builds, for every grouping.
+TEST(Census, InPlaceLookupAgreesWithGroupKey) {
+  Socket a = sock(TcpState::kEstablished, "10.0.0.1", 40000, "192.0.2.7", 8443);
+  Socket b = sock(TcpState::kEstablished, "10.0.0.2", 40001, "192.0.2.8", 8444);
+  Socket v6 = sock(TcpState::kEstablished, "::1", 40002, "::1", 8445);
+  GroupKeyHash hash;
+  GroupKeyEq eq;
+  for (GroupBy by : {GroupBy::kState, GroupBy::kPeer, GroupBy::kPeerPort, GroupBy::kLocal,
+                     GroupBy::kLocalPort, GroupBy::kTuple}) {
+    SCOPED_TRACE(std::string(group_by_name(by)));
+    for (const Socket* s : {&a, &b, &v6}) {
+      GroupKey k = group_key(*s, by);
+      EXPECT_EQ(hash(KeyOf{s, by}), hash(k));
+      EXPECT_TRUE(eq(KeyOf{s, by}, k));
+    }
+    // Sockets that differ in every field are in one group only when the grouping keeps none.
+    EXPECT_EQ(eq(KeyOf{&a, by}, group_key(b, by)), by == GroupBy::kState);
+    EXPECT_EQ(eq(KeyOf{&a, by}, group_key(v6, by)), by == GroupBy::kState);
+  }
+}
+
 TEST(Census, GroupKeysKeepOnlyTheirFields) {
   Socket s = sock(TcpState::kEstablished, "10.0.0.1", 40000, "192.0.2.7", 8443);
   EXPECT_EQ(describe_key(group_key(s, GroupBy::kPeer), GroupBy::kPeer), "192.0.2.7");
