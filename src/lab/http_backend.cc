@@ -62,16 +62,10 @@ void HttpBackend::loop() {
       int fd = events[i].data.fd;
       if (fd == io_.wake_fd) continue;
       if (fd == io_.listen_fd) {
-        for (int k = 0; k < 256; ++k) {
-          int c = accept4(io_.listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-          if (c < 0) break;
+        io_.accept_all([&](int c) {
           ++accepted_;
-          epoll_event ev{};
-          ev.events = EPOLLIN;
-          ev.data.fd = c;
-          epoll_ctl(io_.epoll_fd, EPOLL_CTL_ADD, c, &ev);
           conns[c];
-        }
+        });
         continue;
       }
       ssize_t r = read(fd, buf, sizeof buf);
