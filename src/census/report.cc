@@ -74,12 +74,13 @@ void add_group_table(const CensusReport& r, std::string* out) {
   for (int i = 0; i < kStateCount; ++i)
     if (c.counts()[i]) cols.push_back(i);
   std::vector<std::string> keys;
-  size_t width = std::string_view("GROUP").size();
+  const std::string label = fmt::format("BY {}", group_by_name(by));
+  size_t width = label.size();
   for (auto& row : rows) {
     keys.push_back(describe_key(row.key, by));
     width = std::max(width, keys.back().size());
   }
-  std::string header = fmt::format("\n{:<{}}", fmt::format("BY {}", group_by_name(by)), width);
+  std::string header = fmt::format("\n{:<{}}", label, width);
   for (int i : cols) header += fmt::format(" {:>10}", ss_name(state_at(i)));
   header += fmt::format(" {:>10}", "TOTAL");
   if (by == GroupBy::kTuple) header += fmt::format(" {:>10}", "TW/s 60s");
