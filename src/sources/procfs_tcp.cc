@@ -93,6 +93,9 @@ Result<Socket> parse_proc_tcp_line(std::string_view line) {
   std::from_chars(uid.data(), uid.data() + uid.size(), s.uid);
   std::from_chars(inode.data(), inode.data() + inode.size(), s.inode);
   s.mini = tr == 3;
+  // The kernel prints a clamped, non-negative clock_t (jiffies_delta_to_clock_t); anything past
+  // 2^32 ticks (497 days) is not a timer this kernel could hold, and would overflow below.
+  if (when > UINT32_MAX) return fail("timer value out of range (tm->when)");
   s.timer_ms = tr ? static_cast<int64_t>(when) * kMsPerTick : -1;
   return s;
 }

@@ -66,6 +66,12 @@ TEST(ProcTcp, RejectsMalformedLinesWithAReason) {
                 .find("state"),
             std::string::npos);
   EXPECT_FALSE(parse_proc_tcp_line("").has_value());
+  // Found by the fuzzer: a 16-digit timer overflowed the conversion to milliseconds.
+  auto huge = parse_proc_tcp_line(
+      "   1: 0100007F:91B2 0100007F:1F90 06 00000000:00000000 03:1000000010000000 00000000     0 "
+      "       0 0 3 0000000033294526");
+  ASSERT_FALSE(huge);
+  EXPECT_NE(huge.error().find("timer value out of range"), std::string::npos);
   EXPECT_FALSE(parse_proc_tcp_line("garbage").has_value());
 }
 
