@@ -1,5 +1,9 @@
 #include "doctor/doctor_input.h"
 
+#include <fmt/format.h>
+
+#include "census/report.h"
+
 namespace tw {
 
 int DoctorInput::time_wait_seconds(bool* assumed) const {
@@ -25,6 +29,17 @@ std::optional<int64_t> DoctorInput::counter_delta(const std::string& name) const
   auto then = earlier->counters.find(name);
   if (now == facts.counters.end() || then == earlier->counters.end()) return std::nullopt;
   return now->second - then->second;
+}
+
+std::optional<std::string> DoctorInput::counter_evidence(const std::string& name,
+                                                         const std::string& label) const {
+  auto v = counter(name);
+  if (!v) return std::nullopt;
+  const std::string& l = label.empty() ? name : label;
+  auto d = counter_delta(name);
+  return d ? fmt::format("{} = {} (+{} in {:.0f} s)", l, with_commas(*v), with_commas(*d),
+                         interval_seconds)
+           : fmt::format("{} = {}", l, with_commas(*v));
 }
 
 }  // namespace tw

@@ -55,6 +55,10 @@ struct DoctorInput {
   // A counter's growth over --interval, or nullopt without a second sample.
   std::optional<int64_t> counter_delta(const std::string& name) const;
   std::optional<int64_t> counter(const std::string& name) const;
+  // Evidence for a counter: "<label> = 1,234", with "(+56 in 10 s)" when sampled twice; nullopt
+  // when the host did not report it. `label` defaults to the counter's name.
+  std::optional<std::string> counter_evidence(const std::string& name,
+                                              const std::string& label = "") const;
 };
 
 }  // namespace tw

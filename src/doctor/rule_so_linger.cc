@@ -20,14 +20,8 @@ std::vector<Finding> rule_so_linger(const DoctorInput& in) {
                "kernel tcp_close(): a zero linger time disconnects with RST and counts TcpExt "
                "TCPAbortOnData",
                "V. Bernat (2014): SO_LINGER 0 only as an exception"};
-  for (const char* c : {"TCPAbortOnData", "TCPAbortOnClose", "Tcp.OutRsts"}) {
-    auto v = in.counter(c);
-    if (!v) continue;
-    auto d = in.counter_delta(c);
-    f.evidence.push_back(d ? fmt::format("{} = {} (+{} in {:.0f} s)", c, with_commas(*v),
-                                         with_commas(*d), in.interval_seconds)
-                           : fmt::format("{} = {}", c, with_commas(*v)));
-  }
+  for (const char* c : {"TCPAbortOnData", "TCPAbortOnClose", "Tcp.OutRsts"})
+    if (auto line = in.counter_evidence(c)) f.evidence.push_back(*line);
   f.why =
       "With SO_LINGER {on, 0 s}, close() resets the connection instead of the FIN handshake: no "
       "TIME_WAIT, but data not yet sent or acknowledged is lost, the peer's next read fails with "

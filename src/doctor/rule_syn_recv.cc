@@ -26,14 +26,9 @@ std::vector<Finding> rule_syn_recv(const DoctorInput& in) {
                                    backlog ? fmt::format("{}", *backlog) : "?",
                                    somaxconn ? fmt::format("{}", *somaxconn) : "?",
                                    cookies ? fmt::format("{}", *cookies) : "?"));
-  for (const char* c : {"ListenOverflows", "ListenDrops", "TCPReqQFullDrop", "SyncookiesSent"}) {
-    auto v = in.counter(c);
-    if (!v) continue;
-    auto d = in.counter_delta(c);
-    f.evidence.push_back(d ? fmt::format("TcpExt {} = {} (+{} in {:.0f} s)", c, with_commas(*v),
-                                         with_commas(*d), in.interval_seconds)
-                           : fmt::format("TcpExt {} = {}", c, with_commas(*v)));
-  }
+  for (const char* c : {"ListenOverflows", "ListenDrops", "TCPReqQFullDrop", "SyncookiesSent"})
+    if (auto line = in.counter_evidence(c, fmt::format("TcpExt {}", c)))
+      f.evidence.push_back(*line);
   f.why =
       "A SYN_RECV socket is a half-open connection waiting for the client's final ACK; the queue "
       "of them is bounded by the listen() backlog, somaxconn and tcp_max_syn_backlog. Under a SYN "

@@ -40,6 +40,13 @@ struct Tracker {
   void other(int err) {
     if (stats.other_errors++ == 0) stats.first_other_error = strerrorname_np(err);
   }
+  // A connect() that failed with `err`: out of local ports, or something else.
+  void connect_failed(int err, const ChurnConfig& c) {
+    if (err == EADDRNOTAVAIL)
+      not_available(c);
+    else
+      other(err);
+  }
   bool done(const ChurnConfig& c) const {
     return stop_requested() || since(t0) >= c.seconds ||
            (c.max_connects > 0 && stats.connects >= c.max_connects);
@@ -84,10 +91,7 @@ void epoll_loop(const ChurnConfig& c, Tracker& tr) {
       if (connect(fd, reinterpret_cast<sockaddr*>(&dst), sizeof dst) != 0 && errno != EINPROGRESS) {
         int err = errno;
         close(fd);
-        if (err == EADDRNOTAVAIL)
-          tr.not_available(c);
-        else
-          tr.other(err);
+        tr.connect_failed(err, c);
         break;
       }
       ++started;
@@ -147,10 +151,7 @@ void blocking_loop(const ChurnConfig& c, Tracker& tr) {
     if (connect(fd, reinterpret_cast<sockaddr*>(&dst), sizeof dst) != 0) {
       int err = errno;
       close(fd);
-      if (err == EADDRNOTAVAIL)
-        tr.not_available(c);
-      else
-        tr.other(err);
+      tr.connect_failed(err, c);
       continue;
     }
     ++started;
