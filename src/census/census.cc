@@ -132,26 +132,6 @@ std::string describe_key(const GroupKey& k, GroupBy by) {
   return "?";
 }
 
-void TimeWaitAges::add(int64_t timer_ms) {
-  if (timer_ms < 0) {
-    ++without_timer;
-    return;
-  }
-  int64_t age_ms = int64_t{kLinuxTimeWaitSeconds} * 1000 - timer_ms;
-  // A timer longer than 60 s is not Linux's TIME_WAIT (another OS's dump): park it at the end.
-  int64_t sec = age_ms < 0 ? kLinuxTimeWaitSeconds : age_ms / 1000;
-  by_second[std::min<int64_t>(sec, kLinuxTimeWaitSeconds)]++;
-  ++with_timer;
-}
-
-double TimeWaitAges::rate(int seconds) const {
-  seconds = std::clamp(seconds, 1, kLinuxTimeWaitSeconds);
-  int64_t n = 0;
-  for (int i = 0; i < seconds; ++i) n += by_second[i];
-  if (seconds == kLinuxTimeWaitSeconds) n += by_second[kLinuxTimeWaitSeconds];
-  return static_cast<double>(n) / seconds;
-}
-
 Census::Census(CensusOptions options) : options_(std::move(options)) {}
 
 StateMask Census::source_states() const {
@@ -174,6 +154,7 @@ void Census::add(const Socket& s) {
     }
     it->second.counts[i]++;
     it->second.total++;
+    if (s.state == TcpState::kTimeWait) it->second.time_wait_ages.add(s.timer_ms);
   }
   // Port pressure: an outbound socket holds a source port of the ephemeral pool toward one
   // (local address, remote address, remote port) tuple, whatever its state, TIME_WAIT included.
@@ -187,7 +168,10 @@ void Census::add(const Socket& s) {
     TuplePressure& t = it->second;
     t.in_use++;
     t.mixed_local_ports |= t.local_port != s.local.port;
-    if (s.state == TcpState::kTimeWait) t.time_wait++;
+    if (s.state == TcpState::kTimeWait) {
+      t.time_wait++;
+      t.ages.add(s.timer_ms);
+    }
   }
 }
 
@@ -205,7 +189,7 @@ std::vector<TuplePressure> Census::pressure(size_t top) const {
   std::vector<TuplePressure> rows;
   const int64_t available = options_.pool ? options_.pool->usable() : 0;
   for (auto [k, t] : tuples_) {
-    if (!t.mixed_local_ports && listening_[t.local_port]) continue;  // inbound to a service
+    if (inbound(t)) continue;
     t.available = available;
     rows.push_back(t);
   }
@@ -215,9 +199,17 @@ std::vector<TuplePressure> Census::pressure(size_t top) const {
   return rows;
 }
 
+std::optional<TuplePressure> Census::pressure_of(const GroupKey& tuple) const {
+  auto it = tuples_.find(tuple);
+  if (it == tuples_.end() || inbound(it->second)) return std::nullopt;
+  TuplePressure t = it->second;
+  t.available = options_.pool ? options_.pool->usable() : 0;
+  return t;
+}
+
 size_t Census::pressure_count() const {
   size_t n = 0;
-  for (auto& [k, t] : tuples_) n += t.mixed_local_ports || !listening_[t.local_port];
+  for (auto& [k, t] : tuples_) n += !inbound(t);
   return n;
 }
 

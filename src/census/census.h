@@ -3,6 +3,7 @@
 // proportional to the groups and tuples, never to the sockets.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -53,24 +54,66 @@ struct GroupKeyEq {
 
 using StateCounts = std::array<int64_t, kStateCount>;
 
+// How long ago TIME_WAIT sockets entered TIME_WAIT, from their remaining timers (age = 60 s -
+// timer), in buckets of `BucketSeconds`. Every socket now in TIME_WAIT was made within the last
+// 60 s, so the count over 60 s is the creation rate, with no tracing (less whatever tw_reuse took
+// over or tcp_max_tw_buckets refused).
+template <int BucketSeconds, class Count>
+struct AgeHistogram {
+  static constexpr int kBucketSeconds = BucketSeconds;
+  static constexpr int kBuckets = kLinuxTimeWaitSeconds / BucketSeconds;
+  // [i]: entered TIME_WAIT i*B to (i+1)*B seconds ago; [kBuckets]: a timer beyond 60 s (not
+  // Linux's TIME_WAIT: another OS's dump).
+  std::array<Count, kBuckets + 1> by_bucket{};
+  int64_t with_timer = 0;     // TIME_WAIT sockets whose timer was known
+  int64_t without_timer = 0;  // from sources that do not give timers
+
+  void add(int64_t timer_ms) {
+    if (timer_ms < 0) {
+      ++without_timer;
+      return;
+    }
+    const int64_t age_ms = int64_t{kLinuxTimeWaitSeconds} * 1000 - timer_ms;
+    const int64_t b = age_ms < 0 ? kBuckets : age_ms / (1000 * BucketSeconds);
+    by_bucket[std::min<int64_t>(b, kBuckets)]++;
+    ++with_timer;
+  }
+  // TIME_WAITs made per second over the last `seconds` seconds (rounded down to whole buckets,
+  // at least one; at most 60).
+  double rate(int seconds) const {
+    const int n = std::clamp(seconds / BucketSeconds, 1, kBuckets);
+    int64_t sum = 0;
+    for (int i = 0; i < n; ++i) sum += by_bucket[i];
+    if (n == kBuckets) sum += by_bucket[kBuckets];
+    return static_cast<double>(sum) / (n * BucketSeconds);
+  }
+  // TIME_WAITs whose timer runs out within the next `seconds` (those older than 60 s - seconds),
+  // taking ages as spread evenly inside a bucket. Timers beyond 60 s are not counted.
+  double expiring_within(double seconds) const {
+    const double threshold = kLinuxTimeWaitSeconds - std::clamp<double>(seconds, 0, 60);
+    double n = 0;
+    for (int i = 0; i < kBuckets; ++i) {
+      const double lo = i * BucketSeconds, hi = lo + BucketSeconds;
+      if (threshold <= lo)
+        n += by_bucket[i];
+      else if (threshold < hi)
+        n += by_bucket[i] * (hi - threshold) / BucketSeconds;
+    }
+    return n;
+  }
+};
+
+// The host's TIME_WAITs, second by second (the census JSON's ages_by_second).
+using TimeWaitAges = AgeHistogram<1, int64_t>;
+// One tuple's TIME_WAITs in 5 s buckets: exact 10 s and 60 s rates and the expiry profile the
+// forecast needs, in 68 bytes per tuple (memory follows the tuples, not the sockets).
+using TupleAges = AgeHistogram<5, uint32_t>;
+
 struct GroupRow {
   GroupKey key;
   StateCounts counts{};
   int64_t total = 0;
-};
-
-// How long ago each TIME_WAIT socket entered TIME_WAIT, in whole seconds, from its remaining timer
-// (age = 60 s - timer). Every socket now in TIME_WAIT was made within the last 60 s, so the count
-// over 60 s is the creation rate, with no tracing (less whatever tw_reuse took over or
-// tcp_max_tw_buckets refused).
-struct TimeWaitAges {
-  std::array<int64_t, kLinuxTimeWaitSeconds + 1> by_second{};  // [60]: timer beyond 60 s
-  int64_t with_timer = 0;     // TIME_WAIT sockets whose timer was known
-  int64_t without_timer = 0;  // from sources that do not give timers
-
-  void add(int64_t timer_ms);
-  // TIME_WAITs made per second over the last `seconds` seconds (1..60).
-  double rate(int seconds) const;
+  TupleAges time_wait_ages;  // of the group's TIME_WAIT sockets (rates per group)
 };
 
 // Ephemeral-port use toward one destination tuple (local address, remote address, remote port).
@@ -81,6 +124,7 @@ struct TuplePressure {
   int64_t in_use = 0;     // sockets of this tuple whose local port is in the pool, any state
   int64_t time_wait = 0;  // of which in TIME_WAIT
   int64_t available = 0;  // the pool's usable ports
+  TupleAges ages;         // of its TIME_WAIT sockets
   double percent() const { return available ? 100.0 * in_use / available : 0; }
 };
 
@@ -120,8 +164,15 @@ class Census {
   // ephemeral range), not source-port use, and is left out.
   std::vector<TuplePressure> pressure(size_t top = 0) const;
   size_t pressure_count() const;
+  // The pressure of one tuple (a GroupBy::kTuple key), or nullopt when it holds no port of the
+  // pool or is inbound traffic to a listener.
+  std::optional<TuplePressure> pressure_of(const GroupKey& tuple) const;
 
  private:
+  // All of a tuple's sockets on one local port that has a listener: traffic to that service.
+  bool inbound(const TuplePressure& t) const {
+    return !t.mixed_local_ports && listening_[t.local_port];
+  }
   CensusOptions options_;
   StateCounts counts_{};
   int64_t total_ = 0;

@@ -124,8 +124,8 @@ TEST(Census, TimeWaitAgesGiveTheCreationRate) {
   for (int i = 0; i < 20; ++i) c.add(sock(TcpState::kTimeWait, "::1", 41000 + i, "::1", 80, 29500));
   for (int i = 0; i < 5; ++i) c.add(sock(TcpState::kTimeWait, "::1", 42000 + i, "::1", 80));
   const TimeWaitAges& a = c.time_wait_ages();
-  EXPECT_EQ(a.by_second[0], 10);
-  EXPECT_EQ(a.by_second[30], 20);
+  EXPECT_EQ(a.by_bucket[0], 10);
+  EXPECT_EQ(a.by_bucket[30], 20);
   EXPECT_EQ(a.without_timer, 5);
   EXPECT_DOUBLE_EQ(a.rate(10), 1.0);
   EXPECT_DOUBLE_EQ(a.rate(60), 0.5);

@@ -222,7 +222,7 @@ TEST(LiveTimeWaitRate, EstimatesAKnownPace) {
   // Over the last 3 s the pace was 80/s; allow 15 % for scheduling jitter of the batches.
   EXPECT_NEAR(a.rate(3), 80.0, 12.0);
   EXPECT_DOUBLE_EQ(a.rate(60), kBatches * kPerBatch / 60.0);
-  EXPECT_EQ(a.by_second[10], 0);  // nothing older than the test
+  EXPECT_EQ(a.by_bucket[10], 0);  // nothing older than the test
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "census/forecast.h"
+
 namespace tw {
 
 using nlohmann::json;
@@ -26,10 +28,15 @@ std::string format_rate(double r) {
   return fmt::format("~{}/s", with_commas(std::llround(r)));
 }
 
-std::string_view pressure_level(double percent) {
-  if (percent >= kPressureCriticalPercent) return "critical";
-  if (percent >= kPressureWarnPercent) return "warning";
-  return "ok";
+std::string format_percent(double p) {
+  // One decimal, never rounded up to a full pool that is not full.
+  if (p < 100 && p >= 99.95) return "99.9 %";
+  return fmt::format("{:.1f} %", p);
+}
+
+double round_to(double v, int decimals) {
+  const double scale = std::pow(10.0, decimals);
+  return std::round(v * scale) / scale;
 }
 
 namespace {
@@ -83,15 +90,22 @@ void add_group_table(const CensusReport& r, std::string* out) {
   std::string header = fmt::format("\n{:<{}}", label, width);
   for (int i : cols) header += fmt::format(" {:>10}", ss_name(state_at(i)));
   header += fmt::format(" {:>10}", "TOTAL");
-  if (by == GroupBy::kTuple) header += fmt::format(" {:>10}", "TW/s 60s");
+  if (by == GroupBy::kTuple)
+    header += fmt::format(" {:>10} {:>10} {:>8}", "TW/s 10s", "TW/s 60s", "ETA");
+  const ForecastPolicy policy = forecast_policy(*r.facts);
   *out += header + "\n";
   for (size_t k = 0; k < rows.size(); ++k) {
     std::string line = fmt::format("{:<{}}", keys[k], width);
     for (int i : cols) line += fmt::format(" {:>10}", with_commas(rows[k].counts[i]));
     line += fmt::format(" {:>10}", with_commas(rows[k].total));
-    if (by == GroupBy::kTuple)
-      line += fmt::format(" {:>10}", format_rate(rows[k].counts[state_index(TcpState::kTimeWait)] /
-                                                 static_cast<double>(kLinuxTimeWaitSeconds)));
+    if (by == GroupBy::kTuple) {
+      const TupleAges& a = rows[k].time_wait_ages;
+      auto p = c.pressure_of(rows[k].key);
+      line += fmt::format(" {:>10} {:>10} {:>8}", a.with_timer ? format_rate(a.rate(10)) : "-",
+                          format_rate(rows[k].counts[state_index(TcpState::kTimeWait)] /
+                                      static_cast<double>(kLinuxTimeWaitSeconds)),
+                          p ? eta_text(forecast(*p, policy)) : "-");
+    }
     *out += line + "\n";
   }
   if (c.group_count() > rows.size())
@@ -99,26 +113,39 @@ void add_group_table(const CensusReport& r, std::string* out) {
                         with_commas(c.group_count() - rows.size()));
 }
 
+// "critical (exhausted)", "critical (in ~14 s)", "warning (>= 50 %)": the level and what set it.
+std::string level_text(const Forecast& f) {
+  std::string why = f.state == PoolState::kExhausted ? "exhausted"
+                    : f.eta_s                        ? "in " + eta_text(f)
+                    : f.level() == "critical"
+                        ? fmt::format(">= {}", format_percent(kPressureCriticalPercent))
+                        : fmt::format(">= {}", format_percent(kPressureWarnPercent));
+  return fmt::format("{} ({})", f.level(), why);
+}
+
 void add_pressure_table(const CensusReport& r, std::string* out) {
   const Census& c = *r.census;
   if (!c.options().pool) return;
-  auto rows = c.pressure(r.top);
-  *out += fmt::format("\nPort pressure per destination ({}; worst first)\n",
-                      pool_text(*c.options().pool));
+  const ForecastPolicy policy = forecast_policy(*r.facts);
+  auto rows = forecast_tuples(c, policy, r.top);
+  const PortPool& pool = *c.options().pool;
+  *out += fmt::format(
+      "\nPort pressure per destination ({}; each tuple sustains {} new connections; soonest "
+      "exhaustion first)\n",
+      pool_text(pool), format_rate(static_cast<double>(pool.usable()) / policy.time_wait_seconds));
   if (rows.empty()) {
     *out += "no outbound connections use the ephemeral range\n";
     return;
   }
-  *out += fmt::format("{:<40} {:>8} {:>10} {:>7}  {}\n", "LOCAL -> REMOTE", "IN USE", "TIME-WAIT",
-                      "USED", "LEVEL");
-  for (auto& t : rows) {
-    auto level = pressure_level(t.percent());
-    *out += fmt::format("{:<40} {:>8} {:>10} {:>6.1f}%  {}\n", describe_key(t.key, GroupBy::kTuple),
-                        with_commas(t.in_use), with_commas(t.time_wait), t.percent(),
-                        level == "ok" ? ""
-                                      : fmt::format("{} (>= {:.0f}%)", level,
-                                                    level == "critical" ? kPressureCriticalPercent
-                                                                        : kPressureWarnPercent));
+  *out += fmt::format("{:<40} {:>8} {:>10} {:>7} {:>9} {:>9} {:>8}  {}\n", "LOCAL -> REMOTE",
+                      "IN USE", "TIME-WAIT", "USED", "TW/s 10s", "TW/s 60s", "ETA", "LEVEL");
+  for (auto& [t, f] : rows) {
+    auto level = f.level();
+    *out += fmt::format("{:<40} {:>8} {:>10} {:>7} {:>9} {:>9} {:>8}  {}\n",
+                        describe_key(t.key, GroupBy::kTuple), with_commas(t.in_use),
+                        with_commas(t.time_wait), format_percent(f.percent),
+                        f.rate_10s ? format_rate(*f.rate_10s) : "-", format_rate(f.rate_60s),
+                        eta_text(f), level == "ok" ? "" : level_text(f));
   }
   if (c.pressure_count() > rows.size())
     *out += fmt::format("... and {} more destinations\n",
@@ -153,6 +180,19 @@ json counts_json(const StateCounts& counts, bool all) {
 }
 
 }  // namespace
+
+nlohmann::json forecast_json(const Forecast& f) {
+  return {{"percent", round_to(f.percent, 1)},
+          {"free", f.free_ports},
+          {"rates_measured", f.rates_measured},
+          {"rate_10s", f.rate_10s ? json(round_to(*f.rate_10s, 2)) : json(nullptr)},
+          {"rate_60s", round_to(f.rate_60s, 2)},
+          {"sustainable_rate", round_to(f.sustainable, 2)},
+          {"tw_reuse", f.reuse},
+          {"eta_s", f.eta_s ? json(round_to(*f.eta_s, 1)) : json(nullptr)},
+          {"state", pool_state_name(f.state)},
+          {"level", f.level()}};
+}
 
 std::string render_census_table(const CensusReport& r) {
   const HostFacts& f = *r.facts;
@@ -196,9 +236,9 @@ json census_to_json(const CensusReport& r) {
   j["time_wait"] = {{"count", c.count(TcpState::kTimeWait)},
                     {"with_timer", a.with_timer},
                     {"without_timer", a.without_timer},
-                    {"rate_60s", a.with_timer ? json(a.rate(60)) : json(nullptr)},
-                    {"rate_10s", a.with_timer ? json(a.rate(10)) : json(nullptr)},
-                    {"ages_by_second", a.by_second}};
+                    {"rate_60s", a.with_timer ? json(round_to(a.rate(60), 2)) : json(nullptr)},
+                    {"rate_10s", a.with_timer ? json(round_to(a.rate(10), 2)) : json(nullptr)},
+                    {"ages_by_second", a.by_bucket}};
   if (f.sockstat) {
     const Sockstat& s = *f.sockstat;
     j["sockstat"] = {{"inuse", s.inuse},   {"inuse6", s.inuse6}, {"tw", s.tw},
@@ -211,26 +251,32 @@ json census_to_json(const CensusReport& r) {
     j["groups"] = nullptr;
   } else {
     json rows = json::array();
+    const ForecastPolicy policy = forecast_policy(f);
     for (auto& row : c.groups(r.top)) {
       json jr = {{"key", key_json(row.key, by)},
                  {"counts", counts_json(row.counts, false)},
                  {"total", row.total}};
-      if (by == GroupBy::kTuple)
-        jr["time_wait_rate_60s"] =
-            row.counts[state_index(TcpState::kTimeWait)] / double(kLinuxTimeWaitSeconds);
+      if (by == GroupBy::kTuple) {
+        const TupleAges& a = row.time_wait_ages;
+        jr["time_wait_rate_60s"] = round_to(
+            row.counts[state_index(TcpState::kTimeWait)] / double(kLinuxTimeWaitSeconds), 2);
+        jr["time_wait_rate_10s"] = a.with_timer ? json(round_to(a.rate(10), 2)) : json(nullptr);
+        auto p = c.pressure_of(row.key);
+        jr["forecast"] = p ? forecast_json(forecast(*p, policy)) : json(nullptr);
+      }
       rows.push_back(jr);
     }
     j["groups"] = {{"by", group_by_name(by)}, {"total_groups", c.group_count()}, {"rows", rows}};
   }
   if (auto& pool = c.options().pool) {
     json tuples = json::array();
-    for (auto& t : c.pressure(r.top)) {
+    const ForecastPolicy policy = forecast_policy(f);
+    for (auto& [t, fc] : forecast_tuples(c, policy, r.top)) {
       json jt = key_json(t.key, GroupBy::kTuple);
       jt["in_use"] = t.in_use;
       jt["time_wait"] = t.time_wait;
       jt["available"] = t.available;
-      jt["percent"] = t.percent();
-      jt["level"] = pressure_level(t.percent());
+      jt.update(forecast_json(fc));
       tuples.push_back(jt);
     }
     json reserved = json::array();

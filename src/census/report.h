@@ -24,7 +24,14 @@ nlohmann::json census_to_json(const CensusReport& r);
 std::string with_commas(int64_t n);
 // "made at ~200/s over the last 60 s" style rate text: "~0.5/s", "~12/s", "~1,200/s".
 std::string format_rate(double per_second);
-// "warning" at >= 50 %, "critical" at >= 90 %, else "ok".
-std::string_view pressure_level(double percent);
+// One percent format for every view: "43.7 %" (a pool not full never reads "100.0 %").
+std::string format_percent(double percent);
+// JSON numbers: rates to 2 decimals, percents and seconds to 1.
+double round_to(double v, int decimals);
+
+struct Forecast;
+// A tuple's forecast as JSON fields: percent, free, rates_measured, rate_10s, rate_60s,
+// sustainable_rate, tw_reuse, eta_s, state, level (docs/json.md).
+nlohmann::json forecast_json(const Forecast& f);
 
 }  // namespace tw

@@ -1,0 +1,138 @@
+#include "census/forecast.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <tuple>
+
+namespace tw {
+
+namespace {
+// The projection's step: fine enough for an ETA read in whole seconds.
+constexpr double kStepSeconds = 0.25;
+}  // namespace
+
+bool ForecastPolicy::reuse_applies(const GroupKey& tuple) const {
+  if (!tw_reuse || !timestamps) return false;
+  if (*tw_reuse == 1) return true;
+  // 2: the kernel reuses only when the TIME_WAIT is on the loopback device or either address is
+  // a loopback one (tcp_twsk_unique).
+  return *tw_reuse == 2 && (tuple.remote.addr.is_loopback() || tuple.local.addr.is_loopback());
+}
+
+ForecastPolicy forecast_policy(const HostFacts& f) {
+  ForecastPolicy p;
+  if (f.os == "windows") {
+    auto it = f.windows_params.find("TcpTimedWaitDelay");
+    if (it != f.windows_params.end() && it->second > 0) {
+      p.time_wait_seconds = static_cast<int>(it->second);
+    } else {
+      p.time_wait_seconds = 120;  // Server 2003 and later document 120 s (FACTS.md)
+      p.time_wait_assumed = true;
+    }
+    return p;
+  }
+  if (auto v = f.sysctl_int("net.ipv4.tcp_tw_reuse")) p.tw_reuse = static_cast<int>(*v);
+  if (auto v = f.sysctl_int("net.ipv4.tcp_timestamps")) p.timestamps = *v != 0;
+  if (auto v = f.sysctl_int("net.ipv4.tcp_tw_reuse_delay"); v && *v > 0) p.reuse_delay_s = *v / 1e3;
+  return p;
+}
+
+std::string_view pool_state_name(PoolState s) {
+  switch (s) {
+    case PoolState::kOk:
+      return "ok";
+    case PoolState::kRising:
+      return "rising";
+    case PoolState::kExhausted:
+      return "exhausted";
+  }
+  return "?";
+}
+
+std::string_view Forecast::level() const {
+  // With tcp_tw_reuse, TIME_WAITs older than the delay are ports connect() can take: what counts
+  // is the share it cannot.
+  const double held = available ? 100.0 * (available - free_ports) / available : 0;
+  if (state == PoolState::kExhausted || (eta_s && *eta_s <= kCriticalEtaSeconds) ||
+      held >= kPressureCriticalPercent)
+    return "critical";
+  if (state == PoolState::kRising || held >= kPressureWarnPercent) return "warning";
+  return "ok";
+}
+
+Forecast forecast(const TuplePressure& t, const ForecastPolicy& p) {
+  Forecast f;
+  f.in_use = t.in_use;
+  f.time_wait = t.time_wait;
+  f.available = t.available;
+  f.percent = t.percent();
+  f.rates_measured = t.ages.with_timer > 0 && t.ages.without_timer == 0;
+  if (f.rates_measured) {
+    f.rate_10s = t.ages.rate(10);
+    f.rate_60s = t.ages.rate(60);
+  } else {
+    f.rate_60s = static_cast<double>(t.time_wait) / p.time_wait_seconds;
+  }
+  f.reuse = p.reuse_applies(t.key);
+  const int64_t not_time_wait = t.in_use - t.time_wait;
+  if (f.reuse) {
+    // Only TIME_WAITs younger than the delay hold their port; the pool then carries
+    // ports / delay, far above any TIME_WAIT-length limit.
+    const double young =
+        f.rate_10s ? std::min<double>(t.time_wait, *f.rate_10s * p.reuse_delay_s) : 0;
+    f.free_ports = t.available - not_time_wait - std::llround(young);
+    f.sustainable = t.available / p.reuse_delay_s;
+  } else {
+    f.free_ports = t.available - t.in_use;
+    f.sustainable = static_cast<double>(t.available) / p.time_wait_seconds;
+  }
+  if (f.free_ports <= 0) {
+    f.free_ports = std::max<int64_t>(f.free_ports, 0);
+    f.state = PoolState::kExhausted;
+    f.eta_s = 0;
+    return f;
+  }
+  if (f.reuse || !f.rate_10s || *f.rate_10s <= 0) return f;
+  // Ports held t seconds from now at the last 10 s rate: those in use, plus the new ones, less
+  // the TIME_WAITs whose timers run out by then. After one TIME_WAIT length only the new ones are
+  // left, so looking that far decides.
+  const double r = *f.rate_10s;
+  for (double s = kStepSeconds; s <= p.time_wait_seconds + kStepSeconds / 2; s += kStepSeconds) {
+    const double held = t.in_use + r * s - t.ages.expiring_within(s);
+    if (held >= t.available) {
+      f.state = PoolState::kRising;
+      f.eta_s = s;
+      break;
+    }
+  }
+  return f;
+}
+
+std::vector<TupleForecast> forecast_tuples(const Census& c, const ForecastPolicy& p, size_t top) {
+  std::vector<TupleForecast> rows;
+  for (TuplePressure& t : c.pressure()) {
+    Forecast f = forecast(t, p);
+    rows.push_back({std::move(t), f});
+  }
+  auto rank = [](const TupleForecast& x) {
+    const Forecast& f = x.forecast;
+    const int state = f.state == PoolState::kExhausted ? 0 : f.state == PoolState::kRising ? 1 : 2;
+    return std::tuple(state, f.eta_s.value_or(0), -f.in_use);
+  };
+  std::stable_sort(rows.begin(), rows.end(), [&](const TupleForecast& a, const TupleForecast& b) {
+    return rank(a) < rank(b);
+  });
+  if (top && rows.size() > top) rows.resize(top);
+  return rows;
+}
+
+std::string eta_text(const Forecast& f) {
+  if (f.state == PoolState::kExhausted) return "now";
+  if (!f.eta_s) return "-";
+  if (*f.eta_s < 1) return "<1 s";
+  return fmt::format("~{:.0f} s", *f.eta_s);
+}
+
+}  // namespace tw

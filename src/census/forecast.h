@@ -1,0 +1,77 @@
+// Where one destination tuple's ephemeral ports are heading: the TIME_WAIT creation rate over the
+// last 10 s and 60 s (from the TIME_WAIT timers), the rate the pool sustains, and when, at the
+// last 10 s rate, no source port toward it is left. The census table, the doctor and later the
+// exporter and `watch` all read a tuple's state from here, so they never disagree.
+#pragma once
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "census/census.h"
+#include "model/host_facts.h"
+
+namespace tw {
+
+// How long a closed connection keeps its port on this host, and whether tcp_tw_reuse lets
+// connect() take a TIME_WAIT's port back sooner.
+struct ForecastPolicy {
+  int time_wait_seconds = kLinuxTimeWaitSeconds;  // Windows: TcpTimedWaitDelay
+  bool time_wait_assumed = false;                 // a documented default, not a captured value
+  std::optional<int> tw_reuse;                    // Linux tcp_tw_reuse 0/1/2; nullopt: unknown
+  bool timestamps = true;                         // tcp_timestamps != 0 (reuse needs them)
+  double reuse_delay_s = 1;                       // tcp_tw_reuse_delay (fixed 1 s before ~6.14)
+
+  // tcp_tw_reuse=1, or =2 (loopback only) toward a loopback tuple, with timestamps on.
+  bool reuse_applies(const GroupKey& tuple) const;
+};
+
+// From the host's captured settings: tcp_tw_reuse, tcp_timestamps, tcp_tw_reuse_delay (Linux),
+// TcpTimedWaitDelay (Windows; 120 s, Server 2003 and later, when not given).
+ForecastPolicy forecast_policy(const HostFacts& facts);
+
+enum class PoolState {
+  kOk,         // at the last 10 s rate the free ports last
+  kRising,     // at the last 10 s rate the free ports run out: eta_s says when
+  kExhausted,  // no free port now: connect() fails with EADDRNOTAVAIL
+};
+std::string_view pool_state_name(PoolState s);  // "ok", "rising", "exhausted"
+
+// Under this many seconds to exhaustion a tuple is critical whatever its percent.
+inline constexpr double kCriticalEtaSeconds = 30;
+
+struct Forecast {
+  int64_t in_use = 0, time_wait = 0, available = 0;
+  int64_t free_ports = 0;  // available minus the ports connect() cannot take now
+  double percent = 0;
+  // From TIME_WAIT timers; without them rate_60s is time_wait / TIME_WAIT length (a lower bound)
+  // and rate_10s is unknown, so there is no ETA.
+  bool rates_measured = false;
+  std::optional<double> rate_10s;
+  double rate_60s = 0;
+  bool reuse = false;           // tcp_tw_reuse applies to this tuple
+  double sustainable = 0;       // new connections per second the pool carries for good
+  std::optional<double> eta_s;  // seconds until no free port (0 when exhausted)
+  PoolState state = PoolState::kOk;
+
+  // "critical" when exhausted, under kCriticalEtaSeconds to go or >= 90 % in use; "warning" when
+  // rising or >= 50 % in use; else "ok".
+  std::string_view level() const;
+};
+
+Forecast forecast(const TuplePressure& t, const ForecastPolicy& p);
+
+struct TupleForecast {
+  TuplePressure tuple;
+  Forecast forecast;
+};
+
+// Every tuple under pressure in the census, worst first: exhausted, then the soonest ETA, then the
+// most ports in use; top = 0 means all.
+std::vector<TupleForecast> forecast_tuples(const Census& c, const ForecastPolicy& p,
+                                           size_t top = 0);
+
+// "in ~14 s", "now", "-" for a forecast's ETA column.
+std::string eta_text(const Forecast& f);
+
+}  // namespace tw

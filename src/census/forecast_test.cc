@@ -1,0 +1,163 @@
+#include "census/forecast.h"
+
+#include <gtest/gtest.h>
+
+namespace tw {
+namespace {
+
+// A tuple toward 10.0.0.9:8080 in a pool of `available` ports, with TIME_WAITs made at `per_second`
+// for the last `seconds` seconds (timers as inet_diag gives them) and `established` other sockets.
+TuplePressure churned(int available, double per_second, int seconds, int established = 0) {
+  TuplePressure t;
+  t.key.local.addr = *Address::parse("10.0.0.1");
+  t.key.remote.addr = *Address::parse("10.0.0.9");
+  t.key.remote.port = 8080;
+  t.available = available;
+  const int n = static_cast<int>(per_second * seconds);
+  for (int i = 0; i < n; ++i) {
+    const double age = (i + 0.5) / per_second;  // seconds since it entered TIME_WAIT
+    t.ages.add(static_cast<int64_t>((kLinuxTimeWaitSeconds - age) * 1000));
+  }
+  t.time_wait = n;
+  t.in_use = n + established;
+  return t;
+}
+
+ForecastPolicy no_reuse() {
+  ForecastPolicy p;
+  p.tw_reuse = 0;
+  return p;
+}
+
+// The case: 1,000 ports, 40 connections/s for 11 s: 440 in use, 43.7 %, which the old
+// doctor called ok. At 40/s the 560 free ports last 14 s (nothing expires before 60 s).
+TEST(Forecast, ChurnAboveTheSustainableRateIsRisingWithTheRightEta) {
+  Forecast f = forecast(churned(1000, 40, 11), no_reuse());
+  EXPECT_EQ(f.in_use, 440);
+  EXPECT_NEAR(f.percent, 44.0, 0.01);
+  EXPECT_TRUE(f.rates_measured);
+  ASSERT_TRUE(f.rate_10s);
+  EXPECT_DOUBLE_EQ(*f.rate_10s, 40.0);
+  EXPECT_NEAR(f.rate_60s, 440 / 60.0, 1e-9);
+  EXPECT_NEAR(f.sustainable, 1000 / 60.0, 1e-9);
+  EXPECT_EQ(f.state, PoolState::kRising);
+  ASSERT_TRUE(f.eta_s);
+  EXPECT_NEAR(*f.eta_s, 14.0, 0.3);
+  EXPECT_EQ(f.level(), "critical");  // under 30 s to go, whatever the percent
+  EXPECT_EQ(eta_text(f), "~14 s");
+}
+
+TEST(Forecast, SteadyRateBelowSustainableIsOkEvenWhenBusy) {
+  // 10/s for a full minute: 600 of 1,000 held, and as many expire as are made.
+  Forecast f = forecast(churned(1000, 10, 60), no_reuse());
+  EXPECT_EQ(f.state, PoolState::kOk);
+  EXPECT_FALSE(f.eta_s);
+  EXPECT_EQ(f.level(), "warning");  // 60 % in use: a burst has little room
+  EXPECT_EQ(eta_text(f), "-");
+}
+
+TEST(Forecast, ExpiringTimeWaitsGiveBackPorts) {
+  // 15/s (below 1,000 / 60 = 16.7/s) for 60 s: 900 held. At 15/s in and 15/s expiring the pool
+  // never fills, though it is at 90 %.
+  Forecast f = forecast(churned(1000, 15, 60), no_reuse());
+  EXPECT_EQ(f.state, PoolState::kOk);
+  // 18/s for 55 s: 990 held; 18/s in, ~18/s expiring from 5 s on: the first 5 s fill it.
+  Forecast g = forecast(churned(1000, 18, 55), no_reuse());
+  EXPECT_EQ(g.state, PoolState::kRising);
+  ASSERT_TRUE(g.eta_s);
+  EXPECT_LT(*g.eta_s, 2.0);
+}
+
+TEST(Forecast, NoFreePortIsExhaustedNow) {
+  Forecast f = forecast(churned(1000, 40, 25), no_reuse());
+  EXPECT_EQ(f.state, PoolState::kExhausted);
+  EXPECT_EQ(f.free_ports, 0);
+  EXPECT_EQ(f.eta_s, 0.0);
+  EXPECT_EQ(f.level(), "critical");
+  EXPECT_EQ(eta_text(f), "now");
+}
+
+TEST(Forecast, WithoutTimersNoRateNoEta) {
+  TuplePressure t = churned(1000, 0, 0);
+  for (int i = 0; i < 600; ++i) t.ages.add(-1);
+  t.time_wait = t.in_use = 600;
+  Forecast f = forecast(t, no_reuse());
+  EXPECT_FALSE(f.rates_measured);
+  EXPECT_FALSE(f.rate_10s);
+  EXPECT_DOUBLE_EQ(f.rate_60s, 10.0);  // 600 / 60 s, a lower bound
+  EXPECT_FALSE(f.eta_s);
+  EXPECT_EQ(f.state, PoolState::kOk);
+  EXPECT_EQ(f.level(), "warning");
+}
+
+TEST(Forecast, TwReuseCarriesPortsPerDelay) {
+  ForecastPolicy p;
+  p.tw_reuse = 1;
+  p.reuse_delay_s = 1;
+  // Every port in TIME_WAIT, but older than the delay: connect() takes them back.
+  Forecast f = forecast(churned(1000, 40, 25), p);
+  EXPECT_TRUE(f.reuse);
+  EXPECT_DOUBLE_EQ(f.sustainable, 1000.0);
+  EXPECT_EQ(f.state, PoolState::kOk);
+  EXPECT_EQ(f.free_ports, 960);  // 40 made within the last second
+  // Without timestamps reuse does nothing.
+  p.timestamps = false;
+  EXPECT_EQ(forecast(churned(1000, 40, 25), p).state, PoolState::kExhausted);
+}
+
+TEST(Forecast, LoopbackOnlyReuseAppliesToLoopbackTuples) {
+  ForecastPolicy p;
+  p.tw_reuse = 2;
+  GroupKey remote, loop;
+  remote.local.addr = *Address::parse("10.0.0.1");
+  remote.remote.addr = *Address::parse("10.0.0.9");
+  loop.local.addr = loop.remote.addr = *Address::parse("127.0.0.1");
+  EXPECT_FALSE(p.reuse_applies(remote));
+  EXPECT_TRUE(p.reuse_applies(loop));
+}
+
+TEST(Forecast, PolicyFromTheHostsSettings) {
+  HostFacts h;
+  h.os = "linux";
+  h.sysctls = {{"net.ipv4.tcp_tw_reuse", "1"},
+               {"net.ipv4.tcp_timestamps", "1"},
+               {"net.ipv4.tcp_tw_reuse_delay", "2000"}};
+  ForecastPolicy p = forecast_policy(h);
+  EXPECT_EQ(p.tw_reuse, 1);
+  EXPECT_DOUBLE_EQ(p.reuse_delay_s, 2.0);
+  EXPECT_EQ(p.time_wait_seconds, 60);
+  HostFacts w;
+  w.os = "windows";
+  EXPECT_EQ(forecast_policy(w).time_wait_seconds, 120);
+  EXPECT_TRUE(forecast_policy(w).time_wait_assumed);
+  EXPECT_FALSE(forecast_policy(w).tw_reuse);
+  w.windows_params["TcpTimedWaitDelay"] = 30;
+  EXPECT_EQ(forecast_policy(w).time_wait_seconds, 30);
+}
+
+TEST(Forecast, TuplesSortSoonestExhaustionFirst) {
+  CensusOptions o;
+  o.pool = *parse_port_range("40000 40999");
+  Census c(o);
+  auto add = [&](const char* remote, int n, int64_t timer_ms, int first_port) {
+    for (int i = 0; i < n; ++i) {
+      Socket s;
+      s.state = TcpState::kTimeWait;
+      s.local = {*Address::parse("10.0.0.1"), static_cast<uint16_t>(first_port + i)};
+      s.remote = {*Address::parse(remote), 80};
+      s.timer_ms = timer_ms;
+      c.add(s);
+    }
+  };
+  add("10.0.0.8", 500, 20000, 40000);  // more ports in use, all made 40 s ago: not growing
+  add("10.0.0.9", 300, 58000, 40500);  // fewer, all made 2 s ago: 30/s
+  auto rows = forecast_tuples(c, no_reuse());
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].tuple.key.remote.addr.to_string(), "10.0.0.9");
+  EXPECT_EQ(rows[0].forecast.state, PoolState::kRising);
+  EXPECT_EQ(rows[1].forecast.state, PoolState::kOk);
+  EXPECT_EQ(forecast_tuples(c, no_reuse(), 1).size(), 1u);
+}
+
+}  // namespace
+}  // namespace tw
