@@ -3,18 +3,23 @@
 #include <fmt/format.h>
 
 #include "census/report.h"
+#include "doctor/finding.h"
 
 namespace tw {
 
 int DoctorInput::time_wait_seconds(bool* assumed) const {
-  if (assumed) *assumed = false;
-  if (is_windows()) {
-    auto it = facts.windows_params.find("TcpTimedWaitDelay");
-    if (it != facts.windows_params.end() && it->second > 0) return static_cast<int>(it->second);
-    if (assumed) *assumed = true;
-    return 120;  // Server 2003 and later document 120 s (Windows 2000: 240 s); FACTS.md
-  }
-  return kLinuxTimeWaitSeconds;
+  ForecastPolicy p = policy();
+  if (assumed) *assumed = p.time_wait_assumed;
+  return p.time_wait_seconds;
+}
+
+std::string DoctorInput::here(std::string_view command) const {
+  return in_namespace(facts.netns, command);
+}
+
+std::string_view DoctorInput::counters_since() const {
+  return facts.netns.empty() || facts.netns == "host" ? "since boot"
+                                                      : "since the namespace was made";
 }
 
 std::optional<int64_t> DoctorInput::counter(const std::string& name) const {

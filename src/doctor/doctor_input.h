@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "census/census.h"
+#include "census/forecast.h"
 #include "model/host_facts.h"
 #include "model/port_range.h"
 
@@ -52,6 +53,12 @@ struct DoctorInput {
   // How long TIME_WAIT lasts on this host: 60 s on Linux; TcpTimedWaitDelay (default 120 s) on
   // Windows. `assumed` tells whether the value is a default.
   int time_wait_seconds(bool* assumed = nullptr) const;
+  ForecastPolicy policy() const { return forecast_policy(facts); }
+  // A command as the user must type it to reach this input's namespace (finding.h in_namespace).
+  std::string here(std::string_view command) const;
+  // What the counters count from: "since boot" for the host, "since the namespace was made" for
+  // another network namespace (TcpExt counters are per namespace).
+  std::string_view counters_since() const;
   // A counter's growth over --interval, or nullopt without a second sample.
   std::optional<int64_t> counter_delta(const std::string& name) const;
   std::optional<int64_t> counter(const std::string& name) const;

@@ -51,10 +51,17 @@ int exit_code_for(Severity w) {
   }
 }
 
-std::string sysctl_command(const SysctlSetting& s) {
+std::string in_namespace(std::string_view netns, std::string_view command) {
+  if (netns.empty() || netns == "host") return std::string(command);
+  if (netns.starts_with("pid:"))
+    return fmt::format("nsenter -t {} -n {}", netns.substr(4), command);
+  return fmt::format("ip netns exec {} {}", netns, command);
+}
+
+std::string sysctl_command(const SysctlSetting& s, std::string_view netns) {
   if (s.value.find_first_of(" \t,") != std::string::npos)
-    return fmt::format("sysctl -w {}=\"{}\"", s.name, s.value);
-  return fmt::format("sysctl -w {}={}", s.name, s.value);
+    return in_namespace(netns, fmt::format("sysctl -w {}=\"{}\"", s.name, s.value));
+  return in_namespace(netns, fmt::format("sysctl -w {}={}", s.name, s.value));
 }
 
 }  // namespace tw

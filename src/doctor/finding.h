@@ -2,6 +2,7 @@
 // to do — and what not to. Rules produce findings; renderers and --apply consume them.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,8 +28,10 @@ struct Finding {
   Severity severity = Severity::kOk;
   // False when the rule's input was missing: the title says "not checked: no <input>".
   bool checked = true;
-  std::string title;                     // one line
-  std::vector<std::string> evidence;     // measured numbers, one per line
+  std::string title;                  // one line
+  std::vector<std::string> evidence;  // measured numbers, one per line
+  // The numbers behind the evidence as fields (--json "data"; docs/doctor.md lists them per id).
+  nlohmann::json data = nlohmann::json::object();
   std::string why;                       // two or three sentences
   std::vector<std::string> sources;      // RFCs, kernel commits and versions
   std::vector<std::string> commands;     // exact commands to run now (non-sysctl, e.g. Windows)
@@ -54,7 +57,12 @@ inline constexpr int kExitWarning = 3;
 inline constexpr int kExitCritical = 4;
 int exit_code_for(Severity worst);
 
-// `sysctl -w name=value`, quoting values with spaces.
-std::string sysctl_command(const SysctlSetting& s);
+// `command` as typed from the host's shell to run it in `netns` (a HostFacts::netns):
+// `ip netns exec NAME command` for a named namespace, `nsenter -t PID -n command` for "pid:PID",
+// unchanged for the host (or unknown).
+std::string in_namespace(std::string_view netns, std::string_view command);
+
+// `sysctl -w name=value`, quoting values with spaces, run in `netns` (in_namespace).
+std::string sysctl_command(const SysctlSetting& s, std::string_view netns = "");
 
 }  // namespace tw

@@ -5,10 +5,10 @@ namespace tw {
 PressureSummary summarize_pressure(const DoctorInput& in) {
   PressureSummary s;
   if (!in.sockets) return s;
-  // pressure() is sorted worst first, so the first of each kind is its worst.
-  for (const TuplePressure& t : in.sockets->pressure()) {
-    auto& slot = t.key.remote.addr.is_loopback() ? s.worst_loopback : s.worst_remote;
-    if (!slot) slot = t;
+  // forecast_tuples() is sorted worst first, so the first of each kind is its worst.
+  for (TupleForecast& t : forecast_tuples(*in.sockets, in.policy())) {
+    auto& slot = t.tuple.key.remote.addr.is_loopback() ? s.worst_loopback : s.worst_remote;
+    if (!slot) slot = std::move(t);
     if (s.worst_loopback && s.worst_remote) break;
   }
   return s;

@@ -1,23 +1,24 @@
-// The worst ephemeral-port pressure toward remote and loopback destinations, shared by the rules
-// that recommend by it (port-pressure, tcp_tw_reuse).
+// The worst ephemeral-port pressure toward remote and loopback destinations, by the forecast
+// (census/forecast.h), shared by the rules that recommend by it (tcp_tw_reuse, Windows range).
 #pragma once
 
 #include <optional>
 
-#include "census/census.h"
+#include "census/forecast.h"
 #include "doctor/doctor_input.h"
 
 namespace tw {
 
 struct PressureSummary {
-  std::optional<TuplePressure> worst_remote;    // destination not on loopback
-  std::optional<TuplePressure> worst_loopback;  // 127/8, ::1 (tcp_tw_reuse=2 covers these)
+  std::optional<TupleForecast> worst_remote;    // destination not on loopback
+  std::optional<TupleForecast> worst_loopback;  // 127/8, ::1 (tcp_tw_reuse=2 covers these)
 };
 
 PressureSummary summarize_pressure(const DoctorInput& in);
 
-inline bool under_pressure(const std::optional<TuplePressure>& t) {
-  return t && t->percent() >= kPressureWarnPercent;
+// The port-pressure finding warns about this tuple (its forecast level is not ok).
+inline bool under_pressure(const std::optional<TupleForecast>& t) {
+  return t && t->forecast.level() != "ok";
 }
 
 }  // namespace tw

@@ -42,7 +42,7 @@ std::string block(std::string_view text, std::string_view indent) {
   return out;
 }
 
-void details(const Finding& f, std::string* out) {
+void details(const Finding& f, std::string_view netns, std::string* out) {
   std::string sev(severity_name(f.severity));
   for (char& c : sev) c = static_cast<char>(std::toupper(c));
   *out += fmt::format("\n{} {}: {}\n", sev, f.id, f.title);
@@ -59,20 +59,23 @@ void details(const Finding& f, std::string* out) {
   if (!f.commands.empty() || !now.empty()) {
     *out += "  fix now:\n";
     for (auto& c : f.commands) *out += "    " + c + "\n";
-    for (auto& s : now) *out += "    " + sysctl_command(s) + "\n";
+    for (auto& s : now) *out += "    " + sysctl_command(s, netns) + "\n";
   }
   if (!now.empty()) {
     *out +=
         fmt::format("  persistent ({}; `timewait doctor --apply` writes it):\n", kSysctlConfPath);
     for (auto& s : now) *out += fmt::format("    {} = {}\n", s.name, s.value);
   }
+  // The application's fixes come before kernel settings to weigh: where they are the whole cure
+  // (no command to run now), they are the fix now.
+  if (!f.application.empty()) {
+    *out += f.commands.empty() && now.empty() ? "  fix now, in the application:\n"
+                                              : "  in the application:\n";
+    for (auto& a : f.application) *out += block(a, "    ");
+  }
   if (!review.empty()) {
     *out += "  weigh first (not applied by --apply):\n";
-    for (auto& s : review) *out += "    " + sysctl_command(s) + "\n";
-  }
-  if (!f.application.empty()) {
-    *out += "  in the application:\n";
-    for (auto& a : f.application) *out += block(a, "    ");
+    for (auto& s : review) *out += "    " + sysctl_command(s, netns) + "\n";
   }
   if (!f.dont.empty()) {
     *out += "  don't:\n";
@@ -102,16 +105,18 @@ std::string render_doctor_table(const DoctorReport& r) {
     out += fmt::format("{:<9} {:<{}} {}\n", severity_name(f.severity), f.id, idw, f.title);
   Severity w = worst(*r.findings);
   for (auto& f : *r.findings)
-    if (f.checked && (r.verbose || f.severity != Severity::kOk)) details(f, &out);
+    if (f.checked && (r.verbose || f.severity != Severity::kOk)) details(f, h.netns, &out);
   out += fmt::format("\nworst: {} (exit status {})\n", severity_name(w), exit_code_for(w));
   return out;
 }
 
-json finding_to_json(const Finding& f) {
+json finding_to_json(const Finding& f, std::string_view netns) {
   json sysctls = json::array(), persistent = json::array();
   for (auto& s : f.sysctls) {
-    sysctls.push_back(
-        {{"name", s.name}, {"value", s.value}, {"apply", s.apply}, {"command", sysctl_command(s)}});
+    sysctls.push_back({{"name", s.name},
+                       {"value", s.value},
+                       {"apply", s.apply},
+                       {"command", sysctl_command(s, netns)}});
     if (s.apply) persistent.push_back(fmt::format("{} = {}", s.name, s.value));
   }
   return json{{"id", f.id},
@@ -119,6 +124,7 @@ json finding_to_json(const Finding& f) {
               {"checked", f.checked},
               {"title", f.title},
               {"evidence", f.evidence},
+              {"data", f.data},
               {"why", f.why},
               {"sources", f.sources},
               {"fix",
@@ -134,7 +140,7 @@ json finding_to_json(const Finding& f) {
 json doctor_to_json(const DoctorReport& r) {
   const HostFacts& h = *r.facts;
   json findings = json::array();
-  for (auto& f : *r.findings) findings.push_back(finding_to_json(f));
+  for (auto& f : *r.findings) findings.push_back(finding_to_json(f, h.netns));
   Severity w = worst(*r.findings);
   return json{{"schema", "timewait-doctor/1"},
               {"host",

@@ -22,6 +22,7 @@ struct DoctorReport {
 
 std::string render_doctor_table(const DoctorReport& r);
 nlohmann::json doctor_to_json(const DoctorReport& r);
-nlohmann::json finding_to_json(const Finding& f);
+// `netns` (HostFacts::netns) makes the commands run there.
+nlohmann::json finding_to_json(const Finding& f, std::string_view netns = "");
 
 }  // namespace tw

@@ -71,10 +71,29 @@ std::vector<Finding> rule_close_wait(const DoctorInput& in) {
       "CLOSE_WAIT means the peer has closed and the kernel waits for this application to call "
       "close(); it waits forever. A growing count is a bug in the application (a missing close on "
       "an error path, a leaked connection in a pool) and ends in \"too many open files\".";
+  // Commands that work where the sockets are (under --netns, inside that namespace), naming the
+  // process found rather than a placeholder.
+  const std::string ss = in.here("ss -tnp state close-wait");
+  std::string fds = "ls -l /proc/PID/fd | grep socket";
+  auto top = in.close_wait_owners.find(ports.front().port);
+  if (top != in.close_wait_owners.end() && !top->second.empty())
+    fds = fmt::format("ls -l /proc/{}/fd | grep socket", top->second[0].pid);
   f.application = {
-      "Find the code path that drops the socket without close(): `ss -tnp state close-wait` "
-      "names the process; `ls -l /proc/PID/fd | grep socket` shows its sockets.",
+      fmt::format("Find the code path that drops the socket without close(): `{}` names the "
+                  "process; `{}` shows its sockets.",
+                  ss, fds),
       "In pools, validate or evict connections the server has closed; set idle timeouts."};
+  f.data = {{"close_wait", total}, {"ports", nlohmann::json::array()}};
+  for (size_t i = 0; i < ports.size() && i < 5; ++i) {
+    nlohmann::json owners = nlohmann::json::array();
+    if (auto it = in.close_wait_owners.find(ports[i].port); it != in.close_wait_owners.end())
+      for (const ProcessRef& r : it->second)
+        owners.push_back({{"pid", r.pid}, {"name", r.name}, {"sockets", r.sockets}});
+    f.data["ports"].push_back({{"local_port", ports[i].port},
+                               {"close_wait", ports[i].n},
+                               {"listening", ports[i].listening},
+                               {"owners", owners}});
+  }
   f.dont = {
       "No kernel setting fixes CLOSE_WAIT: tcp_fin_timeout governs orphaned FIN_WAIT2; a "
       "CLOSE_WAIT socket stays as long as the application holds its descriptor.",

@@ -36,5 +36,29 @@ TEST(RuleCloseWait, FewAreInfoNoneOk) {
   EXPECT_TRUE(testing::evidence_has(f[0], "unknown (no process information"));
 }
 
+// Under --netns the commands must run there, and they name the process found, not "PID".
+TEST(RuleCloseWait, CommandsWorkInTheNamespaceAndNameThePid) {
+  InputBuilder b;
+  b.facts.netns = "web";
+  b.add(sock(TcpState::kListen, "0.0.0.0:8080", "0.0.0.0:0"));
+  for (int i = 0; i < 12; ++i) {
+    Socket s = sock(TcpState::kCloseWait, "10.0.0.1:8080", "10.0.0.7:" + std::to_string(40000 + i));
+    s.pid = 4242;
+    b.add(s);
+  }
+  auto f = rule_close_wait(b.build());
+  ASSERT_FALSE(f[0].application.empty());
+  EXPECT_NE(f[0].application[0].find("`ip netns exec web ss -tnp state close-wait`"),
+            std::string::npos)
+      << f[0].application[0];
+  EXPECT_NE(f[0].application[0].find("`ls -l /proc/4242/fd | grep socket`"), std::string::npos);
+  EXPECT_EQ(f[0].data["close_wait"], 12);
+  EXPECT_EQ(f[0].data["ports"][0]["local_port"], 8080);
+  EXPECT_EQ(f[0].data["ports"][0]["owners"][0]["pid"], 4242);
+  b.facts.netns = "pid:77";
+  EXPECT_NE(rule_close_wait(b.build())[0].application[0].find("nsenter -t 77 -n ss"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace tw

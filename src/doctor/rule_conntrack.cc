@@ -20,8 +20,10 @@ std::vector<Finding> rule_conntrack(const DoctorInput& in) {
   f.sources = {"kernel Documentation/networking/nf_conntrack-sysctl.rst",
                "kernel log \"nf_conntrack: table full, dropping packet\""};
   double pct = *max > 0 ? 100.0 * *count / *max : 0;
-  f.evidence.push_back(fmt::format("nf_conntrack_count {} of nf_conntrack_max {} ({:.1f} %)",
-                                   with_commas(*count), with_commas(*max), pct));
+  f.evidence.push_back(fmt::format("nf_conntrack_count {} of nf_conntrack_max {} ({})",
+                                   with_commas(*count), with_commas(*max), format_percent(pct)));
+  f.data = {
+      {"nf_conntrack_count", *count}, {"nf_conntrack_max", *max}, {"percent", round_to(pct, 1)}};
   if (auto tw = in.facts.sysctl_int("net.netfilter.nf_conntrack_tcp_timeout_time_wait"))
     f.evidence.push_back(
         fmt::format("nf_conntrack_tcp_timeout_time_wait = {} s (default 120)", *tw));
@@ -31,8 +33,8 @@ std::vector<Finding> rule_conntrack(const DoctorInput& in) {
       "kernel drops new connections' packets (\"nf_conntrack: table full, dropping packet\").";
   if (pct >= 75) {
     f.severity = pct >= 90 ? Severity::kCritical : Severity::kWarning;
-    f.title = fmt::format("conntrack table {:.0f} % full ({} of {})", pct, with_commas(*count),
-                          with_commas(*max));
+    f.title = fmt::format("conntrack table {} full ({} of {})", format_percent(pct),
+                          with_commas(*count), with_commas(*max));
     // The limit is host-wide (read-only in other namespaces): a person raises it on the host.
     f.sysctls = {
         {"net.netfilter.nf_conntrack_max", fmt::format("{}", *max * 2), in.facts.netns == "host"}};
@@ -42,7 +44,7 @@ std::vector<Finding> rule_conntrack(const DoctorInput& in) {
         "where it needs no NAT or state."};
   } else {
     f.severity = Severity::kOk;
-    f.title = fmt::format("conntrack table {:.1f} % full", pct);
+    f.title = fmt::format("conntrack table {} full", format_percent(pct));
   }
   f.dont = {
       "Do not lower nf_conntrack_tcp_timeout_time_wait below 60 s (Linux's own TIME_WAIT): "

@@ -3,14 +3,10 @@
 #include <fmt/format.h>
 
 #include "census/report.h"
+#include "doctor/range_proposal.h"
 #include "doctor/rules.h"
 
 namespace tw {
-
-namespace {
-// Smaller than Windows' 16,384-port default is small for a busy client.
-constexpr int kSmallRange = 16384;
-}  // namespace
 
 std::vector<Finding> rule_ephemeral_range(const DoctorInput& in) {
   if (!in.is_linux_like()) return {};
@@ -44,13 +40,50 @@ std::vector<Finding> rule_ephemeral_range(const DoctorInput& in) {
       "connect() without bind() draws its source port from this range; every connection to one "
       "destination needs a distinct port until its TIME_WAIT (60 s on Linux) ends, so the range "
       "size over 60 s is the sustainable connection rate per destination.";
+  f.data = {{"range", {pool->low, pool->high}},
+            {"reserved", in.facts.sysctl("net.ipv4.ip_local_reserved_ports").value_or("")},
+            {"ports", pool->high - pool->low + 1},
+            {"usable", usable},
+            {"sustainable_rate", round_to(usable / 60.0, 2)},
+            {"proposed", nullptr}};
   if (usable < kSmallRange) {
     f.severity = Severity::kWarning;
     f.title = fmt::format("the ephemeral range is small: {} usable ports", with_commas(usable));
-    f.sysctls = {{kName, "32768 60999", true}};
+    if (auto p = small_range_fix(in)) {
+      // The same proposal as port-pressure's: it never gives up a port of today's range and
+      // reserves the listeners inside the new one in the same change.
+      f.sysctls = p->sysctls;
+      f.evidence.push_back("proposed: " + p->summary() +
+                           (p->reserved_listeners.empty()
+                                ? ""
+                                : fmt::format(", {} listening port(s) inside it reserved",
+                                              p->reserved_listeners.size())));
+      f.data["proposed"] = {{"range", {p->low, p->high}},
+                            {"usable", p->usable_after},
+                            {"reserved_listeners", p->reserved_listeners},
+                            {"apply", p->apply}};
+      if (!p->listeners_known)
+        f.evidence.push_back(
+            "no sockets read: listening ports inside the new range are not known, so the change "
+            "is left to a person");
+      else if (!p->apply)
+        f.evidence.push_back(
+            "beyond the kernel's default range: a service that is not running now may need a "
+            "port in it, so the change is left to a person");
+    } else {
+      // No wider range adds ports: the reservations take them.
+      f.evidence.push_back(fmt::format(
+          "ip_local_reserved_ports takes {} of the range's {} ports; no wider range is proposed",
+          with_commas(pool->high - pool->low + 1 - usable),
+          with_commas(pool->high - pool->low + 1)));
+      f.application = {
+          "Review net.ipv4.ip_local_reserved_ports: reserve the ports services listen on, not "
+          "whole blocks of the range."};
+    }
     f.dont = {
         "Do not widen the range down into ports your services listen on without reserving "
-        "them (net.ipv4.ip_local_reserved_ports)."};
+        "them (net.ipv4.ip_local_reserved_ports) in the same change.",
+        "Do not move the range to one with fewer usable ports after the reservations."};
   } else {
     f.severity = Severity::kOk;
     f.title = fmt::format("ephemeral range {}-{}: {} usable ports", pool->low, pool->high,

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "doctor/range_proposal.h"
 #include "doctor/reserved_ports.h"
 #include "doctor/rules.h"
 
@@ -38,6 +39,11 @@ std::vector<Finding> rule_listener_in_range(const DoctorInput& in) {
   f.severity = Severity::kWarning;
   f.title = fmt::format("{} listening port{} inside the ephemeral range {}-{}: {}", ports.size(),
                         ports.size() == 1 ? "" : "s", in.pool->low, in.pool->high, list);
+  const std::string existing = in.facts.sysctl("net.ipv4.ip_local_reserved_ports").value_or("");
+  f.data = {{"listeners", ports},
+            {"range", {in.pool->low, in.pool->high}},
+            {"range_assumed", in.pool_assumed},
+            {"reserved", existing}};
   f.evidence = {fmt::format("listening on {} (not in ip_local_reserved_ports)", list),
                 fmt::format("ephemeral range {}-{}{}", in.pool->low, in.pool->high,
                             in.pool_assumed ? " (assumed: the setting was not captured)" : "")};
@@ -46,8 +52,11 @@ std::vector<Finding> rule_listener_in_range(const DoctorInput& in) {
       "restart, a crash), an outgoing connection can take its port, and the service's bind() then "
       "fails with EADDRINUSE until that connection and its TIME_WAIT are gone. Reserved ports are "
       "never chosen for connect() but can still be bound explicitly.";
-  std::string existing = in.facts.sysctl("net.ipv4.ip_local_reserved_ports").value_or("");
-  f.sysctls = {{"net.ipv4.ip_local_reserved_ports", reserved_ports_with(existing, ports), true}};
+  // When the ephemeral-range finding widens the range in the same --apply, it reserves the
+  // listeners of the wider range: ask for that same value, never a conflicting one.
+  std::vector<uint16_t> reserve = ports;
+  if (auto p = small_range_fix(in); p && p->apply) reserve = p->reserved_listeners;
+  f.sysctls = {{"net.ipv4.ip_local_reserved_ports", reserved_ports_with(existing, reserve), true}};
   f.application = {"Or move the service to a port below the range (e.g. under 32768)."};
   f.dont = {
       "Do not shrink ip_local_port_range to step around the port: it cuts the connection "

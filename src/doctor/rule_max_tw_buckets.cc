@@ -33,16 +33,17 @@ std::vector<Finding> rule_max_tw_buckets(const DoctorInput& in) {
   else if (in.sockets)
     tw = in.sockets->count(TcpState::kTimeWait) + in.sockets->fin_wait2_mini();
   if (tw)
-    f.evidence.push_back(fmt::format("{} TIME_WAIT mini-sockets of a limit of {} ({:.1f} %)",
+    f.evidence.push_back(fmt::format("{} TIME_WAIT mini-sockets of a limit of {} ({})",
                                      with_commas(*tw), with_commas(*limit),
-                                     *limit ? 100.0 * *tw / *limit : 0.0));
+                                     format_percent(*limit ? 100.0 * *tw / *limit : 0.0)));
   else
     f.evidence.push_back(
         fmt::format("{} = {}; TIME_WAIT count unknown", kName, with_commas(*limit)));
   auto overflow = in.counter("TCPTimeWaitOverflow");
   auto delta = in.counter_delta("TCPTimeWaitOverflow");
   if (overflow)
-    f.evidence.push_back(fmt::format("TcpExt TCPTimeWaitOverflow = {}", with_commas(*overflow)));
+    f.evidence.push_back(fmt::format("TcpExt TCPTimeWaitOverflow = {} ({})", with_commas(*overflow),
+                                     in.counters_since()));
   if (delta)
     f.evidence.push_back(fmt::format("TCPTimeWaitOverflow grew by {} in {:.0f} s",
                                      with_commas(*delta), in.interval_seconds));
@@ -52,6 +53,14 @@ std::vector<Finding> rule_max_tw_buckets(const DoctorInput& in) {
     f.evidence.push_back(fmt::format("TcpExt TW grew by {} in {:.0f} s: {} TIME_WAITs made",
                                      with_commas(*made), in.interval_seconds,
                                      format_rate(*made / in.interval_seconds)));
+  f.data = {{"tcp_max_tw_buckets", *limit},
+            {"time_wait", tw ? nlohmann::json(*tw) : nlohmann::json(nullptr)},
+            {"percent", tw && *limit ? nlohmann::json(round_to(100.0 * *tw / *limit, 1))
+                                     : nlohmann::json(nullptr)},
+            {"TCPTimeWaitOverflow", overflow ? nlohmann::json(*overflow) : nlohmann::json(nullptr)},
+            {"overflow_delta", delta ? nlohmann::json(*delta) : nlohmann::json(nullptr)},
+            {"interval_s", delta ? nlohmann::json(in.interval_seconds) : nlohmann::json(nullptr)},
+            {"counters_since", in.counters_since()}};
   f.why =
       "tcp_max_tw_buckets caps the TIME_WAIT sockets of a namespace; past it, a closing "
       "connection skips TIME_WAIT entirely (kernel log \"TCP: time wait bucket table overflow\"), "
@@ -75,15 +84,16 @@ std::vector<Finding> rule_max_tw_buckets(const DoctorInput& in) {
     raise();
   } else if (tw && *limit > 0 && *tw >= kWarnShare * *limit) {
     f.severity = Severity::kWarning;
-    f.title = fmt::format("TIME_WAIT at {:.0f} % of tcp_max_tw_buckets", 100.0 * *tw / *limit);
+    f.title =
+        fmt::format("TIME_WAIT at {} of tcp_max_tw_buckets", format_percent(100.0 * *tw / *limit));
     raise();
   } else if (!delta && overflow && *overflow > 0) {
-    f.severity = Severity::kWarning;
+    // A count left from long ago is no evidence of overflow now: say so, change nothing.
+    f.severity = Severity::kInfo;
     f.title = fmt::format(
-        "the TIME_WAIT table has overflowed {} times since boot (run with --interval to see if "
-        "it still does)",
-        with_commas(*overflow));
-    raise();
+        "the TIME_WAIT table overflowed {} times {}, not necessarily now (--interval shows "
+        "whether it still does)",
+        with_commas(*overflow), in.counters_since());
   } else {
     f.severity = Severity::kOk;
     f.title = fmt::format("TIME_WAIT well below tcp_max_tw_buckets ({})", with_commas(*limit));

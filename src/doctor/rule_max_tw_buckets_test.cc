@@ -23,15 +23,34 @@ TEST(RuleMaxTwBuckets, NearLimitWarnsAndRaises) {
   auto f = rule_max_tw_buckets(b.build());
   EXPECT_EQ(f[0].severity, Severity::kWarning);
   EXPECT_TRUE(testing::has_sysctl(f[0], "net.ipv4.tcp_max_tw_buckets", "2048"));
-  EXPECT_TRUE(testing::evidence_has(f[0], "900 TIME_WAIT mini-sockets of a limit of 1,000"));
+  EXPECT_TRUE(
+      testing::evidence_has(f[0], "900 TIME_WAIT mini-sockets of a limit of 1,000 (90.0 %)"));
+  EXPECT_EQ(f[0].title, "TIME_WAIT at 90.0 % of tcp_max_tw_buckets");
+  EXPECT_EQ(f[0].data["tcp_max_tw_buckets"], 1000);
+  EXPECT_EQ(f[0].data["time_wait"], 900);
+  EXPECT_EQ(f[0].data["percent"], 90.0);
 }
 
-TEST(RuleMaxTwBuckets, OverflowSinceBootWarnsOverflowNowIsCritical) {
+// An overflow count left from long ago is no evidence of overflow now: the rule says so and
+// changes nothing; an overflow growing between two samples is critical.
+TEST(RuleMaxTwBuckets, OldOverflowIsInfoOverflowNowIsCritical) {
   InputBuilder b;
   b.facts.counters["TCPTimeWaitOverflow"] = 42;
   auto f = rule_max_tw_buckets(b.build());
-  EXPECT_EQ(f[0].severity, Severity::kWarning);
+  EXPECT_EQ(f[0].severity, Severity::kInfo);
+  EXPECT_TRUE(f[0].sysctls.empty());
+  EXPECT_NE(f[0].title.find("42 times since boot, not necessarily now"), std::string::npos)
+      << f[0].title;
   EXPECT_NE(f[0].title.find("--interval"), std::string::npos);
+  EXPECT_EQ(f[0].data["TCPTimeWaitOverflow"], 42);
+  EXPECT_TRUE(f[0].data["overflow_delta"].is_null());
+  // In another namespace the counters start when it was made, not at boot.
+  b.facts.netns = "web";
+  f = rule_max_tw_buckets(b.build());
+  EXPECT_NE(f[0].title.find("42 times since the namespace was made"), std::string::npos)
+      << f[0].title;
+  EXPECT_TRUE(
+      testing::evidence_has(f[0], "TCPTimeWaitOverflow = 42 (since the namespace was made)"));
 
   DoctorInput in = b.build();
   in.earlier = in.facts;
@@ -44,6 +63,9 @@ TEST(RuleMaxTwBuckets, OverflowSinceBootWarnsOverflowNowIsCritical) {
   EXPECT_TRUE(testing::evidence_has(f[0], "grew by 2 in 5 s"));
   EXPECT_TRUE(
       testing::evidence_has(f[0], "TcpExt TW grew by 1,000 in 5 s: ~200/s TIME_WAITs made"));
+
+  EXPECT_EQ(f[0].data["overflow_delta"], 2);
+  EXPECT_EQ(f[0].data["interval_s"], 5.0);
 
   in.earlier->counters["TCPTimeWaitOverflow"] = 42;  // old overflow, none now
   EXPECT_EQ(rule_max_tw_buckets(in)[0].severity, Severity::kOk);

@@ -47,8 +47,8 @@ std::vector<Finding> rule_orphans(const DoctorInput& in) {
       "orphans and logs \"too many orphaned sockets\".";
   if (orphans && max_orphans && *max_orphans > 0 && *orphans >= kWarnShare * *max_orphans) {
     f.severity = Severity::kWarning;
-    f.title = fmt::format("{} orphaned sockets, {:.0f} % of tcp_max_orphans", with_commas(*orphans),
-                          100.0 * *orphans / *max_orphans);
+    f.title = fmt::format("{} orphaned sockets, {} of tcp_max_orphans", with_commas(*orphans),
+                          format_percent(100.0 * *orphans / *max_orphans));
   } else if (closing >= kWarnClosing) {
     f.severity = Severity::kWarning;
     f.title = fmt::format("{} sockets in closing states (FIN-WAIT, CLOSING, LAST-ACK)",

@@ -1,12 +1,12 @@
 // Ephemeral-port pressure per destination tuple (local address, remote address, remote port):
-// ports in use against the pool, the sustainable new-connection rate (usable ports / TIME_WAIT
-// length) against the measured TIME_WAIT creation rate, and the real fixes in order.
+// where each tuple is heading (census/forecast: the last 10 s rate against the sustainable rate,
+// the ETA to exhaustion, or no free port now), and the real fixes in order, best first.
 #include <fmt/format.h>
 
 #include <algorithm>
 
 #include "census/report.h"
-#include "doctor/reserved_ports.h"
+#include "doctor/range_proposal.h"
 #include "doctor/rules.h"
 
 namespace tw {
@@ -14,136 +14,243 @@ namespace tw {
 namespace {
 
 constexpr size_t kShown = 5;
+constexpr const char* kId = "port-pressure";
 
-const char* kNginxSnippet =
-    "nginx to an upstream: keep connections open instead of one per request:\n"
-    "    upstream backend {\n"
-    "        server 10.0.0.9:8080;\n"
-    "        keepalive 32;              # idle connections kept per worker\n"
-    "    }\n"
-    "    location / {\n"
-    "        proxy_pass http://backend;\n"
-    "        proxy_http_version 1.1;    # keep-alive needs HTTP/1.1 to the upstream\n"
-    "        proxy_set_header Connection \"\";\n"
-    "    }";
+// nginx in front of the destination: keep connections to it open instead of one per request.
+std::string nginx_snippet(const Endpoint& dest) {
+  return fmt::format(
+      "nginx to an upstream: keep connections open instead of one per request:\n"
+      "    upstream backend {{\n"
+      "        server {};\n"
+      "        keepalive 32;              # idle connections kept per worker\n"
+      "    }}\n"
+      "    location / {{\n"
+      "        proxy_pass http://backend;\n"
+      "        proxy_http_version 1.1;    # keep-alive needs HTTP/1.1 to the upstream\n"
+      "        proxy_set_header Connection \"\";\n"
+      "    }}",
+      dest.to_string());
+}
+
+std::string tuple_name(const TuplePressure& t) {
+  return fmt::format("{} -> {}", t.key.local.addr.to_string(), t.key.remote.to_string());
+}
+
+// What the forecast says, as the end of an evidence line or a title.
+std::string outlook(const Forecast& f) {
+  switch (f.state) {
+    case PoolState::kExhausted:
+      return "no free port: connect() fails now (EADDRNOTAVAIL)";
+    case PoolState::kRising:
+      return fmt::format("exhausted in {} at the last 10 s rate", eta_text(f));
+    case PoolState::kOk:
+      break;
+  }
+  return f.rate_10s ? "the free ports last at the last 10 s rate" : "";
+}
+
+std::string evidence_line(const TupleForecast& r) {
+  const TuplePressure& t = r.tuple;
+  const Forecast& f = r.forecast;
+  std::string head = fmt::format("{}: {} of {} ports in use ({}), {} in TIME_WAIT", tuple_name(t),
+                                 with_commas(t.in_use), with_commas(t.available),
+                                 format_percent(f.percent), with_commas(t.time_wait));
+  if (!f.rate_10s)
+    return fmt::format(
+        "{} = {} new connections (sustainable {}); no TIME_WAIT timers in this input: no 10 s "
+        "rate, no ETA",
+        head, format_rate(f.rate_60s), format_rate(f.sustainable));
+  return fmt::format("{}; made at {} over the last 10 s, {} over 60 s (sustainable {}{}): {}", head,
+                     format_rate(*f.rate_10s), format_rate(f.rate_60s), format_rate(f.sustainable),
+                     f.reuse ? " with tcp_tw_reuse" : "", outlook(f));
+}
+
+nlohmann::json tuple_json(const TupleForecast& r) {
+  nlohmann::json j = {{"local", r.tuple.key.local.addr.to_string()},
+                      {"remote", r.tuple.key.remote.addr.to_string()},
+                      {"remote_port", r.tuple.key.remote.port},
+                      {"in_use", r.tuple.in_use},
+                      {"time_wait", r.tuple.time_wait},
+                      {"available", r.tuple.available}};
+  j.update(forecast_json(r.forecast));
+  return j;
+}
+
+std::string title(const TupleForecast& worst) {
+  const Forecast& f = worst.forecast;
+  const std::string name = tuple_name(worst.tuple);
+  switch (f.state) {
+    case PoolState::kExhausted:
+      return fmt::format("{}: no free source port ({} of {} in use): connect() fails now", name,
+                         with_commas(worst.tuple.in_use), with_commas(worst.tuple.available));
+    case PoolState::kRising:
+      return fmt::format(
+          "{}: ephemeral ports exhausted in {} at the last 10 s rate ({}, "
+          "sustainable {})",
+          name, eta_text(f), format_rate(*f.rate_10s), format_rate(f.sustainable));
+    case PoolState::kOk:
+      break;
+  }
+  if (f.level() == "ok")
+    return fmt::format("worst tuple uses {} of the ephemeral ports (toward {})",
+                       format_percent(f.percent), worst.tuple.key.remote.to_string());
+  return fmt::format(
+      "{} holds {} of the ephemeral ports{}", name, format_percent(f.percent),
+      f.rate_10s ? fmt::format("; at the last 10 s rate ({}) they last", format_rate(*f.rate_10s))
+                 : " (no TIME_WAIT timers: rate unknown)");
+}
+
+void linux_fixes(const DoctorInput& in, const TupleForecast& worst, Finding* f) {
+  auto range = propose_wider_range(in);
+  f->application = {
+      "1. Reuse connections: HTTP keep-alive and connection pools, so one port carries many "
+      "requests. " +
+          nginx_snippet(worst.tuple.key.remote),
+      "2. Spread over more tuples: more destination addresses or ports (several backend "
+      "addresses), or several source addresses; bind() each socket to a source address with "
+      "IP_BIND_ADDRESS_NO_PORT (Linux 4.2) set first, so the port is chosen at connect() per "
+      "4-tuple and one port serves many destinations."};
+  if (range) {
+    f->application.push_back(fmt::format(
+        "3. A wider ephemeral range, {}{} (under \"weigh first\": a service that is not running "
+        "now may need a port in it).",
+        range->summary(),
+        range->reserved_listeners.empty() ? "" : ", reserving the listening ports inside it"));
+    // Port pressure never applies a range itself: the ephemeral-range finding does when it is
+    // safe, with the same values.
+    for (SysctlSetting s : range->sysctls) {
+      s.apply = false;
+      f->sysctls.push_back(s);
+    }
+  }
+  auto reuse = in.facts.sysctl_int("net.ipv4.tcp_tw_reuse");
+  auto ts = in.facts.sysctl_int("net.ipv4.tcp_timestamps");
+  if (!worst.forecast.reuse && !worst.tuple.key.remote.addr.is_loopback() && reuse && *reuse != 1 &&
+      (!ts || *ts != 0)) {
+    f->application.push_back(fmt::format(
+        "{}. Last, for outgoing connections only: tcp_tw_reuse=1 (needs tcp_timestamps=1 on both "
+        "ends), under \"weigh first\".",
+        range ? 4 : 3));
+    f->sysctls.push_back({"net.ipv4.tcp_tw_reuse", "1", false});
+  }
+  f->dont = {
+      "Do not lower tcp_fin_timeout: it governs orphaned FIN_WAIT2, not TIME_WAIT.",
+      "Do not set tcp_tw_recycle (removed in 4.12; it broke clients behind NAT).",
+      "Do not lower tcp_max_tw_buckets to get rid of TIME_WAIT: sockets then close without the "
+      "protection TIME_WAIT gives (RFC 1337).",
+      "SO_LINGER with a zero timeout (RST on close) only as a last resort: see so-linger."};
+}
+
+void windows_fixes(const DoctorInput& in, const TupleForecast& worst, Finding* f) {
+  f->application = {
+      "1. Reuse connections: HTTP keep-alive and connection pools (in .NET one shared HttpClient), "
+      "so one port carries many requests. " +
+          nginx_snippet(worst.tuple.key.remote),
+      "2. Spread over more tuples: more destination addresses or ports, or several source "
+      "addresses; set SO_REUSE_UNICASTPORT (Windows 10 / Server 2016) before bind() so the port "
+      "is chosen at connect() and one port serves many destinations."};
+  if (auto range = propose_wider_range(in)) {
+    std::string lines;
+    for (auto& c : range->commands) lines += "\n    " + c;
+    f->application.push_back(fmt::format(
+        "3. A wider dynamic port range, {} (at least 255 ports, starting at 1025 or above; "
+        "listening ports inside it excluded):{}",
+        range->summary(), lines));
+  } else if (!in.windows_dynamicport && !in.facts.windows_params.count("DynamicPortStart")) {
+    f->application.push_back(
+        "3. A wider dynamic port range: see it first with `netsh int ipv4 show dynamicport tcp` "
+        "(give its output with --windows-dynamicport).");
+  }
+  f->application.push_back(
+      "Last: a shorter TcpTimedWaitDelay (REG_DWORD, seconds; documented 30-300, Server 2003: "
+      "0-300), which weakens what TIME_WAIT protects; see windows-tcptimedwaitdelay.");
+  f->dont = {"SO_LINGER with a zero timeout (RST on close) only as a last resort: see so-linger."};
+}
 
 }  // namespace
 
 std::vector<Finding> rule_port_pressure(const DoctorInput& in) {
-  if (!in.sockets) return {not_checked("port-pressure", "sockets", {"port-pressure"})};
-  if (!in.pool) return {not_checked("port-pressure", "port range", {"port-pressure"})};
-  bool assumed = false;
-  const int tw_seconds = in.time_wait_seconds(&assumed);
-  auto tuples = in.sockets->pressure();
+  if (!in.sockets) return {not_checked(kId, "sockets", {"port-pressure"})};
+  if (!in.pool) return {not_checked(kId, "port range", {"port-pressure"})};
+  const ForecastPolicy policy = in.policy();
+  const int tw_seconds = policy.time_wait_seconds;
+  auto rows = forecast_tuples(*in.sockets, policy);
   Finding f;
-  f.id = "port-pressure";
-  f.topics = {"port-pressure", "time-wait", "ip_local_port_range", "tcp_tw_reuse"};
-  f.sources = {"RFC 793 and RFC 1122 4.2.2.13 (TIME_WAIT, 2MSL)", "RFC 6056 (ephemeral ports)",
-               in.is_windows() ? "Windows: TcpTimedWaitDelay (TIME_WAIT length)"
-                               : "Linux TCP_TIMEWAIT_LEN = 60 s (include/net/tcp.h)",
-               "IP_BIND_ADDRESS_NO_PORT, Linux 4.2; Cloudflare, \"How to stop running out of "
-               "ephemeral ports\" (2022)",
-               "V. Bernat, \"Coping with the TCP TIME-WAIT state on busy Linux servers\" (2014)"};
+  f.id = kId;
+  f.topics = {"port-pressure", "time-wait"};
+  if (in.is_windows()) {
+    f.topics.push_back("windows");
+    f.sources = {"RFC 793 and RFC 1122 4.2.2.13 (TIME_WAIT, 2MSL)", "RFC 6056 (ephemeral ports)",
+                 "Windows: TcpTimedWaitDelay (TIME_WAIT length), the dynamic port range (`netsh "
+                 "int ipv4 show dynamicport tcp`), event 4231 (ephemeral ports exhausted)",
+                 "Microsoft: troubleshoot TCP/IP port exhaustion; SO_REUSE_UNICASTPORT"};
+  } else {
+    f.topics.insert(f.topics.end(), {"ip_local_port_range", "tcp_tw_reuse"});
+    f.sources = {"RFC 793 and RFC 1122 4.2.2.13 (TIME_WAIT, 2MSL)", "RFC 6056 (ephemeral ports)",
+                 "Linux TCP_TIMEWAIT_LEN = 60 s (include/net/tcp.h); inet_diag TIME_WAIT timers",
+                 "IP_BIND_ADDRESS_NO_PORT, Linux 4.2; Cloudflare, \"How to stop running out of "
+                 "ephemeral ports\" (2022)",
+                 "V. Bernat, \"Coping with the TCP TIME-WAIT state on busy Linux servers\" (2014)"};
+  }
   const int64_t usable = in.pool->usable();
   const double sustainable = static_cast<double>(usable) / tw_seconds;
   f.evidence.push_back(fmt::format(
-      "ephemeral range {}-{}{}: {} usable ports; TIME_WAIT lasts {} s{} -> each tuple sustains "
-      "{} new connections",
-      in.pool->low, in.pool->high, in.pool_assumed ? " (assumed default)" : "", with_commas(usable),
-      tw_seconds, assumed ? " (assumed default)" : "", format_rate(sustainable)));
+      "{} {}-{}{}: {} usable ports; TIME_WAIT lasts {} s{} -> each tuple sustains {} new "
+      "connections",
+      in.is_windows() ? "dynamic port range" : "ephemeral range", in.pool->low, in.pool->high,
+      in.pool_assumed ? " (assumed default)" : "", with_commas(usable), tw_seconds,
+      policy.time_wait_assumed ? " (assumed default)" : "", format_rate(sustainable)));
   const TimeWaitAges& ages = in.sockets->time_wait_ages();
   if (ages.with_timer)
     f.evidence.push_back(
         fmt::format("all TIME_WAITs of the host: made at {} over the last 60 s, {} "
                     "over the last 10 s (from their timers)",
                     format_rate(ages.rate(60)), format_rate(ages.rate(10))));
-  if (tuples.empty()) {
+  f.data = {{"range", {in.pool->low, in.pool->high}},
+            {"range_assumed", in.pool_assumed},
+            {"usable", usable},
+            {"time_wait_seconds", tw_seconds},
+            {"time_wait_seconds_assumed", policy.time_wait_assumed},
+            {"sustainable_rate", round_to(sustainable, 2)},
+            {"tuples_total", rows.size()}};
+  for (const char* name :
+       {"net.ipv4.ip_local_port_range", "net.ipv4.ip_local_reserved_ports", "net.ipv4.tcp_tw_reuse",
+        "net.ipv4.tcp_tw_reuse_delay", "net.ipv4.tcp_timestamps"})
+    if (auto v = in.facts.sysctl(name)) f.data["sysctls"][name] = *v;
+  if (rows.empty()) {
     f.severity = Severity::kOk;
     f.title = "no outgoing connections hold ephemeral ports";
+    f.data["worst"] = nullptr;
+    f.data["tuples"] = nlohmann::json::array();
     return {f};
   }
-  const TuplePressure& worst = tuples.front();
-  for (size_t i = 0; i < tuples.size() && i < kShown; ++i) {
-    const TuplePressure& t = tuples[i];
-    f.evidence.push_back(fmt::format(
-        "{} -> {}: {} of {} ports in use ({:.1f} %), {} in TIME_WAIT = {} new connections "
-        "(sustainable {})",
-        t.key.local.addr.to_string(), t.key.remote.to_string(), with_commas(t.in_use),
-        with_commas(t.available), t.percent(), with_commas(t.time_wait),
-        format_rate(static_cast<double>(t.time_wait) / tw_seconds), format_rate(sustainable)));
+  const TupleForecast& worst = rows.front();
+  f.data["worst"] = tuple_json(worst);
+  f.data["tuples"] = nlohmann::json::array();
+  for (size_t i = 0; i < rows.size() && i < kShown; ++i) {
+    f.evidence.push_back(evidence_line(rows[i]));
+    f.data["tuples"].push_back(tuple_json(rows[i]));
   }
-  if (tuples.size() > kShown)
-    f.evidence.push_back(fmt::format("{} more tuples", tuples.size() - kShown));
-  const double pct = worst.percent();
-  const std::string dest = worst.key.remote.to_string();
-  if (pct < kPressureWarnPercent) {
-    f.severity = Severity::kOk;
-    f.title =
-        fmt::format("worst tuple uses {:.1f} % of the ephemeral ports (toward {})", pct, dest);
-    return {f};
-  }
-  f.severity = pct >= kPressureCriticalPercent ? Severity::kCritical : Severity::kWarning;
-  f.title = fmt::format("{} -> {} holds {:.0f} % of the ephemeral ports: new connections to it {}",
-                        worst.key.local.addr.to_string(), dest, pct,
-                        pct >= kPressureCriticalPercent ? "are about to fail (EADDRNOTAVAIL)"
-                                                        : "will fail if the rate grows");
+  if (rows.size() > kShown)
+    f.evidence.push_back(fmt::format("{} more tuples", with_commas(rows.size() - kShown)));
+  const std::string_view level = worst.forecast.level();
+  f.severity = level == "critical"  ? Severity::kCritical
+               : level == "warning" ? Severity::kWarning
+                                    : Severity::kOk;
+  f.title = title(worst);
+  if (f.severity == Severity::kOk) return {f};
   f.why = fmt::format(
       "Every connection to one destination (address, port) from one source address needs its own "
       "source port, and the side that closes first keeps that port in TIME_WAIT for {} s (2MSL, "
-      "RFC 793). So one tuple sustains about usable ports / {} s = {} new connections; beyond that "
-      "connect() fails with EADDRNOTAVAIL (Windows: event 4231).",
-      tw_seconds, tw_seconds, format_rate(sustainable));
-  f.application = {
-      "1. Reuse connections: HTTP keep-alive and connection pools, so one port carries many "
-      "requests. " +
-          std::string(kNginxSnippet),
-      "2. Spread over more tuples: more destination addresses or ports (several backend "
-      "addresses), or several source addresses; bind() each socket to a source address with "
-      "IP_BIND_ADDRESS_NO_PORT (Linux 4.2) set first, so the port is chosen at connect() per "
-      "4-tuple and one port serves many destinations.",
-      "3. A wider ephemeral range (the commands in this fix), reserving listening ports inside "
-      "it."};
-  if (!in.is_windows())
-    f.application.push_back(
-        "4. Last, for outgoing connections only: tcp_tw_reuse=1 (needs tcp_timestamps=1).");
-  if (in.is_windows()) {
-    f.commands = {"netsh int ipv4 set dynamicport tcp start=10000 num=55536",
-                  "netsh int ipv6 set dynamicport tcp start=10000 num=55536"};
-  } else {
-    // The widened range starts at 10000 (even) and ends at 65535 (odd): different parity, as the
-    // kernel prefers. Listeners inside it must be reserved; a person checks for services that
-    // are not running now, so --apply leaves this one to them.
-    std::vector<uint16_t> listeners;
-    if (in.by_local_port)
-      for (const GroupRow& row : in.by_local_port->groups())
-        if (row.counts[state_index(TcpState::kListen)] && row.key.local.port >= 10000)
-          listeners.push_back(row.key.local.port);
-    if (usable < 65535 - 10000 + 1) {
-      f.sysctls.push_back({"net.ipv4.ip_local_port_range", "10000 65535", false});
-      if (!listeners.empty()) {
-        std::string existing = in.facts.sysctl("net.ipv4.ip_local_reserved_ports").value_or("");
-        f.sysctls.push_back(
-            {"net.ipv4.ip_local_reserved_ports", reserved_ports_with(existing, listeners), false});
-      }
-    }
-    auto reuse = in.facts.sysctl_int("net.ipv4.tcp_tw_reuse");
-    auto ts = in.facts.sysctl_int("net.ipv4.tcp_timestamps");
-    if (!worst.key.remote.addr.is_loopback() && reuse && *reuse != 1 && (!ts || *ts != 0))
-      f.sysctls.push_back({"net.ipv4.tcp_tw_reuse", "1", true});
-  }
-  if (in.is_windows()) {
-    f.dont = {
-        "Do not make TcpTimedWaitDelay the first fix: a short TIME_WAIT weakens its "
-        "protections; reuse connections first (see windows-tcptimedwaitdelay).",
-        "SO_LINGER with a zero timeout (RST on close) only as a last resort: see so-linger."};
-  } else {
-    f.dont = {
-        "Do not lower tcp_fin_timeout: it governs orphaned FIN_WAIT2, not TIME_WAIT.",
-        "Do not set tcp_tw_recycle (removed in 4.12; it broke clients behind NAT).",
-        "Do not lower tcp_max_tw_buckets to get rid of TIME_WAIT: sockets then close without the "
-        "protection TIME_WAIT gives (RFC 1337).",
-        "SO_LINGER with a zero timeout (RST on close) only as a last resort: see so-linger."};
-  }
+      "RFC 793). So one tuple sustains about usable ports / {} s = {} new connections; made "
+      "faster, the free ports run out (the ETA is the free ports against the last 10 s rate, "
+      "less the TIME_WAITs that expire meanwhile) and connect() fails{}.",
+      tw_seconds, tw_seconds, format_rate(sustainable),
+      in.is_windows() ? " (Windows logs event 4231)" : " with EADDRNOTAVAIL");
+  if (in.is_windows())
+    windows_fixes(in, worst, &f);
+  else
+    linux_fixes(in, worst, &f);
   return {f};
 }
 

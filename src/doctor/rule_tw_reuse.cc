@@ -16,10 +16,11 @@ const std::vector<std::string> kSources = {
     "kernel tcp_twsk_unique(): reuse needs the TIME_WAIT socket's timestamp (tw_ts_recent_stamp)",
     "RFC 7323 (timestamps, PAWS)"};
 
-std::string tuple_text(const TuplePressure& t) {
-  return fmt::format("{} -> {}: {} of {} ports ({:.0f} %)", t.key.local.addr.to_string(),
+std::string tuple_text(const TupleForecast& r) {
+  const TuplePressure& t = r.tuple;
+  return fmt::format("{} -> {}: {} of {} ports ({}), {}", t.key.local.addr.to_string(),
                      t.key.remote.to_string(), with_commas(t.in_use), with_commas(t.available),
-                     t.percent());
+                     format_percent(r.forecast.percent), pool_state_name(r.forecast.state));
 }
 
 Finding delay_finding(int64_t delay) {
@@ -95,11 +96,13 @@ std::vector<Finding> rule_tw_reuse(const DoctorInput& in) {
     f.title = fmt::format(
         "outbound port pressure toward {} and tcp_tw_reuse={}: reuse is off for remote "
         "destinations",
-        p.worst_remote->key.remote.to_string(), *v);
-    f.sysctls = {{kName, "1", true}};
+        p.worst_remote->tuple.key.remote.to_string(), *v);
+    // The last of port-pressure's fixes, and a trade-off (PAWS guards the reused port instead of
+    // TIME_WAIT): a person weighs it, --apply does not write it.
+    f.sysctls = {{kName, "1", false}};
     f.application = {
-        "First reuse connections (keep-alive, pools): see the port-pressure finding. "
-        "tcp_tw_reuse=1 is the last of its fixes."};
+        "First reuse connections (keep-alive, pools), then more tuples: see the port-pressure "
+        "finding. tcp_tw_reuse=1 is the last of its fixes."};
   } else if (under_pressure(p.worst_loopback) && *v == 0) {
     f.severity = Severity::kWarning;
     f.title = "outbound port pressure on loopback and tcp_tw_reuse=0";

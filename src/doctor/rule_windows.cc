@@ -5,6 +5,7 @@
 
 #include "census/report.h"
 #include "doctor/pressure.h"
+#include "doctor/range_proposal.h"
 #include "doctor/rules.h"
 
 namespace tw {
@@ -32,9 +33,11 @@ Finding timed_wait_delay(const DoctorInput& in) {
     f.severity = Severity::kOk;
     f.title = "TcpTimedWaitDelay not set: the default applies (120 s on Server 2003 and later)";
     f.evidence = {fmt::format("{} has no TcpTimedWaitDelay", kRegKey)};
+    f.data = {{"TcpTimedWaitDelay", nullptr}};
     return f;
   }
   f.evidence = {fmt::format("TcpTimedWaitDelay = {} s", *v)};
+  f.data = {{"TcpTimedWaitDelay", *v}};
   f.why =
       "TcpTimedWaitDelay is how long Windows keeps a closed connection in TIME_WAIT (2MSL). A "
       "short "
@@ -64,48 +67,53 @@ Finding timed_wait_delay(const DoctorInput& in) {
   return f;
 }
 
-Finding dynamic_range(const DoctorInput& in) {
+Finding dynamic_range(const DoctorInput& in, int64_t start, int64_t num) {
   Finding f;
   f.id = "windows-dynamic-range";
   f.topics = {"windows", "port-pressure"};
   f.sources = {
       "Microsoft: Vista and later use the dynamic range 49152-65535 (16,384 ports), "
-      "`netsh int ipv4 show|set dynamicport tcp`",
+      "`netsh int ipv4 show|set dynamicport tcp`; at least 255 ports, start at least 1025",
       "RFC 6335 (dynamic ports 49152-65535)", "Windows event 4231: ephemeral ports exhausted"};
-  auto start = param(in, "DynamicPortStart");
-  auto num = param(in, "DynamicPortNumber");
   bool assumed = false;
   const int tw_seconds = in.time_wait_seconds(&assumed);
-  const int64_t size = num.value_or(16384);
-  f.evidence.push_back(start && num
-                           ? fmt::format("dynamic port range {}-{}: {} ports", *start,
-                                         *start + *num - 1, with_commas(*num))
-                           : "dynamic port range not given: assuming 49152-65535 (16,384)");
+  f.evidence.push_back(
+      fmt::format("dynamic port range {}-{}: {} ports", start, start + num - 1, with_commas(num)));
   f.evidence.push_back(fmt::format("TIME_WAIT {} s{} -> {} new connections per destination",
                                    tw_seconds, assumed ? " (assumed default)" : "",
-                                   format_rate(static_cast<double>(size) / tw_seconds)));
+                                   format_rate(static_cast<double>(num) / tw_seconds)));
+  f.data = {{"DynamicPortStart", start},
+            {"DynamicPortNumber", num},
+            {"time_wait_seconds", tw_seconds},
+            {"time_wait_seconds_assumed", assumed}};
   PressureSummary p = summarize_pressure(in);
-  std::optional<TuplePressure> worst = p.worst_remote;
-  if (!worst || (p.worst_loopback && p.worst_loopback->in_use > worst->in_use))
+  std::optional<TupleForecast> worst = p.worst_remote;
+  if (!worst || (p.worst_loopback && p.worst_loopback->tuple.in_use > worst->tuple.in_use))
     worst = p.worst_loopback;
   if (worst)
     f.evidence.push_back(fmt::format("worst destination {}: {} ports in use, {} in TIME_WAIT",
-                                     worst->key.remote.to_string(), with_commas(worst->in_use),
-                                     with_commas(worst->time_wait)));
+                                     worst->tuple.key.remote.to_string(),
+                                     with_commas(worst->tuple.in_use),
+                                     with_commas(worst->tuple.time_wait)));
   f.why =
       "Outgoing connections take their source port from the dynamic range; each stays taken in "
       "TIME_WAIT for TcpTimedWaitDelay after closing, so one destination sustains about range "
       "size / TcpTimedWaitDelay new connections (event 4231 when the range runs out).";
-  if (size < 16384) {
-    // Per-destination pressure is the port-pressure finding's; this one is about the setting.
+  auto proposal = num < 16384 ? propose_wider_range(in) : std::nullopt;
+  if (proposal) {
+    // Per-destination pressure is the port-pressure finding's; this one is about the setting,
+    // and proposes the same range port-pressure does.
     f.severity = Severity::kWarning;
     f.title =
-        fmt::format("the dynamic port range has only {} ports (default 16,384)", with_commas(size));
-    f.commands = {"netsh int ipv4 set dynamicport tcp start=49152 num=16384",
-                  "netsh int ipv6 set dynamicport tcp start=49152 num=16384"};
+        fmt::format("the dynamic port range has only {} ports (default 16,384)", with_commas(num));
+    f.commands = proposal->commands;
+    if (!proposal->listeners_known)
+      f.evidence.push_back(
+          "no sockets given: listening ports inside the new range are not known; exclude them "
+          "(netsh int ipv4 add excludedportrange) before widening");
   } else {
     f.severity = Severity::kOk;
-    f.title = fmt::format("dynamic port range: {} ports", with_commas(size));
+    f.title = fmt::format("dynamic port range: {} ports", with_commas(num));
   }
   return f;
 }
@@ -118,6 +126,7 @@ Finding max_user_port(int64_t v) {
       "Microsoft: MaxUserPort 5000-65534, default 5000, Windows Server 2003 and earlier; "
       "Vista and later use the dynamic port range"};
   f.evidence = {fmt::format("MaxUserPort = {}", v)};
+  f.data = {{"MaxUserPort", v}};
   f.severity = Severity::kInfo;
   f.title = fmt::format(
       "MaxUserPort = {} is set: it applies only to Windows Server 2003 and "
@@ -146,11 +155,13 @@ std::vector<Finding> rule_windows(const DoctorInput& in) {
     out.push_back(
         not_checked("windows-tcptimedwaitdelay", "registry export (--windows-reg)", {"windows"}));
   }
-  if (in.windows_dynamicport || in.facts.windows_params.count("DynamicPortStart") || in.sockets)
-    out.push_back(dynamic_range(in));
+  // The range in force is evidence only when given: a default is not what the host has.
+  auto start = param(in, "DynamicPortStart");
+  auto num = param(in, "DynamicPortNumber");
+  if (start && num)
+    out.push_back(dynamic_range(in, *start, *num));
   else
-    out.push_back(not_checked("windows-dynamic-range",
-                              "dynamic port range (--windows-dynamicport) or sockets",
+    out.push_back(not_checked("windows-dynamic-range", "dynamic port range (--windows-dynamicport)",
                               {"windows"}));
   return out;
 }

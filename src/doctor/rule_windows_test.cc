@@ -61,6 +61,21 @@ TEST(RuleWindows, MaxUserPortAndSmallRange) {
   EXPECT_EQ(d[0].severity, Severity::kWarning);
   EXPECT_TRUE(testing::evidence_has(d[0], "50000-50999: 1,000 ports"));
   EXPECT_TRUE(testing::evidence_has(d[0], "TIME_WAIT 120 s (assumed default)"));
+  // The same range port-pressure proposes, and nothing narrower.
+  ASSERT_FALSE(d[0].commands.empty());
+  EXPECT_EQ(d[0].commands[0], "netsh int ipv4 set dynamicport tcp start=49152 num=16384");
+  EXPECT_EQ(d[0].data["DynamicPortNumber"], 1000);
+}
+
+// Without --windows-dynamicport the range in force is unknown: a default is not evidence.
+TEST(RuleWindows, DynamicRangeWithoutNetshIsNotChecked) {
+  auto b = windows();
+  b.facts.windows_params = {{"TcpTimedWaitDelay", 60}};
+  b.outgoing(100, TcpState::kTimeWait, "10.0.0.1", "10.0.0.9:443", 49152);
+  auto d = with_id(rule_windows(b.build()), "windows-dynamic-range");
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_FALSE(d[0].checked);
+  EXPECT_EQ(d[0].title, "not checked: no dynamic port range (--windows-dynamicport)");
 }
 
 }  // namespace

@@ -69,6 +69,18 @@ struct InputBuilder {
                state == TcpState::kTimeWait ? 30000 : -1));
     return *this;
   }
+  // TIME_WAITs toward remote made at `per_second` over the last `seconds` seconds, from
+  // consecutive ports: their timers are what inet_diag would report now.
+  InputBuilder& churn(double per_second, double seconds, const std::string& local_addr,
+                      const std::string& remote, int first_port) {
+    const int n = static_cast<int>(per_second * seconds);
+    for (int i = 0; i < n; ++i) {
+      const double age = (i + 0.5) / per_second;
+      add(sock(TcpState::kTimeWait, local_addr + ":" + std::to_string(first_port + i), remote,
+               static_cast<int64_t>((kLinuxTimeWaitSeconds - age) * 1000)));
+    }
+    return *this;
+  }
   DoctorInput build() {
     if (!with_sockets) {
       DoctorInput in;

@@ -149,9 +149,12 @@ const Topic kReserved{
     R"(A list like "8080,40000-40010". connect() never picks these ports, but a service can still
 bind() them. A service listening inside ip_local_port_range without a reservation can fail to
 restart: while it is down, an outgoing connection may take its port (EADDRINUSE at bind()).
-Reserve the port instead of shrinking the range:
+Reserve the port instead of shrinking the range (merge with the list already set, which
+`sysctl net.ipv4.ip_local_reserved_ports` prints):
   sysctl -w net.ipv4.ip_local_reserved_ports=40000
-  echo 'net.ipv4.ip_local_reserved_ports = 40000' > /etc/sysctl.d/60-timewait.conf)",
+To keep it across reboots, `timewait doctor --apply` writes it to its own file
+/etc/sysctl.d/60-timewait.conf (leave that file to it); by hand, use a file of your own:
+  echo 'net.ipv4.ip_local_reserved_ports = 40000' > /etc/sysctl.d/70-reserved-ports.conf)",
     {"kernel Documentation/networking/ip-sysctl.rst"}};
 
 const Topic kMaxTw{
