@@ -103,16 +103,16 @@ std::string title(const TupleForecast& worst) {
 void linux_fixes(const DoctorInput& in, const TupleForecast& worst, Finding* f) {
   auto range = propose_wider_range(in);
   f->application = {
-      "1. Reuse connections: HTTP keep-alive and connection pools, so one port carries many "
+      "Reuse connections: HTTP keep-alive and connection pools, so one port carries many "
       "requests. " +
           nginx_snippet(worst.tuple.key.remote),
-      "2. Spread over more tuples: more destination addresses or ports (several backend "
+      "Spread over more tuples: more destination addresses or ports (several backend "
       "addresses), or several source addresses; bind() each socket to a source address with "
       "IP_BIND_ADDRESS_NO_PORT (Linux 4.2) set first, so the port is chosen at connect() per "
       "4-tuple and one port serves many destinations."};
   if (range) {
     f->application.push_back(fmt::format(
-        "3. A wider ephemeral range, {}{} (under \"weigh first\": a service that is not running "
+        "A wider ephemeral range, {}{} (under \"weigh first\": a service that is not running "
         "now may need a port in it).",
         range->summary(),
         range->reserved_listeners.empty() ? "" : ", reserving the listening ports inside it"));
@@ -127,10 +127,9 @@ void linux_fixes(const DoctorInput& in, const TupleForecast& worst, Finding* f) 
   auto ts = in.facts.sysctl_int("net.ipv4.tcp_timestamps");
   if (!worst.forecast.reuse && !worst.tuple.key.remote.addr.is_loopback() && reuse && *reuse != 1 &&
       (!ts || *ts != 0)) {
-    f->application.push_back(fmt::format(
-        "{}. Last, for outgoing connections only: tcp_tw_reuse=1 (needs tcp_timestamps=1 on both "
-        "ends), under \"weigh first\".",
-        range ? 4 : 3));
+    f->application.push_back(
+        "Last, for outgoing connections only: tcp_tw_reuse=1 (needs tcp_timestamps=1 on both "
+        "ends), under \"weigh first\".");
     f->sysctls.push_back({"net.ipv4.tcp_tw_reuse", "1", false});
   }
   f->dont = {
@@ -143,22 +142,22 @@ void linux_fixes(const DoctorInput& in, const TupleForecast& worst, Finding* f) 
 
 void windows_fixes(const DoctorInput& in, const TupleForecast& worst, Finding* f) {
   f->application = {
-      "1. Reuse connections: HTTP keep-alive and connection pools (in .NET one shared HttpClient), "
+      "Reuse connections: HTTP keep-alive and connection pools (in .NET one shared HttpClient), "
       "so one port carries many requests. " +
           nginx_snippet(worst.tuple.key.remote),
-      "2. Spread over more tuples: more destination addresses or ports, or several source "
+      "Spread over more tuples: more destination addresses or ports, or several source "
       "addresses; set SO_REUSE_UNICASTPORT (Windows 10 / Server 2016) before bind() so the port "
       "is chosen at connect() and one port serves many destinations."};
   if (auto range = propose_wider_range(in)) {
     std::string lines;
     for (auto& c : range->commands) lines += "\n    " + c;
     f->application.push_back(fmt::format(
-        "3. A wider dynamic port range, {} (at least 255 ports, starting at 1025 or above; "
+        "A wider dynamic port range, {} (at least 255 ports, starting at 1025 or above; "
         "listening ports inside it excluded):{}",
         range->summary(), lines));
   } else if (!in.windows_dynamicport && !in.facts.windows_params.count("DynamicPortStart")) {
     f->application.push_back(
-        "3. A wider dynamic port range: see it first with `netsh int ipv4 show dynamicport tcp` "
+        "A wider dynamic port range: see it first with `netsh int ipv4 show dynamicport tcp` "
         "(give its output with --windows-dynamicport).");
   }
   f->application.push_back(
@@ -251,6 +250,8 @@ std::vector<Finding> rule_port_pressure(const DoctorInput& in) {
     windows_fixes(in, worst, &f);
   else
     linux_fixes(in, worst, &f);
+  for (size_t i = 0; i < f.application.size(); ++i)
+    f.application[i] = fmt::format("{}. {}", i + 1, f.application[i]);
   return {f};
 }
 

@@ -171,7 +171,9 @@ TEST_F(DoctorCli, TimestampsOffAndSyncookiesOff) {
   json ts = d.finding("tcp-timestamps");
   EXPECT_EQ(ts["severity"], "warning");
   EXPECT_TRUE(evidence_has(ts, "net.ipv4.tcp_timestamps = 0"));
-  EXPECT_EQ(ts["fix"]["sysctls"][0]["command"], "sysctl -w net.ipv4.tcp_timestamps=1");
+  // The command works from the host's shell for that namespace, not on the host itself.
+  EXPECT_EQ(ts["fix"]["sysctls"][0]["command"],
+            fmt::format("ip netns exec {} sysctl -w net.ipv4.tcp_timestamps=1", ns_.name()));
   EXPECT_EQ(d.finding("syn-recv")["severity"], "warning");
 }
 
@@ -197,9 +199,11 @@ TEST_F(DoctorCli, PortPressureOnShrunkRangeThenApplyAndRevert) {
                            "100 in TIME_WAIT"))
       << p.dump(1);
   EXPECT_TRUE(evidence_has(p, "sustains ~1.7/s new connections"));
+  EXPECT_EQ(p["data"]["worst"]["state"], "exhausted");
   json reuse = d.finding("tcp-tw-reuse");
   EXPECT_EQ(reuse["severity"], "warning");
   EXPECT_EQ(reuse["fix"]["sysctls"][0]["value"], "1");
+  EXPECT_EQ(reuse["fix"]["sysctls"][0]["apply"], false);  // the last fix, to weigh
   EXPECT_EQ(d.finding("ephemeral-range")["severity"], "warning");
 
   const std::string host_reuse = testing::run_output("cat /proc/sys/net/ipv4/tcp_tw_reuse");
@@ -209,7 +213,9 @@ TEST_F(DoctorCli, PortPressureOnShrunkRangeThenApplyAndRevert) {
   // Without --yes: shows the diff, changes nothing.
   auto dry = run_tool(fmt::format("doctor --netns {} --apply --root {}", ns_.name(), root));
   EXPECT_EQ(dry.code, 0) << dry.err;
-  EXPECT_NE(dry.out.find("+net.ipv4.tcp_tw_reuse = 1"), std::string::npos) << dry.out;
+  EXPECT_NE(dry.out.find("+net.ipv4.ip_local_port_range = 32768 60999"), std::string::npos)
+      << dry.out;
+  EXPECT_EQ(dry.out.find("tcp_tw_reuse"), std::string::npos) << dry.out;
   EXPECT_NE(dry.out.find("dry run"), std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(conf));
   EXPECT_EQ(proc_sys(ns_, "net/ipv4/tcp_tw_reuse"), "2");
@@ -218,10 +224,9 @@ TEST_F(DoctorCli, PortPressureOnShrunkRangeThenApplyAndRevert) {
   EXPECT_EQ(yes.code, 0) << yes.err << yes.out;
   std::ifstream in(conf);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  EXPECT_NE(text.find("net.ipv4.tcp_tw_reuse = 1\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("net.ipv4.ip_local_port_range = 32768 60999\n"), std::string::npos);
-  EXPECT_EQ(text.find("10000 65535"), std::string::npos);  // "weigh first": not applied
-  EXPECT_EQ(proc_sys(ns_, "net/ipv4/tcp_tw_reuse"), "1");
+  EXPECT_NE(text.find("net.ipv4.ip_local_port_range = 32768 60999\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("tcp_tw_reuse"), std::string::npos);  // "weigh first": not applied
+  EXPECT_EQ(proc_sys(ns_, "net/ipv4/tcp_tw_reuse"), "2");
   EXPECT_EQ(proc_sys(ns_, "net/ipv4/ip_local_port_range"), "32768\t60999");
   // The host's own settings are untouched.
   EXPECT_EQ(testing::run_output("cat /proc/sys/net/ipv4/tcp_tw_reuse"), host_reuse);
@@ -257,7 +262,9 @@ TEST_F(DoctorCli, ListenerInsideTheRange) {
   EXPECT_EQ(f["severity"], "warning");
   EXPECT_NE(f["title"].get<std::string>().find("40500"), std::string::npos);
   EXPECT_EQ(f["title"].get<std::string>().find("8080"), std::string::npos);
-  EXPECT_EQ(f["fix"]["sysctls"][0]["command"], "sysctl -w net.ipv4.ip_local_reserved_ports=40500");
+  EXPECT_EQ(
+      f["fix"]["sysctls"][0]["command"],
+      fmt::format("ip netns exec {} sysctl -w net.ipv4.ip_local_reserved_ports=40500", ns_.name()));
   // Reserving the port, as the fix says, clears the finding.
   ns_.set_sysctl("net.ipv4.ip_local_reserved_ports", "40500");
   EXPECT_EQ(doctor("--netns " + ns_.name()).finding("listener-in-range")["severity"], "ok");
@@ -464,7 +471,10 @@ TEST(DoctorCliFixtures, WindowsNetstatDump) {
                            "10.0.0.20 -> 10.0.0.9:443: 970 of 1,000 ports in use (97.0 %), "
                            "950 in TIME_WAIT = ~48/s new connections (sustainable ~50/s)"))
       << p.dump(1);
-  EXPECT_NE(p["fix"]["commands"][0].get<std::string>().find("netsh int ipv4 set dynamicport"),
+  // The fix now is in the application; the wider range is among its fixes, as netsh commands.
+  EXPECT_TRUE(p["fix"]["commands"].empty());
+  EXPECT_NE(p["fix"]["application"].dump().find("netsh int ipv4 set dynamicport tcp start=49152 "
+                                                "num=16384"),
             std::string::npos);
   json c = d.finding("close-wait");
   EXPECT_TRUE(evidence_has(c, "local port 8080: 3 in CLOSE_WAIT")) << c.dump(1);
