@@ -101,7 +101,8 @@ void add_group_table(const CensusReport& r, std::string* out) {
     if (by == GroupBy::kTuple) {
       const TupleAges& a = rows[k].time_wait_ages;
       auto p = c.pressure_of(rows[k].key);
-      line += fmt::format(" {:>10} {:>10} {:>8}", a.with_timer ? format_rate(a.rate(10)) : "-",
+      // The 10 s rate needs every TIME_WAIT's timer; the 60 s one is the count over 60 s.
+      line += fmt::format(" {:>10} {:>10} {:>8}", a.without_timer ? "-" : format_rate(a.rate(10)),
                           format_rate(rows[k].counts[state_index(TcpState::kTimeWait)] /
                                       static_cast<double>(kLinuxTimeWaitSeconds)),
                           p ? eta_text(forecast(*p, policy)) : "-");
@@ -260,7 +261,7 @@ json census_to_json(const CensusReport& r) {
         const TupleAges& a = row.time_wait_ages;
         jr["time_wait_rate_60s"] = round_to(
             row.counts[state_index(TcpState::kTimeWait)] / double(kLinuxTimeWaitSeconds), 2);
-        jr["time_wait_rate_10s"] = a.with_timer ? json(round_to(a.rate(10), 2)) : json(nullptr);
+        jr["time_wait_rate_10s"] = a.without_timer ? json(nullptr) : json(round_to(a.rate(10), 2));
         auto p = c.pressure_of(row.key);
         jr["forecast"] = p ? forecast_json(forecast(*p, policy)) : json(nullptr);
       }

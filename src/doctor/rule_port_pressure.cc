@@ -110,18 +110,20 @@ void linux_fixes(const DoctorInput& in, const TupleForecast& worst, Finding* f) 
       "addresses), or several source addresses; bind() each socket to a source address with "
       "IP_BIND_ADDRESS_NO_PORT (Linux 4.2) set first, so the port is chosen at connect() per "
       "4-tuple and one port serves many destinations."};
-  if (range) {
+  if (range && range->apply) {
+    // Safe to apply: the ephemeral-range finding carries it (same values), --apply writes it.
+    f->application.push_back(fmt::format(
+        "A wider ephemeral range, {}: the ephemeral-range finding's fix, which `timewait doctor "
+        "--apply` writes{}.",
+        range->summary(),
+        range->reserved_listeners.empty() ? "" : " with the listening ports inside it reserved"));
+  } else if (range) {
     f->application.push_back(fmt::format(
         "A wider ephemeral range, {}{} (under \"weigh first\": a service that is not running "
         "now may need a port in it).",
         range->summary(),
         range->reserved_listeners.empty() ? "" : ", reserving the listening ports inside it"));
-    // Port pressure never applies a range itself: the ephemeral-range finding does when it is
-    // safe, with the same values.
-    for (SysctlSetting s : range->sysctls) {
-      s.apply = false;
-      f->sysctls.push_back(s);
-    }
+    f->sysctls.insert(f->sysctls.end(), range->sysctls.begin(), range->sysctls.end());
   }
   auto reuse = in.facts.sysctl_int("net.ipv4.tcp_tw_reuse");
   auto ts = in.facts.sysctl_int("net.ipv4.tcp_timestamps");

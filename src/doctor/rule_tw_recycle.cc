@@ -59,7 +59,9 @@ std::vector<Finding> rule_tw_recycle(const DoctorInput& in) {
   f.sysctls = {{kName, "0", true}};
   f.application = {
       "If it was set to fight TIME_WAIT, see the port-pressure finding: reuse connections "
-      "(keep-alive, pools) and, for outgoing connections only, net.ipv4.tcp_tw_reuse=1."};
+      "(keep-alive, pools) first; net.ipv4.tcp_tw_reuse=1, for outgoing connections only, is the "
+      "last "
+      "of its fixes."};
   f.dont = {"Never set net.ipv4.tcp_tw_recycle=1, on any kernel."};
   return {f};
 }
