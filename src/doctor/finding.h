@@ -41,6 +41,12 @@ struct Finding {
   std::vector<std::string> topics;       // `timewait explain TOPIC` for more
 };
 
+// A measured value for Finding::data: the value, or null when the input did not have it.
+template <class T>
+nlohmann::json value_or_null(const std::optional<T>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+
 // A finding for a rule whose input is missing: severity info, checked = false.
 Finding not_checked(std::string id, std::string_view missing, std::vector<std::string> topics);
 

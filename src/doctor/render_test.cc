@@ -71,6 +71,27 @@ TEST(Render, CommandsForTheNamespaceAndTheFixNowFirst) {
   }
 }
 
+// doctor --json carries the numbers behind every finding as fields, not only as prose.
+TEST(Render, EveryCheckedFindingCarriesItsNumbers) {
+  testing::InputBuilder linux_host;
+  linux_host.set("net.netfilter.nf_conntrack_count", "10")
+      .set("net.netfilter.nf_conntrack_max", "100");
+  linux_host.churn(40, 11, "10.0.0.1", "10.0.0.9:8080", 40000);
+  testing::InputBuilder windows;
+  windows.facts.os = "windows";
+  windows.facts.sysctls.clear();
+  windows.facts.windows_params = {{"TcpTimedWaitDelay", 60},
+                                  {"MaxUserPort", 5000},
+                                  {"DynamicPortStart", 49152},
+                                  {"DynamicPortNumber", 16384}};
+  windows.outgoing(10, TcpState::kTimeWait, "10.0.0.1", "10.0.0.9:443", 49152);
+  for (testing::InputBuilder* b : {&linux_host, &windows}) {
+    DoctorInput in = b->build();
+    for (const Finding& f : run_rules(in))
+      if (f.checked) EXPECT_FALSE(f.data.empty()) << f.id << " has no data";
+  }
+}
+
 TEST(Render, ExitCodes) {
   EXPECT_EQ(exit_code_for(Severity::kOk), 0);
   EXPECT_EQ(exit_code_for(Severity::kInfo), 0);

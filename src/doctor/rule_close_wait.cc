@@ -23,6 +23,7 @@ std::vector<Finding> rule_close_wait(const DoctorInput& in) {
   f.sources = {
       "RFC 793 section 3.5 (CLOSE_WAIT: the remote has closed, waiting for the local "
       "user to close)"};
+  f.data = {{"close_wait", total}, {"ports", nlohmann::json::array()}};
   if (total == 0) {
     f.severity = Severity::kOk;
     f.title = "no sockets in CLOSE_WAIT";
@@ -83,7 +84,6 @@ std::vector<Finding> rule_close_wait(const DoctorInput& in) {
                   "process; `{}` shows its sockets.",
                   ss, fds),
       "In pools, validate or evict connections the server has closed; set idle timeouts."};
-  f.data = {{"close_wait", total}, {"ports", nlohmann::json::array()}};
   for (size_t i = 0; i < ports.size() && i < 5; ++i) {
     nlohmann::json owners = nlohmann::json::array();
     if (auto it = in.close_wait_owners.find(ports[i].port); it != in.close_wait_owners.end())

@@ -24,6 +24,8 @@ std::vector<Finding> rule_conntrack(const DoctorInput& in) {
                                    with_commas(*count), with_commas(*max), format_percent(pct)));
   f.data = {
       {"nf_conntrack_count", *count}, {"nf_conntrack_max", *max}, {"percent", round_to(pct, 1)}};
+  f.data["nf_conntrack_tcp_timeout_time_wait"] =
+      value_or_null(in.facts.sysctl_int("net.netfilter.nf_conntrack_tcp_timeout_time_wait"));
   if (auto tw = in.facts.sysctl_int("net.netfilter.nf_conntrack_tcp_timeout_time_wait"))
     f.evidence.push_back(
         fmt::format("nf_conntrack_tcp_timeout_time_wait = {} s (default 120)", *tw));

@@ -18,6 +18,9 @@ std::vector<Finding> rule_fin_timeout(const DoctorInput& in) {
   f.sources = {"Linux include/net/tcp.h: TCP_TIMEWAIT_LEN (60 s) and TCP_FIN_TIMEOUT",
                "kernel Documentation/networking/ip-sysctl.rst: tcp_fin_timeout"};
   f.evidence = {fmt::format("{} = {} s", kName, *v)};
+  f.data = {{kName, *v},
+            {"fin_wait2_mini",
+             in.sockets ? nlohmann::json(in.sockets->fin_wait2_mini()) : nlohmann::json(nullptr)}};
   if (in.sockets && in.sockets->fin_wait2_mini())
     f.evidence.push_back(fmt::format("{} orphaned FIN_WAIT2 mini-sockets now",
                                      with_commas(in.sockets->fin_wait2_mini())));

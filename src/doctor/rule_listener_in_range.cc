@@ -26,6 +26,11 @@ std::vector<Finding> rule_listener_in_range(const DoctorInput& in) {
   f.topics = {"ip_local_reserved_ports", "ip_local_port_range"};
   f.sources = {"kernel Documentation/networking/ip-sysctl.rst: ip_local_reserved_ports",
                "RFC 6056 (ephemeral port selection)"};
+  const std::string existing = in.facts.sysctl("net.ipv4.ip_local_reserved_ports").value_or("");
+  f.data = {{"listeners", ports},
+            {"range", {in.pool->low, in.pool->high}},
+            {"range_assumed", in.pool_assumed},
+            {"reserved", existing}};
   if (ports.empty()) {
     f.severity = Severity::kOk;
     f.title = fmt::format("no listening port inside the ephemeral range {}-{}{}", in.pool->low,
@@ -39,11 +44,6 @@ std::vector<Finding> rule_listener_in_range(const DoctorInput& in) {
   f.severity = Severity::kWarning;
   f.title = fmt::format("{} listening port{} inside the ephemeral range {}-{}: {}", ports.size(),
                         ports.size() == 1 ? "" : "s", in.pool->low, in.pool->high, list);
-  const std::string existing = in.facts.sysctl("net.ipv4.ip_local_reserved_ports").value_or("");
-  f.data = {{"listeners", ports},
-            {"range", {in.pool->low, in.pool->high}},
-            {"range_assumed", in.pool_assumed},
-            {"reserved", existing}};
   f.evidence = {fmt::format("listening on {} (not in ip_local_reserved_ports)", list),
                 fmt::format("ephemeral range {}-{}{}", in.pool->low, in.pool->high,
                             in.pool_assumed ? " (assumed: the setting was not captured)" : "")};

@@ -40,6 +40,9 @@ std::vector<Finding> rule_orphans(const DoctorInput& in) {
                     with_commas(fw1), with_commas(fw2), with_commas(in.sockets->fin_wait2_mini()),
                     with_commas(cl), with_commas(la)));
   }
+  f.data = {{"orphans", value_or_null(orphans)},
+            {"net.ipv4.tcp_max_orphans", value_or_null(max_orphans)},
+            {"closing", in.sockets ? nlohmann::json(closing) : nlohmann::json(nullptr)}};
   f.why =
       "After close() a socket finishes its shutdown as an orphan: FIN_WAIT1 waits for the peer to "
       "ACK our FIN (a peer that stopped reading keeps it there, retried tcp_orphan_retries times), "

@@ -38,6 +38,16 @@ std::vector<Finding> rule_server_time_wait(const DoctorInput& in) {
   f.sources = {"RFC 793 (the side that closes first enters TIME_WAIT)",
                "RFC 1122 4.2.2.13 (a SYN may reopen a connection in TIME_WAIT); RFC 6191",
                "V. Bernat, \"Coping with the TCP TIME-WAIT state on busy Linux servers\" (2014)"};
+  auto limit = in.facts.sysctl_int("net.ipv4.tcp_max_tw_buckets");
+  f.data = {{"time_wait", total},
+            {"net.ipv4.tcp_max_tw_buckets", value_or_null(limit)},
+            {"time_wait_seconds", tw_seconds},
+            {"ports", nlohmann::json::array()}};
+  for (size_t i = 0; i < ports.size() && i < 5; ++i)
+    f.data["ports"].push_back(
+        {{"local_port", ports[i].port},
+         {"time_wait", ports[i].tw},
+         {"rate", round_to(static_cast<double>(ports[i].tw) / tw_seconds, 2)}});
   if (ports.empty()) {
     f.severity = Severity::kOk;
     f.title = "no TIME_WAIT on listening ports (clients close first)";
@@ -48,7 +58,6 @@ std::vector<Finding> rule_server_time_wait(const DoctorInput& in) {
         "listening port {}: {} in TIME_WAIT = {} closed by this server over the last {} s",
         ports[i].port, with_commas(ports[i].tw),
         format_rate(static_cast<double>(ports[i].tw) / tw_seconds), tw_seconds));
-  auto limit = in.facts.sysctl_int("net.ipv4.tcp_max_tw_buckets");
   if (limit) f.evidence.push_back(fmt::format("tcp_max_tw_buckets = {}", with_commas(*limit)));
   const bool big =
       total >= kWarnCount || (limit && *limit > 0 && total >= kWarnBucketShare * *limit);

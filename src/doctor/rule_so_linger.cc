@@ -32,6 +32,9 @@ std::vector<Finding> rule_so_linger(const DoctorInput& in) {
       "only for connections already known broken (a timed-out peer)."};
   f.dont = {"Do not set SO_LINGER 0 on every socket to get rid of TIME_WAIT."};
   const int64_t tw = in.sockets ? in.sockets->count(TcpState::kTimeWait) : 0;
+  f.data = {{"time_wait", tw},
+            {"TCPAbortOnData", value_or_null(in.counter("TCPAbortOnData"))},
+            {"TCPAbortOnClose", value_or_null(in.counter("TCPAbortOnClose"))}};
   if (tw >= kTimeWaitWorthIt) {
     f.severity = Severity::kInfo;
     f.title = fmt::format("{} sockets in TIME_WAIT: SO_LINGER 0 is not the fix, only a last resort",

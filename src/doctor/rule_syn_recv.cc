@@ -22,6 +22,12 @@ std::vector<Finding> rule_syn_recv(const DoctorInput& in) {
   auto somaxconn = in.facts.sysctl_int("net.core.somaxconn");
   int64_t syn_recv = in.sockets ? in.sockets->count(TcpState::kSynRecv) : 0;
   if (in.sockets) f.evidence.push_back(fmt::format("SYN-RECV sockets: {}", with_commas(syn_recv)));
+  f.data = {{"syn_recv", in.sockets ? nlohmann::json(syn_recv) : nlohmann::json(nullptr)},
+            {"net.ipv4.tcp_max_syn_backlog", value_or_null(backlog)},
+            {"net.core.somaxconn", value_or_null(somaxconn)},
+            {"net.ipv4.tcp_syncookies", value_or_null(cookies)},
+            {"ListenOverflows", value_or_null(in.counter("ListenOverflows"))},
+            {"ListenOverflows_delta", value_or_null(in.counter_delta("ListenOverflows"))}};
   f.evidence.push_back(fmt::format("tcp_max_syn_backlog = {}, somaxconn = {}, tcp_syncookies = {}",
                                    backlog ? fmt::format("{}", *backlog) : "?",
                                    somaxconn ? fmt::format("{}", *somaxconn) : "?",

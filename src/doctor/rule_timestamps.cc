@@ -22,6 +22,7 @@ std::vector<Finding> rule_timestamps(const DoctorInput& in) {
     return {f};
   }
   f.evidence = {fmt::format("{} = {}", kName, *v)};
+  f.data = {{kName, *v}};
   if (*v != 0) {
     f.severity = Severity::kOk;
     f.title = fmt::format("TCP timestamps are on ({})",

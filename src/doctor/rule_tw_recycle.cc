@@ -23,6 +23,7 @@ std::vector<Finding> rule_tw_recycle(const DoctorInput& in) {
   f.sources = kSources;
   f.topics = {"tcp_tw_recycle"};
   auto v = in.facts.sysctl_int(kName);
+  f.data = {{kName, value_or_null(v)}};
   if (!v) {
     f.severity = Severity::kOk;
     f.title = "tcp_tw_recycle does not exist on this kernel (removed in Linux 4.12)";

@@ -32,6 +32,7 @@ Finding delay_finding(int64_t delay) {
       "tcp_tw_reuse_delay, milliseconds, default 1000, max 60000",
       "RFC 7323 section 5 (PAWS)"};
   f.evidence = {fmt::format("{} = {} ms", kDelay, delay)};
+  f.data = {{kDelay, delay}};
   f.why =
       "tcp_tw_reuse_delay is how long (ms) a TIME_WAIT socket must have existed before "
       "tcp_tw_reuse may take its port. The reused connection is protected only by timestamps: if "
@@ -78,6 +79,9 @@ std::vector<Finding> rule_tw_reuse(const DoctorInput& in) {
                                    : *v == 2 ? "loopback only, the default since 2018"
                                              : "unknown value"));
   auto ts = in.facts.sysctl_int("net.ipv4.tcp_timestamps");
+  f.data = {{kName, *v},
+            {"net.ipv4.tcp_timestamps", value_or_null(ts)},
+            {"TWRecycled", value_or_null(in.counter("TWRecycled"))}};
   if (auto c = in.counter("TWRecycled"))
     f.evidence.push_back(
         fmt::format("TcpExt TWRecycled = {} (ports reused by tcp_tw_reuse)", with_commas(*c)));
