@@ -20,6 +20,17 @@ bool application_mentions(const Finding& f, const std::string& text) {
   return false;
 }
 
+// The port-pressure finding for 1,000 ports (40000-40999) toward 10.0.0.9:8080 after TIME_WAITs
+// made at `per_second` for the last `seconds` seconds.
+Finding churned(double per_second, double seconds) {
+  InputBuilder b;
+  b.set("net.ipv4.ip_local_port_range", "40000 40999");
+  b.churn(per_second, seconds, "10.0.0.1", "10.0.0.9:8080", 40000);
+  auto f = rule_port_pressure(b.build());
+  EXPECT_EQ(f.size(), 1u);
+  return f.at(0);
+}
+
 TEST(RulePortPressure, CriticalWithRatesAndOrderedFixes) {
   InputBuilder b;
   b.set("net.ipv4.ip_local_port_range", "40000 40099");
@@ -59,10 +70,7 @@ TEST(RulePortPressure, CriticalWithRatesAndOrderedFixes) {
 // The case: 1,000 ports, 40 connections/s for 11 s toward one destination. 44 % in use
 // was "ok"; at 40/s against a sustainable 17/s the free ports last 14 s.
 TEST(RulePortPressure, ChurnAboveTheSustainableRateIsCriticalWithAnEta) {
-  InputBuilder b;
-  b.set("net.ipv4.ip_local_port_range", "40000 40999");
-  b.churn(40, 11, "10.0.0.1", "10.0.0.9:8080", 40000);
-  auto f = rule_port_pressure(b.build());
+  std::vector<Finding> f{churned(40, 11)};
   EXPECT_EQ(f[0].severity, Severity::kCritical);
   EXPECT_EQ(f[0].title,
             "10.0.0.1 -> 10.0.0.9:8080: ephemeral ports exhausted in ~14 s at the last 10 s rate "
@@ -85,19 +93,13 @@ TEST(RulePortPressure, ChurnAboveTheSustainableRateIsCriticalWithAnEta) {
 }
 
 TEST(RulePortPressure, RisingSlowerIsAWarning) {
-  InputBuilder b;
-  b.set("net.ipv4.ip_local_port_range", "40000 40999");
-  b.churn(20, 10, "10.0.0.1", "10.0.0.9:8080", 40000);  // 200 in use, 20/s: 40 s to go
-  auto f = rule_port_pressure(b.build());
+  std::vector<Finding> f{churned(20, 10)};  // 200 in use, 20/s: 40 s to go
   EXPECT_EQ(f[0].severity, Severity::kWarning);
   EXPECT_NE(f[0].title.find("exhausted in ~40 s"), std::string::npos) << f[0].title;
 }
 
 TEST(RulePortPressure, NoFreePortSaysConnectsFailNow) {
-  InputBuilder b;
-  b.set("net.ipv4.ip_local_port_range", "40000 40999");
-  b.churn(40, 25, "10.0.0.1", "10.0.0.9:8080", 40000);
-  auto f = rule_port_pressure(b.build());
+  std::vector<Finding> f{churned(40, 25)};
   EXPECT_EQ(f[0].severity, Severity::kCritical);
   EXPECT_EQ(f[0].title,
             "10.0.0.1 -> 10.0.0.9:8080: no free source port (1,000 of 1,000 in use): connect() "
@@ -107,10 +109,7 @@ TEST(RulePortPressure, NoFreePortSaysConnectsFailNow) {
 }
 
 TEST(RulePortPressure, BusyButSteadyBelowSustainableIsNotRising) {
-  InputBuilder b;
-  b.set("net.ipv4.ip_local_port_range", "40000 40999");
-  b.churn(10, 60, "10.0.0.1", "10.0.0.9:8080", 40000);  // 600 held, as many expire as are made
-  auto f = rule_port_pressure(b.build());
+  std::vector<Finding> f{churned(10, 60)};       // 600 held, as many expire as are made
   EXPECT_EQ(f[0].severity, Severity::kWarning);  // by its 60 % alone
   EXPECT_EQ(f[0].data["worst"]["state"], "ok");
   EXPECT_NE(f[0].title.find("they last"), std::string::npos) << f[0].title;

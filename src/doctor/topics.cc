@@ -73,8 +73,11 @@ const Topic kPressure{
 ip_local_reserved_ports). A port only has to be unique per 4-tuple, so the unit of exhaustion is
 (source address, destination address, destination port). The closer keeps the port in TIME_WAIT
 for 60 s, so one tuple sustains about usable ports / 60 s new connections:
-28,232 / 60 = ~470 per second with the default range. Beyond that connect() fails with
-EADDRNOTAVAIL ("Cannot assign requested address"; Windows: event 4231).
+28,232 / 60 = ~470 per second with the default range. Made faster, the free ports run out and
+connect() fails with EADDRNOTAVAIL ("Cannot assign requested address"; Windows: event 4231).
+The census and the doctor read each TIME_WAIT's timer, so they know each tuple's rate over the last
+10 s and 60 s and say when, at the 10 s rate, its free ports are gone ("exhausted in ~14 s"),
+before the first connect() fails.
 Fixes, best first:
   1. Reuse connections: HTTP keep-alive, connection pools (nginx upstream `keepalive`,
      `proxy_http_version 1.1`, `proxy_set_header Connection "";`).
@@ -82,7 +85,8 @@ Fixes, best first:
      IP_BIND_ADDRESS_NO_PORT (Linux 4.2) before bind(), the port is chosen at connect() per
      4-tuple, so one port serves many destinations.
   3. A wider ip_local_port_range, reserving listening ports inside it.
-  4. tcp_tw_reuse=1, for outgoing connections, with timestamps on.
+  4. Last: tcp_tw_reuse=1, for outgoing connections, with timestamps on (a trade-off: PAWS
+     guards the reused port instead of TIME_WAIT; `timewait doctor --apply` leaves it to you).
 Not fixes: tcp_fin_timeout, tcp_tw_recycle, lowering tcp_max_tw_buckets, SO_LINGER 0 everywhere.)",
     {"28,232 usable ports / 60 s = ~470 connections/s per tuple (default range)", "RFC 6056",
      "Linux 4.2: IP_BIND_ADDRESS_NO_PORT",
