@@ -66,5 +66,13 @@ TEST(Topics, TimeWaitNamesBothPurposes) {
     EXPECT_NE(m.find(w), std::string::npos) << w;
 }
 
+// `explain` never tells a user to overwrite the file `--apply` manages.
+TEST(Topics, NeverWriteTheFileApplyManages) {
+  for (const Topic& t : all_topics()) {
+    EXPECT_EQ(t.text.find("> /etc/sysctl.d/60-timewait.conf"), std::string_view::npos) << t.name;
+    EXPECT_EQ(t.text.find(">> /etc/sysctl.d/60-timewait.conf"), std::string_view::npos) << t.name;
+  }
+}
+
 }  // namespace
 }  // namespace tw
