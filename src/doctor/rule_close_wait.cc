@@ -74,16 +74,24 @@ std::vector<Finding> rule_close_wait(const DoctorInput& in) {
       "an error path, a leaked connection in a pool) and ends in \"too many open files\".";
   // Commands that work where the sockets are (under --netns, inside that namespace), naming the
   // process found rather than a placeholder.
-  const std::string ss = in.here("ss -tnp state close-wait");
-  std::string fds = "ls -l /proc/PID/fd | grep socket";
   auto top = in.close_wait_owners.find(ports.front().port);
-  if (top != in.close_wait_owners.end() && !top->second.empty())
-    fds = fmt::format("ls -l /proc/{}/fd | grep socket", top->second[0].pid);
-  f.application = {
-      fmt::format("Find the code path that drops the socket without close(): `{}` names the "
-                  "process; `{}` shows its sockets.",
-                  ss, fds),
-      "In pools, validate or evict connections the server has closed; set idle timeouts."};
+  const int pid =
+      top != in.close_wait_owners.end() && !top->second.empty() ? top->second[0].pid : 0;
+  const std::string pid_text = pid ? fmt::format("{}", pid) : "PID";
+  if (in.is_windows()) {
+    f.application = {fmt::format(
+        "Find the code path that drops the socket without closesocket(): `Get-NetTCPConnection "
+        "-State CloseWait | Group-Object -Property OwningProcess` names the process; `netstat "
+        "-ano | findstr CLOSE_WAIT | findstr {}` shows its sockets.",
+        pid_text)};
+  } else {
+    f.application = {fmt::format(
+        "Find the code path that drops the socket without close(): `{}` names the process; `ls "
+        "-l /proc/{}/fd | grep socket` shows its sockets.",
+        in.here("ss -tnp state close-wait"), pid_text)};
+  }
+  f.application.push_back(
+      "In pools, validate or evict connections the server has closed; set idle timeouts.");
   for (size_t i = 0; i < ports.size() && i < 5; ++i) {
     nlohmann::json owners = nlohmann::json::array();
     if (auto it = in.close_wait_owners.find(ports[i].port); it != in.close_wait_owners.end())
@@ -94,10 +102,13 @@ std::vector<Finding> rule_close_wait(const DoctorInput& in) {
                                {"listening", ports[i].listening},
                                {"owners", owners}});
   }
-  f.dont = {
-      "No kernel setting fixes CLOSE_WAIT: tcp_fin_timeout governs orphaned FIN_WAIT2; a "
-      "CLOSE_WAIT socket stays as long as the application holds its descriptor.",
-      "Restarting the process frees them, but the leak comes back."};
+  f.dont = {in.is_windows()
+                ? "No registry setting fixes CLOSE_WAIT: a CLOSE_WAIT socket stays as long as "
+                  "the application holds its handle."
+                : "No kernel setting fixes CLOSE_WAIT: tcp_fin_timeout governs orphaned "
+                  "FIN_WAIT2; a CLOSE_WAIT socket stays as long as the application holds its "
+                  "descriptor.",
+            "Restarting the process frees them, but the leak comes back."};
   return {f};
 }
 

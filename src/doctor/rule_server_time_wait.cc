@@ -38,6 +38,7 @@ std::vector<Finding> rule_server_time_wait(const DoctorInput& in) {
   f.sources = {"RFC 793 (the side that closes first enters TIME_WAIT)",
                "RFC 1122 4.2.2.13 (a SYN may reopen a connection in TIME_WAIT); RFC 6191",
                "V. Bernat, \"Coping with the TCP TIME-WAIT state on busy Linux servers\" (2014)"};
+  if (in.is_windows()) f.sources.pop_back();  // a Linux write-up
   auto limit = in.facts.sysctl_int("net.ipv4.tcp_max_tw_buckets");
   f.data = {{"time_wait", total},
             {"net.ipv4.tcp_max_tw_buckets", value_or_null(limit)},
@@ -65,11 +66,15 @@ std::vector<Finding> rule_server_time_wait(const DoctorInput& in) {
   f.title = fmt::format("{} TIME_WAIT on listening port {}{}: this server closes connections first",
                         with_commas(total), ports.front().port,
                         ports.size() > 1 ? fmt::format(" and {} more", ports.size() - 1) : "");
-  f.why =
-      "The side that closes first holds TIME_WAIT. On a server it costs no ephemeral ports (each "
-      "client has its own 4-tuple) and little memory (~168 bytes each), but it fills "
-      "tcp_max_tw_buckets, and a client reusing its port meets the old connection (Linux accepts "
-      "the SYN only if its sequence or timestamp is newer, RFC 6191).";
+  f.why = in.is_windows()
+              ? "The side that closes first holds TIME_WAIT. On a server it costs no ephemeral "
+                "ports (each client has its own 4-tuple) and little memory, but a client reusing "
+                "its port meets the old connection (event 4227, a TIME_WAIT collision)."
+              : "The side that closes first holds TIME_WAIT. On a server it costs no ephemeral "
+                "ports (each client has its own 4-tuple) and little memory (~168 bytes each), "
+                "but it fills tcp_max_tw_buckets, and a client reusing its port meets the old "
+                "connection (Linux accepts the SYN only if its sequence or timestamp is newer, "
+                "RFC 6191).";
   f.application = {
       "Let clients close first: enable HTTP keep-alive (HTTP/1.1 persistent connections) and do "
       "not send `Connection: close`; nginx `keepalive_timeout 65;` and `keepalive_requests 1000;`.",
@@ -78,7 +83,9 @@ std::vector<Finding> rule_server_time_wait(const DoctorInput& in) {
   f.dont = {
       "Do not set SO_LINGER 0 on the server to skip TIME_WAIT: clients then see RSTs and can "
       "lose the last data (see so-linger).",
-      "tcp_tw_reuse does not apply here: it only affects outgoing connect()."};
+      in.is_windows() ? "Do not shorten TcpTimedWaitDelay for it: clients have their own ports, "
+                        "and TIME_WAIT keeps their old duplicates away."
+                      : "tcp_tw_reuse does not apply here: it only affects outgoing connect()."};
   return {f};
 }
 

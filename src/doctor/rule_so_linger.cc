@@ -20,6 +20,7 @@ std::vector<Finding> rule_so_linger(const DoctorInput& in) {
                "kernel tcp_close(): a zero linger time disconnects with RST and counts TcpExt "
                "TCPAbortOnData",
                "V. Bernat (2014): SO_LINGER 0 only as an exception"};
+  if (in.is_windows()) f.sources.erase(f.sources.begin() + 2);  // the Linux kernel's own
   for (const char* c : {"TCPAbortOnData", "TCPAbortOnClose", "Tcp.OutRsts"})
     if (auto line = in.counter_evidence(c)) f.evidence.push_back(*line);
   f.why =

@@ -78,5 +78,39 @@ TEST(RuleWindows, DynamicRangeWithoutNetshIsNotChecked) {
   EXPECT_EQ(d[0].title, "not checked: no dynamic port range (--windows-dynamicport)");
 }
 
+// On a Windows host every finding's advice is Windows advice: no Linux sysctl, socket option,
+// command or source.
+TEST(RuleWindows, NoLinuxAdviceOnWindows) {
+  auto b = windows();
+  b.facts.windows_params = {
+      {"TcpTimedWaitDelay", 60}, {"DynamicPortStart", 49152}, {"DynamicPortNumber", 1000}};
+  b.add(testing::sock(TcpState::kListen, "0.0.0.0:8080", "0.0.0.0:0"));
+  b.outgoing(950, TcpState::kTimeWait, "10.0.0.1", "10.0.0.9:443", 49152);
+  for (int i = 0; i < 30; ++i) {
+    Socket s = testing::sock(TcpState::kCloseWait, "10.0.0.1:8080",
+                             "10.0.0.7:" + std::to_string(50000 + i));
+    s.pid = 4321;
+    b.add(s);
+  }
+  for (int i = 0; i < 30; ++i)
+    b.add(testing::sock(TcpState::kTimeWait, "10.0.0.1:8080",
+                        "10.0.0.8:" + std::to_string(50000 + i)));
+  auto all = run_rules(b.build());
+  for (const Finding& f : all) {
+    std::vector<std::string> advice = f.application;
+    advice.insert(advice.end(), f.dont.begin(), f.dont.end());
+    advice.insert(advice.end(), f.sources.begin(), f.sources.end());
+    advice.insert(advice.end(), f.commands.begin(), f.commands.end());
+    for (const std::string linux_only : {"Linux", "sysctl", "tcp_tw_reuse", "tcp_fin_timeout",
+                                         "IP_BIND_ADDRESS_NO_PORT", "/proc/", "ss -t", "TcpExt"})
+      for (auto& a : advice) EXPECT_EQ(a.find(linux_only), std::string::npos) << f.id << ": " << a;
+    EXPECT_TRUE(f.sysctls.empty()) << f.id;
+  }
+  auto cw = with_id(all, "close-wait");
+  ASSERT_EQ(cw.size(), 1u);
+  EXPECT_NE(cw[0].application[0].find("Get-NetTCPConnection -State CloseWait"), std::string::npos);
+  EXPECT_NE(cw[0].application[0].find("findstr 4321"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace tw
