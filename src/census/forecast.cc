@@ -99,6 +99,9 @@ Forecast forecast(const TuplePressure& t, const ForecastPolicy& p) {
   // the TIME_WAITs whose timers run out by then. After one TIME_WAIT length only the new ones are
   // left, so looking that far decides.
   const double r = *f.rate_10s;
+  // Even with nothing expiring the pool would not fill within one TIME_WAIT length: skip the
+  // projection (most tuples of a busy host, so a million of them stay cheap).
+  if (t.in_use + r * p.time_wait_seconds < t.available) return f;
   for (double s = kStepSeconds; s <= p.time_wait_seconds + kStepSeconds / 2; s += kStepSeconds) {
     const double held = t.in_use + r * s - t.ages.expiring_within(s);
     if (held >= t.available) {
