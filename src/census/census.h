@@ -120,6 +120,10 @@ class Census {
   // ephemeral range), not source-port use, and is left out.
   std::vector<TuplePressure> pressure(size_t top = 0) const;
   size_t pressure_count() const;
+  // Tuples that port pressure could not measure because the dump printed host or service names
+  // (captured without -n), with their sockets by state; worst first, top = 0 means all.
+  std::vector<GroupRow> unmeasured_pressure(size_t top = 0) const;
+  size_t unmeasured_pressure_count() const { return unmeasured_.size(); }
 
  private:
   CensusOptions options_;
@@ -129,6 +133,7 @@ class Census {
   TimeWaitAges ages_;
   std::unordered_map<GroupKey, GroupRow, GroupKeyHash, GroupKeyEq> groups_;
   std::unordered_map<GroupKey, TuplePressure, GroupKeyHash, GroupKeyEq> tuples_;
+  std::unordered_map<GroupKey, GroupRow, GroupKeyHash, GroupKeyEq> unmeasured_;
   std::vector<bool> listening_ = std::vector<bool>(65536);  // local ports with a LISTEN socket
 };
 

@@ -123,15 +123,19 @@ TEST(ImportFile, SkippedLinesAreCountedAndNamed) {
   ASSERT_TRUE(r) << r.error();
   EXPECT_EQ(r->format, "ss");
   EXPECT_EQ(r->lines, 7);
-  EXPECT_EQ(r->sockets, 3);
-  EXPECT_EQ(n, 3);
-  EXPECT_EQ(r->skipped, 3);
-  ASSERT_EQ(r->skipped_examples.size(), 3u);
+  // The named line is a socket (captured without -n), not skipped.
+  EXPECT_EQ(r->sockets, 4);
+  EXPECT_EQ(n, 4);
+  EXPECT_EQ(r->named_endpoints, 1);
+  EXPECT_EQ(r->skipped, 2);
+  ASSERT_EQ(r->skipped_examples.size(), 2u);
   EXPECT_EQ(r->skipped_examples[0], f.path() + ":4: not an ADDRESS:PORT endpoint (garbage)");
   EXPECT_EQ(r->skipped_examples[1], f.path() + ":5: unknown state name (SLEEPING)");
   EXPECT_EQ(r->skip_reasons["unknown state name"], 1);
   std::string note = describe_import(*r);
-  EXPECT_NE(note.find("skipped 3 of 7 lines"), std::string::npos) << note;
+  EXPECT_NE(note.find("skipped 2 of 7 lines"), std::string::npos) << note;
+  EXPECT_NE(note.find("1 of 8 endpoints were host or service names"), std::string::npos) << note;
+  EXPECT_NE(note.find("capture with -n for port pressure"), std::string::npos) << note;
   EXPECT_NE(note.find(":4:"), std::string::npos) << note;
 
   ImportOptions strict;
