@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include "census/census.h"
@@ -178,6 +179,83 @@ TEST(ImportFile, HeaderOnlyIsAnEmptyCensus) {
   auto r = import_path(f.path(), o);
   ASSERT_TRUE(r) << r.error();
   EXPECT_EQ(r->sockets, 0);
+}
+
+// Plain Windows `netstat` forced through the Linux parser used to read as an empty census (its
+// "Active Connections" title made every row an ignored line): 0 sockets, exit 0.
+TEST(ImportFile, NoSocketFromTcpLinesIsAnError) {
+  ImportOptions o;
+  o.format = "netstat-linux";
+  auto r = import_path(testing::import_fixture_dir() + "/windows_netstat_plain.txt", o);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().find("look like TCP sockets"), std::string::npos) << r.error();
+  EXPECT_NE(r.error().find("Active Connections"), std::string::npos) << r.error();
+}
+
+// BSD -T has no state column: detection names the closest format and says so, rather than
+// calling the addresses bad.
+TEST(ImportFile, NoStateColumnIsSaid) {
+  auto r = import_path(testing::import_fixture_dir() + "/freebsd_netstat_anT.txt");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().find("no state column"), std::string::npos) << r.error();
+  EXPECT_NE(r.error().find("netstat-bsd"), std::string::npos) << r.error();
+  // The same rows without their header: detection fails, naming the closest format.
+  TempFile f("tcp4       0      0     0  10.0.0.5.22            10.0.0.9.61330\n");
+  r = import_path(f.path());
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().find("closest is netstat-bsd"), std::string::npos) << r.error();
+  EXPECT_NE(r.error().find("no state column"), std::string::npos) << r.error();
+}
+
+// netstat -anob's owner lines belong to the row above: kept, never skipped, so --strict passes.
+TEST(ImportFile, NetstatBOwnersAreKept) {
+  for (auto name : {"windows_netstat_anob.txt", "windows_netstat_anob_utf16.txt"}) {
+    SCOPED_TRACE(name);
+    ImportOptions o;
+    o.strict = true;
+    o.path = testing::import_fixture_dir() + "/" + name;
+    HostFacts facts;
+    std::map<std::string, std::string> owner_of;
+    auto r = import_file(o, &facts, [&](const Socket& s) {
+      owner_of[s.local.to_string() + " " + std::string(s.original_state)] = std::string(s.owner);
+    });
+    ASSERT_TRUE(r) << r.error();
+    EXPECT_EQ(r->skipped, 0);
+    EXPECT_EQ(owner_of["0.0.0.0:135 LISTENING"], "RpcSs [svchost.exe]");
+    EXPECT_EQ(owner_of["127.0.0.1:9100 LISTENING"], "[NVIDIA Web Helper.exe]");
+    EXPECT_EQ(owner_of["0.0.0.0:445 LISTENING"], "");  // "Can not obtain ownership information"
+    EXPECT_EQ(owner_of["192.168.1.20:49731 TIME_WAIT"], "");
+    EXPECT_EQ(owner_of["[::]:135 LISTENING"], "RpcSs [svchost.exe]");
+  }
+}
+
+// A mixed dump (names on some lines, numbers on others) counts every line, and port pressure
+// lists the named tuples instead of measuring them.
+TEST(ImportFile, NamedTuplesAreListedNotMeasured) {
+  ImportOptions o;
+  o.path = testing::import_fixture_dir() + "/netstat_ta.txt";
+  HostFacts facts;
+  CensusOptions co;
+  co.by = GroupBy::kPeer;
+  co.pool = PortPool{};
+  Census c(co);
+  auto r = import_file(o, &facts, [&](const Socket& s) { c.add(s); });
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ(c.total(), 27);
+  // 127.0.0.1 printed as "localhost" is a group of its own.
+  bool localhost = false;
+  for (auto& g : c.groups()) localhost |= describe_key(g.key, GroupBy::kPeer) == "localhost";
+  EXPECT_TRUE(localhost);
+  // localhost -> localhost:8080 (3 ESTABLISHED, 4 TIME_WAIT, 2 FIN_WAIT2 clients) and
+  // localhost -> localhost:8443 are listed; the ::1 tuple, printed as numbers, is measured.
+  auto unmeasured = c.unmeasured_pressure();
+  ASSERT_EQ(unmeasured.size(), 2u);
+  EXPECT_EQ(describe_key(unmeasured[0].key, GroupBy::kTuple), "localhost -> localhost:8080");
+  EXPECT_EQ(unmeasured[0].total, 9);
+  EXPECT_EQ(unmeasured[0].counts[state_index(TcpState::kTimeWait)], 4);
+  auto measured = c.pressure();
+  ASSERT_EQ(measured.size(), 1u);
+  EXPECT_EQ(describe_key(measured[0].key, GroupBy::kTuple), "::1 -> [::1]:9090");
 }
 
 TEST(ImportFile, CleanDumpHasNoNote) {

@@ -19,6 +19,7 @@ constexpr std::pair<std::string_view, uint16_t> kBuiltin[] = {
     {"www", 80},          {"kerberos", 88},     {"pop3", 110},         {"sunrpc", 111},
     {"portmapper", 111},  {"epmap", 135},       {"loc-srv", 135},      {"netbios-ssn", 139},
     {"imap2", 143},       {"imap", 143},        {"snmp", 161},         {"bgp", 179},
+    {"ipp", 631},
     {"ldap", 389},        {"https", 443},       {"microsoft-ds", 445}, {"submission", 587},
     {"ldaps", 636},       {"rsync", 873},       {"imaps", 993},        {"pop3s", 995},
     {"openvpn", 1194},    {"ms-sql-s", 1433},   {"nfs", 2049},         {"mysql", 3306},
