@@ -109,8 +109,8 @@ void add_unmeasured_pressure(const CensusReport& r, std::string* out) {
       with_commas(static_cast<int64_t>(n)), n == 1 ? "tuple" : "tuples");
   auto rows = c.unmeasured_pressure(r.top);
   for (auto& row : rows)
-    *out += fmt::format("  {:<40} {:>8} sockets\n", describe_key(row.key, GroupBy::kTuple),
-                        with_commas(row.total));
+    *out += fmt::format("  {:<40} {:>8} {}\n", describe_key(row.key, GroupBy::kTuple),
+                        with_commas(row.total), row.total == 1 ? "socket" : "sockets");
   if (n > rows.size())
     *out += fmt::format("  ... and {} more\n", with_commas(static_cast<int64_t>(n - rows.size())));
 }
@@ -122,9 +122,8 @@ void add_pressure_table(const CensusReport& r, std::string* out) {
   *out += fmt::format("\nPort pressure per destination ({}; worst first)\n",
                       pool_text(*c.options().pool));
   if (rows.empty()) {
-    *out += c.unmeasured_pressure_count()
-                ? "no tuple printed as numbers uses the ephemeral range\n"
-                : "no outbound connections use the ephemeral range\n";
+    *out += c.unmeasured_pressure_count() ? "no tuple printed as numbers uses the ephemeral range\n"
+                                          : "no outbound connections use the ephemeral range\n";
     add_unmeasured_pressure(r, out);
     return;
   }

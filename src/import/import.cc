@@ -27,6 +27,7 @@ constexpr size_t kHeadLines = 40;      // non-blank lines that detection looks a
 constexpr size_t kHeadMaxLines = 400;  // lines buffered for detection at most, blank or not
 constexpr size_t kExamples = 10;
 constexpr size_t kSpellings = 64;
+constexpr size_t kMaxOwner = 512;  // bytes of netstat -b owner text kept per socket
 
 std::string format_list() {
   std::string out;
@@ -145,8 +146,7 @@ Result<ImportReport> import_file(const ImportOptions& o, HostFacts* facts, const
   LineReader reader(*fd, shown);
   auto started = reader.start();
   // `ss -D` dumps are binary: tell them from other binary input before refusing it.
-  if (o.format == kSsDiagFormat ||
-      (o.format.empty() && looks_like_inet_diag(reader.first_block())))
+  if (o.format == kSsDiagFormat || (o.format.empty() && looks_like_inet_diag(reader.first_block())))
     return import_ss_diag(shown, &reader, facts, sink);
   if (!started) return fail(started.error());
   if (reader.empty())
@@ -223,7 +223,8 @@ Result<ImportReport> import_file(const ImportOptions& o, HostFacts* facts, const
     Socket s;
     LineResult r = was_cut ? bad_line("line longer than 1 MiB") : parser->parse(text, &s);
     if (r.kind == LineKind::kOwner) {
-      if (pending && !r.detail.empty())
+      // A component chain is a few names; a flood of such lines must not grow memory.
+      if (pending && !r.detail.empty() && pending_owner.size() < kMaxOwner)
         pending_owner += (pending_owner.empty() ? "" : " ") + r.detail;
       return true;
     }
@@ -246,9 +247,9 @@ Result<ImportReport> import_file(const ImportOptions& o, HostFacts* facts, const
         if (owners) {
           pending_line = text;
           if (!s.original_state.empty())
-            s.original_state = std::string_view(pending_line)
-                                   .substr(s.original_state.data() - text.data(),
-                                           s.original_state.size());
+            s.original_state =
+                std::string_view(pending_line)
+                    .substr(s.original_state.data() - text.data(), s.original_state.size());
           pending = s;
         } else {
           sink(s);
@@ -289,8 +290,8 @@ Result<ImportReport> import_file(const ImportOptions& o, HostFacts* facts, const
   // Lines that look like TCP sockets and not one read: the dump is of another format (or
   // variant), and an empty census would be a wrong answer.
   if (report.sockets == 0 && tcp_looking > 0) {
-    std::string first = report.skipped_examples.empty() ? first_tcp_looking
-                                                        : report.skipped_examples[0];
+    std::string first =
+        report.skipped_examples.empty() ? first_tcp_looking : report.skipped_examples[0];
     return fail(fmt::format(
         "nothing usable in {}: {} of its {} lines look like TCP sockets, but none is a {} "
         "socket line; first: {}. If it is not a {} dump, force the right format with --format "

@@ -59,8 +59,7 @@ LineResult NetstatBsdParser::parse(std::string_view line, Socket* s) {
   uint64_t q;
   // -T has three counters (Rexmit OOORcv 0-win) where Recv-Q and Send-Q are; -x and -R drop the
   // state for other columns: no state to count in either.
-  if (!state_column_ || (n > 3 && parse_u64(f[3], &q)) || n == 5 ||
-      (n > 5 && parse_u64(f[5], &q)))
+  if (!state_column_ || (n > 3 && parse_u64(f[3], &q)) || n == 5 || (n > 5 && parse_u64(f[5], &q)))
     return bad_line(kNoState);
   if (n < 6)
     return bad_line(

@@ -14,17 +14,20 @@ namespace {
 // The tcp entries of Debian's netbase /etc/services for the services most dumps show: what a
 // machine without that file still knows. Names and ports as netbase spells them.
 constexpr std::pair<std::string_view, uint16_t> kBuiltin[] = {
-    {"ftp-data", 20},     {"ftp", 21},          {"ssh", 22},           {"telnet", 23},
-    {"smtp", 25},         {"mail", 25},         {"domain", 53},        {"http", 80},
-    {"www", 80},          {"kerberos", 88},     {"pop3", 110},         {"sunrpc", 111},
-    {"portmapper", 111},  {"epmap", 135},       {"loc-srv", 135},      {"netbios-ssn", 139},
-    {"imap2", 143},       {"imap", 143},        {"snmp", 161},         {"bgp", 179},
-    {"ipp", 631},
-    {"ldap", 389},        {"https", 443},       {"microsoft-ds", 445}, {"submission", 587},
-    {"ldaps", 636},       {"rsync", 873},       {"imaps", 993},        {"pop3s", 995},
-    {"openvpn", 1194},    {"ms-sql-s", 1433},   {"nfs", 2049},         {"mysql", 3306},
-    {"ms-wbt-server", 3389}, {"postgresql", 5432}, {"postgres", 5432}, {"x11", 6000},
-    {"redis", 6379},      {"http-alt", 8080},   {"webcache", 8080},    {"git", 9418},
+    {"ftp-data", 20},        {"ftp", 21},          {"ssh", 22},
+    {"telnet", 23},          {"smtp", 25},         {"mail", 25},
+    {"domain", 53},          {"http", 80},         {"www", 80},
+    {"kerberos", 88},        {"pop3", 110},        {"sunrpc", 111},
+    {"portmapper", 111},     {"epmap", 135},       {"loc-srv", 135},
+    {"netbios-ssn", 139},    {"imap2", 143},       {"imap", 143},
+    {"snmp", 161},           {"bgp", 179},         {"ipp", 631},
+    {"ldap", 389},           {"https", 443},       {"microsoft-ds", 445},
+    {"submission", 587},     {"ldaps", 636},       {"rsync", 873},
+    {"imaps", 993},          {"pop3s", 995},       {"openvpn", 1194},
+    {"ms-sql-s", 1433},      {"nfs", 2049},        {"mysql", 3306},
+    {"ms-wbt-server", 3389}, {"postgresql", 5432}, {"postgres", 5432},
+    {"x11", 6000},           {"redis", 6379},      {"http-alt", 8080},
+    {"webcache", 8080},      {"git", 9418},
 };
 
 constexpr uint16_t kAmbiguous = 0;  // port 0 is no service: marks a name with two ports

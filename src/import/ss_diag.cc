@@ -10,8 +10,8 @@
 
 namespace tw {
 
-Result<ImportReport> import_ss_diag(const std::string& shown, LineReader* reader,
-                                    HostFacts* facts, const SocketSink& sink) {
+Result<ImportReport> import_ss_diag(const std::string& shown, LineReader* reader, HostFacts* facts,
+                                    const SocketSink& sink) {
   if (!looks_like_inet_diag(reader->first_block()))
     return fail(fmt::format(
         "{} is not an `ss -D` dump: it does not start with an inet_diag message (make one with "
@@ -54,7 +54,8 @@ Result<ImportReport> import_ss_diag(const std::string& shown, LineReader* reader
         "capture it again with `ss -D FILE -ta`",
         shown, buf.size(), report.sockets));
   report.lines = report.sockets + done + other;
-  if (other) report.ignored = other, report.ignore_reasons["messages without an IPv4/IPv6 socket"] = other;
+  if (other)
+    report.ignored = other, report.ignore_reasons["messages without an IPv4/IPv6 socket"] = other;
   // ss writes NLMSG_DONE after each family's dump: without one the file may stop early.
   if (!done) report.warnings["no end-of-dump message: the file may have been cut short"] = 1;
   return report;

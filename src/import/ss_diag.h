@@ -14,7 +14,7 @@ namespace tw {
 inline constexpr std::string_view kSsDiagFormat = "ss-diag";
 
 // Reads the rest of the input (the first block is already in `reader`).
-Result<ImportReport> import_ss_diag(const std::string& shown, LineReader* reader,
-                                    HostFacts* facts, const SocketSink& sink);
+Result<ImportReport> import_ss_diag(const std::string& shown, LineReader* reader, HostFacts* facts,
+                                    const SocketSink& sink);
 
 }  // namespace tw
