@@ -57,9 +57,18 @@ std::vector<Finding> rule_port_pressure(const DoctorInput& in) {
         fmt::format("all TIME_WAITs of the host: made at {} over the last 60 s, {} "
                     "over the last 10 s (from their timers)",
                     format_rate(ages.rate(60)), format_rate(ages.rate(10))));
+  // A dump taken without -n: tuples holding names cannot be measured, so "ok" would overstate.
+  const size_t unmeasured = in.sockets->unmeasured_pressure_count();
+  if (unmeasured)
+    f.evidence.push_back(fmt::format(
+        "{} {} not measured: the input gives host or service names instead of numbers "
+        "(capture with -n for port pressure)",
+        with_commas(static_cast<int64_t>(unmeasured)), unmeasured == 1 ? "tuple" : "tuples"));
   if (tuples.empty()) {
-    f.severity = Severity::kOk;
-    f.title = "no outgoing connections hold ephemeral ports";
+    f.severity = unmeasured ? Severity::kInfo : Severity::kOk;
+    f.title = unmeasured ? "not checked: the outgoing connections are given by name (capture "
+                           "with -n for port pressure)"
+                         : "no outgoing connections hold ephemeral ports";
     return {f};
   }
   const TuplePressure& worst = tuples.front();
