@@ -336,6 +336,36 @@ TEST(ImportFile, SnapshotRoundTrip) {
   unlink(snap.c_str());
 }
 
+// A snapshot of a dump taken without -n keeps the names: the same groups when read back.
+TEST(ImportFile, SnapshotKeepsNames) {
+  ImportOptions o;
+  o.path = testing::import_fixture_dir() + "/windows_netstat_plain.txt";
+  HostFacts facts;
+  CensusOptions by_tuple;
+  by_tuple.by = GroupBy::kTuple;
+  Census first(by_tuple);
+  std::string snap = "/tmp/twimp-snap-names-" + std::to_string(getpid()) + ".json";
+  auto w = SnapshotWriter::open(snap, facts);
+  ASSERT_TRUE(w) << w.error();
+  auto r = import_file(o, &facts, [&](const Socket& s) {
+    first.add(s);
+    (*w)->add(s);
+  });
+  ASSERT_TRUE(r) << r.error();
+  ASSERT_TRUE((*w)->finish());
+  ImportOptions b;
+  b.path = snap;
+  Census second(by_tuple);
+  auto r2 = import_file(b, &facts, [&](const Socket& s) { second.add(s); });
+  unlink(snap.c_str());
+  ASSERT_TRUE(r2) << r2.error();
+  auto g1 = first.groups(), g2 = second.groups();
+  ASSERT_EQ(g1.size(), g2.size());
+  for (size_t i = 0; i < g1.size(); ++i)
+    EXPECT_EQ(describe_key(g2[i].key, GroupBy::kTuple), describe_key(g1[i].key, GroupBy::kTuple));
+  EXPECT_EQ(describe_key(g1[0].key, GroupBy::kTuple), "192.168.1.20 -> lb-140-82-114-26-iad:443");
+}
+
 // A stream far larger than memory use: 3 million lines (~190 MB) through a pipe. Peak memory
 // may grow by little: the import holds one line and the census its groups.
 TEST(ImportFile, LargeStreamInConstantMemory) {
