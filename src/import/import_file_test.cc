@@ -298,20 +298,25 @@ TEST(ImportFile, StandardInput) {
 
 // A census --save snapshot of an imported dump reads back to the same census, from a file and
 // from standard input, and keeps each socket's original state spelling.
-TEST(ImportFile, SnapshotRoundTrip) {
+// Imports a fixture into `census` and saves it as the snapshot `snap`.
+void import_and_save(const std::string& fixture, const std::string& snap, Census* census) {
   ImportOptions o;
-  o.path = testing::import_fixture_dir() + "/ss_tano.txt";
+  o.path = testing::import_fixture_dir() + "/" + fixture;
   HostFacts facts;
-  Census first(CensusOptions{});
-  std::string snap = "/tmp/twimp-snap-" + std::to_string(getpid()) + ".json";
   auto w = SnapshotWriter::open(snap, facts);
   ASSERT_TRUE(w) << w.error();
   auto r = import_file(o, &facts, [&](const Socket& s) {
-    first.add(s);
+    census->add(s);
     (*w)->add(s);
   });
   ASSERT_TRUE(r) << r.error();
   ASSERT_TRUE((*w)->finish());
+}
+
+TEST(ImportFile, SnapshotRoundTrip) {
+  Census first(CensusOptions{});
+  std::string snap = "/tmp/twimp-snap-" + std::to_string(getpid()) + ".json";
+  ASSERT_NO_FATAL_FAILURE(import_and_save("ss_tano.txt", snap, &first));
   auto check = [&](const std::string& path) {
     ImportOptions b;
     b.path = path;
@@ -338,21 +343,12 @@ TEST(ImportFile, SnapshotRoundTrip) {
 
 // A snapshot of a dump taken without -n keeps the names: the same groups when read back.
 TEST(ImportFile, SnapshotKeepsNames) {
-  ImportOptions o;
-  o.path = testing::import_fixture_dir() + "/windows_netstat_plain.txt";
-  HostFacts facts;
   CensusOptions by_tuple;
   by_tuple.by = GroupBy::kTuple;
   Census first(by_tuple);
   std::string snap = "/tmp/twimp-snap-names-" + std::to_string(getpid()) + ".json";
-  auto w = SnapshotWriter::open(snap, facts);
-  ASSERT_TRUE(w) << w.error();
-  auto r = import_file(o, &facts, [&](const Socket& s) {
-    first.add(s);
-    (*w)->add(s);
-  });
-  ASSERT_TRUE(r) << r.error();
-  ASSERT_TRUE((*w)->finish());
+  ASSERT_NO_FATAL_FAILURE(import_and_save("windows_netstat_plain.txt", snap, &first));
+  HostFacts facts;
   ImportOptions b;
   b.path = snap;
   Census second(by_tuple);
