@@ -40,8 +40,11 @@ endif()
 # A bounded run: new inputs go to a corpus directory in the build tree, the fixtures seed it.
 set(TIMEWAIT_FUZZ_SECONDS 60 CACHE STRING "How long the fuzz.import test fuzzes")
 file(MAKE_DIRECTORY ${CMAKE_BINARY_DIR}/fuzz-corpus)
+# The dictionary holds the words of every format (headers, states, names, netstat -b owner lines,
+# an ss -D message header), so that mutations reach past the first column.
 add_test(NAME fuzz.import
          COMMAND import_fuzz ${CMAKE_BINARY_DIR}/fuzz-corpus ${_tw_root}/tests/fixtures/import
+                 -dict=${_tw_root}/src/import/import_fuzz.dict
                  -max_total_time=${TIMEWAIT_FUZZ_SECONDS} -timeout=10 -rss_limit_mb=2048
                  -max_len=65536 -print_final_stats=1)
 set_tests_properties(fuzz.import PROPERTIES TIMEOUT 900)

@@ -45,19 +45,22 @@ std::string_view group_by_name(GroupBy by) {
 }
 
 namespace {
-inline size_t mix(const Address& local, const Address& remote, uint16_t lport, uint16_t rport) {
+// Ports as keys: the number, and above it the service name a dump without -n printed (0 if none).
+inline uint32_t port_key(const Endpoint& e) { return e.port | uint32_t{e.port_name} << 16; }
+
+inline size_t mix(const Address& local, const Address& remote, uint32_t lport, uint32_t rport) {
   uint64_t w[4];
   std::memcpy(w, local.bytes.data(), 16);
   std::memcpy(w + 2, remote.bytes.data(), 16);
   uint64_t h = (w[0] ^ (w[1] * 0x9e3779b97f4a7c15ULL)) * 0xff51afd7ed558ccdULL;
-  h ^= (w[2] ^ (w[3] * 0xc4ceb9fe1a85ec53ULL)) + (uint64_t{lport} << 16) + rport;
+  h ^= (w[2] ^ (w[3] * 0xc4ceb9fe1a85ec53ULL)) + (uint64_t{lport} << 32) + rport;
   h *= 0xc4ceb9fe1a85ec53ULL;
   return h ^ (h >> 29);
 }
 }  // namespace
 
 size_t GroupKeyHash::operator()(const GroupKey& k) const {
-  return mix(k.local.addr, k.remote.addr, k.local.port, k.remote.port);
+  return mix(k.local.addr, k.remote.addr, port_key(k.local), port_key(k.remote));
 }
 
 namespace {
@@ -65,7 +68,7 @@ namespace {
 struct Fields {
   const Address& local;
   const Address& remote;
-  uint16_t local_port, remote_port;
+  uint32_t local_port, remote_port;  // port_key()
 };
 const Address kNoAddress{};
 inline Fields fields_of(KeyOf k) {
@@ -73,8 +76,8 @@ inline Fields fields_of(KeyOf k) {
   const bool local = k.by == GroupBy::kLocal || k.by == GroupBy::kTuple;
   const bool remote = k.by == GroupBy::kPeer || k.by == GroupBy::kTuple;
   return {local ? s.local.addr : kNoAddress, remote ? s.remote.addr : kNoAddress,
-          k.by == GroupBy::kLocalPort ? s.local.port : uint16_t{0},
-          k.by == GroupBy::kPeerPort || k.by == GroupBy::kTuple ? s.remote.port : uint16_t{0}};
+          k.by == GroupBy::kLocalPort ? port_key(s.local) : 0,
+          k.by == GroupBy::kPeerPort || k.by == GroupBy::kTuple ? port_key(s.remote) : 0};
 }
 }  // namespace
 
@@ -85,7 +88,7 @@ size_t GroupKeyHash::operator()(KeyOf k) const {
 
 bool GroupKeyEq::operator()(KeyOf a, const GroupKey& b) const {
   Fields f = fields_of(a);
-  return b.local.port == f.local_port && b.remote.port == f.remote_port &&
+  return port_key(b.local) == f.local_port && port_key(b.remote) == f.remote_port &&
          b.local.addr == f.local && b.remote.addr == f.remote;
 }
 
@@ -99,12 +102,14 @@ GroupKey group_key(const Socket& s, GroupBy by) {
       break;
     case GroupBy::kPeerPort:
       k.remote.port = s.remote.port;
+      k.remote.port_name = s.remote.port_name;
       break;
     case GroupBy::kLocal:
       k.local.addr = s.local.addr;
       break;
     case GroupBy::kLocalPort:
       k.local.port = s.local.port;
+      k.local.port_name = s.local.port_name;
       break;
     case GroupBy::kTuple:
       k.local.addr = s.local.addr;
@@ -121,11 +126,11 @@ std::string describe_key(const GroupKey& k, GroupBy by) {
     case GroupBy::kPeer:
       return k.remote.addr.to_string();
     case GroupBy::kPeerPort:
-      return fmt::format("{}", k.remote.port);
+      return k.remote.port_string();
     case GroupBy::kLocal:
       return k.local.addr.to_string();
     case GroupBy::kLocalPort:
-      return fmt::format("{}", k.local.port);
+      return k.local.port_string();
     case GroupBy::kTuple:
       return fmt::format("{} -> {}", k.local.addr.to_string(), k.remote.to_string());
   }
@@ -158,8 +163,22 @@ void Census::add(const Socket& s) {
   }
   // Port pressure: an outbound socket holds a source port of the ephemeral pool toward one
   // (local address, remote address, remote port) tuple, whatever its state, TIME_WAIT included.
-  if (options_.pool && s.state != TcpState::kListen && s.remote.port != 0 &&
-      options_.pool->contains(s.local.port)) {
+  if (options_.pool && s.state != TcpState::kListen &&
+      (s.local.is_named() || s.remote.is_named())) {
+    // A name may stand for several addresses, and an address may be printed as a name or a
+    // number: such a tuple's count could be split or merged, so it is not measured but listed.
+    if ((s.remote.port != 0 || s.remote.port_name) &&
+        (s.local.port_name || options_.pool->contains(s.local.port))) {
+      auto it = unmeasured_.find(KeyOf{&s, GroupBy::kTuple});
+      if (it == unmeasured_.end()) {
+        GroupKey k = group_key(s, GroupBy::kTuple);
+        it = unmeasured_.emplace(k, GroupRow{.key = k}).first;
+      }
+      it->second.counts[i]++;
+      it->second.total++;
+    }
+  } else if (options_.pool && s.state != TcpState::kListen && s.remote.port != 0 &&
+             options_.pool->contains(s.local.port)) {
     auto it = tuples_.find(KeyOf{&s, GroupBy::kTuple});
     if (it == tuples_.end()) {
       GroupKey k = group_key(s, GroupBy::kTuple);
@@ -205,6 +224,15 @@ std::optional<TuplePressure> Census::pressure_of(const GroupKey& tuple) const {
   TuplePressure t = it->second;
   t.available = options_.pool ? options_.pool->usable() : 0;
   return t;
+}
+
+std::vector<GroupRow> Census::unmeasured_pressure(size_t top) const {
+  std::vector<GroupRow> rows;
+  for (auto& [k, row] : unmeasured_) rows.push_back(row);
+  sort_top(&rows, top, [](const GroupRow& a, const GroupRow& b) {
+    return a.total != b.total ? a.total > b.total : key_less(a.key, b.key);
+  });
+  return rows;
 }
 
 size_t Census::pressure_count() const {

@@ -167,6 +167,10 @@ class Census {
   // The pressure of one tuple (a GroupBy::kTuple key), or nullopt when it holds no port of the
   // pool or is inbound traffic to a listener.
   std::optional<TuplePressure> pressure_of(const GroupKey& tuple) const;
+  // Tuples that port pressure could not measure because the dump printed host or service names
+  // (captured without -n), with their sockets by state; worst first, top = 0 means all.
+  std::vector<GroupRow> unmeasured_pressure(size_t top = 0) const;
+  size_t unmeasured_pressure_count() const { return unmeasured_.size(); }
 
  private:
   // All of a tuple's sockets on one local port that has a listener: traffic to that service.
@@ -180,6 +184,7 @@ class Census {
   TimeWaitAges ages_;
   std::unordered_map<GroupKey, GroupRow, GroupKeyHash, GroupKeyEq> groups_;
   std::unordered_map<GroupKey, TuplePressure, GroupKeyHash, GroupKeyEq> tuples_;
+  std::unordered_map<GroupKey, GroupRow, GroupKeyHash, GroupKeyEq> unmeasured_;
   std::vector<bool> listening_ = std::vector<bool>(65536);  // local ports with a LISTEN socket
 };
 

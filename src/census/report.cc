@@ -124,6 +124,22 @@ std::string level_text(const Forecast& f) {
   return fmt::format("{} ({})", f.level(), why);
 }
 
+// Tuples holding host or service names (a dump taken without -n): listed, never measured.
+void add_unmeasured_pressure(const CensusReport& r, std::string* out) {
+  const Census& c = *r.census;
+  size_t n = c.unmeasured_pressure_count();
+  if (!n) return;
+  *out += fmt::format(
+      "not measured: {} {} with host or service names (capture with -n for port pressure)\n",
+      with_commas(static_cast<int64_t>(n)), n == 1 ? "tuple" : "tuples");
+  auto rows = c.unmeasured_pressure(r.top);
+  for (auto& row : rows)
+    *out += fmt::format("  {:<40} {:>8} {}\n", describe_key(row.key, GroupBy::kTuple),
+                        with_commas(row.total), row.total == 1 ? "socket" : "sockets");
+  if (n > rows.size())
+    *out += fmt::format("  ... and {} more\n", with_commas(static_cast<int64_t>(n - rows.size())));
+}
+
 void add_pressure_table(const CensusReport& r, std::string* out) {
   const Census& c = *r.census;
   if (!c.options().pool) return;
@@ -135,7 +151,9 @@ void add_pressure_table(const CensusReport& r, std::string* out) {
       "exhaustion first)\n",
       pool_text(pool), format_rate(static_cast<double>(pool.usable()) / policy.time_wait_seconds));
   if (rows.empty()) {
-    *out += "no outbound connections use the ephemeral range\n";
+    *out += c.unmeasured_pressure_count() ? "no tuple printed as numbers uses the ephemeral range\n"
+                                          : "no outbound connections use the ephemeral range\n";
+    add_unmeasured_pressure(r, out);
     return;
   }
   *out += fmt::format("{:<40} {:>8} {:>10} {:>7} {:>9} {:>9} {:>8}  {}\n", "LOCAL -> REMOTE",
@@ -151,26 +169,36 @@ void add_pressure_table(const CensusReport& r, std::string* out) {
   if (c.pressure_count() > rows.size())
     *out += fmt::format("... and {} more destinations\n",
                         with_commas(c.pressure_count() - rows.size()));
+  add_unmeasured_pressure(r, out);
 }
 
 json key_json(const GroupKey& k, GroupBy by) {
+  json j = json::object();
   switch (by) {
     case GroupBy::kState:
-      return json::object();
+      break;
     case GroupBy::kPeer:
-      return {{"remote", k.remote.addr.to_string()}};
+      j = {{"remote", k.remote.addr.to_string()}};
+      break;
     case GroupBy::kPeerPort:
-      return {{"remote_port", k.remote.port}};
+      j = {{"remote_port", k.remote.port}};
+      break;
     case GroupBy::kLocal:
-      return {{"local", k.local.addr.to_string()}};
+      j = {{"local", k.local.addr.to_string()}};
+      break;
     case GroupBy::kLocalPort:
-      return {{"local_port", k.local.port}};
+      j = {{"local_port", k.local.port}};
+      break;
     case GroupBy::kTuple:
-      return {{"local", k.local.addr.to_string()},
-              {"remote", k.remote.addr.to_string()},
-              {"remote_port", k.remote.port}};
+      j = {{"local", k.local.addr.to_string()},
+           {"remote", k.remote.addr.to_string()},
+           {"remote_port", k.remote.port}};
+      break;
   }
-  return json::object();
+  // A service name that maps to no port number (a dump taken without -n): the port reads 0.
+  if (j.contains("remote_port") && k.remote.port_name) j["remote_service"] = k.remote.port_string();
+  if (j.contains("local_port") && k.local.port_name) j["local_service"] = k.local.port_string();
+  return j;
 }
 
 json counts_json(const StateCounts& counts, bool all) {
@@ -287,6 +315,15 @@ json census_to_json(const CensusReport& r) {
                           {"usable", pool->usable()},
                           {"total_tuples", c.pressure_count()},
                           {"tuples", tuples}};
+    // Tuples with host or service names (a dump taken without -n) are listed, not measured.
+    json unmeasured = json::array();
+    for (auto& row : c.unmeasured_pressure(r.top)) {
+      json ju = key_json(row.key, GroupBy::kTuple);
+      ju["sockets"] = row.total;
+      unmeasured.push_back(ju);
+    }
+    j["port_pressure"]["unmeasured_named_tuples"] = {
+        {"total_tuples", c.unmeasured_pressure_count()}, {"tuples", unmeasured}};
   } else {
     j["port_pressure"] = nullptr;
   }

@@ -218,9 +218,19 @@ std::vector<Finding> rule_port_pressure(const DoctorInput& in) {
        {"net.ipv4.ip_local_port_range", "net.ipv4.ip_local_reserved_ports", "net.ipv4.tcp_tw_reuse",
         "net.ipv4.tcp_tw_reuse_delay", "net.ipv4.tcp_timestamps"})
     if (auto v = in.facts.sysctl(name)) f.data["sysctls"][name] = *v;
+  // A dump taken without -n: tuples holding names cannot be measured, so "ok" would overstate.
+  const size_t unmeasured = in.sockets->unmeasured_pressure_count();
+  f.data["tuples_unmeasured"] = unmeasured;
+  if (unmeasured)
+    f.evidence.push_back(fmt::format(
+        "{} {} not measured: the input gives host or service names instead of numbers "
+        "(capture with -n for port pressure)",
+        with_commas(static_cast<int64_t>(unmeasured)), unmeasured == 1 ? "tuple" : "tuples"));
   if (rows.empty()) {
-    f.severity = Severity::kOk;
-    f.title = "no outgoing connections hold ephemeral ports";
+    f.severity = unmeasured ? Severity::kInfo : Severity::kOk;
+    f.title = unmeasured ? "not checked: the outgoing connections are given by name (capture "
+                           "with -n for port pressure)"
+                         : "no outgoing connections hold ephemeral ports";
     f.data["worst"] = nullptr;
     f.data["tuples"] = nlohmann::json::array();
     return {f};

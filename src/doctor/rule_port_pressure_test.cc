@@ -183,6 +183,21 @@ TEST(RulePortPressure, LowUseIsOkAndIncomingIsNotPressure) {
   EXPECT_TRUE(testing::evidence_has(f[0], "10.0.0.9:80: 100 of 28,232"));
 }
 
+// A dump taken without -n: tuples with names are not measured, and the rule says so instead of
+// reporting "no outgoing connections".
+TEST(RulePortPressure, NamedTuplesAreNotChecked) {
+  InputBuilder b;
+  for (int i = 0; i < 50; ++i) {
+    Socket s = sock(TcpState::kTimeWait, "10.0.0.1:" + std::to_string(40000 + i), "10.0.0.9:80");
+    s.remote.addr = *Address::named("api");
+    b.add(s);
+  }
+  auto f = rule_port_pressure(b.build());
+  EXPECT_EQ(f[0].severity, Severity::kInfo);
+  EXPECT_NE(f[0].title.find("capture with -n"), std::string::npos) << f[0].title;
+  EXPECT_TRUE(testing::evidence_has(f[0], "1 tuple not measured"));
+}
+
 TEST(RulePortPressure, NoSocketsIsNotChecked) {
   InputBuilder b;
   b.with_sockets = false;

@@ -11,8 +11,8 @@ inline const char* endpoint_reason(EndpointError e) {
       return "not an ADDRESS:PORT endpoint";
     case EndpointError::kBadPort:
       return "bad port number";
-    case EndpointError::kNamedPort:
-      return "host or service names instead of numbers (capture with -n)";
+    case EndpointError::kTooManyNames:
+      return "more distinct host and service names than timewait keeps (capture with -n)";
     case EndpointError::kBadAddress:
     case EndpointError::kNone:
       break;

@@ -13,12 +13,12 @@ const std::vector<TextFormat>& text_formats() {
   // BSD netstat cannot tell macOS from FreeBSD: "bsd" gives no port pool rather than a wrong one.
   static const std::vector<TextFormat> kFormats = {
       {"proc", "linux", "/proc/net/tcp and /proc/net/tcp6 text"},
-      {"ss", "linux", "ss -tan (also -p, -i, -o, -e, -H, `state FILTER`)"},
-      {"netstat-linux", "linux", "Linux net-tools netstat -ant, -antp, -antW, -n"},
-      {"netstat-windows", "windows", "Windows netstat -an, -ano"},
+      {"ss", "linux", "ss -tan (also -a, -p, -i, -o, -e, -H, `state FILTER`)"},
+      {"netstat-linux", "linux", "Linux net-tools netstat -ant, -antp, -antW, -n, and without -n"},
+      {"netstat-windows", "windows", "Windows netstat, -an, -ano, -anob"},
       {"powershell-table", "windows", "PowerShell Get-NetTCPConnection (| Format-Table)"},
       {"powershell-csv", "windows", "PowerShell Get-NetTCPConnection | ConvertTo-Csv"},
-      {"netstat-bsd", "bsd", "macOS / FreeBSD netstat -an -p tcp"},
+      {"netstat-bsd", "bsd", "macOS / FreeBSD netstat -an -p tcp (also -A, -b, without -n)"},
   };
   return kFormats;
 }

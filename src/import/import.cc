@@ -5,14 +5,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 
 #include "import/detect.h"
 #include "import/formats.h"
 #include "import/line_reader.h"
+#include "import/ss_diag.h"
 #include "import/text_fields.h"
+#include "sources/netlink_diag.h"
 #include "sources/snapshot_file.h"
 
 namespace tw {
@@ -23,6 +27,7 @@ constexpr size_t kHeadLines = 40;      // non-blank lines that detection looks a
 constexpr size_t kHeadMaxLines = 400;  // lines buffered for detection at most, blank or not
 constexpr size_t kExamples = 10;
 constexpr size_t kSpellings = 64;
+constexpr size_t kMaxOwner = 512;  // bytes of netstat -b owner text kept per socket
 
 std::string format_list() {
   std::string out;
@@ -31,6 +36,20 @@ std::string format_list() {
 }
 
 bool is_blank(std::string_view s) { return trim(s).empty(); }
+
+// A line any tool would print for a TCP socket: its protocol column (first, or after netstat -A's
+// control block address) says tcp. Reading none of them as sockets is a wrong format, not an
+// empty census.
+bool looks_tcp(std::string_view line) {
+  std::string_view f[2];
+  size_t n = split_fields(line, f, 2);
+  for (size_t i = 0; i < n; ++i) {
+    std::string p;
+    for (char c : f[i]) p.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    if (p == "tcp" || p == "tcp4" || p == "tcp6" || p == "tcp46") return true;
+  }
+  return false;
+}
 
 std::string shorten(std::string_view s, size_t max = 80) {
   s = trim(s);
@@ -109,11 +128,13 @@ std::vector<std::string> import_format_names() {
   std::vector<std::string> out;
   for (auto& f : text_formats()) out.emplace_back(f.name);
   out.emplace_back(kSnapshotFormat);
+  out.emplace_back(kSsDiagFormat);
   return out;
 }
 
 Result<ImportReport> import_file(const ImportOptions& o, HostFacts* facts, const SocketSink& sink) {
-  if (!o.format.empty() && o.format != kSnapshotFormat && !find_text_format(o.format))
+  if (!o.format.empty() && o.format != kSnapshotFormat && o.format != kSsDiagFormat &&
+      !find_text_format(o.format))
     return fail(
         fmt::format("unknown format '{}'; use one of: {} (or leave --format out to detect "
                     "it)",
@@ -123,7 +144,11 @@ Result<ImportReport> import_file(const ImportOptions& o, HostFacts* facts, const
   auto fd = open_input(o.path, shown);
   if (!fd) return fail(fd.error());
   LineReader reader(*fd, shown);
-  if (auto st = reader.start(); !st) return fail(st.error());
+  auto started = reader.start();
+  // `ss -D` dumps are binary: tell them from other binary input before refusing it.
+  if (o.format == kSsDiagFormat || (o.format.empty() && looks_like_inet_diag(reader.first_block())))
+    return import_ss_diag(shown, &reader, facts, sink);
+  if (!started) return fail(started.error());
   if (reader.empty())
     return fail(
         fmt::format("{} is empty: nothing to count (capture a dump with e.g. `ss -tan > "
@@ -155,7 +180,16 @@ Result<ImportReport> import_file(const ImportOptions& o, HostFacts* facts, const
     return fail(fmt::format("{} is empty: it has only blank lines, nothing to count", shown));
 
   ImportReport report;
-  report.format = o.format.empty() ? detect_format(sample) : o.format;
+  Detection detected;
+  if (o.format.empty()) detected = detect_format(sample);
+  report.format = o.format.empty() ? detected.format : o.format;
+  if (report.format.empty() && !detected.closest.empty())
+    return fail(fmt::format(
+        "cannot tell the format of {}: its first lines fit no known dump; closest is {}, which "
+        "refuses line {}: {} (\"{}\"). Known formats: {}; force one with --format NAME (see "
+        "docs/import.md)",
+        shown, detected.closest, detected.closest_line, detected.closest_reason,
+        shorten(sample[detected.closest_line - 1], 60), format_list()));
   if (report.format.empty())
     return fail(fmt::format(
         "cannot tell the format of {}: its first lines fit no known dump (first line: \"{}\"). "
@@ -166,16 +200,41 @@ Result<ImportReport> import_file(const ImportOptions& o, HostFacts* facts, const
   facts->source = "import:" + report.format;
 
   auto parser = make_parser(report.format, o.implied_state);
-  int64_t headers = 0;
-  std::string strict_error;
+  const bool owners = parser->has_owner_lines();
+  int64_t headers = 0, tcp_looking = 0;
+  std::string strict_error, first_tcp_looking;
+  // With owner lines (netstat -b) a socket waits for the lines below it; its text is copied, as
+  // the line buffer moves on.
+  std::optional<Socket> pending;
+  std::string pending_line, pending_owner;
+  auto flush = [&] {
+    if (!pending) return;
+    if (!pending_owner.empty()) {
+      pending->owner = pending_owner;
+      ++report.owners;
+    }
+    sink(*pending);
+    pending.reset();
+    pending_owner.clear();
+  };
   auto take = [&](const std::string& text, bool was_cut) {
     ++report.lines;
     if (is_blank(text)) return true;
     Socket s;
     LineResult r = was_cut ? bad_line("line longer than 1 MiB") : parser->parse(text, &s);
+    if (r.kind == LineKind::kOwner) {
+      // A component chain is a few names; a flood of such lines must not grow memory.
+      if (pending && !r.detail.empty() && pending_owner.size() < kMaxOwner)
+        pending_owner += (pending_owner.empty() ? "" : " ") + r.detail;
+      return true;
+    }
+    if (owners) flush();
+    if (r.kind != LineKind::kSocket && looks_tcp(text) && !tcp_looking++)
+      first_tcp_looking = fmt::format("{}:{}: {}", where, report.lines, shorten(text, 60));
     switch (r.kind) {
       case LineKind::kSocket:
         ++report.sockets;
+        report.named_endpoints += s.local.is_named() + s.remote.is_named();
         if (*r.reason) ++report.warnings[r.reason];
         if (!s.original_state.empty()) {
           auto it = report.original_states.find(s.original_state);
@@ -185,8 +244,18 @@ Result<ImportReport> import_file(const ImportOptions& o, HostFacts* facts, const
             report.original_states.emplace(std::string(s.original_state), 1);
           }
         }
-        sink(s);
+        if (owners) {
+          pending_line = text;
+          if (!s.original_state.empty())
+            s.original_state =
+                std::string_view(pending_line)
+                    .substr(s.original_state.data() - text.data(), s.original_state.size());
+          pending = s;
+        } else {
+          sink(s);
+        }
         return true;
+      case LineKind::kOwner:
       case LineKind::kHeader:
         ++headers;
         return true;
@@ -216,6 +285,19 @@ Result<ImportReport> import_file(const ImportOptions& o, HostFacts* facts, const
   while (reader.next(&line, &cut))
     if (!take(line, cut)) return fail(strict_error);
   if (!reader.error().empty()) return fail(reader.error());
+  flush();
+
+  // Lines that look like TCP sockets and not one read: the dump is of another format (or
+  // variant), and an empty census would be a wrong answer.
+  if (report.sockets == 0 && tcp_looking > 0) {
+    std::string first =
+        report.skipped_examples.empty() ? first_tcp_looking : report.skipped_examples[0];
+    return fail(fmt::format(
+        "nothing usable in {}: {} of its {} lines look like TCP sockets, but none is a {} "
+        "socket line; first: {}. If it is not a {} dump, force the right format with --format "
+        "({})",
+        shown, tcp_looking, report.lines, report.format, first, report.format, format_list()));
+  }
 
   // A dump of headers only is an empty census; skipped lines and no socket is a wrong dump.
   if (report.sockets == 0 && (headers == 0 || report.skipped > 0)) {
@@ -241,6 +323,11 @@ std::string describe_import(const ImportReport& r) {
         fmt::format("skipped {} of {} lines that fit no {} format [{}]{}", r.skipped, r.lines,
                     r.format, by_reason(r.skip_reasons),
                     r.skipped_examples.empty() ? "" : "; first: " + r.skipped_examples.front()));
+  if (r.named_endpoints)
+    parts.push_back(fmt::format(
+        "{} of {} endpoints were host or service names, kept as printed (capture with -n for "
+        "port pressure)",
+        r.named_endpoints, 2 * r.sockets));
   if (!r.warnings.empty())
     parts.push_back(fmt::format("sockets to check [{}]", by_reason(r.warnings)));
   if (r.ignored)

@@ -40,6 +40,11 @@ struct ImportReport {
   // The state spellings of the source ("LISTENING", "TimeWait", "06") -> sockets, so the JSON
   // can show what the dump said beside the state it was mapped to. At most 64 spellings.
   std::map<std::string, int64_t, std::less<>> original_states;
+  // Endpoints (two a socket) the dump printed with a host or service name (captured without
+  // -n): kept as printed, counted, but left out of port pressure.
+  int64_t named_endpoints = 0;
+  // Sockets whose owner the dump named on lines of their own (Windows netstat -b).
+  int64_t owners = 0;
 };
 
 std::vector<std::string> import_format_names();

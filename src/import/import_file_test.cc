@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include "census/census.h"
@@ -123,15 +124,19 @@ TEST(ImportFile, SkippedLinesAreCountedAndNamed) {
   ASSERT_TRUE(r) << r.error();
   EXPECT_EQ(r->format, "ss");
   EXPECT_EQ(r->lines, 7);
-  EXPECT_EQ(r->sockets, 3);
-  EXPECT_EQ(n, 3);
-  EXPECT_EQ(r->skipped, 3);
-  ASSERT_EQ(r->skipped_examples.size(), 3u);
+  // The named line is a socket (captured without -n), not skipped.
+  EXPECT_EQ(r->sockets, 4);
+  EXPECT_EQ(n, 4);
+  EXPECT_EQ(r->named_endpoints, 1);
+  EXPECT_EQ(r->skipped, 2);
+  ASSERT_EQ(r->skipped_examples.size(), 2u);
   EXPECT_EQ(r->skipped_examples[0], f.path() + ":4: not an ADDRESS:PORT endpoint (garbage)");
   EXPECT_EQ(r->skipped_examples[1], f.path() + ":5: unknown state name (SLEEPING)");
   EXPECT_EQ(r->skip_reasons["unknown state name"], 1);
   std::string note = describe_import(*r);
-  EXPECT_NE(note.find("skipped 3 of 7 lines"), std::string::npos) << note;
+  EXPECT_NE(note.find("skipped 2 of 7 lines"), std::string::npos) << note;
+  EXPECT_NE(note.find("1 of 8 endpoints were host or service names"), std::string::npos) << note;
+  EXPECT_NE(note.find("capture with -n for port pressure"), std::string::npos) << note;
   EXPECT_NE(note.find(":4:"), std::string::npos) << note;
 
   ImportOptions strict;
@@ -176,6 +181,83 @@ TEST(ImportFile, HeaderOnlyIsAnEmptyCensus) {
   EXPECT_EQ(r->sockets, 0);
 }
 
+// Plain Windows `netstat` forced through the Linux parser used to read as an empty census (its
+// "Active Connections" title made every row an ignored line): 0 sockets, exit 0.
+TEST(ImportFile, NoSocketFromTcpLinesIsAnError) {
+  ImportOptions o;
+  o.format = "netstat-linux";
+  auto r = import_path(testing::import_fixture_dir() + "/windows_netstat_plain.txt", o);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().find("look like TCP sockets"), std::string::npos) << r.error();
+  EXPECT_NE(r.error().find("Active Connections"), std::string::npos) << r.error();
+}
+
+// BSD -T has no state column: detection names the closest format and says so, rather than
+// calling the addresses bad.
+TEST(ImportFile, NoStateColumnIsSaid) {
+  auto r = import_path(testing::import_fixture_dir() + "/freebsd_netstat_anT.txt");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().find("no state column"), std::string::npos) << r.error();
+  EXPECT_NE(r.error().find("netstat-bsd"), std::string::npos) << r.error();
+  // The same rows without their header: detection fails, naming the closest format.
+  TempFile f("tcp4       0      0     0  10.0.0.5.22            10.0.0.9.61330\n");
+  r = import_path(f.path());
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().find("closest is netstat-bsd"), std::string::npos) << r.error();
+  EXPECT_NE(r.error().find("no state column"), std::string::npos) << r.error();
+}
+
+// netstat -anob's owner lines belong to the row above: kept, never skipped, so --strict passes.
+TEST(ImportFile, NetstatBOwnersAreKept) {
+  for (auto name : {"windows_netstat_anob.txt", "windows_netstat_anob_utf16.txt"}) {
+    SCOPED_TRACE(name);
+    ImportOptions o;
+    o.strict = true;
+    o.path = testing::import_fixture_dir() + "/" + name;
+    HostFacts facts;
+    std::map<std::string, std::string> owner_of;
+    auto r = import_file(o, &facts, [&](const Socket& s) {
+      owner_of[s.local.to_string() + " " + std::string(s.original_state)] = std::string(s.owner);
+    });
+    ASSERT_TRUE(r) << r.error();
+    EXPECT_EQ(r->skipped, 0);
+    EXPECT_EQ(owner_of["0.0.0.0:135 LISTENING"], "RpcSs [svchost.exe]");
+    EXPECT_EQ(owner_of["127.0.0.1:9100 LISTENING"], "[NVIDIA Web Helper.exe]");
+    EXPECT_EQ(owner_of["0.0.0.0:445 LISTENING"], "");  // "Can not obtain ownership information"
+    EXPECT_EQ(owner_of["192.168.1.20:49731 TIME_WAIT"], "");
+    EXPECT_EQ(owner_of["[::]:135 LISTENING"], "RpcSs [svchost.exe]");
+  }
+}
+
+// A mixed dump (names on some lines, numbers on others) counts every line, and port pressure
+// lists the named tuples instead of measuring them.
+TEST(ImportFile, NamedTuplesAreListedNotMeasured) {
+  ImportOptions o;
+  o.path = testing::import_fixture_dir() + "/netstat_ta.txt";
+  HostFacts facts;
+  CensusOptions co;
+  co.by = GroupBy::kPeer;
+  co.pool = PortPool{};
+  Census c(co);
+  auto r = import_file(o, &facts, [&](const Socket& s) { c.add(s); });
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ(c.total(), 27);
+  // 127.0.0.1 printed as "localhost" is a group of its own.
+  bool localhost = false;
+  for (auto& g : c.groups()) localhost |= describe_key(g.key, GroupBy::kPeer) == "localhost";
+  EXPECT_TRUE(localhost);
+  // localhost -> localhost:8080 (3 ESTABLISHED, 4 TIME_WAIT, 2 FIN_WAIT2 clients) and
+  // localhost -> localhost:8443 are listed; the ::1 tuple, printed as numbers, is measured.
+  auto unmeasured = c.unmeasured_pressure();
+  ASSERT_EQ(unmeasured.size(), 2u);
+  EXPECT_EQ(describe_key(unmeasured[0].key, GroupBy::kTuple), "localhost -> localhost:8080");
+  EXPECT_EQ(unmeasured[0].total, 9);
+  EXPECT_EQ(unmeasured[0].counts[state_index(TcpState::kTimeWait)], 4);
+  auto measured = c.pressure();
+  ASSERT_EQ(measured.size(), 1u);
+  EXPECT_EQ(describe_key(measured[0].key, GroupBy::kTuple), "::1 -> [::1]:9090");
+}
+
 TEST(ImportFile, CleanDumpHasNoNote) {
   auto r = import_path(testing::import_fixture_dir() + "/ss_tan.txt");
   ASSERT_TRUE(r) << r.error();
@@ -216,20 +298,25 @@ TEST(ImportFile, StandardInput) {
 
 // A census --save snapshot of an imported dump reads back to the same census, from a file and
 // from standard input, and keeps each socket's original state spelling.
-TEST(ImportFile, SnapshotRoundTrip) {
+// Imports a fixture into `census` and saves it as the snapshot `snap`.
+void import_and_save(const std::string& fixture, const std::string& snap, Census* census) {
   ImportOptions o;
-  o.path = testing::import_fixture_dir() + "/ss_tano.txt";
+  o.path = testing::import_fixture_dir() + "/" + fixture;
   HostFacts facts;
-  Census first(CensusOptions{});
-  std::string snap = "/tmp/twimp-snap-" + std::to_string(getpid()) + ".json";
   auto w = SnapshotWriter::open(snap, facts);
   ASSERT_TRUE(w) << w.error();
   auto r = import_file(o, &facts, [&](const Socket& s) {
-    first.add(s);
+    census->add(s);
     (*w)->add(s);
   });
   ASSERT_TRUE(r) << r.error();
   ASSERT_TRUE((*w)->finish());
+}
+
+TEST(ImportFile, SnapshotRoundTrip) {
+  Census first(CensusOptions{});
+  std::string snap = "/tmp/twimp-snap-" + std::to_string(getpid()) + ".json";
+  ASSERT_NO_FATAL_FAILURE(import_and_save("ss_tano.txt", snap, &first));
   auto check = [&](const std::string& path) {
     ImportOptions b;
     b.path = path;
@@ -252,6 +339,27 @@ TEST(ImportFile, SnapshotRoundTrip) {
   std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   with_stdin(content, [&] { check("-"); });
   unlink(snap.c_str());
+}
+
+// A snapshot of a dump taken without -n keeps the names: the same groups when read back.
+TEST(ImportFile, SnapshotKeepsNames) {
+  CensusOptions by_tuple;
+  by_tuple.by = GroupBy::kTuple;
+  Census first(by_tuple);
+  std::string snap = "/tmp/twimp-snap-names-" + std::to_string(getpid()) + ".json";
+  ASSERT_NO_FATAL_FAILURE(import_and_save("windows_netstat_plain.txt", snap, &first));
+  HostFacts facts;
+  ImportOptions b;
+  b.path = snap;
+  Census second(by_tuple);
+  auto r2 = import_file(b, &facts, [&](const Socket& s) { second.add(s); });
+  unlink(snap.c_str());
+  ASSERT_TRUE(r2) << r2.error();
+  auto g1 = first.groups(), g2 = second.groups();
+  ASSERT_EQ(g1.size(), g2.size());
+  for (size_t i = 0; i < g1.size(); ++i)
+    EXPECT_EQ(describe_key(g2[i].key, GroupBy::kTuple), describe_key(g1[i].key, GroupBy::kTuple));
+  EXPECT_EQ(describe_key(g1[0].key, GroupBy::kTuple), "192.168.1.20 -> lb-140-82-114-26-iad:443");
 }
 
 // A stream far larger than memory use: 3 million lines (~190 MB) through a pipe. Peak memory

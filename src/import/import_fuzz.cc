@@ -13,7 +13,8 @@
 #include "import/import.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  // The first byte chooses the options: detect or force a format, strict or not, an implied state.
+  // The first byte chooses the options: detect or force a format (ss-diag included), strict or
+  // not, an implied state.
   tw::ImportOptions o;
   if (size > 0) {
     uint8_t c = data[0];
@@ -37,9 +38,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   tw::HostFacts facts;
   uint64_t sum = 0;
   auto r = tw::import_file(o, &facts, [&](const tw::Socket& s) {
-    // Touch everything the sink may read, so ASan sees a dangling original_state.
+    // Touch everything the sink may read, so ASan sees a dangling original_state or owner (held
+    // back across lines for netstat -b), and print the endpoints (names come from the table).
     for (char ch : s.original_state) sum += static_cast<unsigned char>(ch);
+    for (char ch : s.owner) sum += static_cast<unsigned char>(ch);
     sum += s.local.port + s.remote.port + static_cast<int>(s.state);
+    sum += s.local.to_string().size() + s.remote.to_string().size();
   });
   if (r) {
     if (r->skipped_examples.size() > 10 || r->skipped < 0 || r->sockets < 0) __builtin_trap();

@@ -38,6 +38,8 @@ nlohmann::json import_report_to_json(const ImportReport& r) {
       {"ignored", r.ignored},
       {"ignore_reasons", r.ignore_reasons},
       {"warnings", r.warnings},
+      {"named_endpoints", r.named_endpoints},
+      {"owners", r.owners},
   };
   nlohmann::json states = nlohmann::json::object();
   for (auto& [name, n] : r.original_states) {

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <gtest/gtest.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <map>
@@ -70,11 +71,12 @@ TEST_P(ImportFixture, MatchesHandCheckedCounts) {
       want[key] = a;
   }
   ImportOptions o;
-  o.path = base + ".txt";
+  // Text dumps end in .txt; binary ones (ss -D) in .bin.
+  o.path = access((base + ".txt").c_str(), R_OK) == 0 ? base + ".txt" : base + ".bin";
   if (want.count("implied")) o.implied_state = parse_state(want["implied"]);
   HostFacts facts;
   Census census(CensusOptions{});
-  int64_t v6 = 0, mini = 0, pids = 0, timers = 0;
+  int64_t v6 = 0, mini = 0, pids = 0, timers = 0, owners = 0;
   std::map<std::string, int64_t> original;
   auto r = import_file(o, &facts, [&](const Socket& s) {
     census.add(s);
@@ -82,6 +84,7 @@ TEST_P(ImportFixture, MatchesHandCheckedCounts) {
     mini += s.mini;
     pids += s.pid >= 0;
     timers += s.timer_ms >= 0;
+    owners += !s.owner.empty();
     if (!s.original_state.empty()) ++original[std::string(s.original_state)];
   });
   ASSERT_TRUE(r) << r.error();
@@ -105,6 +108,13 @@ TEST_P(ImportFixture, MatchesHandCheckedCounts) {
   EXPECT_EQ(mini, std::stoll(want["mini"]));
   EXPECT_EQ(pids, std::stoll(want["pids"]));
   EXPECT_EQ(timers, std::stoll(want["timers"]));
+  if (want.count("named")) {
+    EXPECT_EQ(r->named_endpoints, std::stoll(want["named"])) << describe_import(*r);
+  }
+  if (want.count("owners")) {
+    EXPECT_EQ(owners, std::stoll(want["owners"]));
+    EXPECT_EQ(r->owners, owners);
+  }
   if (want.count("warnings")) {
     int64_t w = 0;
     for (auto& [k, n] : r->warnings) w += n;

@@ -16,6 +16,7 @@ enum class LineKind {
   kHeader,   // a title or column header of this format
   kIgnored,  // understood, but not a TCP socket (UDP, unix sockets, detail lines)
   kBad,      // fits this format nowhere
+  kOwner,    // names the owner of the socket on the line above (Windows netstat -b); in detail
 };
 
 struct LineResult {
@@ -33,6 +34,10 @@ inline LineResult ignored_line(const char* why) { return {LineKind::kIgnored, wh
 inline LineResult bad_line(const char* why, std::string detail = {}) {
   return {LineKind::kBad, why, std::move(detail)};
 }
+// `owner` empty: the line says the owner is unknown ("Can not obtain ownership information").
+inline LineResult owner_line(std::string_view owner) {
+  return {LineKind::kOwner, "", std::string(owner)};
+}
 
 class LineParser {
  public:
@@ -40,6 +45,9 @@ class LineParser {
   // `line` has no line terminator and is not blank. On kSocket, socket->original_state may point
   // into `line`.
   virtual LineResult parse(std::string_view line, Socket* socket) = 0;
+  // True for formats whose sockets may be followed by kOwner lines: the importer then holds
+  // each socket back until the next line tells whether an owner follows.
+  virtual bool has_owner_lines() const { return false; }
 };
 
 }  // namespace tw

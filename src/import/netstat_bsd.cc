@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <cctype>
 #include <string>
 
 #include "import/endpoint_reasons.h"
@@ -9,15 +10,42 @@
 
 namespace tw {
 
+namespace {
+
+// netstat -A puts the protocol control block's address first (FreeBSD "Tcpcb", 16 hex digits on
+// 64-bit) and macOS the flow hash after it (8 hex digits).
+bool is_hex_column(std::string_view t) {
+  if (t.size() < 8 || t.size() > 16) return false;
+  for (char c : t)
+    if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
+  return true;
+}
+
+constexpr const char* kNoState =
+    "no state column (netstat -T, -x, -R or -L output): capture with `netstat -an -p tcp`";
+
+}  // namespace
+
 LineResult NetstatBsdParser::parse(std::string_view line, Socket* s) {
-  std::string_view f[8];
-  size_t n = split_fields(line, f, 8);
-  if (f[0] == "Active" || f[0] == "Registered") {
-    other_section_ = line.find("Internet") == std::string_view::npos;
+  std::string_view all[10];
+  size_t total = split_fields(line, all, 10);
+  std::string_view* f = all;
+  size_t n = total;
+  if (f[0] == "Active" || f[0] == "Registered" || f[0] == "Current") {
+    if (n == 2 && f[1] == "Connections")
+      return bad_line("not a BSD netstat title (Windows netstat prints \"Active Connections\")");
+    // -L: "Current listen queue sizes (qlen/incqlen/maxqlen)", TCP rows without a state.
+    other_section_ = line.find("Internet") == std::string_view::npos && f[0] != "Current";
     return header_line();
   }
-  if (f[0] == "Proto") return header_line();
+  // The column header: "Proto Recv-Q ...", after "Tcpcb" or "Socket Flowhash" with -A.
+  for (size_t i = 0; i < n && i < 3; ++i)
+    if (f[i] == "Proto") {
+      if (!other_section_) state_column_ = line.find("(state)") != std::string_view::npos;
+      return header_line();
+    }
   if (other_section_) return ignored_line("not TCP (unix socket or kernel control line)");
+  while (n > 1 && is_hex_column(f[0]) && !f[0].starts_with("tcp")) ++f, --n;
   if (f[0].starts_with("udp") || f[0].starts_with("icm") || f[0].starts_with("raw"))
     return ignored_line("not TCP (udp or raw socket line)");
   uint8_t family;
@@ -28,10 +56,14 @@ LineResult NetstatBsdParser::parse(std::string_view line, Socket* s) {
   } else {
     return bad_line("not a BSD netstat tcp line", std::string(f[0]));
   }
+  uint64_t q;
+  // -T has three counters (Rexmit OOORcv 0-win) where Recv-Q and Send-Q are; -x and -R drop the
+  // state for other columns: no state to count in either.
+  if (!state_column_ || (n > 3 && parse_u64(f[3], &q)) || n == 5 || (n > 5 && parse_u64(f[5], &q)))
+    return bad_line(kNoState);
   if (n < 6)
     return bad_line(
         "too few columns for BSD netstat (want Proto Recv-Q Send-Q Local Foreign (state))");
-  uint64_t q;
   if (!parse_u64(f[1], &q) || !parse_u64(f[2], &q))
     return bad_line("Recv-Q/Send-Q are not numbers", std::string(f[1]) + " " + std::string(f[2]));
   *s = Socket{};

@@ -1,6 +1,9 @@
 // macOS and FreeBSD `netstat -an -p tcp` (and `netstat -an`, whose UDP and unix socket lines are
 // ignored): "tcp4  0  0  127.0.0.1.8080  127.0.0.1.52345  ESTABLISHED", with the port after the
-// last dot, "*.*" wildcards and protos tcp4, tcp6 and tcp46 (a dual-stack socket).
+// last dot, "*.*" wildcards and protos tcp4, tcp6 and tcp46 (a dual-stack socket). -A adds the
+// control block's address first (and on macOS the flow hash): "fffff80004a1c3d0 tcp4 0 0
+// 10.0.0.5.22 10.0.0.9.61330 ESTABLISHED"; -b, -v and -P add columns after the state. Without
+// -n names are printed: "localhost.ssh", "myhost.local.62979".
 #pragma once
 
 #include "import/line_parser.h"
@@ -13,6 +16,7 @@ class NetstatBsdParser : public LineParser {
 
  private:
   bool other_section_ = false;  // inside a unix socket or kernel control list
+  bool state_column_ = true;    // the last header had "(state)" (not so with -T, -x, -R, -L)
 };
 
 }  // namespace tw

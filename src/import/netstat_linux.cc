@@ -17,6 +17,9 @@ LineResult NetstatLinuxParser::parse(std::string_view line, Socket* s) {
   std::string_view f[10];
   size_t n = split_fields(line, f, 10);
   if (f[0] == "Active") {
+    // Windows netstat's title; reading it as a non-IP section would hide every TCP row.
+    if (n == 2 && f[1] == "Connections")
+      return bad_line("not a Linux netstat title (Windows netstat prints \"Active Connections\")");
     other_section_ = line.find("Internet") == std::string_view::npos;
     return header_line();
   }

@@ -87,7 +87,9 @@ TEST(NetstatLinux, OtherSocketsAreIgnored) {
   EXPECT_EQ(
       p.parse("unix  3      [ ]         STREAM     CONNECTED     10609448 @twimp-fixture", &s).kind,
       LineKind::kIgnored);
-  EXPECT_EQ(p.parse("tcp 0 0 localhost:ssh 0.0.0.0:* LISTEN", &s).kind, LineKind::kBad);
+  // Without -n: the name is kept, the service is its port.
+  ASSERT_EQ(p.parse("tcp 0 0 localhost:ssh 0.0.0.0:* LISTEN", &s).kind, LineKind::kSocket);
+  EXPECT_EQ(s.local.to_string(), "localhost:22");
   EXPECT_EQ(p.parse("tcp 0 0 1.2.3.4:22 0.0.0.0:* NOSUCH", &s).kind, LineKind::kBad);
 }
 

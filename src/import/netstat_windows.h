@@ -7,9 +7,17 @@
 
 namespace tw {
 
+// -b names each row's owner on the lines below it: the component or service ("  RpcSs"), then the
+// executable in brackets (" [svchost.exe]", " [NVIDIA Web Helper.exe]"), or "Can not obtain
+// ownership information". Those lines are kOwner lines of the row above.
 class NetstatWindowsParser : public LineParser {
  public:
   LineResult parse(std::string_view line, Socket* socket) override;
+  bool has_owner_lines() const override { return true; }
+
+ private:
+  enum class Above { kNone, kTcp, kUdp };
+  Above above_ = Above::kNone;  // the row the next -b owner lines belong to
 };
 
 }  // namespace tw

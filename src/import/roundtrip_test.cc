@@ -1,6 +1,7 @@
 // The round trip of issue 3: sockets made in a fresh namespace, counted live (inet_diag), from
-// `ss -tan` / `ss -tano` text captured there, from its /proc/net/tcp{,6} text and from
-// `netstat -antW`, give the same census, group for group.
+// `ss -tan` / `ss -tano` text captured there, from its /proc/net/tcp{,6} text, from
+// `netstat -antW` and from the raw inet_diag dump of `ss -D`, give the same census, group for
+// group; `netstat -ta` (names, no -n) gives the same states.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sys/socket.h>
@@ -28,23 +29,28 @@ CensusOptions by_tuple() {
   return o;
 }
 
+Census import_path(const std::string& path, const std::string& want_format) {
+  Census c(by_tuple());
+  ImportOptions o;
+  o.path = path;
+  HostFacts facts;
+  auto r = import_file(o, &facts, [&](const Socket& s) { c.add(s); });
+  EXPECT_TRUE(r) << r.error();
+  if (r) {
+    EXPECT_EQ(r->format, want_format);
+    EXPECT_EQ(r->skipped, 0) << describe_import(*r);
+  }
+  return c;
+}
+
 Census import_text(const std::string& text, const std::string& want_format) {
   std::string path = fmt::format("/tmp/twimp-roundtrip-{}-{}.txt", getpid(), want_format);
   FILE* f = fopen(path.c_str(), "w");
   EXPECT_NE(f, nullptr);
   fputs(text.c_str(), f);
   fclose(f);
-  Census c(by_tuple());
-  ImportOptions o;
-  o.path = path;
-  HostFacts facts;
-  auto r = import_file(o, &facts, [&](const Socket& s) { c.add(s); });
+  Census c = import_path(path, want_format);
   unlink(path.c_str());
-  EXPECT_TRUE(r) << r.error();
-  if (r) {
-    EXPECT_EQ(r->format, want_format);
-    EXPECT_EQ(r->skipped, 0) << describe_import(*r);
-  }
   return c;
 }
 
@@ -102,6 +108,9 @@ TEST(ImportRoundTrip, LiveEqualsSsTextEqualsProcText) {
   std::string sso = testing::run_output(exec + "ss -tano");
   std::string proc = testing::run_output(exec + "cat /proc/net/tcp /proc/net/tcp6");
   std::string netstat = testing::run_output(exec + "netstat -antW");
+  std::string named = testing::run_output(exec + "netstat -taW");
+  std::string diag_path = fmt::format("/tmp/twimp-roundtrip-{}-ss-D.bin", getpid());
+  testing::run_output(exec + "ss -D " + diag_path + " -ta");
 
   // What was made: 2 LISTEN, 8 ESTAB, 8 TIME-WAIT, CLOSE-WAIT 2, FIN-WAIT-2 2 (one orphan).
   EXPECT_EQ(live.count(TcpState::kListen), 2);
@@ -125,6 +134,18 @@ TEST(ImportRoundTrip, LiveEqualsSsTextEqualsProcText) {
   // The rate estimate works on /proc text: all 8 TIME_WAITs carry a timer, made seconds ago.
   EXPECT_EQ(from_proc.time_wait_ages().with_timer, 8);
   EXPECT_GT(from_proc.time_wait_ages().rate(60), 0);
+  // ss -D: the kernel's own messages, read by the live parser; timers and minis come along.
+  Census from_diag = import_path(diag_path, "ss-diag");
+  unlink(diag_path.c_str());
+  expect_same(live, from_diag, "ss -D");
+  EXPECT_EQ(from_diag.fin_wait2_mini(), live.fin_wait2_mini());
+  EXPECT_EQ(from_diag.time_wait_ages().with_timer, 8);
+  EXPECT_GT(from_diag.time_wait_ages().rate(60), 0);
+  // Without -n netstat prints 127.0.0.1 as "localhost": every socket is still counted, by state.
+  Census from_named = import_text(named, "netstat-linux");
+  EXPECT_EQ(from_named.total(), live.total());
+  for (int i = 0; i < kStateCount; ++i)
+    EXPECT_EQ(from_named.count(state_at(i)), live.count(state_at(i))) << ss_name(state_at(i));
 }
 
 }  // namespace

@@ -65,7 +65,9 @@ LineResult SsTextParser::parse(std::string_view line, Socket* s) {
     return header_line();
   }
   size_t i = 0;
-  if (netid_ && n > 0 && is_netid(f[0])) {
+  // ss -a without -t prints a Netid column; with -H there is no header to say so, but a netid
+  // followed by a state name is one.
+  if (n > 1 && is_netid(f[0]) && (netid_ || import_state(f[1]))) {
     if (f[0] != "tcp" && f[0] != "mptcp") return ignored_line("not TCP (ss netid)");
     i = 1;
   }

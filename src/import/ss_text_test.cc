@@ -90,9 +90,12 @@ TEST(SsText, BadLines) {
   EXPECT_EQ(p.parse("GARBAGE 0 0 1.2.3.4:5 6.7.8.9:10", &s).kind, LineKind::kBad);
   EXPECT_EQ(p.parse("ESTAB 0 0 1.2.3.4:5", &s).kind, LineKind::kBad);
   EXPECT_EQ(p.parse("ESTAB x 0 1.2.3.4:5 6.7.8.9:10", &s).kind, LineKind::kBad);
-  auto r = p.parse("ESTAB 0 0 localhost:http 6.7.8.9:10", &s);
+  auto r = p.parse("ESTAB 0 0 1.2.3:5 6.7.8.9:10", &s);
   EXPECT_EQ(r.kind, LineKind::kBad);
-  EXPECT_NE(std::string(r.reason).find("-n"), std::string::npos);
+  EXPECT_NE(std::string(r.reason).find("address"), std::string::npos);
+  // ss -r / without -n: names are sockets too.
+  ASSERT_EQ(p.parse("ESTAB 0 0 localhost:http 6.7.8.9:10", &s).kind, LineKind::kSocket);
+  EXPECT_EQ(s.local.to_string(), "localhost:80");
 }
 
 }  // namespace

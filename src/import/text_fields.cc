@@ -6,6 +6,8 @@
 #include <charconv>
 #include <string>
 
+#include "import/services.h"
+
 namespace tw {
 
 size_t split_fields(std::string_view line, std::string_view* out, size_t max) {
@@ -42,21 +44,44 @@ bool parse_u32(std::string_view s, uint32_t* out) {
 
 namespace {
 
-EndpointError parse_port(std::string_view p, uint16_t* port) {
+// Host and service names as resolvers print them: letters, digits, '-', '.', '_' (and '+' in
+// service names), with at least one letter, so that a broken number is not taken for a name.
+bool name_like(std::string_view t, bool service) {
+  bool alpha = false;
+  for (char c : t) {
+    auto u = static_cast<unsigned char>(c);
+    if (std::isalpha(u)) {
+      alpha = true;
+    } else if (!std::isdigit(u) && c != '-' && c != '.' && c != '_' && !(service && c == '+')) {
+      return false;
+    }
+  }
+  return alpha && t.front() != '-' && t.front() != '.';
+}
+
+EndpointError parse_port(std::string_view p, Endpoint* ep) {
+  ep->port_name = 0;
   if (p == "*") {
-    *port = 0;
+    ep->port = 0;
     return EndpointError::kNone;
   }
   uint64_t v;
   if (parse_u64(p, &v)) {
     if (v > 65535) return EndpointError::kBadPort;
-    *port = static_cast<uint16_t>(v);
+    ep->port = static_cast<uint16_t>(v);
     return EndpointError::kNone;
   }
   // "http", "ssh": the dump was taken without -n and ports were turned into service names.
-  if (!p.empty() && std::isalpha(static_cast<unsigned char>(p[0])))
-    return EndpointError::kNamedPort;
-  return EndpointError::kBadPort;
+  if (p.empty() || !name_like(p, true)) return EndpointError::kBadPort;
+  if (auto port = service_port(p)) {
+    ep->port = *port;
+    return EndpointError::kNone;
+  }
+  uint32_t id = intern_name(p);
+  if (!id) return EndpointError::kTooManyNames;
+  ep->port = 0;
+  ep->port_name = static_cast<uint16_t>(id);
+  return EndpointError::kNone;
 }
 
 EndpointError parse_address(std::string_view a, uint8_t wildcard_family, Address* out) {
@@ -72,12 +97,10 @@ EndpointError parse_address(std::string_view a, uint8_t wildcard_family, Address
   }
   auto addr = Address::parse(a);
   if (!addr) {
-    // A host name instead of an address: captured without -n.
-    for (char c : a)
-      if (std::isalpha(static_cast<unsigned char>(c)) &&
-          !std::isxdigit(static_cast<unsigned char>(c)))
-        return EndpointError::kNamedPort;
-    return EndpointError::kBadAddress;
+    // A host name instead of an address: captured without -n. It is kept as printed.
+    if (a.empty() || !name_like(a, false)) return EndpointError::kBadAddress;
+    addr = Address::named(a);
+    if (!addr) return EndpointError::kTooManyNames;
   }
   *out = *addr;
   return EndpointError::kNone;
@@ -88,14 +111,14 @@ EndpointError parse_address(std::string_view a, uint8_t wildcard_family, Address
 EndpointError parse_colon_endpoint(std::string_view text, Endpoint* ep) {
   size_t colon = text.rfind(':');
   if (colon == std::string_view::npos || colon == 0) return EndpointError::kNoSeparator;
-  if (auto e = parse_port(text.substr(colon + 1), &ep->port); e != EndpointError::kNone) return e;
+  if (auto e = parse_port(text.substr(colon + 1), ep); e != EndpointError::kNone) return e;
   return parse_address(text.substr(0, colon), AF_INET6, &ep->addr);
 }
 
 EndpointError parse_dot_endpoint(std::string_view text, Endpoint* ep, uint8_t wildcard_family) {
   size_t dot = text.rfind('.');
   if (dot == std::string_view::npos || dot == 0) return EndpointError::kNoSeparator;
-  if (auto e = parse_port(text.substr(dot + 1), &ep->port); e != EndpointError::kNone) return e;
+  if (auto e = parse_port(text.substr(dot + 1), ep); e != EndpointError::kNone) return e;
   return parse_address(text.substr(0, dot), wildcard_family, &ep->addr);
 }
 

@@ -22,11 +22,14 @@ std::string_view trim(std::string_view s);
 bool parse_u64(std::string_view s, uint64_t* out);
 bool parse_u32(std::string_view s, uint32_t* out);
 
-enum class EndpointError { kNone, kNoSeparator, kBadPort, kNamedPort, kBadAddress };
+enum class EndpointError { kNone, kNoSeparator, kBadPort, kBadAddress, kTooManyNames };
 
 // "ADDR:PORT" as ss, Linux and Windows netstat print it: 10.0.0.1:80, [2001:db8::1]:443,
 // :::22 and ::1:9090 (netstat, no brackets), *:80, 0.0.0.0:*, 127.0.0.53%lo:53, [fe80::1%4]:80.
 // Port "*" is 0. "*" as address is the IPv6 wildcard (ss prints it only for dual-stack sockets).
+// Without -n tools print names: a host name is kept as a named Address ("localhost:25"), a
+// service name becomes its port where the services list is unambiguous (services.h) and is
+// kept as Endpoint::port_name otherwise.
 EndpointError parse_colon_endpoint(std::string_view text, Endpoint* ep);
 // "ADDR.PORT" as BSD and macOS netstat print it: 127.0.0.1.8080, ::1.8080, *.8080, *.*,
 // fe80::1%lo0.8080. The wildcard "*" takes the family `wildcard_family`.

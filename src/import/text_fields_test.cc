@@ -33,12 +33,46 @@ TEST(TextFields, ColonEndpointsOfSsAndNetstat) {
   EXPECT_EQ(colon("[fe80::1]%eth0:22").to_string(), "[fe80::1]:22");
   EXPECT_EQ(colon("[fe80::1%4]:80").to_string(), "[fe80::1]:80");
   Endpoint ep;
-  EXPECT_EQ(parse_colon_endpoint("localhost:http", &ep), EndpointError::kNamedPort);
   EXPECT_EQ(parse_colon_endpoint("10.0.0.1:70000", &ep), EndpointError::kBadPort);
-  EXPECT_EQ(parse_colon_endpoint("10.0.0.1:x", &ep), EndpointError::kNamedPort);
   EXPECT_EQ(parse_colon_endpoint("10.0.0.1:-1", &ep), EndpointError::kBadPort);
   EXPECT_EQ(parse_colon_endpoint("2001:db8:aaaa:bbbb:7070", &ep), EndpointError::kBadAddress);
   EXPECT_EQ(parse_colon_endpoint("nocolon", &ep), EndpointError::kNoSeparator);
+}
+
+// Output without -n: host names stay names, service names become ports where the services
+// list knows them, and stay names otherwise.
+TEST(TextFields, NamesOfDumpsWithoutDashN) {
+  Endpoint smtp = colon("localhost:smtp");
+  EXPECT_TRUE(smtp.addr.is_name());
+  EXPECT_EQ(smtp.addr.to_string(), "localhost");
+  EXPECT_EQ(smtp.port, 25);
+  EXPECT_EQ(smtp.port_name, 0);
+  EXPECT_EQ(smtp.to_string(), "localhost:25");
+  EXPECT_EQ(colon("localhost:smtp").addr, smtp.addr);  // one name, one Address
+  EXPECT_NE(colon("api:1032").addr, smtp.addr);
+  EXPECT_EQ(colon("0.0.0.0:ssh").to_string(), "0.0.0.0:22");
+  EXPECT_EQ(colon("[::]:ssh").to_string(), "[::]:22");
+  EXPECT_EQ(colon("127.0.0.53%lo:domain").to_string(), "127.0.0.53:53");
+  EXPECT_EQ(colon("DESKTOP-7Q2:microsoft-ds").to_string(), "DESKTOP-7Q2:445");
+  Endpoint odd = colon("10.0.0.1:x-no-such-svc");
+  EXPECT_EQ(odd.port, 0);
+  EXPECT_NE(odd.port_name, 0);
+  EXPECT_TRUE(odd.is_named());
+  EXPECT_EQ(odd.to_string(), "10.0.0.1:x-no-such-svc");
+  EXPECT_FALSE(colon("10.0.0.1:80").is_named());
+  Endpoint ep;
+  ASSERT_EQ(parse_dot_endpoint("myhost.local.62979", &ep, AF_INET), EndpointError::kNone);
+  EXPECT_EQ(ep.to_string(), "myhost.local:62979");
+  ASSERT_EQ(parse_dot_endpoint("localhost.ssh", &ep, AF_INET), EndpointError::kNone);
+  EXPECT_EQ(ep.to_string(), "localhost:22");
+  ASSERT_EQ(parse_dot_endpoint("*.ssh", &ep, AF_INET6), EndpointError::kNone);
+  EXPECT_EQ(ep.to_string(), "[::]:22");
+  // A broken number is not a name.
+  EXPECT_EQ(parse_colon_endpoint("10.0.0:80", &ep), EndpointError::kBadAddress);
+  EXPECT_EQ(parse_colon_endpoint("10.0.0.1:-1", &ep), EndpointError::kBadPort);
+  // Endpoint::parse reads back what to_string printed.
+  for (auto text : {"localhost:25", "api:x-no-such-svc", "[::1]:22", "10.0.0.1:80"})
+    EXPECT_EQ(Endpoint::parse(text)->to_string(), text);
 }
 
 TEST(TextFields, DotEndpointsOfBsd) {

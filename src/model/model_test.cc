@@ -58,6 +58,27 @@ TEST(Endpoint, PrintsAndParses) {
   EXPECT_EQ(Address::parse("fe80::1%eth0")->to_string(), "fe80::1");
 }
 
+// Host names of dumps taken without -n: one Address per name, printed as given, never an
+// address of any kind; the table stops growing at kMaxNames.
+TEST(Endpoint, NamedHosts) {
+  auto a = Address::named("localhost"), b = Address::named("localhost"), c = Address::named("api");
+  ASSERT_TRUE(a && b && c);
+  EXPECT_EQ(*a, *b);
+  EXPECT_NE(*a, *c);
+  EXPECT_TRUE(a->is_name());
+  EXPECT_FALSE(a->is_unspecified());
+  EXPECT_FALSE(a->is_loopback());  // not resolved: this machine's answer is not the dump's
+  EXPECT_EQ(a->to_string(), "localhost");
+  EXPECT_NE(*a, *Address::parse("127.0.0.1"));
+  EXPECT_EQ((Endpoint{*a, 25}).to_string(), "localhost:25");
+  EXPECT_EQ(Endpoint::parse("localhost:25")->addr, *a);
+  EXPECT_FALSE(Endpoint::parse("[::1:25"));
+  EXPECT_FALSE(Endpoint::parse("10.0.0.1:70000"));
+  for (uint32_t i = 0; i < kMaxNames + 10; ++i) intern_name("host-" + std::to_string(i));
+  EXPECT_FALSE(Address::named("one-too-many"));
+  EXPECT_EQ(Address::named("localhost"), a);  // names already known still resolve
+}
+
 TEST(PortRange, ParsesKernelText) {
   auto p = parse_port_range("32768\t60999\n");
   ASSERT_TRUE(p);

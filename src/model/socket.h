@@ -28,6 +28,10 @@ struct Socket {
   // The state as the source spelled it ("LISTENING", "TimeWait"), empty for live sources. Points
   // into storage owned by the source for the duration of the callback.
   std::string_view original_state;
+  // The owning program or service as the source named it (Windows netstat -b: "RpcSs
+  // [svchost.exe]"), empty when not given. Points into storage owned by the source for the
+  // duration of the callback.
+  std::string_view owner;
 };
 
 using SocketSink = std::function<void(const Socket&)>;

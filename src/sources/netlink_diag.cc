@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <memory>
@@ -42,6 +43,15 @@ inline void fill_socket(const inet_diag_msg& m, Socket* s) {
   s->timer_ms = m.idiag_timer ? static_cast<int64_t>(m.idiag_expires) : -1;
   s->uid = m.idiag_uid;
   s->inode = m.idiag_inode;
+}
+
+// The socket of one reply message, false for a message that holds none (too short, not IPv4/6).
+inline bool socket_of_message(const nlmsghdr* h, Socket* s) {
+  if (h->nlmsg_len < NLMSG_LENGTH(sizeof(inet_diag_msg))) return false;
+  const auto& m = *static_cast<const inet_diag_msg*>(mnl_nlmsg_get_payload(h));
+  if (m.idiag_family != AF_INET && m.idiag_family != AF_INET6) return false;
+  fill_socket(m, s);
+  return true;
 }
 
 // Sends one dump request and streams its replies. `reply_type` is the nlmsg_type the kernel
@@ -105,10 +115,7 @@ DumpResult dump_request(mnl_socket* nl, uint16_t type, const void* body, size_t 
         return out;
       }
       if (h->nlmsg_type != type) continue;
-      if (h->nlmsg_len < NLMSG_LENGTH(sizeof(inet_diag_msg))) continue;
-      const auto& m = *static_cast<const inet_diag_msg*>(mnl_nlmsg_get_payload(h));
-      if (m.idiag_family != AF_INET && m.idiag_family != AF_INET6) continue;
-      fill_socket(m, &s);
+      if (!socket_of_message(h, &s)) continue;
       if (!want.has(s.state)) continue;  // FIN_WAIT2 minis come with a time-wait request
       ++out.sockets;
       sink(s);
@@ -117,6 +124,56 @@ DumpResult dump_request(mnl_socket* nl, uint16_t type, const void* body, size_t 
 }
 
 }  // namespace
+
+bool looks_like_inet_diag(std::string_view b) {
+  if (b.size() < NLMSG_LENGTH(sizeof(inet_diag_msg))) return false;
+  nlmsghdr h;
+  std::memcpy(&h, b.data(), sizeof h);
+  if (h.nlmsg_type != SOCK_DIAG_BY_FAMILY && h.nlmsg_type != TCPDIAG_GETSOCK) return false;
+  if (h.nlmsg_len < NLMSG_LENGTH(sizeof(inet_diag_msg)) || h.nlmsg_len > kMaxDiagMessage)
+    return false;
+  uint8_t family = static_cast<uint8_t>(b[sizeof h]);
+  return family == AF_INET || family == AF_INET6;
+}
+
+InetDiagBuffer parse_inet_diag_buffer(std::string_view b, const SocketSink& sink) {
+  InetDiagBuffer out;
+  // Saved messages need not be aligned in memory: copy each into an aligned buffer.
+  alignas(nlmsghdr) static thread_local char msg[kMaxDiagMessage];
+  Socket s;
+  while (b.size() - out.used >= sizeof(nlmsghdr)) {
+    nlmsghdr h;
+    std::memcpy(&h, b.data() + out.used, sizeof h);
+    if (h.nlmsg_len < sizeof h || h.nlmsg_len > kMaxDiagMessage) {
+      out.error = fmt::format("a message {} bytes long, not a netlink message", h.nlmsg_len);
+      return out;
+    }
+    size_t len = NLMSG_ALIGN(h.nlmsg_len);
+    size_t left = b.size() - out.used;
+    if (left < h.nlmsg_len) break;  // the rest comes with the next buffer
+    std::memcpy(msg, b.data() + out.used, h.nlmsg_len);
+    out.used += std::min(len, left);
+    const auto* m = reinterpret_cast<const nlmsghdr*>(msg);
+    if (h.nlmsg_type == NLMSG_DONE) {
+      ++out.done;
+    } else if (h.nlmsg_type == NLMSG_ERROR) {
+      int err = 0;
+      if (h.nlmsg_len >= NLMSG_LENGTH(sizeof(nlmsgerr)))
+        err = -static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(m))->error;
+      if (err) {
+        out.error = fmt::format("the dump holds the kernel's refusal: {}", std::strerror(err));
+        return out;
+      }
+    } else if ((h.nlmsg_type == SOCK_DIAG_BY_FAMILY || h.nlmsg_type == TCPDIAG_GETSOCK) &&
+               socket_of_message(m, &s)) {
+      ++out.sockets;
+      sink(s);
+    } else {
+      ++out.other;
+    }
+  }
+  return out;
+}
 
 DumpResult dump_inet_diag(StateMask mask, const SocketSink& sink, DumpMethod method) {
   DumpResult out;

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <string_view>
 
 #include "model/result.h"
 #include "model/socket.h"
@@ -34,5 +36,24 @@ enum class DumpMethod { kAuto, kOneWalk, kPerFamily };
 // also asks the kernel for time-wait and filters here.
 DumpResult dump_inet_diag(StateMask mask, const SocketSink& sink,
                           DumpMethod method = DumpMethod::kAuto);
+
+// Saved dumps: `ss -D FILE` writes the kernel's inet_diag replies as it received them (one
+// SOCK_DIAG_BY_FAMILY message a socket, an NLMSG_DONE after each family's dump). These read them
+// with the live parser, timers included.
+inline constexpr size_t kMaxDiagMessage = 64 * 1024;  // a message is far smaller (~100 bytes)
+
+// True when `bytes` start with an inet_diag reply message.
+bool looks_like_inet_diag(std::string_view bytes);
+
+struct InetDiagBuffer {
+  size_t used = 0;      // bytes of whole messages read; the rest is the start of the next one
+  int64_t sockets = 0;  // handed to the sink
+  int64_t done = 0;     // NLMSG_DONE messages (one per family dump)
+  int64_t other = 0;    // messages holding no IPv4/IPv6 socket
+  std::string error;    // set on a message that cannot be one, or a saved kernel error
+};
+
+// Reads whole messages from `bytes` (host byte order, as the kernel wrote them).
+InetDiagBuffer parse_inet_diag_buffer(std::string_view bytes, const SocketSink& sink);
 
 }  // namespace tw

@@ -84,16 +84,11 @@ Result<Socket> socket_from_json(const json& j, std::string* original) {
   auto state = parse_state(j.value("state", ""));
   if (!state) return fail(fmt::format("unknown state {}", j.value("state", "\"\"")));
   s.state = *state;
+  // Endpoint::parse also takes the host and service names of a dump captured without -n.
   auto endpoint = [](const std::string& text, Endpoint* ep) {
-    size_t colon = text.rfind(':');
-    if (colon == std::string::npos) return false;
-    auto a = Address::parse(std::string_view(text).substr(0, colon));
-    if (!a) return false;
-    ep->addr = *a;
-    unsigned long port = std::strtoul(text.c_str() + colon + 1, nullptr, 10);
-    if (port > 65535) return false;
-    ep->port = static_cast<uint16_t>(port);
-    return true;
+    auto e = Endpoint::parse(text);
+    if (e) *ep = *e;
+    return e.has_value();
   };
   if (!endpoint(j.value("local", ""), &s.local)) return fail("bad \"local\" endpoint");
   if (!endpoint(j.value("remote", ""), &s.remote)) return fail("bad \"remote\" endpoint");

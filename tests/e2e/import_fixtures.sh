@@ -16,7 +16,9 @@ for exp in "$dir"/*.expected; do
   args=()
   implied=$(awk '$1=="implied"{print $2}' "$exp")
   [[ -n $implied ]] && args=(--state "${key[$implied]}")
-  out=$("$TIMEWAIT" census --from "$base.txt" "${args[@]}" --json)
+  input=$base.txt
+  [[ -f $input ]] || input=$base.bin  # binary dumps (ss -D)
+  out=$("$TIMEWAIT" census --from "$input" "${args[@]}" --json)
   got_source=$(jq -r .host.source <<<"$out")
   [[ $got_source == "import:$format" ]] || { echo "$name: source $got_source, want import:$format"; exit 1; }
   got_total=$(jq .total <<<"$out")
