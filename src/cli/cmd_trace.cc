@@ -102,9 +102,9 @@ int run(const TraceFlags& fl) {
   auto sink = [&](const TraceEvent& e) {
     ++events;
     if (fl.json)
-      fmt::print("{}\n", event_to_json(e, t0).dump());
+      std::fputs(render_event_json(e, t0).c_str(), stdout);
     else
-      fmt::print("{}", render_event_line(e, t0));
+      std::fputs(render_event_line(e, t0).c_str(), stdout);
   };
   while (!done()) {
     int wait_ms = 100;

@@ -138,24 +138,21 @@ std::string render_event_line(const TraceEvent& e, uint64_t t0_ns) {
                      event_text(e));
 }
 
-nlohmann::json event_to_json(const TraceEvent& e, uint64_t t0_ns) {
-  nlohmann::json j = {{"t", seconds_since(e.ts_ns, t0_ns)},
-                      {"event", kind_name(e.kind)},
-                      {"pid", e.pid},
-                      {"comm", e.comm},
-                      {"attribution", attribution_name(e.attribution)},
-                      {"role", role_name(e.role)},
-                      {"local", e.local.to_string()},
-                      {"remote", e.remote.to_string()}};
-  if (e.kind == TraceEventKind::kState) {
-    j["skaddr"] = fmt::format("{:#x}", e.skaddr);
-    j["from"] = state_label(e.from);
-    j["to"] = state_label(e.to);
-  } else if (e.kind == TraceEventKind::kConnectFailed) {
-    j["errno"] = errno_name(e.err);
-    j["error"] = strerror(e.err);
-  }
-  return j;
+std::string render_event_json(const TraceEvent& e, uint64_t t0_ns) {
+  // Only the command name can hold characters JSON must escape.
+  std::string out = fmt::format(
+      "{{\"t\":{:.6f},\"event\":\"{}\",\"pid\":{},\"comm\":{},\"attribution\":\"{}\","
+      "\"role\":\"{}\",\"local\":\"{}\",\"remote\":\"{}\"",
+      seconds_since(e.ts_ns, t0_ns), kind_name(e.kind), e.pid, nlohmann::json(e.comm).dump(),
+      attribution_name(e.attribution), role_name(e.role), e.local.to_string(),
+      e.remote.to_string());
+  if (e.kind == TraceEventKind::kState)
+    out += fmt::format(",\"skaddr\":\"{:#x}\",\"from\":\"{}\",\"to\":\"{}\"", e.skaddr,
+                       state_label(e.from), state_label(e.to));
+  else if (e.kind == TraceEventKind::kConnectFailed)
+    out += fmt::format(",\"errno\":\"{}\",\"error\":\"{}\"", errno_name(e.err), strerror(e.err));
+  out += "}\n";
+  return out;
 }
 
 std::string render_stream_end(const StreamTotals& t) {

@@ -69,13 +69,20 @@ TEST(TraceRender, EventLinesNameTheTransitionAndItsMeaning) {
   EXPECT_NE(line.find("0.500"), std::string::npos) << line;
   EXPECT_NE(line.find("ESTABLISHED -> FIN_WAIT1  active close"), std::string::npos) << line;
   EXPECT_NE(line.find("127.0.0.2:80"), std::string::npos) << line;
-  nlohmann::json j = event_to_json(e, 1'000'000'000);
+  nlohmann::json j = nlohmann::json::parse(render_event_json(e, 1'000'000'000));
   EXPECT_EQ(j["attribution"], "caller");
   EXPECT_EQ(j["from"], "ESTABLISHED");
+  EXPECT_EQ(j["to"], "FIN_WAIT1");
+  EXPECT_DOUBLE_EQ(j["t"].get<double>(), 0.5);
+  EXPECT_EQ(j["remote"], "127.0.0.2:80");
+  e.comm = "a\"b\\c";  // a command may name itself anything
+  EXPECT_EQ(nlohmann::json::parse(render_event_json(e, 0))["comm"], "a\"b\\c");
 
   raw.kind = TW_EV_CONNECT_FAILED;
   raw.err = EADDRNOTAVAIL;
   line = render_event_line(decode_event(raw), 0);
+  EXPECT_EQ(nlohmann::json::parse(render_event_json(decode_event(raw), 0))["errno"],
+            "EADDRNOTAVAIL");
   EXPECT_NE(line.find("connect() failed: EADDRNOTAVAIL (Cannot assign requested address)"),
             std::string::npos)
       << line;

@@ -31,7 +31,9 @@ bool expect_built_without() {
   if (tracer_built()) return false;
   auto st = check_trace_requirements();
   EXPECT_FALSE(st);
-  if (!st) EXPECT_NE(st.error().find("built without BPF support"), std::string::npos);
+  if (!st) {
+    EXPECT_NE(st.error().find("built without BPF support"), std::string::npos);
+  }
   return true;
 }
 
