@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -352,6 +353,49 @@ TEST(TraceCli, StreamsTransitionsWithTheProcessOnlyFromItsOwnContext) {
   EXPECT_EQ(client_events["FIN_WAIT2->CLOSE"]["pid"], client.pid);
   EXPECT_EQ(client_events["FIN_WAIT2->CLOSE"]["attribution"], "owner");
   EXPECT_EQ(client_events["FIN_WAIT2->CLOSE"]["comm"], "twstream-cli");
+}
+
+TEST(TraceCli, DoctorTraceNamesTheProcessBehindTheWorstTuple) {
+  ScopedNetns ns("twtest");
+  constexpr uint16_t kPort = 8094;
+  int lfd;
+  {
+    testing::EnterNetns in(ns.name());
+    lfd = listener(kPort);
+  }
+  ASSERT_GE(lfd, 0);
+  Child server = spawn(ns.name(), "twdoc-srv", [lfd] { return serve_passive(lfd); });
+  BackgroundTool doctor({"doctor", "--netns", ns.name(), "--trace", "3", "--json"});
+  ASSERT_TRUE(doctor.wait_for_stderr("tracing TCP for 3 s")) << doctor.finish().err;
+  // Bounded churn that outlasts the sample: the client closes first, so the TIME_WAITs are its.
+  Child client = spawn(ns.name(), "twdoc-cli", [] {
+    int64_t n = 0;
+    auto end = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (n < 2000 && std::chrono::steady_clock::now() < end) {
+      int s = socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in a = loopback(kPort);
+      if (connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) n++;
+      close(s);
+      usleep(2000);
+    }
+    return n;
+  });
+  auto r = doctor.finish();
+  ASSERT_GT(result_of(client), 0);
+  kill(server.pid, SIGKILL);
+  result_of(server);
+  close(lfd);
+  ASSERT_TRUE(r.code == 0 || r.code == 3 || r.code == 4) << r.err;
+  json j = json::parse(r.out);
+  const json* found = nullptr;
+  for (const json& f : j["findings"])
+    if (f["id"] == "trace-owners") found = &f;
+  ASSERT_TRUE(found) << r.out;
+  std::string who = fmt::format("pid {} (twdoc-cli)", client.pid);
+  EXPECT_NE((*found)["title"].get<std::string>().find(
+                fmt::format("127.0.0.1 -> 127.0.0.1:{} are made by {}", kPort, who)),
+            std::string::npos)
+      << found->dump(2);
 }
 
 #else
