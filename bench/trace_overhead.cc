@@ -13,13 +13,10 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "lab/lab.h"
@@ -28,49 +25,52 @@
 
 namespace {
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// `timewait trace ARGS` in the background, stdout and stderr to files, until stop().
+// `timewait trace ARGS` in the background until stop(): stderr through a pipe (to see it attach),
+// stdout to a file whose last line is the stream's totals.
 struct Tracer {
   pid_t pid = -1;
-  std::string out, err;
+  int err_fd = -1;
+  std::string out;
 
   bool start(const std::string& bin, std::vector<std::string> args) {
     out = "/tmp/twbench-trace-out." + std::to_string(getpid());
-    err = "/tmp/twbench-trace-err." + std::to_string(getpid());
+    int p[2];
+    if (pipe(p) != 0) return false;
     pid = fork();
     if (pid == 0) {
       int o = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      int e = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
       dup2(o, 1);
-      dup2(e, 2);
+      dup2(p[1], 2);
       std::vector<char*> argv{const_cast<char*>(bin.c_str())};
       for (auto& a : args) argv.push_back(a.data());
       argv.push_back(nullptr);
       execv(bin.c_str(), argv.data());
       _exit(127);
     }
-    for (int i = 0; i < 300; i++) {  // attached within 30 s, or give up
-      if (slurp(err).find("tracing TCP") != std::string::npos) return true;
-      if (waitpid(pid, nullptr, WNOHANG) == pid) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    std::fprintf(stderr, "trace_overhead: the tracer did not start: %s\n", slurp(err).c_str());
+    close(p[1]);
+    err_fd = p[0];
+    std::string said;
+    char buf[256];
+    ssize_t n;
+    while (said.find("tracing TCP") == std::string::npos && (n = read(err_fd, buf, sizeof buf)) > 0)
+      said.append(buf, n);
+    if (said.find("tracing TCP") != std::string::npos) return true;
+    std::fprintf(stderr, "trace_overhead: the tracer did not start: %s\n", said.c_str());
     return false;
   }
-  // Stops it; returns its stdout.
+  // Stops it; returns the last line it printed.
   std::string stop() {
     kill(pid, SIGINT);
     waitpid(pid, nullptr, 0);
-    std::string s = slurp(out);
+    close(err_fd);
+    std::ifstream in(out, std::ios::ate);
+    auto size = static_cast<std::streamoff>(in.tellg());
+    in.seekg(std::max<std::streamoff>(0, size - 4096));
+    std::string line, last;
+    while (std::getline(in, line))
+      if (!line.empty()) last = line;
     unlink(out.c_str());
-    unlink(err.c_str());
-    return s;
+    return last;
   }
 };
 
@@ -126,9 +126,7 @@ int main(int argc, char** argv) {
       sum[v] += rate[v];
       if (v == 2) {
         // The stream's last line says what it delivered and lost.
-        auto last = out.rfind("{\"event\":\"end\"");
-        std::fprintf(stderr, "  round %d streaming: %s", r + 1,
-                     last == std::string::npos ? "no end line\n" : out.substr(last).c_str());
+        std::fprintf(stderr, "  round %d streaming: %s\n", r + 1, out.c_str());
       }
     }
     for (int v = 1; v < 3; ++v) over[v].push_back(100 * (1 - rate[v] / rate[0]));

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "doctor/test_input.h"
+#include "trace/test_flow_key.h"
 
 namespace tw {
 namespace {
@@ -16,15 +17,7 @@ using testing::with_id;
 
 tw_flow_key client_key(uint32_t pid, const char* comm, const char* laddr, const char* raddr,
                        uint16_t rport) {
-  tw_flow_key k{};
-  k.pid = pid;
-  std::strncpy(k.comm, comm, sizeof k.comm - 1);
-  k.family = AF_INET;
-  k.role = TW_ROLE_CLIENT;
-  k.rport = rport;
-  inet_pton(AF_INET, laddr, k.laddr);
-  inet_pton(AF_INET, raddr, k.raddr);
-  return k;
+  return testing::flow_key(pid, comm, TW_ROLE_CLIENT, laddr, 0, raddr, rport);
 }
 
 TEST(RuleTraceOwners, NamesTheProcessBehindTheWorstTupleAndEveryEaddrnotavail) {

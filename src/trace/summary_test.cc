@@ -7,32 +7,22 @@
 
 #include <cstring>
 
+#include "trace/test_flow_key.h"
+
 namespace tw {
 namespace {
 
-tw_flow_key key(uint32_t pid, const char* comm, uint8_t role, const char* laddr, uint16_t lport,
-                const char* raddr, uint16_t rport) {
-  tw_flow_key k{};
-  k.pid = pid;
-  std::strncpy(k.comm, comm, sizeof k.comm - 1);
-  k.family = AF_INET;
-  k.role = role;
-  k.lport = lport;
-  k.rport = rport;
-  inet_pton(AF_INET, laddr, k.laddr);
-  inet_pton(AF_INET, raddr, k.raddr);
-  return k;
-}
+using testing::flow_key;
 
 TEST(TraceSummary, MergesFailuresIntoTheirFlowAndTotalsPerProcess) {
   SummaryBuilder b;
-  tw_flow_key to_db = key(10, "api", TW_ROLE_CLIENT, "10.0.0.5", 0, "10.0.0.9", 5432);
-  tw_flow_key to_cache = key(10, "api", TW_ROLE_CLIENT, "10.0.0.5", 0, "10.0.0.7", 6379);
+  tw_flow_key to_db = flow_key(10, "api", TW_ROLE_CLIENT, "10.0.0.5", 0, "10.0.0.9", 5432);
+  tw_flow_key to_cache = flow_key(10, "api", TW_ROLE_CLIENT, "10.0.0.5", 0, "10.0.0.7", 6379);
   b.add_flow(to_db, tw_flow_counts{100, 100, 0, 3});
   b.add_flow(to_cache, tw_flow_counts{5, 0, 5, 0});
   b.add_failure(tw_fail_key{to_db, EADDRNOTAVAIL, 0}, 40);
   b.add_failure(tw_fail_key{to_db, ECONNREFUSED, 0}, 2);
-  b.add_flow(key(20, "nginx", TW_ROLE_SERVER, "10.0.0.5", 80, "10.0.0.1", 0),
+  b.add_flow(flow_key(20, "nginx", TW_ROLE_SERVER, "10.0.0.5", 80, "10.0.0.1", 0),
              tw_flow_counts{0, 7, 1, 0});
   TraceSummary s = b.finish(10, TraceLoss{});
 
@@ -61,13 +51,13 @@ TEST(TraceSummary, MergesFailuresIntoTheirFlowAndTotalsPerProcess) {
 TEST(TraceSummary, SameProcessWithAnotherCommandIsAnotherRow) {
   // exec() keeps the pid and changes the name: both names stay visible.
   SummaryBuilder b;
-  b.add_flow(key(10, "sh", TW_ROLE_CLIENT, "127.0.0.1", 0, "127.0.0.1", 80), {1, 1, 0, 0});
-  b.add_flow(key(10, "curl", TW_ROLE_CLIENT, "127.0.0.1", 0, "127.0.0.1", 80), {1, 1, 0, 0});
+  b.add_flow(flow_key(10, "sh", TW_ROLE_CLIENT, "127.0.0.1", 0, "127.0.0.1", 80), {1, 1, 0, 0});
+  b.add_flow(flow_key(10, "curl", TW_ROLE_CLIENT, "127.0.0.1", 0, "127.0.0.1", 80), {1, 1, 0, 0});
   EXPECT_EQ(b.finish(1, {}).processes().size(), 2u);
 }
 
 TEST(TraceSummary, CommandNamesOfSixteenBytesAreCut) {
-  tw_flow_key k = key(1, "", TW_ROLE_CLIENT, "127.0.0.1", 0, "127.0.0.1", 80);
+  tw_flow_key k = flow_key(1, "", TW_ROLE_CLIENT, "127.0.0.1", 0, "127.0.0.1", 80);
   std::memset(k.comm, 'x', sizeof k.comm);  // the kernel's buffer need not end in NUL here
   SummaryBuilder b;
   b.add_flow(k, {1, 0, 0, 0});

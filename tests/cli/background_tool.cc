@@ -7,20 +7,11 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 namespace tw::testing {
 
 namespace {
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 using Clock = std::chrono::steady_clock;
 
@@ -58,14 +49,14 @@ BackgroundTool::~BackgroundTool() {
 bool BackgroundTool::wait_for_stderr(const std::string& text, double seconds) {
   auto end = Clock::now() + std::chrono::duration<double>(seconds);
   while (Clock::now() < end && pid_ > 0) {
-    if (slurp(dir_ + "/err").find(text) != std::string::npos) return true;
+    if (read_file(dir_ + "/err").find(text) != std::string::npos) return true;
     if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
       pid_ = -1;
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  return slurp(dir_ + "/err").find(text) != std::string::npos;
+  return read_file(dir_ + "/err").find(text) != std::string::npos;
 }
 
 ToolResult BackgroundTool::finish(double seconds) {
@@ -87,8 +78,8 @@ ToolResult BackgroundTool::finish(double seconds) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  r.out = slurp(dir_ + "/out");
-  r.err = slurp(dir_ + "/err");
+  r.out = read_file(dir_ + "/out");
+  r.err = read_file(dir_ + "/err");
   return r;
 }
 

@@ -97,6 +97,34 @@ int64_t serve_passive(int lfd) {
   }
 }
 
+// A listening socket on 127.0.0.1:port inside the namespace (-1 on failure).
+int listener_in(const ScopedNetns& ns, uint16_t port) {
+  testing::EnterNetns in(ns.name());
+  return listener(port);
+}
+
+// A child process named `comm` serving 127.0.0.1:port in the namespace with serve_passive.
+class PassiveServer {
+ public:
+  PassiveServer(const ScopedNetns& ns, uint16_t port, const std::string& comm)
+      : lfd_(listener_in(ns, port)) {
+    EXPECT_GE(lfd_, 0);
+    child_ = spawn(ns.name(), comm, [this] { return serve_passive(lfd_); });
+  }
+  ~PassiveServer() { stop(); }
+  void stop() {
+    if (child_.pid <= 0) return;
+    kill(child_.pid, SIGKILL);
+    result_of(child_);
+    close(lfd_);
+    child_.pid = -1;
+  }
+
+ private:
+  int lfd_;
+  Child child_;
+};
+
 // Starts the tracer on the namespace and waits until it is attached.
 std::unique_ptr<BackgroundTool> start_tracer(const ScopedNetns& ns,
                                              std::vector<std::string> extra) {
@@ -121,11 +149,7 @@ TEST(TraceCli, SummaryAttributesConnectsAndClosesToEachProcess) {
   constexpr uint16_t kPort = 8090;
   auto tracer = start_tracer(ns, {"--summary", "--json"});
 
-  int lfd;
-  {
-    testing::EnterNetns in(ns.name());
-    lfd = listener(kPort);
-  }
+  int lfd = listener_in(ns, kPort);
   ASSERT_GE(lfd, 0);
   Child server = spawn(ns.name(), "twburst-srv", [lfd] {
     int64_t n = 0;
@@ -208,13 +232,7 @@ TEST(TraceCli, EveryEaddrnotavailIsAttributedToTheClientAndDestination) {
   constexpr uint16_t kPort = 8091;
   constexpr int kAttempts = 60;
   auto tracer = start_tracer(ns, {"--summary", "--json"});
-  int lfd;
-  {
-    testing::EnterNetns in(ns.name());
-    lfd = listener(kPort);
-  }
-  ASSERT_GE(lfd, 0);
-  Child server = spawn(ns.name(), "twchurn-srv", [lfd] { return serve_passive(lfd); });
+  PassiveServer server(ns, kPort, "twchurn-srv");
   Child client = spawn(ns.name(), "twchurn-cli", [] {
     int64_t eaddrnotavail = 0;
     for (int i = 0; i < kAttempts; i++) {
@@ -229,9 +247,7 @@ TEST(TraceCli, EveryEaddrnotavailIsAttributedToTheClientAndDestination) {
     return eaddrnotavail;
   });
   int64_t seen = result_of(client);
-  kill(server.pid, SIGKILL);
-  result_of(server);
-  close(lfd);
+  server.stop();
   ASSERT_GT(seen, 0) << "20 ports should not serve 60 connects within TIME_WAIT";
 
   auto r = tracer->interrupt();
@@ -276,22 +292,14 @@ TEST(TraceCli, BindBeforeConnectIsFlaggedOnlyWithoutBindAddressNoPort) {
   constexpr uint16_t kPort = 8092;
   constexpr int kN = 5;
   auto tracer = start_tracer(ns, {"--summary", "--json"});
-  int lfd;
-  {
-    testing::EnterNetns in(ns.name());
-    lfd = listener(kPort);
-  }
-  ASSERT_GE(lfd, 0);
-  Child server = spawn(ns.name(), "twbind-srv", [lfd] { return serve_passive(lfd); });
+  PassiveServer server(ns, kPort, "twbind-srv");
   Child port0 =
       spawn(ns.name(), "twbind-port0", [] { return bind_then_connect(kPort, kN, false); });
   ASSERT_EQ(result_of(port0), kN);
   Child noport =
       spawn(ns.name(), "twbind-noport", [] { return bind_then_connect(kPort, kN, true); });
   ASSERT_EQ(result_of(noport), kN);
-  kill(server.pid, SIGKILL);
-  result_of(server);
-  close(lfd);
+  server.stop();
 
   auto r = tracer->interrupt();
   ASSERT_EQ(r.code, 0) << r.err;
@@ -309,13 +317,7 @@ TEST(TraceCli, StreamsTransitionsWithTheProcessOnlyFromItsOwnContext) {
   ScopedNetns ns("twtest");
   constexpr uint16_t kPort = 8093;
   auto tracer = start_tracer(ns, {"--json"});
-  int lfd;
-  {
-    testing::EnterNetns in(ns.name());
-    lfd = listener(kPort);
-  }
-  ASSERT_GE(lfd, 0);
-  Child server = spawn(ns.name(), "twstream-srv", [lfd] { return serve_passive(lfd); });
+  PassiveServer server(ns, kPort, "twstream-srv");
   Child client = spawn(ns.name(), "twstream-cli", [] {
     int s = socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in a = loopback(kPort);
@@ -325,9 +327,7 @@ TEST(TraceCli, StreamsTransitionsWithTheProcessOnlyFromItsOwnContext) {
   });
   ASSERT_EQ(result_of(client), 1);
   usleep(200 * 1000);  // the server's side closes after the client's FIN
-  kill(server.pid, SIGKILL);
-  result_of(server);
-  close(lfd);
+  server.stop();
 
   auto r = tracer->interrupt();
   ASSERT_EQ(r.code, 0) << r.err;
@@ -358,13 +358,7 @@ TEST(TraceCli, StreamsTransitionsWithTheProcessOnlyFromItsOwnContext) {
 TEST(TraceCli, DoctorTraceNamesTheProcessBehindTheWorstTuple) {
   ScopedNetns ns("twtest");
   constexpr uint16_t kPort = 8094;
-  int lfd;
-  {
-    testing::EnterNetns in(ns.name());
-    lfd = listener(kPort);
-  }
-  ASSERT_GE(lfd, 0);
-  Child server = spawn(ns.name(), "twdoc-srv", [lfd] { return serve_passive(lfd); });
+  PassiveServer server(ns, kPort, "twdoc-srv");
   BackgroundTool doctor({"doctor", "--netns", ns.name(), "--trace", "3", "--json"});
   ASSERT_TRUE(doctor.wait_for_stderr("tracing TCP for 3 s")) << doctor.finish().err;
   // Bounded churn that outlasts the sample: the client closes first, so the TIME_WAITs are its.
@@ -382,9 +376,7 @@ TEST(TraceCli, DoctorTraceNamesTheProcessBehindTheWorstTuple) {
   });
   auto r = doctor.finish();
   ASSERT_GT(result_of(client), 0);
-  kill(server.pid, SIGKILL);
-  result_of(server);
-  close(lfd);
+  server.stop();
   ASSERT_TRUE(r.code == 0 || r.code == 3 || r.code == 4) << r.err;
   json j = json::parse(r.out);
   const json* found = nullptr;
