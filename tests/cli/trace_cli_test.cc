@@ -31,6 +31,8 @@ using testing::BackgroundTool;
 using testing::run_tool;
 using testing::ScopedNetns;
 
+#if TIMEWAIT_BPF_BUILT
+
 // A child process inside a namespace, named `comm`, that runs fn and reports one number back.
 struct Child {
   pid_t pid = -1;
@@ -140,8 +142,6 @@ const json* process(const json& summary, pid_t pid) {
     if (p["pid"] == pid) return &p;
   return nullptr;
 }
-
-#if TIMEWAIT_BPF_BUILT
 
 TEST(TraceCli, SummaryAttributesConnectsAndClosesToEachProcess) {
   ScopedNetns ns("twtest");
