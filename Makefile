@@ -8,7 +8,7 @@ deps:
 	@bash scripts/install-deps.sh
 
 configure: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTIMEWAIT_BPF=ON >/dev/null
 
 build: configure
 	@cmake --build $(BUILD) -j$(JOBS)

@@ -13,6 +13,8 @@ pkgs=(
   net-tools                          # ss and netstat: the peers the census is checked against
   nginx              # the lab's nginx-proxy scenario
   clang-16 libclang-rt-16-dev        # the importers' libFuzzer target (clang 14 lacks <expected>)
+  libbpf-dev bpftool                 # timewait trace: CO-RE loader, skeleton (clang-16 compiles the BPF C)
+  libelf-dev zlib1g-dev              # what libbpf links against
   jq                                 # end-to-end tests read JSON output
 )
 missing=()

@@ -20,6 +20,8 @@
 #include "sources/host_reader.h"
 #include "sources/live_sockets.h"
 #include "sources/netns.h"
+#include "trace/requirements.h"
+#include "trace/sample.h"
 
 namespace tw::cli {
 
@@ -32,6 +34,7 @@ struct DoctorFlags {
   bool json = false;
   bool verbose = false;
   double interval = 0;
+  double trace = 0;  // --trace: seconds of `timewait trace --summary` to name the processes
   std::string windows_reg, windows_dynamicport;
   std::string port_range;
   bool apply = false, revert = false, yes = false;
@@ -184,6 +187,9 @@ int run(const DoctorFlags& fl) {
   if (fl.interval < 0 || fl.interval > 600) return error("--interval takes 0 to 600 seconds");
   if (fl.interval > 0 && (offline || windows_files))
     return error("--interval samples the live kernel twice; it cannot be combined with --from");
+  if (fl.trace < 0 || fl.trace > 600) return error("--trace takes 0 to 600 seconds");
+  if (fl.trace > 0 && (offline || windows_files))
+    return error("--trace watches the live kernel; it cannot be combined with --from");
   if (windows_files && !offline && (!fl.netns.empty() || fl.pid))
     return error(
         "--windows-reg/--windows-dynamicport describe a Windows host; combine them with "
@@ -194,6 +200,7 @@ int run(const DoctorFlags& fl) {
   std::optional<HostFacts> earlier;
   std::string note_text;
   std::unique_ptr<DoctorCollector> collector;
+  std::optional<TraceSummary> traced;
   bool live = false;
   auto start = [&]() -> Status {
     auto pool = choose_pool(fl, facts);
@@ -234,6 +241,21 @@ int run(const DoctorFlags& fl) {
   } else {
     live = true;
     if (auto st = enter_target(fl); !st) return error(st.error());
+    if (fl.trace > 0) {
+      // The tracer filters on the namespace this thread has just entered.
+      if (auto st = check_trace_requirements(); !st) return error(st.error());
+      if (auto st = prepare_tracefs(); !st) return error(st.error());
+      auto ino = netns_inode_of_self();
+      if (!ino) return error(ino.error(), kExitFailure);
+      TraceFilter filter;
+      filter.netns_inode = static_cast<uint32_t>(*ino);
+      auto s = sample_summary(filter, fl.trace, [&] {
+        note(fmt::format("tracing TCP for {} s to name the processes behind the findings",
+                         fl.trace));
+      });
+      if (!s) return error(s.error(), kExitFailure);
+      traced = std::move(*s);
+    }
     if (fl.interval > 0) {
       earlier = read_host_facts();
       std::this_thread::sleep_for(std::chrono::duration<double>(fl.interval));
@@ -256,6 +278,7 @@ int run(const DoctorFlags& fl) {
   }
   in.earlier = earlier;
   in.interval_seconds = fl.interval;
+  if (traced) in.trace = &*traced;
   in.windows_registry = !fl.windows_reg.empty();
   in.windows_dynamicport = !fl.windows_dynamicport.empty();
   std::vector<Finding> findings = run_rules(in);
@@ -284,6 +307,9 @@ Register reg(20, [](CLI::App& app) {
   sub->add_option("--interval", fl->interval,
                   "Sample kernel counters twice, SECONDS apart, to see what grows now "
                   "(TCPTimeWaitOverflow, ListenOverflows, resets)");
+  sub->add_option("--trace", fl->trace,
+                  "First trace SECONDS with eBPF (timewait trace --summary) and name the process "
+                  "behind the worst tuple's TIME_WAITs and every EADDRNOTAVAIL (needs root)");
   sub->add_option("--windows-reg", fl->windows_reg,
                   "A `reg export` of HKLM\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters "
                   "(UTF-16LE or UTF-8)");

@@ -13,6 +13,7 @@
 #include "census/forecast.h"
 #include "model/host_facts.h"
 #include "model/port_range.h"
+#include "trace/summary.h"
 
 namespace tw {
 
@@ -43,6 +44,9 @@ struct DoctorInput {
 
   // Windows: a `reg export` of Tcpip\Parameters (--windows-reg) and `netsh int ipv4 show
   // dynamicport tcp` output (--windows-dynamicport) were read into facts.windows_params.
+  // doctor --trace: what the tracer counted while sampling (null without --trace).
+  const TraceSummary* trace = nullptr;
+
   bool windows_registry = false;
   bool windows_dynamicport = false;
 

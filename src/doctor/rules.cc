@@ -21,6 +21,7 @@ const std::vector<Rule>& all_rules() {
       {"conntrack", rule_conntrack},
       {"so_linger", rule_so_linger},
       {"windows", rule_windows},
+      {"trace_owners", rule_trace_owners},
   };
   return kRules;
 }

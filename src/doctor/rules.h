@@ -38,5 +38,6 @@ std::vector<Finding> rule_syn_recv(const DoctorInput& in);
 std::vector<Finding> rule_conntrack(const DoctorInput& in);
 std::vector<Finding> rule_so_linger(const DoctorInput& in);
 std::vector<Finding> rule_windows(const DoctorInput& in);
+std::vector<Finding> rule_trace_owners(const DoctorInput& in);
 
 }  // namespace tw

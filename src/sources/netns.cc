@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sched.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -31,11 +32,26 @@ Status enter(const std::string& path, const std::string& what, const std::string
   return {};
 }
 
+Status check_name(const std::string& name) {
+  if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
+    return fail(fmt::format("'{}' is not a network namespace name", name));
+  return {};
+}
+
+Result<uint64_t> inode_of(const std::string& path, const std::string& what) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT)
+      return fail(fmt::format("{} does not exist (`ip netns list` shows the names)", what));
+    return fail(fmt::format("cannot read {} ({}): {}", what, path, std::strerror(errno)));
+  }
+  return static_cast<uint64_t>(st.st_ino);
+}
+
 }  // namespace
 
 Status enter_netns_by_name(const std::string& name) {
-  if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
-    return fail(fmt::format("'{}' is not a network namespace name", name));
+  if (auto st = check_name(name); !st) return st;
   return enter("/run/netns/" + name, fmt::format("network namespace '{}'", name),
                "`ip netns list` shows the names");
 }
@@ -44,6 +60,15 @@ Status enter_netns_of_pid(int pid) {
   if (pid <= 0) return fail(fmt::format("'{}' is not a process id", pid));
   return enter(fmt::format("/proc/{}/ns/net", pid),
                fmt::format("the network namespace of pid {}", pid), "no such process");
+}
+
+Result<uint64_t> netns_inode_by_name(const std::string& name) {
+  if (auto st = check_name(name); !st) return fail(st.error());
+  return inode_of("/run/netns/" + name, fmt::format("network namespace '{}'", name));
+}
+
+Result<uint64_t> netns_inode_of_self() {
+  return inode_of("/proc/thread-self/ns/net", "this thread's network namespace");
 }
 
 }  // namespace tw

@@ -13,14 +13,12 @@
 
 namespace tw::testing {
 
-namespace {
-std::string slurp(const std::string& path) {
+std::string read_file(const std::string& path) {
   std::ifstream in(path);
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
 }
-}  // namespace
 
 ToolResult run_tool(const std::string& args, const std::string& stdin_text) {
   char dir[] = "/tmp/twcli-XXXXXX";
@@ -31,8 +29,8 @@ ToolResult run_tool(const std::string& args, const std::string& stdin_text) {
   int rc = std::system(cmd.c_str());
   ToolResult r;
   r.code = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-  r.out = slurp(d + "/out");
-  r.err = slurp(d + "/err");
+  r.out = read_file(d + "/out");
+  r.err = read_file(d + "/err");
   std::system(fmt::format("rm -rf {}", d).c_str());
   return r;
 }

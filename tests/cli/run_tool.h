@@ -11,6 +11,9 @@ struct ToolResult {
   std::string out, err;
 };
 
+// The whole file, "" when unreadable.
+std::string read_file(const std::string& path);
+
 // Runs `timewait ARGS` (ARGS is shell text) with stdout and stderr captured separately.
 ToolResult run_tool(const std::string& args, const std::string& stdin_text = "");
 

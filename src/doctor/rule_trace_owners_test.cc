@@ -1,0 +1,70 @@
+#include <arpa/inet.h>
+#include <errno.h>
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+
+#include <cstring>
+
+#include "doctor/test_input.h"
+#include "trace/test_flow_key.h"
+
+namespace tw {
+namespace {
+
+using testing::evidence_has;
+using testing::InputBuilder;
+using testing::with_id;
+
+tw_flow_key client_key(uint32_t pid, const char* comm, const char* laddr, const char* raddr,
+                       uint16_t rport) {
+  return testing::flow_key(pid, comm, TW_ROLE_CLIENT, laddr, 0, raddr, rport);
+}
+
+TEST(RuleTraceOwners, NamesTheProcessBehindTheWorstTupleAndEveryEaddrnotavail) {
+  InputBuilder b;
+  b.outgoing(900, TcpState::kTimeWait, "10.0.0.5", "10.0.0.9:8080");
+  b.outgoing(50, TcpState::kTimeWait, "10.0.0.5", "10.0.0.7:6379", 40000);
+  DoctorInput in = b.build();
+  SummaryBuilder sb;
+  // A quieter process on the same tuple, and the one that makes most of its TIME_WAITs.
+  sb.add_flow(client_key(11, "cron", "10.0.0.5", "10.0.0.9", 8080), {10, 10, 0, 0});
+  sb.add_flow(client_key(10, "api", "10.0.0.5", "10.0.0.9", 8080), {150, 150, 0, 0});
+  sb.add_flow(client_key(12, "cache", "10.0.0.5", "10.0.0.7", 6379), {500, 500, 0, 4});
+  tw_fail_key fk{client_key(12, "cache", "10.0.0.5", "10.0.0.7", 6379), EADDRNOTAVAIL, 0};
+  sb.add_failure(fk, 33);
+  TraceSummary t = sb.finish(10, {});
+  in.trace = &t;
+
+  auto f = with_id(run_rules(in), "trace-owners");
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].severity, Severity::kWarning);
+  EXPECT_NE(f[0].title.find("10.0.0.5 -> 10.0.0.9:8080 are made by pid 10 (api)"),
+            std::string::npos)
+      << f[0].title;
+  EXPECT_NE(f[0].title.find("33 connect() calls failed with EADDRNOTAVAIL"), std::string::npos);
+  EXPECT_TRUE(evidence_has(f[0],
+                           "pid 10 (api): closed first 150 times toward 10.0.0.5 -> "
+                           "10.0.0.9:8080 in 10 s (~15/s)"));
+  EXPECT_TRUE(evidence_has(f[0], "pid 11 (cron): closed first 10 times"));
+  EXPECT_TRUE(evidence_has(f[0],
+                           "pid 12 (cache): 33 connect() failed with EADDRNOTAVAIL toward "
+                           "10.0.0.7:6379"));
+  EXPECT_TRUE(evidence_has(f[0], "pid 12 (cache): 4 connect() calls on a socket bound"));
+}
+
+TEST(RuleTraceOwners, SaysWhenNobodyClosedOnTheWorstTupleAndIsSilentWithoutTrace) {
+  InputBuilder b;
+  b.outgoing(100, TcpState::kTimeWait, "10.0.0.5", "10.0.0.9:8080");
+  DoctorInput in = b.build();
+  EXPECT_TRUE(with_id(run_rules(in), "trace-owners").empty());
+  TraceSummary t = SummaryBuilder{}.finish(5, {});
+  in.trace = &t;
+  auto f = with_id(run_rules(in), "trace-owners");
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].severity, Severity::kInfo);
+  EXPECT_TRUE(
+      evidence_has(f[0], "no process closed a connection toward 10.0.0.5 -> 10.0.0.9:8080"));
+}
+
+}  // namespace
+}  // namespace tw

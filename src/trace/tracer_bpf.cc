@@ -1,0 +1,160 @@
+// The libbpf tracer: the kernel side (src/bpf/trace.bpf.c) is compiled at build time and embedded
+// in this binary by its skeleton (trace.skel.h, bpftool gen skeleton), so timewait stays one file.
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "trace.skel.h"
+#include "trace/tracer.h"
+
+namespace tw {
+
+namespace {
+
+// libbpf's own messages would add lines to stderr; keep the last warning for our one-line error.
+std::string& last_libbpf_message() {
+  static std::string m;
+  return m;
+}
+
+int keep_libbpf_message(enum libbpf_print_level level, const char* fmt, va_list args) {
+  // TIMEWAIT_LIBBPF_LOG=1 shows everything libbpf says (the verifier's log included).
+  static const bool verbose = getenv("TIMEWAIT_LIBBPF_LOG") != nullptr;
+  if (verbose) return vfprintf(stderr, fmt, args);
+  if (level == LIBBPF_DEBUG) return 0;
+  char buf[512];
+  int n = vsnprintf(buf, sizeof buf, fmt, args);
+  std::string line(buf, n > 0 ? std::min<size_t>(n, sizeof buf - 1) : 0);
+  while (!line.empty() && line.back() == '\n') line.pop_back();
+  if (!line.empty()) last_libbpf_message() = line;
+  return 0;
+}
+
+std::string why(const char* what, int err) {
+  std::string m = fmt::format("{}: {}", what, std::strerror(err < 0 ? -err : err));
+  if (!last_libbpf_message().empty()) m += fmt::format(" (libbpf: {})", last_libbpf_message());
+  return m;
+}
+
+class BpfTracer final : public Tracer {
+ public:
+  ~BpfTracer() override {
+    ring_buffer__free(rb_);
+    trace_bpf__destroy(skel_);
+  }
+
+  static Result<std::unique_ptr<Tracer>> open(const TracerOptions& o) {
+    libbpf_set_print(keep_libbpf_message);
+    auto t = std::unique_ptr<BpfTracer>(new BpfTracer);
+    t->skel_ = trace_bpf__open();
+    if (!t->skel_) return fail(why("cannot open the BPF program", errno));
+    auto* ro = t->skel_->rodata;
+    ro->cfg_netns = o.filter.netns_inode;
+    ro->cfg_pid = static_cast<uint32_t>(o.filter.pid);
+    if (!o.filter.comm.empty()) {
+      ro->cfg_has_comm = 1;
+      std::memcpy(const_cast<char*>(ro->cfg_comm), o.filter.comm.data(),
+                  std::min<size_t>(o.filter.comm.size(), TW_COMM_LEN - 1));
+    }
+    ro->cfg_dport = o.filter.dport;
+    ro->cfg_states = o.filter.states.is_all() ? 0 : o.filter.states.bits;
+    ro->cfg_summary = o.summary;
+    if (o.summary) {
+      // Nothing is streamed: a one-page ring keeps the map small.
+      bpf_map__set_max_entries(t->skel_->maps.events, 4096);
+    }
+    if (int err = trace_bpf__load(t->skel_))
+      return fail(why("the kernel refused the BPF program", err));
+    if (int err = trace_bpf__attach(t->skel_))
+      return fail(why("cannot attach to the tracepoints", err));
+    if (!o.summary) {
+      t->rb_ = ring_buffer__new(bpf_map__fd(t->skel_->maps.events), on_sample, t.get(), nullptr);
+      if (!t->rb_) return fail(why("cannot open the ring buffer", errno));
+    }
+    return std::unique_ptr<Tracer>(std::move(t));
+  }
+
+  Status poll(int timeout_ms, const std::function<void(const TraceEvent&)>& sink) override {
+    if (!rb_) return {};
+    sink_ = &sink;
+    int n = ring_buffer__poll(rb_, timeout_ms);
+    // The kernel side wakes us only per batch: read what came without a wake-up too.
+    if (n >= 0 || n == -EINTR) n = ring_buffer__consume(rb_);
+    sink_ = nullptr;
+    if (n < 0 && n != -EINTR) return fail(why("reading the ring buffer failed", n));
+    return {};
+  }
+
+  Result<TraceSummary> summary(double seconds) override {
+    SummaryBuilder b;
+    int flows = bpf_map__fd(skel_->maps.flows);
+    tw_flow_key key{}, next{};
+    const void* prev = nullptr;
+    while (bpf_map_get_next_key(flows, prev, &next) == 0) {
+      tw_flow_counts c{};
+      if (bpf_map_lookup_elem(flows, &next, &c) == 0) b.add_flow(next, c);
+      key = next;
+      prev = &key;
+    }
+    int fails = bpf_map__fd(skel_->maps.fails);
+    tw_fail_key fkey{}, fnext{};
+    prev = nullptr;
+    while (bpf_map_get_next_key(fails, prev, &fnext) == 0) {
+      uint64_t n = 0;
+      if (bpf_map_lookup_elem(fails, &fnext, &n) == 0) b.add_failure(fnext, n);
+      fkey = fnext;
+      prev = &fkey;
+    }
+    auto l = lost();
+    if (!l) return fail(l.error());
+    return b.finish(seconds, *l);
+  }
+
+  Result<TraceLoss> lost() override {
+    int cpus = libbpf_num_possible_cpus();
+    if (cpus <= 0) return fail(why("cannot count the CPUs", cpus));
+    std::vector<uint64_t> per_cpu(cpus);
+    uint64_t sums[TW_STAT_COUNT] = {};
+    for (uint32_t i = 0; i < TW_STAT_COUNT; i++) {
+      if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.stats), &i, per_cpu.data()) != 0)
+        return fail(why("cannot read the loss counters", errno));
+      for (uint64_t v : per_cpu) sums[i] += v;
+    }
+    return TraceLoss{sums[TW_STAT_LOST_EVENTS], sums[TW_STAT_LOST_KEYS],
+                     sums[TW_STAT_LOST_SOCKETS]};
+  }
+
+ private:
+  BpfTracer() = default;
+
+  static int on_sample(void* ctx, void* data, size_t size) {
+    auto* self = static_cast<BpfTracer*>(ctx);
+    if (size < sizeof(tw_event) || !self->sink_) return 0;
+    tw_event raw;
+    std::memcpy(&raw, data, sizeof raw);
+    (*self->sink_)(decode_event(raw));
+    return 0;
+  }
+
+  trace_bpf* skel_ = nullptr;
+  ring_buffer* rb_ = nullptr;
+  const std::function<void(const TraceEvent&)>* sink_ = nullptr;
+};
+
+}  // namespace
+
+bool tracer_built() { return true; }
+
+Result<std::unique_ptr<Tracer>> Tracer::open(const TracerOptions& options) {
+  return BpfTracer::open(options);
+}
+
+}  // namespace tw
