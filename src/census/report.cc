@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "census/table.h"
+
 namespace tw {
 
 using nlohmann::json;
@@ -34,6 +36,13 @@ std::string_view pressure_level(double percent) {
 
 namespace {
 
+// A listener's tuple has no peer (0.0.0.0 -> 0.0.0.0:0): say what it is.
+std::string group_label(const GroupKey& k, GroupBy by) {
+  if (by == GroupBy::kTuple && k.remote.port == 0 && k.remote.addr.is_unspecified())
+    return fmt::format("{} (listening, no peer)", k.local.addr.to_string());
+  return describe_key(k, by);
+}
+
 std::string pool_text(const PortPool& p) {
   return fmt::format("ephemeral range {}-{}, {} usable ports", p.low, p.high,
                      with_commas(p.usable()));
@@ -49,20 +58,22 @@ std::string time_wait_text(const Census& c) {
 void add_state_table(const CensusReport& r, std::string* out) {
   const Census& c = *r.census;
   const StateMask want = c.options().states;
-  *out += fmt::format("{:<12} {:>10}\n", "STATE", "COUNT");
+  Table t({{"STATE", false}, {"COUNT"}, {"", false}});
   for (int i = 0; i < kStateCount; ++i) {
     TcpState s = state_at(i);
     if (!want.has(s)) continue;
-    std::string extra = s == TcpState::kTimeWait ? time_wait_text(c) : "";
-    *out += fmt::format("{:<12} {:>10}{}{}\n", ss_name(s), with_commas(c.count(s)),
-                        extra.empty() ? "" : "   ", extra);
+    t.add({std::string(ss_name(s)), with_commas(c.count(s)),
+           s == TcpState::kTimeWait ? time_wait_text(c) : ""});
   }
-  *out += fmt::format("{:<12} {:>10}\n", "TOTAL", with_commas(c.total()));
+  t.add({"TOTAL", with_commas(c.total()), ""});
+  *out += t.render(r.width);
   if (c.fin_wait2_mini())
     *out += fmt::format(
-        "\nFIN-WAIT-2 includes {} orphaned socket(s) held as TIME_WAIT mini-sockets: `ss state "
-        "time-wait` does not show them, /proc/net/sockstat \"tw\" counts them.\n",
-        with_commas(c.fin_wait2_mini()));
+        "\n{}", wrap_text(fmt::format("FIN-WAIT-2 includes {} orphaned socket(s) held as "
+                                      "TIME_WAIT mini-sockets: `ss state time-wait` does not "
+                                      "show them, /proc/net/sockstat \"tw\" counts them.",
+                                      with_commas(c.fin_wait2_mini())),
+                          r.width));
 }
 
 void add_group_table(const CensusReport& r, std::string* out) {
@@ -73,27 +84,21 @@ void add_group_table(const CensusReport& r, std::string* out) {
   std::vector<int> cols;
   for (int i = 0; i < kStateCount; ++i)
     if (c.counts()[i]) cols.push_back(i);
-  std::vector<std::string> keys;
-  const std::string label = fmt::format("BY {}", group_by_name(by));
-  size_t width = label.size();
+  std::vector<TableColumn> columns{{fmt::format("BY {}", group_by_name(by)), false}};
+  for (int i : cols) columns.push_back({std::string(ss_name(state_at(i)))});
+  columns.push_back({"TOTAL"});
+  if (by == GroupBy::kTuple) columns.push_back({"TW/s 60s"});
+  Table t(std::move(columns));
   for (auto& row : rows) {
-    keys.push_back(describe_key(row.key, by));
-    width = std::max(width, keys.back().size());
-  }
-  std::string header = fmt::format("\n{:<{}}", label, width);
-  for (int i : cols) header += fmt::format(" {:>10}", ss_name(state_at(i)));
-  header += fmt::format(" {:>10}", "TOTAL");
-  if (by == GroupBy::kTuple) header += fmt::format(" {:>10}", "TW/s 60s");
-  *out += header + "\n";
-  for (size_t k = 0; k < rows.size(); ++k) {
-    std::string line = fmt::format("{:<{}}", keys[k], width);
-    for (int i : cols) line += fmt::format(" {:>10}", with_commas(rows[k].counts[i]));
-    line += fmt::format(" {:>10}", with_commas(rows[k].total));
+    std::vector<std::string> cells{group_label(row.key, by)};
+    for (int i : cols) cells.push_back(with_commas(row.counts[i]));
+    cells.push_back(with_commas(row.total));
     if (by == GroupBy::kTuple)
-      line += fmt::format(" {:>10}", format_rate(rows[k].counts[state_index(TcpState::kTimeWait)] /
-                                                 static_cast<double>(kLinuxTimeWaitSeconds)));
-    *out += line + "\n";
+      cells.push_back(format_rate(row.counts[state_index(TcpState::kTimeWait)] /
+                                  static_cast<double>(kLinuxTimeWaitSeconds)));
+    t.add(std::move(cells));
   }
+  *out += "\n" + t.render(r.width);
   if (c.group_count() > rows.size())
     *out += fmt::format("... and {} more groups (--top 0 shows all)\n",
                         with_commas(c.group_count() - rows.size()));
@@ -103,23 +108,24 @@ void add_pressure_table(const CensusReport& r, std::string* out) {
   const Census& c = *r.census;
   if (!c.options().pool) return;
   auto rows = c.pressure(r.top);
-  *out += fmt::format("\nPort pressure per destination ({}; worst first)\n",
-                      pool_text(*c.options().pool));
+  *out += "\n" + wrap_text(fmt::format("Port pressure per destination ({}; worst first)",
+                                       pool_text(*c.options().pool)),
+                           r.width, "", "  ");
   if (rows.empty()) {
     *out += "no outbound connections use the ephemeral range\n";
     return;
   }
-  *out += fmt::format("{:<40} {:>8} {:>10} {:>7}  {}\n", "LOCAL -> REMOTE", "IN USE", "TIME-WAIT",
-                      "USED", "LEVEL");
+  Table table({{"LOCAL -> REMOTE", false}, {"IN USE"}, {"TIME-WAIT"}, {"USED"}, {"LEVEL", false}});
   for (auto& t : rows) {
     auto level = pressure_level(t.percent());
-    *out += fmt::format("{:<40} {:>8} {:>10} {:>6.1f}%  {}\n", describe_key(t.key, GroupBy::kTuple),
-                        with_commas(t.in_use), with_commas(t.time_wait), t.percent(),
-                        level == "ok" ? ""
-                                      : fmt::format("{} (>= {:.0f}%)", level,
-                                                    level == "critical" ? kPressureCriticalPercent
-                                                                        : kPressureWarnPercent));
+    table.add({describe_key(t.key, GroupBy::kTuple), with_commas(t.in_use),
+               with_commas(t.time_wait), fmt::format("{:.1f}%", t.percent()),
+               level == "ok" ? ""
+                             : fmt::format("{} (>= {:.0f}%)", level,
+                                           level == "critical" ? kPressureCriticalPercent
+                                                               : kPressureWarnPercent)});
   }
+  *out += table.render(r.width);
   if (c.pressure_count() > rows.size())
     *out += fmt::format("... and {} more destinations\n",
                         with_commas(c.pressure_count() - rows.size()));
@@ -160,20 +166,23 @@ std::string render_census_table(const CensusReport& r) {
   std::string where = f.netns.empty() ? "" : fmt::format("netns {}", f.netns);
   if (!f.hostname.empty())
     where = fmt::format("{}{}{}", f.hostname, where.empty() ? "" : ", ", where);
-  out += fmt::format("TCP sockets{}{} (source: {}{})\n\n", where.empty() ? "" : " on ", where,
-                     f.source, f.captured_at.empty() ? "" : ", " + f.captured_at);
+  out += wrap_text(fmt::format("TCP sockets{}{} (source: {}{})", where.empty() ? "" : " on ", where,
+                               f.source, f.captured_at.empty() ? "" : ", " + f.captured_at),
+                   r.width, "", "  ") +
+         "\n";
   add_state_table(r, &out);
   if (f.sockstat) {
     const Sockstat& s = *f.sockstat;
-    out += fmt::format(
-        "\n/proc/net/sockstat: this namespace: inuse {} (IPv6 {}), tw {}; whole host: orphan {}, "
-        "alloc {}, mem {} pages\n",
-        with_commas(s.inuse), with_commas(s.inuse6), with_commas(s.tw), with_commas(s.orphan),
-        with_commas(s.alloc), with_commas(s.mem));
+    out += "\n" +
+           wrap_text(fmt::format("/proc/net/sockstat: this namespace: inuse {} (IPv6 {}), "
+                                 "tw {}; whole host: orphan {}, alloc {}, mem {} pages",
+                                 with_commas(s.inuse), with_commas(s.inuse6), with_commas(s.tw),
+                                 with_commas(s.orphan), with_commas(s.alloc), with_commas(s.mem)),
+                     r.width, "", "  ");
   }
   if (r.census->options().by != GroupBy::kState) add_group_table(r, &out);
   add_pressure_table(r, &out);
-  if (!r.note.empty()) out += fmt::format("\nnote: {}\n", r.note);
+  if (!r.note.empty()) out += "\n" + wrap_text("note: " + r.note, r.width, "", "  ");
   return out;
 }
 

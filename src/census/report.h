@@ -13,8 +13,9 @@ namespace tw {
 struct CensusReport {
   const HostFacts* facts = nullptr;
   const Census* census = nullptr;
-  std::string note;  // a fallback or retry the user should know about
-  size_t top = 20;   // rows of the group and pressure tables; 0 = all
+  std::string note;    // a fallback or retry the user should know about
+  size_t top = 20;     // rows of the group and pressure tables; 0 = all
+  size_t width = 100;  // lines are laid out to fit this many columns (the terminal's)
 };
 
 std::string render_census_table(const CensusReport& r);

@@ -11,6 +11,8 @@
 #include "census/port_pool.h"
 #include "cli/command.h"
 #include "cli/offline_input.h"
+#include "cli/option_checks.h"
+#include "cli/terminal.h"
 #include "doctor/apply.h"
 #include "doctor/collector.h"
 #include "doctor/render.h"
@@ -261,7 +263,7 @@ int run(const DoctorFlags& fl) {
   std::vector<Finding> findings = run_rules(in);
   if (fl.apply) return run_apply(fl, findings, facts);
 
-  DoctorReport report{&facts, &findings, note_text, fl.verbose};
+  DoctorReport report{&facts, &findings, note_text, fl.verbose, output_width()};
   if (fl.json)
     fmt::print("{}\n", doctor_to_json(report).dump(2));
   else

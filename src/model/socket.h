@@ -25,6 +25,9 @@ struct Socket {
   uint32_t uid = 0;
   uint64_t inode = 0;  // 0 when unknown or for mini-sockets
   int32_t pid = -1;    // owning process where the source tells (ss -p, netstat -p/-o), else -1
+  // The owning process's command (/proc/PID/comm) where the source tells (a snapshot), else empty.
+  // Points into storage owned by the source for the duration of the callback.
+  std::string_view command;
   // The state as the source spelled it ("LISTENING", "TimeWait"), empty for live sources. Points
   // into storage owned by the source for the duration of the callback.
   std::string_view original_state;

@@ -1,0 +1,95 @@
+#include "census/table.h"
+
+#include <algorithm>
+#include <sstream>
+
+namespace tw {
+
+namespace {
+
+constexpr std::string_view kGap = "  ";
+
+// Columns count characters, not bytes: "…" and "≥" are one column each.
+size_t display_width(std::string_view s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+void pad(std::string* out, std::string_view cell, size_t width, bool right) {
+  size_t w = display_width(cell);
+  size_t fill = width > w ? width - w : 0;
+  if (right) out->append(fill, ' ');
+  out->append(cell);
+  if (!right) out->append(fill, ' ');
+}
+
+}  // namespace
+
+std::string trim_right(std::string line) {
+  while (!line.empty() && line.back() == ' ') line.pop_back();
+  return line;
+}
+
+void Table::add(std::vector<std::string> cells) {
+  cells.resize(columns_.size());
+  rows_.push_back(std::move(cells));
+}
+
+std::string Table::render(size_t width) const {
+  const size_t n = columns_.size();
+  std::vector<size_t> w(n);
+  for (size_t c = 0; c < n; ++c) {
+    w[c] = display_width(columns_[c].header);
+    for (auto& r : rows_) w[c] = std::max(w[c], display_width(r[c]));
+  }
+  // What the columns after the label need; the label gets the rest, at least its header.
+  size_t others = 0;
+  for (size_t c = 1; c < n; ++c) others += kGap.size() + w[c];
+  const size_t label_max =
+      width > others ? std::max(width - others, display_width(columns_[0].header)) : w[0];
+  const size_t label = std::min(w[0], label_max);
+  auto line = [&](const std::vector<std::string>& cells, bool label_alone) {
+    std::string out;
+    if (label_alone) {
+      out = cells[0] + "\n";
+      pad(&out, "", label, false);
+    } else {
+      pad(&out, cells[0], label, columns_[0].right);
+    }
+    for (size_t c = 1; c < n; ++c) {
+      out += kGap;
+      // Free text in the last column is not padded: no trailing spaces.
+      if (c + 1 == n && !columns_[c].right)
+        out += cells[c];
+      else
+        pad(&out, cells[c], w[c], columns_[c].right);
+    }
+    return trim_right(std::move(out)) + "\n";
+  };
+  std::vector<std::string> header;
+  for (auto& c : columns_) header.push_back(c.header);
+  std::string out = line(header, false);
+  for (auto& r : rows_) out += line(r, display_width(r[0]) > label);
+  return out;
+}
+
+std::string wrap_text(std::string_view text, size_t width, std::string_view first,
+                      std::string_view rest) {
+  std::string out, line(first);
+  std::istringstream words{std::string(text)};
+  bool empty = true;
+  for (std::string w; words >> w;) {
+    if (!empty && display_width(line) + 1 + display_width(w) > width) {
+      out += line + "\n";
+      line = rest;
+      empty = true;
+    }
+    line += (empty ? "" : " ") + w;
+    empty = false;
+  }
+  if (!empty) out += line + "\n";
+  return out;
+}
+
+}  // namespace tw
