@@ -61,6 +61,8 @@ int run(const CensusFlags& fl) {
   } else if (auto o = given(fl.sub, {"--source"}); !o.empty()) {
     return error("--source picks the live kernel's interface; it cannot be combined with --from");
   }
+  if (!fl.port_range.empty())
+    if (auto p = parse_port_range_option(fl.port_range); !p) return error(p.error());
   // With --save -, standard output carries the snapshot and nothing else.
   const bool snapshot_to_stdout = fl.save == "-";
   if (snapshot_to_stdout && fl.json)
@@ -200,7 +202,9 @@ Register reg(10, [](CLI::App& app) {
   sub->add_option("--top", fl->top, "Rows in group and pressure tables (0 = all)")
       ->check(whole_number(0, 1'000'000'000))
       ->capture_default_str();
-  sub->add_flag("--json", fl->json, "JSON output (schema: docs/json.md)");
+  sub->add_flag("--json", fl->json,
+                "JSON output, schema timewait-census/1 (documented in \"JSON schemas\" of the "
+                "timewait docs)");
   sub->add_option("--save", fl->save,
                   "Also write a snapshot (sockets with their owners, sysctls, sockstat) to FILE "
                   "for `census --from` / `doctor --from` elsewhere. FILE is replaced atomically "

@@ -3,6 +3,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
@@ -50,8 +51,13 @@ std::string WrappingFormatter::make_help(const CLI::App* app, std::string name,
           name_end == std::string::npos ? name_end : line.find_first_not_of(' ', name_end);
       if (desc != std::string::npos && desc < width / 2) hang = desc;
     }
+    // A word too long to stand under the description (a registry path) is moved left to fit.
+    size_t longest = 0;
+    std::istringstream words(line.substr(hang));
+    for (std::string w; words >> w;) longest = std::max(longest, w.size());
+    const size_t rest = longest + hang > width ? (longest < width ? width - longest : 0) : hang;
     out += wrap_text(std::string_view(line).substr(hang), width, line.substr(0, hang),
-                     std::string(hang, ' '));
+                     std::string(rest, ' '));
   }
   return out;
 }

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sched.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -44,6 +45,15 @@ Status enter_netns_of_pid(int pid) {
   if (pid <= 0) return fail(fmt::format("'{}' is not a process id", pid));
   return enter(fmt::format("/proc/{}/ns/net", pid),
                fmt::format("the network namespace of pid {}", pid), "no such process");
+}
+
+Result<uint64_t> netns_inode_of_self() {
+  struct stat st;
+  if (stat("/proc/thread-self/ns/net", &st) != 0)
+    return fail(
+        fmt::format("cannot read this thread's network namespace (/proc/thread-self/ns/net): {}",
+                    std::strerror(errno)));
+  return static_cast<uint64_t>(st.st_ino);
 }
 
 }  // namespace tw

@@ -3,6 +3,7 @@
 // /proc/thread-self/net, /proc/sys/net) is that namespace's.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "model/result.h"
@@ -11,5 +12,9 @@ namespace tw {
 
 Status enter_netns_by_name(const std::string& name);
 Status enter_netns_of_pid(int pid);
+
+// The inode that identifies the calling thread's network namespace (what `ls -i /run/netns/NAME`
+// and the kernel's net->ns.inum show).
+Result<uint64_t> netns_inode_of_self();
 
 }  // namespace tw

@@ -81,9 +81,6 @@ Result<OutputTarget> check_output_path(const std::string& path, bool create_dirs
     if (errno != ENOENT || !create_dirs)
       return fail(fmt::format("cannot write {}{}: directory {}: {} (create it first)", p, via, dir,
                               std::strerror(errno)));
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec) return fail(fmt::format("cannot create directory {}: {}", dir, ec.message()));
   } else if (!S_ISDIR(ds.st_mode)) {
     return fail(fmt::format("cannot write {}{}: {} is not a directory", p, via, dir));
   }
@@ -105,6 +102,12 @@ Result<std::unique_ptr<OutputFile>> OutputFile::open(const std::string& path, bo
   if (t->standard_output) {
     out->f_ = stdout;
     return out;
+  }
+  if (create_dirs) {
+    std::error_code ec;
+    const std::string dir = parent_of(t->resolved);
+    fs::create_directories(dir, ec);
+    if (ec) return fail(fmt::format("cannot create directory {}: {}", dir, ec.message()));
   }
   // O_EXCL: the temporary name is never an existing file or a symlink planted there.
   const fs::path target(t->resolved);

@@ -24,7 +24,8 @@ struct OutputTarget {
   mode_t mode = 0644;            // its permission bits, kept by the replacement
   bool standard_output = false;  // path "-"
 };
-// `create_dirs`: a missing parent directory is made (--apply's /etc/sysctl.d); else it is an error.
+// `create_dirs`: a missing parent directory is fine (OutputFile::open makes it, for --apply's
+// /etc/sysctl.d); else it is an error. Nothing is created here.
 Result<OutputTarget> check_output_path(const std::string& path, bool create_dirs = false);
 
 // A file being written. Text goes to stream(); commit() makes it appear at once, complete; an

@@ -73,10 +73,9 @@ TEST_F(CensusCli, JsonCountsMatchSs) {
 TEST_F(CensusCli, TableShowsCountsAndRate) {
   auto r = run_tool("census --netns " + ns_->name());
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_NE(r.out.find("TIME-WAIT            10   made at ~0.2/s over the last 60 s"),
-            std::string::npos)
+  EXPECT_NE(r.out.find("TIME-WAIT      10  made at ~0.2/s over the last 60 s"), std::string::npos)
       << r.out;
-  EXPECT_NE(r.out.find("TOTAL                18"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("TOTAL          18\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Port pressure per destination"), std::string::npos);
 }
 

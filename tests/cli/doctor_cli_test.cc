@@ -414,8 +414,11 @@ TEST_F(DoctorCli, SnapshotOfflineGivesTheSameFindings) {
     EXPECT_EQ(off.j["findings"][i]["id"], live.j["findings"][i]["id"]);
     EXPECT_EQ(off.j["findings"][i]["severity"], live.j["findings"][i]["severity"]);
   }
-  // Offline there is no /proc of that host to name the process.
-  EXPECT_TRUE(evidence_has(off.finding("close-wait"), "owner: unknown"));
+  // The snapshot kept the owners (pid and command) that only that host's /proc could tell.
+  const std::string owner = fmt::format("owner: pid {} cli_test (12 sockets)", getpid());
+  EXPECT_TRUE(evidence_has(live.finding("close-wait"), owner))
+      << live.finding("close-wait").dump(1);
+  EXPECT_TRUE(evidence_has(off.finding("close-wait"), owner)) << off.finding("close-wait").dump(1);
 }
 
 TEST(DoctorCliFixtures, LinuxSnapshotFixture) {
