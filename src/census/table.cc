@@ -59,11 +59,19 @@ std::string Table::render(size_t width) const {
     }
     for (size_t c = 1; c < n; ++c) {
       out += kGap;
-      // Free text in the last column is not padded: no trailing spaces.
-      if (c + 1 == n && !columns_[c].right)
+      // Free text in the last column is not padded (no trailing spaces) and wraps under itself
+      // when there is room for a few words.
+      if (c + 1 == n && !columns_[c].right) {
+        const size_t nl = out.rfind('\n');
+        const size_t from = nl == std::string::npos ? 0 : nl + 1;  // after a label alone
+        const size_t start = display_width(std::string_view(out).substr(from));
+        if (start + display_width(cells[c]) > width && start + 20 <= width)
+          return out.substr(0, from) +
+                 wrap_text(cells[c], width, out.substr(from), std::string(start, ' '));
         out += cells[c];
-      else
+      } else {
         pad(&out, cells[c], w[c], columns_[c].right);
+      }
     }
     return trim_right(std::move(out)) + "\n";
   };
