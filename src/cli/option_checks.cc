@@ -8,13 +8,21 @@
 
 namespace tw::cli {
 
+namespace {
+// The whole text as a number (no trailing characters, no overflow).
+template <class T>
+bool parse_all(const std::string& text, T* v) {
+  const char* end = text.data() + text.size();
+  auto [p, ec] = std::from_chars(text.data(), end, *v);
+  return ec == std::errc() && p == end;
+}
+}  // namespace
+
 CLI::Validator whole_number(int64_t lo, int64_t hi) {
   return CLI::Validator(
       [lo, hi](std::string& text) -> std::string {
         int64_t v = 0;
-        const char* end = text.data() + text.size();
-        auto [p, ec] = std::from_chars(text.data(), end, v);
-        if (ec == std::errc() && p == end && v >= lo && v <= hi) return "";
+        if (parse_all(text, &v) && v >= lo && v <= hi) return "";
         return fmt::format("'{}' is not a whole number from {} to {}", text, lo, hi);
       },
       fmt::format("{}-{}", lo, hi));
@@ -24,9 +32,7 @@ CLI::Validator seconds(double lo, double hi) {
   return CLI::Validator(
       [lo, hi](std::string& text) -> std::string {
         double v = 0;
-        const char* end = text.data() + text.size();
-        auto [p, ec] = std::from_chars(text.data(), end, v);
-        if (ec == std::errc() && p == end && std::isfinite(v) && v >= lo && v <= hi) return "";
+        if (parse_all(text, &v) && std::isfinite(v) && v >= lo && v <= hi) return "";
         return fmt::format("'{}' is not a number of seconds from {} to {}", text, lo, hi);
       },
       fmt::format("SECONDS {}-{}", lo, hi));

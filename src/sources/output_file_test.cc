@@ -10,34 +10,15 @@
 #include <fstream>
 #include <sstream>
 
+#include "testing/temp_dir.h"
+
 namespace tw {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct TempDir {
-  TempDir() {
-    char t[] = "/tmp/twout-XXXXXX";
-    path = mkdtemp(t);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string operator/(const std::string& name) const { return path + "/" + name; }
-  // Names in the directory: no temporary file may be left behind.
-  std::vector<std::string> names() const {
-    std::vector<std::string> out;
-    for (auto& e : fs::directory_iterator(path)) out.push_back(e.path().filename());
-    std::sort(out.begin(), out.end());
-    return out;
-  }
-  std::string path;
-};
-
-std::string slurp(const std::string& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::TempDir;
+const auto slurp = testing::read_text;
 
 TEST(OutputFile, RefusesDeviceNodesFifosAndDirectories) {
   TempDir d;

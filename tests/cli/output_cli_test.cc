@@ -19,6 +19,7 @@
 
 #include "run_tool.h"
 #include "testing/scoped_netns.h"
+#include "testing/temp_dir.h"
 
 namespace tw {
 namespace {
@@ -27,28 +28,8 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using testing::run_tool;
 
-struct TempDir {
-  TempDir() {
-    char t[] = "/tmp/twcli-out-XXXXXX";
-    path = mkdtemp(t);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string operator/(const std::string& name) const { return path + "/" + name; }
-  std::vector<std::string> names() const {
-    std::vector<std::string> out;
-    for (auto& e : fs::directory_iterator(path)) out.push_back(e.path().filename());
-    std::sort(out.begin(), out.end());
-    return out;
-  }
-  std::string path;
-};
-
-std::string slurp(const std::string& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::TempDir;
+const auto slurp = testing::read_text;
 
 const std::string kFixture = std::string(FIXTURES_DIR) + "/doctor/linux-snapshot.json";
 
