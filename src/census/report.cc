@@ -131,6 +131,20 @@ void add_pressure_table(const CensusReport& r, std::string* out) {
                         with_commas(c.pressure_count() - rows.size()));
 }
 
+void add_owner_table(const CensusReport& r, std::string* out) {
+  if (r.owners.empty()) return;
+  *out += "\nProcesses holding sockets (as the input recorded them)\n";
+  Table t({{"PID"}, {"SOCKETS"}, {"COMMAND", false}});
+  size_t n = 0;
+  for (auto& o : r.owners) {
+    if (r.top && n++ == r.top) break;
+    t.add({fmt::format("{}", o.pid), with_commas(o.sockets), o.command});
+  }
+  *out += t.render(r.width);
+  if (r.top && r.owners.size() > r.top)
+    *out += fmt::format("... and {} more processes\n", with_commas(r.owners.size() - r.top));
+}
+
 json key_json(const GroupKey& k, GroupBy by) {
   switch (by) {
     case GroupBy::kState:
@@ -182,6 +196,7 @@ std::string render_census_table(const CensusReport& r) {
   }
   if (r.census->options().by != GroupBy::kState) add_group_table(r, &out);
   add_pressure_table(r, &out);
+  add_owner_table(r, &out);
   if (!r.note.empty()) out += "\n" + wrap_text("note: " + r.note, r.width, "", "  ");
   return out;
 }
@@ -231,6 +246,10 @@ json census_to_json(const CensusReport& r) {
     }
     j["groups"] = {{"by", group_by_name(by)}, {"total_groups", c.group_count()}, {"rows", rows}};
   }
+  json owners = json::array();
+  for (auto& o : r.owners)
+    owners.push_back({{"pid", o.pid}, {"command", o.command}, {"sockets", o.sockets}});
+  j["owners"] = r.owners.empty() ? json(nullptr) : owners;
   if (auto& pool = c.options().pool) {
     json tuples = json::array();
     for (auto& t : c.pressure(r.top)) {

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -78,6 +79,8 @@ int run(const CensusFlags& fl) {
   // Offline and live inputs both end as a stream of sockets into one census.
   std::unique_ptr<Census> census;
   std::unique_ptr<SnapshotWriter> writer;
+  // Owners the input names (a snapshot, ss -p), bounded.
+  std::map<int, ProcessCount> named;
   auto choose_pool = [&]() -> Status {
     if (!fl.port_range.empty()) {
       auto p = parse_port_range_option(fl.port_range);
@@ -97,6 +100,7 @@ int run(const CensusFlags& fl) {
   };
   auto start = [&]() -> Status {
     census = std::make_unique<Census>(opts);
+    named.clear();
     if (!fl.save.empty()) {
       writer.reset();
       auto w = SnapshotWriter::open(fl.save, facts);
@@ -111,6 +115,12 @@ int run(const CensusFlags& fl) {
   std::map<int, std::string> commands;
   auto sink = [&](const Socket& s) {
     census->add(s);
+    if (s.pid > 0 && states->has(s.state) && (named.size() < 100000 || named.count(s.pid))) {
+      ProcessCount& p = named[s.pid];
+      p.pid = s.pid;
+      if (p.command.empty()) p.command = s.command;
+      ++p.sockets;
+    }
     // Listeners come along for port pressure even when not asked for; the snapshot keeps only
     // what was asked.
     if (!writer || !states->has(s.state)) return;
@@ -170,6 +180,9 @@ int run(const CensusFlags& fl) {
 
   if (snapshot_to_stdout) return kExitOk;
   CensusReport report{&facts, census.get(), note, static_cast<size_t>(fl.top), output_width()};
+  for (auto& [pid, p] : named) report.owners.push_back(p);
+  std::stable_sort(report.owners.begin(), report.owners.end(),
+                   [](auto& a, auto& b) { return a.sockets > b.sockets; });
   if (fl.json) {
     nlohmann::json j = census_to_json(report);
     if (!import_json.is_null()) j["import"] = import_json;
