@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "census/forecast.h"
+#include "census/table.h"
 
 namespace tw {
 
@@ -41,6 +42,13 @@ double round_to(double v, int decimals) {
 
 namespace {
 
+// A listener's tuple has no peer (0.0.0.0 -> 0.0.0.0:0): say what it is.
+std::string group_label(const GroupKey& k, GroupBy by) {
+  if (by == GroupBy::kTuple && k.remote.port == 0 && k.remote.addr.is_unspecified())
+    return fmt::format("{} (listening, no peer)", k.local.addr.to_string());
+  return describe_key(k, by);
+}
+
 std::string pool_text(const PortPool& p) {
   return fmt::format("ephemeral range {}-{}, {} usable ports", p.low, p.high,
                      with_commas(p.usable()));
@@ -56,20 +64,22 @@ std::string time_wait_text(const Census& c) {
 void add_state_table(const CensusReport& r, std::string* out) {
   const Census& c = *r.census;
   const StateMask want = c.options().states;
-  *out += fmt::format("{:<12} {:>10}\n", "STATE", "COUNT");
+  Table t({{"STATE", false}, {"COUNT"}, {"", false}});
   for (int i = 0; i < kStateCount; ++i) {
     TcpState s = state_at(i);
     if (!want.has(s)) continue;
-    std::string extra = s == TcpState::kTimeWait ? time_wait_text(c) : "";
-    *out += fmt::format("{:<12} {:>10}{}{}\n", ss_name(s), with_commas(c.count(s)),
-                        extra.empty() ? "" : "   ", extra);
+    t.add({std::string(ss_name(s)), with_commas(c.count(s)),
+           s == TcpState::kTimeWait ? time_wait_text(c) : ""});
   }
-  *out += fmt::format("{:<12} {:>10}\n", "TOTAL", with_commas(c.total()));
+  t.add({"TOTAL", with_commas(c.total()), ""});
+  *out += t.render(r.width);
   if (c.fin_wait2_mini())
     *out += fmt::format(
-        "\nFIN-WAIT-2 includes {} orphaned socket(s) held as TIME_WAIT mini-sockets: `ss state "
-        "time-wait` does not show them, /proc/net/sockstat \"tw\" counts them.\n",
-        with_commas(c.fin_wait2_mini()));
+        "\n{}", wrap_text(fmt::format("FIN-WAIT-2 includes {} orphaned socket(s) held as "
+                                      "TIME_WAIT mini-sockets: `ss state time-wait` does not "
+                                      "show them, /proc/net/sockstat \"tw\" counts them.",
+                                      with_commas(c.fin_wait2_mini())),
+                          r.width));
 }
 
 void add_group_table(const CensusReport& r, std::string* out) {
@@ -80,35 +90,29 @@ void add_group_table(const CensusReport& r, std::string* out) {
   std::vector<int> cols;
   for (int i = 0; i < kStateCount; ++i)
     if (c.counts()[i]) cols.push_back(i);
-  std::vector<std::string> keys;
-  const std::string label = fmt::format("BY {}", group_by_name(by));
-  size_t width = label.size();
-  for (auto& row : rows) {
-    keys.push_back(describe_key(row.key, by));
-    width = std::max(width, keys.back().size());
-  }
-  std::string header = fmt::format("\n{:<{}}", label, width);
-  for (int i : cols) header += fmt::format(" {:>10}", ss_name(state_at(i)));
-  header += fmt::format(" {:>10}", "TOTAL");
+  std::vector<TableColumn> columns{{fmt::format("BY {}", group_by_name(by)), false}};
+  for (int i : cols) columns.push_back({std::string(ss_name(state_at(i)))});
+  columns.push_back({"TOTAL"});
   if (by == GroupBy::kTuple)
-    header += fmt::format(" {:>10} {:>10} {:>8}", "TW/s 10s", "TW/s 60s", "ETA");
+    for (const char* h : {"TW/s 10s", "TW/s 60s", "ETA"}) columns.push_back({h});
   const ForecastPolicy policy = forecast_policy(*r.facts);
-  *out += header + "\n";
-  for (size_t k = 0; k < rows.size(); ++k) {
-    std::string line = fmt::format("{:<{}}", keys[k], width);
-    for (int i : cols) line += fmt::format(" {:>10}", with_commas(rows[k].counts[i]));
-    line += fmt::format(" {:>10}", with_commas(rows[k].total));
+  Table t(std::move(columns));
+  for (auto& row : rows) {
+    std::vector<std::string> cells{group_label(row.key, by)};
+    for (int i : cols) cells.push_back(with_commas(row.counts[i]));
+    cells.push_back(with_commas(row.total));
     if (by == GroupBy::kTuple) {
-      const TupleAges& a = rows[k].time_wait_ages;
-      auto p = c.pressure_of(rows[k].key);
+      const TupleAges& a = row.time_wait_ages;
+      auto p = c.pressure_of(row.key);
       // The 10 s rate needs every TIME_WAIT's timer; the 60 s one is the count over 60 s.
-      line += fmt::format(" {:>10} {:>10} {:>8}", a.without_timer ? "-" : format_rate(a.rate(10)),
-                          format_rate(rows[k].counts[state_index(TcpState::kTimeWait)] /
-                                      static_cast<double>(kLinuxTimeWaitSeconds)),
-                          p ? eta_text(forecast(*p, policy)) : "-");
+      cells.push_back(a.without_timer ? "-" : format_rate(a.rate(10)));
+      cells.push_back(format_rate(row.counts[state_index(TcpState::kTimeWait)] /
+                                  static_cast<double>(kLinuxTimeWaitSeconds)));
+      cells.push_back(p ? eta_text(forecast(*p, policy)) : "-");
     }
-    *out += line + "\n";
+    t.add(std::move(cells));
   }
+  *out += "\n" + t.render(r.width);
   if (c.group_count() > rows.size())
     *out += fmt::format("... and {} more groups (--top 0 shows all)\n",
                         with_commas(c.group_count() - rows.size()));
@@ -133,9 +137,10 @@ void add_unmeasured_pressure(const CensusReport& r, std::string* out) {
       "not measured: {} {} with host or service names (capture with -n for port pressure)\n",
       with_commas(static_cast<int64_t>(n)), n == 1 ? "tuple" : "tuples");
   auto rows = c.unmeasured_pressure(r.top);
+  Table table({{"LOCAL -> REMOTE (names)", false}, {"SOCKETS"}});
   for (auto& row : rows)
-    *out += fmt::format("  {:<40} {:>8} {}\n", describe_key(row.key, GroupBy::kTuple),
-                        with_commas(row.total), row.total == 1 ? "socket" : "sockets");
+    table.add({describe_key(row.key, GroupBy::kTuple), with_commas(row.total)});
+  *out += table.render(r.width);
   if (n > rows.size())
     *out += fmt::format("  ... and {} more\n", with_commas(static_cast<int64_t>(n - rows.size())));
 }
@@ -146,30 +151,52 @@ void add_pressure_table(const CensusReport& r, std::string* out) {
   const ForecastPolicy policy = forecast_policy(*r.facts);
   auto rows = forecast_tuples(c, policy, r.top);
   const PortPool& pool = *c.options().pool;
-  *out += fmt::format(
-      "\nPort pressure per destination ({}; each tuple sustains {} new connections; soonest "
-      "exhaustion first)\n",
-      pool_text(pool), format_rate(static_cast<double>(pool.usable()) / policy.time_wait_seconds));
+  *out += "\n" + wrap_text(fmt::format("Port pressure per destination ({}; each tuple sustains {} "
+                                       "new connections; soonest exhaustion first)",
+                                       pool_text(pool),
+                                       format_rate(static_cast<double>(pool.usable()) /
+                                                   policy.time_wait_seconds)),
+                           r.width, "", "  ");
   if (rows.empty()) {
     *out += c.unmeasured_pressure_count() ? "no tuple printed as numbers uses the ephemeral range\n"
                                           : "no outbound connections use the ephemeral range\n";
     add_unmeasured_pressure(r, out);
     return;
   }
-  *out += fmt::format("{:<40} {:>8} {:>10} {:>7} {:>9} {:>9} {:>8}  {}\n", "LOCAL -> REMOTE",
-                      "IN USE", "TIME-WAIT", "USED", "TW/s 10s", "TW/s 60s", "ETA", "LEVEL");
+  Table table({{"LOCAL -> REMOTE", false},
+               {"IN USE"},
+               {"TIME-WAIT", true, 2},
+               {"USED"},
+               {"TW/s 10s"},
+               {"TW/s 60s", true, 3},
+               {"ETA"},
+               {"LEVEL", false}});
   for (auto& [t, f] : rows) {
     auto level = f.level();
-    *out += fmt::format("{:<40} {:>8} {:>10} {:>7} {:>9} {:>9} {:>8}  {}\n",
-                        describe_key(t.key, GroupBy::kTuple), with_commas(t.in_use),
-                        with_commas(t.time_wait), format_percent(f.percent),
-                        f.rate_10s ? format_rate(*f.rate_10s) : "-", format_rate(f.rate_60s),
-                        eta_text(f), level == "ok" ? "" : level_text(f));
+    table.add({describe_key(t.key, GroupBy::kTuple), with_commas(t.in_use),
+               with_commas(t.time_wait), format_percent(f.percent),
+               f.rate_10s ? format_rate(*f.rate_10s) : "-", format_rate(f.rate_60s), eta_text(f),
+               level == "ok" ? "" : level_text(f)});
   }
+  *out += table.render(r.width);
   if (c.pressure_count() > rows.size())
     *out += fmt::format("... and {} more destinations\n",
                         with_commas(c.pressure_count() - rows.size()));
   add_unmeasured_pressure(r, out);
+}
+
+void add_owner_table(const CensusReport& r, std::string* out) {
+  if (r.owners.empty()) return;
+  *out += "\nProcesses holding sockets (as the input recorded them)\n";
+  Table t({{"PID"}, {"SOCKETS"}, {"COMMAND", false}});
+  size_t n = 0;
+  for (auto& o : r.owners) {
+    if (r.top && n++ == r.top) break;
+    t.add({fmt::format("{}", o.pid), with_commas(o.sockets), o.command});
+  }
+  *out += t.render(r.width);
+  if (r.top && r.owners.size() > r.top)
+    *out += fmt::format("... and {} more processes\n", with_commas(r.owners.size() - r.top));
 }
 
 json key_json(const GroupKey& k, GroupBy by) {
@@ -229,20 +256,24 @@ std::string render_census_table(const CensusReport& r) {
   std::string where = f.netns.empty() ? "" : fmt::format("netns {}", f.netns);
   if (!f.hostname.empty())
     where = fmt::format("{}{}{}", f.hostname, where.empty() ? "" : ", ", where);
-  out += fmt::format("TCP sockets{}{} (source: {}{})\n\n", where.empty() ? "" : " on ", where,
-                     f.source, f.captured_at.empty() ? "" : ", " + f.captured_at);
+  out += wrap_text(fmt::format("TCP sockets{}{} (source: {}{})", where.empty() ? "" : " on ", where,
+                               f.source, f.captured_at.empty() ? "" : ", " + f.captured_at),
+                   r.width, "", "  ") +
+         "\n";
   add_state_table(r, &out);
   if (f.sockstat) {
     const Sockstat& s = *f.sockstat;
-    out += fmt::format(
-        "\n/proc/net/sockstat: this namespace: inuse {} (IPv6 {}), tw {}; whole host: orphan {}, "
-        "alloc {}, mem {} pages\n",
-        with_commas(s.inuse), with_commas(s.inuse6), with_commas(s.tw), with_commas(s.orphan),
-        with_commas(s.alloc), with_commas(s.mem));
+    out += "\n" +
+           wrap_text(fmt::format("/proc/net/sockstat: this namespace: inuse {} (IPv6 {}), "
+                                 "tw {}; whole host: orphan {}, alloc {}, mem {} pages",
+                                 with_commas(s.inuse), with_commas(s.inuse6), with_commas(s.tw),
+                                 with_commas(s.orphan), with_commas(s.alloc), with_commas(s.mem)),
+                     r.width, "", "  ");
   }
   if (r.census->options().by != GroupBy::kState) add_group_table(r, &out);
   add_pressure_table(r, &out);
-  if (!r.note.empty()) out += fmt::format("\nnote: {}\n", r.note);
+  add_owner_table(r, &out);
+  if (!r.note.empty()) out += "\n" + wrap_text("note: " + r.note, r.width, "", "  ");
   return out;
 }
 
@@ -297,6 +328,10 @@ json census_to_json(const CensusReport& r) {
     }
     j["groups"] = {{"by", group_by_name(by)}, {"total_groups", c.group_count()}, {"rows", rows}};
   }
+  json owners = json::array();
+  for (auto& o : r.owners)
+    owners.push_back({{"pid", o.pid}, {"command", o.command}, {"sockets", o.sockets}});
+  j["owners"] = r.owners.empty() ? json(nullptr) : owners;
   if (auto& pool = c.options().pool) {
     json tuples = json::array();
     const ForecastPolicy policy = forecast_policy(f);

@@ -4,17 +4,27 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "census/census.h"
 #include "model/host_facts.h"
 
 namespace tw {
 
+// A process holding sockets, as the input tells (a snapshot's owners, `ss -p`, `netstat -p`).
+struct ProcessCount {
+  int pid = 0;
+  std::string command;  // "" when the input names only the pid
+  int64_t sockets = 0;
+};
+
 struct CensusReport {
   const HostFacts* facts = nullptr;
   const Census* census = nullptr;
-  std::string note;  // a fallback or retry the user should know about
-  size_t top = 20;   // rows of the group and pressure tables; 0 = all
+  std::string note;                  // a fallback or retry the user should know about
+  size_t top = 20;                   // rows of the group and pressure tables; 0 = all
+  size_t width = 100;                // lines are laid out to fit this many columns (the terminal's)
+  std::vector<ProcessCount> owners;  // most sockets first; empty when the input has no owners
 };
 
 std::string render_census_table(const CensusReport& r);

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -11,6 +12,9 @@
 #include "census/report.h"
 #include "cli/command.h"
 #include "cli/offline_input.h"
+#include "cli/option_checks.h"
+#include "cli/terminal.h"
+#include "doctor/socket_owners.h"
 #include "sources/host_reader.h"
 #include "sources/live_sockets.h"
 #include "sources/netns.h"
@@ -21,11 +25,12 @@ namespace tw::cli {
 namespace {
 
 struct CensusFlags {
+  CLI::App* sub = nullptr;
   std::string netns;
   int pid = 0;
   std::vector<std::string> states;
   std::string by = "state";
-  size_t top = 20;
+  int64_t top = 20;
   bool json = false;
   std::string save;
   OfflineFlags offline;
@@ -50,6 +55,19 @@ int run(const CensusFlags& fl) {
   if (!fl.offline.from.empty() && (!fl.netns.empty() || fl.pid))
     return error("--from reads a saved dump; it cannot be combined with --netns or --pid");
   if (!fl.netns.empty() && fl.pid) return error("give either --netns or --pid, not both");
+  if (fl.offline.from.empty()) {
+    if (auto o = given(fl.sub, {"--format", "--strict"}); !o.empty())
+      return error(
+          fmt::format("{} describes the file of --from; give --from FILE or leave {} out", o, o));
+  } else if (auto o = given(fl.sub, {"--source"}); !o.empty()) {
+    return error("--source picks the live kernel's interface; it cannot be combined with --from");
+  }
+  if (!fl.port_range.empty())
+    if (auto p = parse_port_range_option(fl.port_range); !p) return error(p.error());
+  // With --save -, standard output carries the snapshot and nothing else.
+  const bool snapshot_to_stdout = fl.save == "-";
+  if (snapshot_to_stdout && fl.json)
+    return error("--save - writes the snapshot to standard output; --json would mix into it");
 
   CensusOptions opts;
   opts.states = *states;
@@ -61,6 +79,8 @@ int run(const CensusFlags& fl) {
   // Offline and live inputs both end as a stream of sockets into one census.
   std::unique_ptr<Census> census;
   std::unique_ptr<SnapshotWriter> writer;
+  // Owners the input names (a snapshot, ss -p), bounded.
+  std::map<int, ProcessCount> named;
   auto choose_pool = [&]() -> Status {
     if (!fl.port_range.empty()) {
       auto p = parse_port_range_option(fl.port_range);
@@ -80,6 +100,7 @@ int run(const CensusFlags& fl) {
   };
   auto start = [&]() -> Status {
     census = std::make_unique<Census>(opts);
+    named.clear();
     if (!fl.save.empty()) {
       writer.reset();
       auto w = SnapshotWriter::open(fl.save, facts);
@@ -88,11 +109,29 @@ int run(const CensusFlags& fl) {
     }
     return {};
   };
+  // Live sockets carry an inode but no owner: a snapshot records (pid, command) of each, looked up
+  // once from /proc/PID/fd, since the owners cannot be found later on another machine.
+  std::map<uint64_t, int> owners;
+  std::map<int, std::string> commands;
   auto sink = [&](const Socket& s) {
     census->add(s);
+    if (s.pid > 0 && states->has(s.state) && (named.size() < 100000 || named.count(s.pid))) {
+      ProcessCount& p = named[s.pid];
+      p.pid = s.pid;
+      if (p.command.empty()) p.command = s.command;
+      ++p.sockets;
+    }
     // Listeners come along for port pressure even when not asked for; the snapshot keeps only
     // what was asked.
-    if (writer && states->has(s.state)) writer->add(s);
+    if (!writer || !states->has(s.state)) return;
+    auto owner = s.pid < 0 && s.inode ? owners.find(s.inode) : owners.end();
+    if (owner == owners.end()) return writer->add(s);
+    Socket with_owner = s;
+    with_owner.pid = owner->second;
+    auto [c, fresh] = commands.try_emplace(owner->second);
+    if (fresh) c->second = process_name(owner->second);
+    with_owner.command = c->second;
+    writer->add(with_owner);
   };
 
   if (!fl.offline.from.empty()) {
@@ -120,7 +159,13 @@ int run(const CensusFlags& fl) {
     facts.netns = !fl.netns.empty() ? fl.netns : fl.pid ? fmt::format("pid:{}", fl.pid) : "host";
     if (auto st = choose_pool(); !st) return error(st.error(), kExitFailure);
     if (auto st = start(); !st) return error(st.error());
-    auto live = read_live_sockets(*kind, census->source_states(), sink, [&] { (void)start(); });
+    if (writer) owners = pids_of_all_sockets();
+    auto live = read_live_sockets(
+        *kind, census->source_states(), sink, [&] { (void)start(); },
+        [&](std::string_view source) {
+          facts.source = source;
+          if (writer) writer->facts().source = source;
+        });
     if (!live) {
       // EPERM on the netlink socket is the usual "not root in a container" case.
       return error(live.error(), kExitFailure);
@@ -133,7 +178,11 @@ int run(const CensusFlags& fl) {
     if (auto st = writer->finish(); !st) return error(st.error(), kExitFailure);
   }
 
-  CensusReport report{&facts, census.get(), note, fl.top};
+  if (snapshot_to_stdout) return kExitOk;
+  CensusReport report{&facts, census.get(), note, static_cast<size_t>(fl.top), output_width()};
+  for (auto& [pid, p] : named) report.owners.push_back(p);
+  std::stable_sort(report.owners.begin(), report.owners.end(),
+                   [](auto& a, auto& b) { return a.sockets > b.sockets; });
   if (fl.json) {
     nlohmann::json j = census_to_json(report);
     if (!import_json.is_null()) j["import"] = import_json;
@@ -152,7 +201,9 @@ Register reg(10, [](CLI::App& app) {
       "Count TCP sockets by state (like `ss -tan` / `netstat -n | awk`), with groups, "
       "ephemeral-port pressure per destination and the TIME_WAIT creation rate.");
   sub->add_option("--netns", fl->netns, "Count in the named network namespace (ip netns list)");
-  sub->add_option("--pid", fl->pid, "Count in the network namespace of this process");
+  fl->sub = sub;
+  sub->add_option("--pid", fl->pid, "Count in the network namespace of this process")
+      ->check(whole_number(1, INT32_MAX));
   sub->add_option("-s,--state", fl->states,
                   std::string("Only these states (ss names or groups, comma-separated): ") +
                       std::string(state_names_help()))
@@ -162,11 +213,16 @@ Register reg(10, [](CLI::App& app) {
                   "(local address, remote address, remote port: the unit of port pressure)")
       ->capture_default_str();
   sub->add_option("--top", fl->top, "Rows in group and pressure tables (0 = all)")
+      ->check(whole_number(0, 1'000'000'000))
       ->capture_default_str();
-  sub->add_flag("--json", fl->json, "JSON output (schema: docs/json.md)");
+  sub->add_flag("--json", fl->json,
+                "JSON output, schema timewait-census/1 (documented in \"JSON schemas\" of the "
+                "timewait docs)");
   sub->add_option("--save", fl->save,
-                  "Also write a snapshot (sockets + sysctls + sockstat) to FILE for "
-                  "`census --from` / `doctor --from` elsewhere");
+                  "Also write a snapshot (sockets with their owners, sysctls, sockstat) to FILE "
+                  "for `census --from` / `doctor --from` elsewhere. FILE is replaced atomically "
+                  "(through a symlink, its target); a device, FIFO or directory is refused; - "
+                  "writes the snapshot alone to standard output");
   sub->add_option("--source", fl->source,
                   "Live source: auto (inet_diag, else /proc/net/tcp), netlink, proc")
       ->capture_default_str();

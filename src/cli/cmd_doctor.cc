@@ -9,8 +9,11 @@
 #include <thread>
 
 #include "census/port_pool.h"
+#include "census/table.h"
 #include "cli/command.h"
 #include "cli/offline_input.h"
+#include "cli/option_checks.h"
+#include "cli/terminal.h"
 #include "doctor/apply.h"
 #include "doctor/collector.h"
 #include "doctor/render.h"
@@ -20,6 +23,7 @@
 #include "sources/host_reader.h"
 #include "sources/live_sockets.h"
 #include "sources/netns.h"
+#include "sources/output_file.h"
 #include "trace/requirements.h"
 #include "trace/sample.h"
 
@@ -28,6 +32,7 @@ namespace tw::cli {
 namespace {
 
 struct DoctorFlags {
+  CLI::App* sub = nullptr;
   std::string netns;
   int pid = 0;
   OfflineFlags offline;
@@ -91,21 +96,39 @@ Result<PoolChoice> choose_pool(const DoctorFlags& fl, const HostFacts& facts) {
   return c;
 }
 
+// The namespace --apply writes and --revert restores (the caller has entered it).
+Result<ApplyTarget> apply_target(const DoctorFlags& fl, const HostFacts& facts) {
+  auto inode = netns_inode_of_self();
+  if (!inode) return fail(inode.error());
+  return ApplyTarget{*inode, target_name(fl), facts.hostname};
+}
+
 int run_revert(const DoctorFlags& fl) {
   ApplyPaths paths{fl.root};
+  // Entered for the dry run too: it compares the backup with this namespace and shows the values
+  // it would replace.
+  if (auto st = enter_target(fl); !st) return error(st.error());
+  HostFacts now = read_host_facts();
+  auto target = apply_target(fl, now);
+  if (!target) return error(target.error(), kExitFailure);
+  if (auto st = check_backup_target(paths, *target); !st) return error(st.error());
   if (!fl.yes) {
-    auto text = read_whole_file(paths.backup());
-    if (!text)
+    auto saved = read_backup(paths);
+    if (!saved) return error(saved.error());
+    if (!*saved)
       return error(fmt::format("nothing to revert: {} does not exist", paths.backup()),
                    kExitFailure);
-    fmt::print(
-        "would restore the values saved in {}:\n{}\n(dry run: add --yes to restore them in "
-        "{} and in /proc/sys of {})\n",
-        paths.backup(), *text, paths.conf(), target_name(fl));
+    const SavedApply& b = **saved;
+    fmt::print("would restore in /proc/sys of {} the values saved in {}:\n", describe(*target),
+               paths.backup());
+    for (auto& [name, value] : b.values)
+      fmt::print("  {} = {} (now {})\n", name, value.value_or("(unknown when applied; left as is)"),
+                 now.sysctl(name).value_or("unknown"));
+    fmt::print("and {} {}\n(dry run: add --yes to restore them)\n",
+               b.conf_existed ? "put back the earlier" : "remove", paths.conf());
     return kExitOk;
   }
-  if (auto st = enter_target(fl); !st) return error(st.error());
-  auto r = revert_apply(paths, write_proc_sysctl);
+  auto r = revert_apply(paths, *target, write_proc_sysctl);
   if (!r) return error(r.error(), kExitFailure);
   for (auto& c : r->restored) fmt::print("restored {} = {}\n", c.name, c.new_value);
   fmt::print("{} {}\n", r->conf_removed ? "removed" : "restored", paths.conf());
@@ -114,8 +137,20 @@ int run_revert(const DoctorFlags& fl) {
 
 int run_apply(const DoctorFlags& fl, const std::vector<Finding>& findings, const HostFacts& facts) {
   ApplyPaths paths{fl.root};
+  auto target = apply_target(fl, facts);
+  if (!target) return error(target.error(), kExitFailure);
+  // Refusals come before anything is shown as planned: a device or FIFO at either path, or a
+  // backup of another namespace that this apply would mix into.
+  for (const std::string& p : {paths.conf(), paths.backup()})
+    if (auto t = check_output_path(p, /*create_dirs=*/true); !t) return error(t.error());
+  if (auto st = check_backup_target(paths, *target); !st) return error(st.error());
   auto plan = plan_apply(findings, facts, paths);
   if (!plan) return error(plan.error(), kExitFailure);
+  const bool host = target_name(fl) == "host";
+  const std::string boot_only = fmt::format(
+      "{} is read at boot for the host's own namespace only: it will not set {} again when that "
+      "namespace is created, and at the next boot it sets these values on the host",
+      paths.conf(), target_name(fl));
   std::string diff = render_diff(paths.conf(), plan->old_conf, plan->new_conf);
   if (fl.json) {
     nlohmann::json changes = nlohmann::json::array();
@@ -129,9 +164,12 @@ int run_apply(const DoctorFlags& fl, const std::vector<Finding>& findings, const
                      {"changes", changes},
                      {"refused", plan->refused},
                      {"diff", diff},
-                     {"applied", fl.yes && !plan->changes.empty()}};
+                     {"applied", fl.yes && !plan->changes.empty()},
+                     {"netns", {{"name", target->netns}, {"inode", target->netns_inode}}},
+                     {"host", target->host},
+                     {"boot_note", host ? nlohmann::json() : nlohmann::json(boot_only)}};
     if (fl.yes) {
-      auto st = execute_apply(*plan, paths, write_proc_sysctl);
+      auto st = execute_apply(*plan, paths, *target, write_proc_sysctl);
       if (!st) j["error"] = st.error();
       fmt::print("{}\n", j.dump(2));
       return st ? kExitOk : kExitFailure;
@@ -153,19 +191,17 @@ int run_apply(const DoctorFlags& fl, const std::vector<Finding>& findings, const
   if (!fl.yes) {
     fmt::print(
         "\n(dry run: add --yes to write {} and set these in /proc/sys of {}; "
-        "`timewait doctor --revert --yes` undoes it)\n",
-        paths.conf(), target_name(fl));
+        "`timewait doctor{} --revert --yes` undoes it)\n",
+        paths.conf(), describe(*target), host ? "" : " --netns " + target_name(fl));
+    if (!host) fmt::print("{}", wrap_text("note: " + boot_only, output_width(), "", "  "));
     return kExitOk;
   }
-  auto st = execute_apply(*plan, paths, write_proc_sysctl);
+  auto st = execute_apply(*plan, paths, *target, write_proc_sysctl);
   if (!st) return error(st.error(), kExitFailure);
   fmt::print("\nwrote {}; set {} value{} in /proc/sys of {}; old values kept in {}\n", paths.conf(),
              plan->changes.size(), plan->changes.size() == 1 ? "" : "s", target_name(fl),
              paths.backup());
-  if (target_name(fl) != "host")
-    note(
-        "sysctl.d files are read at boot for the host's namespace; a named namespace needs its "
-        "settings applied again whenever it is created");
+  if (!host) note(boot_only);
   return kExitOk;
 }
 
@@ -184,7 +220,22 @@ int run(const DoctorFlags& fl) {
         "--from or --windows-*");
   if (!fl.root.empty() && !fl.apply && !fl.revert)
     return error("--root is for --apply and --revert");
-  if (fl.interval < 0 || fl.interval > 600) return error("--interval takes 0 to 600 seconds");
+  if (!offline)
+    if (auto o = given(fl.sub, {"--format", "--strict"}); !o.empty())
+      return error(
+          fmt::format("{} describes the file of --from; give --from FILE or leave {} out", o, o));
+  if (fl.revert)
+    if (auto o = given(fl.sub, {"--json", "--verbose", "--interval", "--trace", "--port-range"});
+        !o.empty())
+      return error(
+          fmt::format("{} does nothing with --revert, which restores saved values; leave "
+                      "it out",
+                      o));
+  if (fl.verbose && (fl.json || fl.apply))
+    return error(
+        "--verbose adds details to the findings table; it does nothing with --json or "
+        "--apply");
+  if (!(fl.interval >= 0 && fl.interval <= 600)) return error("--interval takes 0 to 600 seconds");
   if (fl.interval > 0 && (offline || windows_files))
     return error("--interval samples the live kernel twice; it cannot be combined with --from");
   if (fl.trace < 0 || fl.trace > 600) return error("--trace takes 0 to 600 seconds");
@@ -194,6 +245,8 @@ int run(const DoctorFlags& fl) {
     return error(
         "--windows-reg/--windows-dynamicport describe a Windows host; combine them with "
         "--from (a `netstat -ano` dump) or give them alone");
+  if (!fl.port_range.empty())
+    if (auto p = parse_port_range_option(fl.port_range); !p) return error(p.error());
   if (fl.revert) return run_revert(fl);
 
   HostFacts facts;
@@ -284,7 +337,7 @@ int run(const DoctorFlags& fl) {
   std::vector<Finding> findings = run_rules(in);
   if (fl.apply) return run_apply(fl, findings, facts);
 
-  DoctorReport report{&facts, &findings, note_text, fl.verbose};
+  DoctorReport report{&facts, &findings, note_text, fl.verbose, output_width()};
   if (fl.json)
     fmt::print("{}\n", doctor_to_json(report).dump(2));
   else
@@ -300,16 +353,22 @@ Register reg(20, [](CLI::App& app) {
       "evidence, why (sources), exact fixes and what not to do. Exit status: 0 ok/info, "
       "3 warning, 4 critical (1 failed to run, 2 usage error).");
   sub->add_option("--netns", fl->netns, "Audit the named network namespace (ip netns list)");
-  sub->add_option("--pid", fl->pid, "Audit the network namespace of this process");
+  fl->sub = sub;
+  sub->add_option("--pid", fl->pid, "Audit the network namespace of this process")
+      ->check(whole_number(1, INT32_MAX));
   add_offline_flags(sub, &fl->offline);
-  sub->add_flag("--json", fl->json, "JSON output (schema: docs/doctor.md)");
+  sub->add_flag("--json", fl->json,
+                "JSON output, schema timewait-doctor/1 (documented in \"timewait doctor\", section "
+                "\"JSON\", of the timewait docs)");
   sub->add_flag("-v,--verbose", fl->verbose, "Show the details of ok findings too");
   sub->add_option("--interval", fl->interval,
                   "Sample kernel counters twice, SECONDS apart, to see what grows now "
-                  "(TCPTimeWaitOverflow, ListenOverflows, resets)");
+                  "(TCPTimeWaitOverflow, ListenOverflows, resets)")
+      ->check(seconds(0, 600));
   sub->add_option("--trace", fl->trace,
                   "First trace SECONDS with eBPF (timewait trace --summary) and name the process "
-                  "behind the worst tuple's TIME_WAITs and every EADDRNOTAVAIL (needs root)");
+                  "behind the worst tuple's TIME_WAITs and every EADDRNOTAVAIL (needs root)")
+      ->check(seconds(0, 600));
   sub->add_option("--windows-reg", fl->windows_reg,
                   "A `reg export` of HKLM\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters "
                   "(UTF-16LE or UTF-8)");

@@ -1,6 +1,7 @@
 // `timewait lab`: reproduce and measure TIME_WAIT scenarios in private network namespaces.
 #include <fmt/format.h>
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
@@ -32,8 +33,10 @@ Status parse_range(const std::string& text, lab::LabOptions* o) {
 int run(LabFlags& fl) {
   if (!fl.port_range.empty())
     if (auto st = parse_range(fl.port_range, &fl.options); !st) return error(st.error());
-  if (fl.options.rate < 0 || fl.options.duration < 0 || fl.options.count < 0)
-    return error("--rate, --duration and --count must not be negative");
+  // !(x >= 0) also refuses nan, which passes every comparison.
+  if (!(fl.options.rate >= 0) || !std::isfinite(fl.options.rate) || !(fl.options.duration >= 0) ||
+      fl.options.count < 0)
+    return error("--rate, --duration and --count take finite numbers that are not negative");
   if (fl.options.duration > 55)
     return error("--duration must stay below 55 s (TIME_WAIT lasts 60 s)");
   // Like a missing namespace for census: the run cannot start, exit 2 with one line.
@@ -74,7 +77,9 @@ Register reg(30, [](CLI::App& app) {
   CLI::App* list = sub->add_subcommand("list", "List the scenarios");
   CLI::App* runc = sub->add_subcommand("run", "Run scenarios: NAME... or all");
   runc->add_option("SCENARIO", fl->names, "Scenario names (timewait lab list), or all")->required();
-  runc->add_flag("--json", fl->json, "JSON output (schema: docs/lab.md)");
+  runc->add_flag(
+      "--json", fl->json,
+      "JSON output (documented in \"timewait lab\", section \"JSON\", of the timewait docs)");
   runc->add_option("--rate", fl->options.rate,
                    "churn: new connections per second (default: as fast as possible); "
                    "nat-lb: the top rate step (default 512)");

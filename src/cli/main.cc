@@ -2,10 +2,16 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <system_error>
 #include <vector>
 
 #include "cli/command.h"
+#include "cli/terminal.h"
 
 namespace tw::cli {
 
@@ -25,20 +31,79 @@ int error(std::string_view message, int code) {
 
 void note(std::string_view message) { fmt::print(stderr, "timewait: note: {}\n", message); }
 
+namespace {
+
+// A write to standard output failed with `err`. A reader that went away (`| head -1`) ends the
+// program the way it ends any filter, by SIGPIPE (status 141), quietly; anything else (a full
+// disk, /dev/full) is one line and exit 1, whatever the command would have returned.
+int stdout_failed(int err) {
+  if (err == EPIPE) {
+    std::signal(SIGPIPE, SIG_DFL);
+    std::raise(SIGPIPE);
+    return kExitFailure;  // SIGPIPE blocked: still quiet
+  }
+  return error(
+      fmt::format("cannot write to standard output: {}", err ? std::strerror(err) : "write error"),
+      kExitFailure);
+}
+
+// Output is buffered: the last of it is written here, and an earlier failed write left the
+// stream's error flag set.
+int finish_stdout(int code) {
+  // std::cout shares stdout's buffer (sync_with_stdio): its flush writes what stdio holds.
+  std::cout.flush();
+  // A write that failed earlier left its errno, unless a later call replaced it: keep it only
+  // when it is one a write reports.
+  int earlier = errno;
+  if (earlier != ENOSPC && earlier != EIO && earlier != EPIPE && earlier != EFBIG &&
+      earlier != EDQUOT && earlier != EBADF)
+    earlier = 0;
+  errno = 0;
+  if (std::fflush(stdout) != 0) return stdout_failed(errno);
+  if (std::ferror(stdout)) return stdout_failed(earlier);
+  return code;
+}
+
+int parse_and_run(CLI::App& app, int argc, char** argv,
+                  std::vector<std::pair<CLI::App*, std::function<int()>>>& commands);
+
+}  // namespace
+
 }  // namespace tw::cli
 
 int main(int argc, char** argv) {
   using namespace tw::cli;
   CLI::App app{
       "timewait: census, doctor and lab for TCP TIME_WAIT build-up and ephemeral-port "
-      "exhaustion.\nRun `timewait COMMAND --help` for a command's options.",
+      "exhaustion.\n"
+      "Start with `timewait census` (what sockets there are, which destination runs out of "
+      "ports), then `timewait doctor` (what is wrong, why, and the fix). Run `timewait COMMAND "
+      "--help` for a command's options.",
       "timewait"};
+  app.formatter(std::make_shared<WrappingFormatter>());
   app.require_subcommand(1);
   app.set_version_flag("--version", "timewait 0.1.0");
   auto& reg = registry();
   std::stable_sort(reg.begin(), reg.end(), [](auto& a, auto& b) { return a.first < b.first; });
   std::vector<std::pair<CLI::App*, std::function<int()>>> commands;
   for (auto& [order, setup] : reg) commands.push_back(setup(app));
+  int code;
+  try {
+    code = parse_and_run(app, argc, argv, commands);
+  } catch (const std::system_error& e) {
+    // fmt::print throws when a write to standard output fails.
+    return stdout_failed(e.code().value());
+  } catch (const std::exception& e) {
+    return error(fmt::format("unexpected failure: {}", e.what()), kExitFailure);
+  }
+  return finish_stdout(code);
+}
+
+namespace tw::cli {
+namespace {
+
+int parse_and_run(CLI::App& app, int argc, char** argv,
+                  std::vector<std::pair<CLI::App*, std::function<int()>>>& commands) {
   if (argc == 1) {
     fmt::print(stderr, "{}", app.help());
     return kExitUsage;
@@ -69,3 +134,6 @@ int main(int argc, char** argv) {
     if (sub->parsed()) return run();
   return error("no command given (see `timewait --help`)");
 }
+
+}  // namespace
+}  // namespace tw::cli

@@ -13,7 +13,8 @@ void add_offline_flags(CLI::App* sub, OfflineFlags* fl) {
   sub->add_option("--from", fl->from,
                   "Read a saved dump instead of the live kernel: output of ss -tan, netstat "
                   "(Linux, Windows, macOS), Get-NetTCPConnection, /proc/net/tcp, or a "
-                  "`census --save` snapshot (- for standard input; docs/import.md)");
+                  "`census --save` snapshot (- for standard input; see \"Importing dumps\" in the "
+                  "timewait docs)");
   sub->add_option("--format", fl->format, "Format of --from (default: detected): " + names);
   sub->add_flag("--strict", fl->strict, "Fail on the first line of --from that fits no format");
 }

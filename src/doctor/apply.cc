@@ -15,6 +15,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "sources/output_file.h"
+
 namespace tw {
 
 using nlohmann::json;
@@ -186,80 +188,110 @@ Status write_proc_sysctl(const std::string& name, const std::string& value) {
   return {};
 }
 
-Status write_file_atomically(const std::string& path, const std::string& text) {
-  std::error_code ec;
-  fs::create_directories(fs::path(path).parent_path(), ec);
-  if (ec)
-    return fail(
-        fmt::format("cannot create {}: {}", fs::path(path).parent_path().string(), ec.message()));
-  std::string tmp = fmt::format("{}.tmp.{}", path, getpid());
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return fail(fmt::format("cannot create {}: {}", tmp, std::strerror(errno)));
-  bool ok = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  ok = fsync(fd) == 0 && ok;
-  int err = errno;
-  close(fd);
-  if (!ok || rename(tmp.c_str(), path.c_str()) != 0) {
-    if (ok) err = errno;
-    unlink(tmp.c_str());
-    return fail(fmt::format("cannot write {}: {}", path, std::strerror(err)));
+std::string describe(const ApplyTarget& t) {
+  return fmt::format("netns {} (inode {}) on {}", t.netns, t.netns_inode,
+                     t.host.empty() ? "an unnamed host" : t.host);
+}
+
+Result<std::optional<SavedApply>> read_backup(const ApplyPaths& paths) {
+  auto text = slurp(paths.backup());
+  if (!text) return std::optional<SavedApply>();
+  json b = json::parse(*text, nullptr, false);
+  const std::string bad = fmt::format(
+      "{} is not a timewait backup (move it away, or restore its values by hand)", paths.backup());
+  if (b.is_discarded() || !b.is_object() || !b.contains("values") || !b["values"].is_object())
+    return fail(bad);
+  SavedApply saved;
+  try {
+    if (b.contains("netns")) {
+      const json& n = b.at("netns");
+      saved.target = ApplyTarget{n.at("inode").get<uint64_t>(), n.at("name").get<std::string>(),
+                                 b.value("host", "")};
+    }
+    for (auto& [name, v] : b["values"].items())
+      saved.values.emplace_back(
+          name, v.is_null() ? std::nullopt : std::optional<std::string>(v.get<std::string>()));
+    saved.conf_existed = b.value("conf_existed", false);
+    saved.conf = b.value("conf", "");
+  } catch (const json::exception&) {
+    return fail(bad);
   }
+  return std::optional<SavedApply>(std::move(saved));
+}
+
+Status check_backup_target(const ApplyPaths& paths, const ApplyTarget& target) {
+  auto saved = read_backup(paths);
+  if (!saved) return fail(saved.error());
+  if (!*saved) return {};
+  const auto& was = (*saved)->target;
+  if (!was)
+    return fail(fmt::format(
+        "{} does not say which network namespace it was written for (an older timewait); "
+        "restore its values by hand, then remove it",
+        paths.backup()));
+  if (was->netns_inode != target.netns_inode || was->host != target.host)
+    return fail(fmt::format(
+        "{} holds the values of {}, not of {}: revert it there first (`timewait doctor{} "
+        "--revert --yes`)",
+        paths.backup(), describe(*was), describe(target),
+        was->netns == "host" ? "" : " --netns " + was->netns));
   return {};
 }
 
-Status execute_apply(const ApplyPlan& plan, const ApplyPaths& paths, const SysctlWriter& write) {
+Status execute_apply(const ApplyPlan& plan, const ApplyPaths& paths, const ApplyTarget& target,
+                     const SysctlWriter& write) {
   if (plan.changes.empty()) return {};
+  if (auto st = check_backup_target(paths, target); !st) return st;
   // The copy keeps the values from before the first unreverted --apply: a second --apply adds
   // names it did not touch yet and never overwrites an original value.
   json backup;
   if (auto old = slurp(paths.backup())) {
     backup = json::parse(*old, nullptr, false);
-    if (backup.is_discarded())
-      return fail(fmt::format("{} is not valid JSON; move it away or run --revert after fixing it",
-                              paths.backup()));
   } else {
-    backup = json{
-        {"conf_existed", plan.conf_existed}, {"conf", plan.old_conf}, {"values", json::object()}};
+    backup = json{{"netns", {{"inode", target.netns_inode}, {"name", target.netns}}},
+                  {"host", target.host},
+                  {"conf_existed", plan.conf_existed},
+                  {"conf", plan.old_conf},
+                  {"values", json::object()}};
   }
   for (auto& c : plan.changes)
     if (!backup["values"].contains(c.name))
       backup["values"][c.name] = c.old_value ? json(*c.old_value) : json(nullptr);
-  if (auto st = write_file_atomically(paths.backup(), backup.dump(2) + "\n"); !st) return st;
-  if (auto st = write_file_atomically(paths.conf(), plan.new_conf); !st) return st;
+  if (auto st = write_file_atomically(paths.backup(), backup.dump(2) + "\n", true); !st) return st;
+  if (auto st = write_file_atomically(paths.conf(), plan.new_conf, true); !st) return st;
   Status first;
   for (auto& c : plan.changes)
     if (auto st = write(c.name, c.new_value); !st && first) first = st;
   return first;
 }
 
-Result<RevertReport> revert_apply(const ApplyPaths& paths, const SysctlWriter& write) {
-  auto text = slurp(paths.backup());
-  if (!text)
+Result<RevertReport> revert_apply(const ApplyPaths& paths, const ApplyTarget& target,
+                                  const SysctlWriter& write) {
+  if (auto st = check_backup_target(paths, target); !st) return fail(st.error());
+  auto saved = read_backup(paths);
+  if (!saved) return fail(saved.error());
+  if (!*saved)
     return fail(
         fmt::format("nothing to revert: {} does not exist (no `doctor --apply --yes` "
                     "since the last --revert)",
                     paths.backup()));
-  json b = json::parse(*text, nullptr, false);
-  if (b.is_discarded() || !b.contains("values"))
-    return fail(fmt::format("{} is not a timewait backup", paths.backup()));
+  const SavedApply& b = **saved;
   RevertReport r;
-  if (b.value("conf_existed", false)) {
-    if (auto st = write_file_atomically(paths.conf(), b.value("conf", "")); !st)
-      return fail(st.error());
+  if (b.conf_existed) {
+    if (auto st = write_file_atomically(paths.conf(), b.conf, true); !st) return fail(st.error());
   } else {
     std::error_code ec;
     fs::remove(paths.conf(), ec);
     r.conf_removed = true;
   }
   Status first;
-  for (auto& [name, v] : b["values"].items()) {
-    if (v.is_null()) continue;  // the value was unknown when applied: nothing to restore
-    std::string value = v.get<std::string>();
-    if (auto st = write(name, value); !st) {
+  for (auto& [name, value] : b.values) {
+    if (!value) continue;  // the value was unknown when applied: nothing to restore
+    if (auto st = write(name, *value); !st) {
       if (first) first = st;
       continue;
     }
-    r.restored.push_back({name, std::nullopt, value, ""});
+    r.restored.push_back({name, std::nullopt, *value, ""});
   }
   if (!first) return fail(first.error());
   std::error_code ec;

@@ -4,6 +4,7 @@
 // refused whatever a finding says.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -54,20 +55,42 @@ std::string render_diff(const std::string& path, const std::string& old_text,
 using SysctlWriter = std::function<Status(const std::string& name, const std::string& value)>;
 Status write_proc_sysctl(const std::string& name, const std::string& value);
 
-// Keeps the old values (merged with an earlier, unreverted apply), writes the file atomically,
-// then sets each value. Every failure is reported; the first one is returned.
-Status execute_apply(const ApplyPlan& plan, const ApplyPaths& paths, const SysctlWriter& write);
+// The network namespace (and host) whose /proc/sys an apply wrote: the backup records it, and
+// only the same namespace on the same host may be reverted from it.
+struct ApplyTarget {
+  uint64_t netns_inode = 0;  // /proc/thread-self/ns/net
+  std::string netns;         // "host", a name (ip netns), "pid:N"
+  std::string host;          // hostname
+};
+std::string describe(const ApplyTarget& t);  // "netns blue (inode 4026532281) on web1"
+
+// What the backup holds: where it was written, the values to restore (nullopt: unknown when
+// applied) and the sysctl.d file as it was.
+struct SavedApply {
+  std::optional<ApplyTarget> target;  // nullopt: written by a timewait that did not record it
+  std::vector<std::pair<std::string, std::optional<std::string>>> values;
+  bool conf_existed = false;
+  std::string conf;
+};
+// nullopt when there is no backup.
+Result<std::optional<SavedApply>> read_backup(const ApplyPaths& paths);
+
+// Refuses (a sentence for the user) a backup written for another namespace or host than
+// `target`: restoring it here would write another namespace's values. No backup is fine.
+Status check_backup_target(const ApplyPaths& paths, const ApplyTarget& target);
+
+// Keeps the old values (merged with an earlier, unreverted apply of the same target), writes the
+// file atomically, then sets each value. Every failure is reported; the first one is returned.
+Status execute_apply(const ApplyPlan& plan, const ApplyPaths& paths, const ApplyTarget& target,
+                     const SysctlWriter& write);
 
 struct RevertReport {
   std::vector<SysctlChange> restored;  // new_value = the restored value
   bool conf_removed = false;           // the file did not exist before --apply
 };
 
-// Restores the file and the values saved by execute_apply, then drops the copy.
-Result<RevertReport> revert_apply(const ApplyPaths& paths, const SysctlWriter& write);
-
-// Writes `text` to `path` through a temporary file beside it and rename(2), creating parent
-// directories.
-Status write_file_atomically(const std::string& path, const std::string& text);
+// Restores the file and the values saved by execute_apply for `target`, then drops the copy.
+Result<RevertReport> revert_apply(const ApplyPaths& paths, const ApplyTarget& target,
+                                  const SysctlWriter& write);
 
 }  // namespace tw

@@ -91,6 +91,9 @@ TEST(Apply, DiffShowsAddedAndRemovedLines) {
   EXPECT_EQ(d, "--- /x.conf\n+++ /x.conf\n a = 1\n-b = 2\n+b = 3\n+c = 4\n");
 }
 
+// The namespace an apply wrote, as the backup records it.
+const ApplyTarget kHere{4026531840, "host", "web1"};
+
 TEST(Apply, ExecuteThenRevertRestoresFileAndValues) {
   TempRoot root;
   ApplyPaths paths{root.path};
@@ -108,7 +111,7 @@ TEST(Apply, ExecuteThenRevertRestoresFileAndValues) {
   auto plan = plan_apply(fs_, facts(), paths);
   ASSERT_TRUE(plan);
   EXPECT_TRUE(plan->conf_existed);
-  ASSERT_TRUE(execute_apply(*plan, paths, write));
+  ASSERT_TRUE(execute_apply(*plan, paths, kHere, write));
   EXPECT_EQ(kernel["net.ipv4.tcp_tw_reuse"], "1");
   EXPECT_EQ(kernel["net.ipv4.tcp_timestamps"], "1");
   std::string conf = slurp(paths.conf());
@@ -129,19 +132,19 @@ TEST(Apply, ExecuteThenRevertRestoresFileAndValues) {
       {finding("y", Severity::kWarning, {{"net.ipv4.tcp_max_tw_buckets", "4096", true}})}, now,
       paths);
   ASSERT_TRUE(plan2);
-  ASSERT_TRUE(execute_apply(*plan2, paths, write));
+  ASSERT_TRUE(execute_apply(*plan2, paths, kHere, write));
   backup = nlohmann::json::parse(slurp(paths.backup()));
   EXPECT_EQ(backup["values"]["net.ipv4.tcp_tw_reuse"], "2");
   EXPECT_EQ(backup["values"]["net.ipv4.tcp_max_tw_buckets"], "1000");
 
-  auto r = revert_apply(paths, write);
+  auto r = revert_apply(paths, kHere, write);
   ASSERT_TRUE(r) << r.error();
   EXPECT_EQ(kernel["net.ipv4.tcp_tw_reuse"], "2");
   EXPECT_EQ(kernel["net.ipv4.tcp_timestamps"], "0");
   EXPECT_EQ(kernel["net.ipv4.tcp_max_tw_buckets"], "1000");
   EXPECT_EQ(slurp(paths.conf()), "net.ipv4.tcp_tw_reuse = 2\n");
   EXPECT_FALSE(fs::exists(paths.backup()));
-  EXPECT_FALSE(revert_apply(paths, write));  // nothing left to revert
+  EXPECT_FALSE(revert_apply(paths, kHere, write));  // nothing left to revert
 }
 
 TEST(Apply, RevertRemovesAFileThatDidNotExist) {
@@ -150,12 +153,45 @@ TEST(Apply, RevertRemovesAFileThatDidNotExist) {
   SysctlWriter write = [](const std::string&, const std::string&) -> Status { return {}; };
   auto plan = plan_apply({finding("x", Severity::kWarning, {{"net.ipv4.tcp_tw_reuse", "1", true}})},
                          facts(), paths);
-  ASSERT_TRUE(execute_apply(*plan, paths, write));
+  ASSERT_TRUE(execute_apply(*plan, paths, kHere, write));
   EXPECT_TRUE(fs::exists(paths.conf()));
-  auto r = revert_apply(paths, write);
+  auto r = revert_apply(paths, kHere, write);
   ASSERT_TRUE(r);
   EXPECT_TRUE(r->conf_removed);
   EXPECT_FALSE(fs::exists(paths.conf()));
+}
+
+// A backup belongs to the namespace and host it was written for: reverting or adding to it from
+// another one would write that namespace's values here.
+TEST(Apply, BackupOfAnotherNamespaceIsRefused) {
+  TempRoot root;
+  ApplyPaths paths{root.path};
+  std::map<std::string, std::string> kernel;
+  SysctlWriter write = [&](const std::string& n, const std::string& v) -> Status {
+    kernel[n] = v;
+    return {};
+  };
+  auto plan = plan_apply({finding("x", Severity::kWarning, {{"net.ipv4.tcp_tw_reuse", "1", true}})},
+                         facts(), paths);
+  ASSERT_TRUE(execute_apply(*plan, paths, kHere, write));
+  auto saved = read_backup(paths);
+  ASSERT_TRUE(saved && *saved);
+  ASSERT_TRUE((*saved)->target);
+  EXPECT_EQ((*saved)->target->netns_inode, kHere.netns_inode);
+  EXPECT_EQ((*saved)->target->netns, "host");
+  EXPECT_EQ((*saved)->target->host, "web1");
+
+  const ApplyTarget other{4026532999, "blue", "web1"};
+  auto st = check_backup_target(paths, other);
+  ASSERT_FALSE(st);
+  EXPECT_NE(st.error().find("netns host (inode 4026531840) on web1"), std::string::npos)
+      << st.error();
+  kernel.clear();
+  EXPECT_FALSE(revert_apply(paths, other, write));
+  EXPECT_FALSE(execute_apply(*plan, paths, other, write));
+  EXPECT_TRUE(kernel.empty());  // nothing was written into the other namespace
+  EXPECT_FALSE(check_backup_target(paths, ApplyTarget{kHere.netns_inode, "host", "web2"}));
+  EXPECT_TRUE(revert_apply(paths, kHere, write));
 }
 
 }  // namespace

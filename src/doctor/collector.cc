@@ -25,6 +25,7 @@ void DoctorCollector::restart() {
   by_local_port_ = std::make_unique<Census>(ports);
   close_wait_inodes_.clear();
   close_wait_pids_.clear();
+  dump_names_.clear();
   inode_count_ = 0;
 }
 
@@ -32,7 +33,12 @@ void DoctorCollector::add(const Socket& s) {
   sockets_->add(s);
   by_local_port_->add(s);
   if (s.state != TcpState::kCloseWait) return;
-  if (s.pid > 0) close_wait_pids_[s.local.port][s.pid]++;
+  if (s.pid > 0) {
+    auto& n = close_wait_pids_[s.local.port][s.pid];
+    // A snapshot names the process (saved on its own machine); the first name seen is kept.
+    if (!n && !s.command.empty()) dump_names_.emplace(s.pid, s.command);
+    ++n;
+  }
   if (s.inode && inode_count_ < kMaxInodes &&
       close_wait_inodes_[s.local.port].insert(s.inode).second)
     ++inode_count_;
@@ -59,7 +65,14 @@ DoctorInput DoctorCollector::input(HostFacts facts, bool look_up_owners) {
   for (auto& [port, by_pid] : pids) {
     auto& list = in.close_wait_owners[port];
     // A dump's pids belong to another machine: only name processes of this one.
-    for (auto& [pid, n] : by_pid) list.push_back({pid, look_up_owners ? process_name(pid) : "", n});
+    for (auto& [pid, n] : by_pid) {
+      auto saved = dump_names_.find(pid);
+      list.push_back({pid,
+                      look_up_owners               ? process_name(pid)
+                      : saved != dump_names_.end() ? saved->second
+                                                   : "",
+                      n});
+    }
     std::sort(list.begin(), list.end(),
               [](const ProcessRef& a, const ProcessRef& b) { return a.sockets > b.sockets; });
   }

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <string>
 
 #include "census/census.h"
 #include "doctor/doctor_input.h"
@@ -32,6 +33,7 @@ class DoctorCollector {
   // CLOSE_WAIT sockets by local port: their inodes (live) and pids (dumps), bounded.
   std::map<uint16_t, std::set<uint64_t>> close_wait_inodes_;
   std::map<uint16_t, std::map<int, int64_t>> close_wait_pids_;
+  std::map<int, std::string> dump_names_;  // pid -> command, as a snapshot recorded it
   size_t inode_count_ = 0;
 };
 

@@ -5,54 +5,40 @@
 #include <algorithm>
 #include <sstream>
 
+#include "census/table.h"
+
 namespace tw {
 
 using nlohmann::json;
 
 namespace {
 
-constexpr size_t kWidth = 100;
-
-// Wraps `text` to kWidth: `indent` before the first line, spaces as wide before the others.
-std::string wrap(std::string_view text, std::string_view indent) {
-  const std::string rest(indent.size(), ' ');
-  std::string out, line(indent);
-  std::istringstream words{std::string(text)};
-  bool empty = true;
-  for (std::string w; words >> w;) {
-    if (!empty && line.size() + 1 + w.size() > kWidth) {
-      out += line + "\n";
-      line = rest;
-      empty = true;
-    }
-    line += (empty ? "" : " ") + w;
-    empty = false;
-  }
-  if (!empty) out += line + "\n";
-  return out;
+// `indent` before the first line, spaces as wide before the others.
+std::string wrap(std::string_view text, std::string_view indent, size_t width) {
+  return wrap_text(text, width, indent, std::string(indent.size(), ' '));
 }
 
 // Multi-line blocks (a config snippet) keep their lines; the first line is wrapped.
-std::string block(std::string_view text, std::string_view indent) {
+std::string block(std::string_view text, std::string_view indent, size_t width) {
   size_t nl = text.find('\n');
-  if (nl == std::string_view::npos) return wrap(text, indent);
-  std::string out = wrap(text.substr(0, nl), indent);
+  if (nl == std::string_view::npos) return wrap(text, indent, width);
+  std::string out = wrap(text.substr(0, nl), indent, width);
   std::istringstream rest{std::string(text.substr(nl + 1))};
   for (std::string l; std::getline(rest, l);) out += fmt::format("{}  {}\n", indent, l);
   return out;
 }
 
-void details(const Finding& f, std::string_view netns, std::string* out) {
+void details(const Finding& f, std::string_view netns, size_t width, std::string* out) {
   std::string sev(severity_name(f.severity));
   for (char& c : sev) c = static_cast<char>(std::toupper(c));
   *out += fmt::format("\n{} {}: {}\n", sev, f.id, f.title);
   if (!f.evidence.empty()) {
     *out += "  evidence:\n";
-    for (auto& e : f.evidence) *out += wrap(e, "    - ");
+    for (auto& e : f.evidence) *out += wrap(e, "    - ", width);
   }
   if (!f.why.empty()) {
-    *out += "  why:\n" + wrap(f.why, "    ");
-    for (auto& s : f.sources) *out += wrap(s, "    source: ");
+    *out += "  why:\n" + wrap(f.why, "    ", width);
+    for (auto& s : f.sources) *out += wrap(s, "    source: ", width);
   }
   std::vector<SysctlSetting> now, review;
   for (auto& s : f.sysctls) (s.apply ? now : review).push_back(s);
@@ -71,7 +57,7 @@ void details(const Finding& f, std::string_view netns, std::string* out) {
   if (!f.application.empty()) {
     *out += f.commands.empty() && now.empty() ? "  fix now, in the application:\n"
                                               : "  in the application:\n";
-    for (auto& a : f.application) *out += block(a, "    ");
+    for (auto& a : f.application) *out += block(a, "    ", width);
   }
   if (!review.empty()) {
     *out += "  weigh first (not applied by --apply):\n";
@@ -79,7 +65,7 @@ void details(const Finding& f, std::string_view netns, std::string* out) {
   }
   if (!f.dont.empty()) {
     *out += "  don't:\n";
-    for (auto& d : f.dont) *out += wrap(d, "    - ");
+    for (auto& d : f.dont) *out += wrap(d, "    - ", width);
   }
   if (!f.topics.empty()) {
     std::string t;
@@ -97,15 +83,13 @@ std::string render_doctor_table(const DoctorReport& r) {
       h.kernel.empty() ? "" : " " + h.kernel, h.hostname.empty() ? "" : " on " + h.hostname,
       h.netns.empty() ? "" : ", netns " + h.netns, h.source.empty() ? "?" : h.source,
       h.captured_at.empty() ? "" : ", " + h.captured_at);
-  if (!r.note.empty()) out += wrap("note: " + r.note, "");
-  size_t idw = 2;
-  for (auto& f : *r.findings) idw = std::max(idw, f.id.size());
-  out += fmt::format("\n{:<9} {:<{}} {}\n", "SEVERITY", "ID", idw, "FINDING");
-  for (auto& f : *r.findings)
-    out += fmt::format("{:<9} {:<{}} {}\n", severity_name(f.severity), f.id, idw, f.title);
+  if (!r.note.empty()) out += wrap("note: " + r.note, "", r.width);
+  Table table({{"SEVERITY", false}, {"ID", false}, {"FINDING", false}});
+  for (auto& f : *r.findings) table.add({std::string(severity_name(f.severity)), f.id, f.title});
+  out += "\n" + table.render(r.width);
   Severity w = worst(*r.findings);
   for (auto& f : *r.findings)
-    if (f.checked && (r.verbose || f.severity != Severity::kOk)) details(f, h.netns, &out);
+    if (f.checked && (r.verbose || f.severity != Severity::kOk)) details(f, h.netns, r.width, &out);
   out += fmt::format("\nworst: {} (exit status {})\n", severity_name(w), exit_code_for(w));
   return out;
 }

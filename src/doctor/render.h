@@ -18,6 +18,7 @@ struct DoctorReport {
   const std::vector<Finding>* findings = nullptr;  // worst first (run_rules order)
   std::string note;                                // fallbacks, assumptions
   bool verbose = false;                            // details of ok findings too
+  size_t width = 100;                              // lines fit this many columns
 };
 
 std::string render_doctor_table(const DoctorReport& r);

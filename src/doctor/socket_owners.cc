@@ -17,11 +17,11 @@ bool all_digits(const char* s) {
     if (*s < '0' || *s > '9') return false;
   return true;
 }
-}  // namespace
 
-std::map<uint64_t, int> pids_of_inodes(const std::set<uint64_t>& inodes, const std::string& proc) {
+// Walks /proc/PID/fd of every process; `want` picks inodes, `done` stops the walk early.
+template <class Want, class Done>
+std::map<uint64_t, int> walk_socket_fds(const std::string& proc, Want want, Done done) {
   std::map<uint64_t, int> out;
-  if (inodes.empty()) return out;
   DIR* d = opendir(proc.c_str());
   if (!d) return out;
   while (dirent* e = readdir(d)) {
@@ -38,14 +38,28 @@ std::map<uint64_t, int> pids_of_inodes(const std::set<uint64_t>& inodes, const s
       if (n <= 9 || std::strncmp(link, "socket:[", 8) != 0) continue;
       uint64_t inode = 0;
       auto [p, ec] = std::from_chars(link + 8, link + n - 1, inode);
-      if (ec != std::errc() || !inodes.count(inode)) continue;
+      if (ec != std::errc() || !want(inode)) continue;
       out.emplace(inode, pid);
     }
     closedir(fds);
-    if (out.size() == inodes.size()) break;
+    if (done(out)) break;
   }
   closedir(d);
   return out;
+}
+
+}  // namespace
+
+std::map<uint64_t, int> pids_of_inodes(const std::set<uint64_t>& inodes, const std::string& proc) {
+  if (inodes.empty()) return {};
+  return walk_socket_fds(
+      proc, [&](uint64_t i) { return inodes.count(i) > 0; },
+      [&](const std::map<uint64_t, int>& found) { return found.size() == inodes.size(); });
+}
+
+std::map<uint64_t, int> pids_of_all_sockets(const std::string& proc) {
+  return walk_socket_fds(
+      proc, [](uint64_t) { return true; }, [](const std::map<uint64_t, int>&) { return false; });
 }
 
 std::string process_name(int pid, const std::string& proc) {

@@ -15,6 +15,9 @@ namespace tw {
 std::map<uint64_t, int> pids_of_inodes(const std::set<uint64_t>& inodes,
                                        const std::string& proc = "/proc");
 
+// inode -> pid for every socket some process holds (for a snapshot that keeps the owners).
+std::map<uint64_t, int> pids_of_all_sockets(const std::string& proc = "/proc");
+
 // /proc/PID/comm without the newline, "" when unreadable.
 std::string process_name(int pid, const std::string& proc = "/proc");
 

@@ -210,7 +210,7 @@ Result<ImportReport> import_file(const ImportOptions& o, HostFacts* facts, const
   auto flush = [&] {
     if (!pending) return;
     if (!pending_owner.empty()) {
-      pending->owner = pending_owner;
+      pending->command = pending_owner;
       ++report.owners;
     }
     sink(*pending);

@@ -217,7 +217,7 @@ TEST(ImportFile, NetstatBOwnersAreKept) {
     HostFacts facts;
     std::map<std::string, std::string> owner_of;
     auto r = import_file(o, &facts, [&](const Socket& s) {
-      owner_of[s.local.to_string() + " " + std::string(s.original_state)] = std::string(s.owner);
+      owner_of[s.local.to_string() + " " + std::string(s.original_state)] = std::string(s.command);
     });
     ASSERT_TRUE(r) << r.error();
     EXPECT_EQ(r->skipped, 0);

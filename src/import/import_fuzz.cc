@@ -41,7 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // Touch everything the sink may read, so ASan sees a dangling original_state or owner (held
     // back across lines for netstat -b), and print the endpoints (names come from the table).
     for (char ch : s.original_state) sum += static_cast<unsigned char>(ch);
-    for (char ch : s.owner) sum += static_cast<unsigned char>(ch);
+    for (char ch : s.command) sum += static_cast<unsigned char>(ch);
     sum += s.local.port + s.remote.port + static_cast<int>(s.state);
     sum += s.local.to_string().size() + s.remote.to_string().size();
   });

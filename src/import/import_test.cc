@@ -84,7 +84,7 @@ TEST_P(ImportFixture, MatchesHandCheckedCounts) {
     mini += s.mini;
     pids += s.pid >= 0;
     timers += s.timer_ms >= 0;
-    owners += !s.owner.empty();
+    owners += !s.command.empty();
     if (!s.original_state.empty()) ++original[std::string(s.original_state)];
   });
   ASSERT_TRUE(r) << r.error();

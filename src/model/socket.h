@@ -25,13 +25,13 @@ struct Socket {
   uint32_t uid = 0;
   uint64_t inode = 0;  // 0 when unknown or for mini-sockets
   int32_t pid = -1;    // owning process where the source tells (ss -p, netstat -p/-o), else -1
+  // The owning process's command where the source tells: /proc/PID/comm in a snapshot, the
+  // program or service Windows netstat -b names ("RpcSs [svchost.exe]"); else empty. Points into
+  // storage owned by the source for the duration of the callback.
+  std::string_view command;
   // The state as the source spelled it ("LISTENING", "TimeWait"), empty for live sources. Points
   // into storage owned by the source for the duration of the callback.
   std::string_view original_state;
-  // The owning program or service as the source named it (Windows netstat -b: "RpcSs
-  // [svchost.exe]"), empty when not given. Points into storage owned by the source for the
-  // duration of the callback.
-  std::string_view owner;
 };
 
 using SocketSink = std::function<void(const Socket&)>;

@@ -13,19 +13,25 @@ constexpr int kDumpTries = 4;
 }  // namespace
 
 Result<LiveReport> read_live_sockets(SourceKind kind, StateMask mask, const SocketSink& sink,
-                                     const std::function<void()>& restart) {
+                                     const std::function<void()>& restart,
+                                     const SourceFn& on_source) {
   return read_live_sockets_with(
       [](StateMask m, const SocketSink& s) { return dump_inet_diag(m, s); }, kind, mask, sink,
-      restart);
+      restart, on_source);
 }
 
 Result<LiveReport> read_live_sockets_with(const DumpFn& dump, SourceKind kind, StateMask mask,
                                           const SocketSink& sink,
-                                          const std::function<void()>& restart) {
+                                          const std::function<void()>& restart,
+                                          const SourceFn& on_source) {
+  auto told = [&](std::string_view source) {
+    if (on_source) on_source(source);
+  };
   LiveReport report;
   if (kind != SourceKind::kProc) {
     for (int attempt = 1; attempt <= kDumpTries; ++attempt) {
       if (attempt > 1) restart();
+      told("netlink");
       DumpResult r = dump(mask, sink);
       if (r.failure == DumpFailure::kNone) {
         report.source = "netlink";
@@ -49,6 +55,7 @@ Result<LiveReport> read_live_sockets_with(const DumpFn& dump, SourceKind kind, S
       return fail(r.message);
     }
   }
+  told("proc");
   auto n = read_proc_net_tcp(mask, sink);
   if (!n) return fail(n.error());
   report.source = "proc";

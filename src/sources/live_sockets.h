@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "model/result.h"
 #include "model/socket.h"
@@ -21,15 +22,20 @@ struct LiveReport {
 };
 
 // Streams the sockets of the calling thread's namespace to `sink`. If a dump is interrupted it is
-// started again: `restart` is called first so the caller can drop what it counted.
+// started again: `restart` is called first so the caller can drop what it counted. `on_source`,
+// when given, is told "netlink" or "proc" before the first socket of each attempt (a snapshot
+// records where its sockets came from before writing them).
+using SourceFn = std::function<void(std::string_view source)>;
 Result<LiveReport> read_live_sockets(SourceKind kind, StateMask mask, const SocketSink& sink,
-                                     const std::function<void()>& restart);
+                                     const std::function<void()>& restart,
+                                     const SourceFn& on_source = {});
 
 // The same with the netlink dump passed in, so tests can play a kernel without inet_diag or one
 // whose dumps keep being interrupted.
 using DumpFn = std::function<DumpResult(StateMask, const SocketSink&)>;
 Result<LiveReport> read_live_sockets_with(const DumpFn& dump, SourceKind kind, StateMask mask,
                                           const SocketSink& sink,
-                                          const std::function<void()>& restart);
+                                          const std::function<void()>& restart,
+                                          const SourceFn& on_source = {});
 
 }  // namespace tw

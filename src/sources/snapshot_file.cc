@@ -1,12 +1,16 @@
 #include "sources/snapshot_file.h"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <charconv>
+#include <climits>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "model/host_facts_json.h"
 
@@ -19,56 +23,54 @@ constexpr const char* kFormat = "timewait-snapshot";
 constexpr int kVersion = 1;
 }  // namespace
 
-SnapshotWriter::~SnapshotWriter() {
-  if (f_) {
-    fclose(f_);
-    unlink(tmp_.c_str());
-  }
-}
-
 Result<std::unique_ptr<SnapshotWriter>> SnapshotWriter::open(const std::string& path,
                                                              const HostFacts& facts) {
+  auto out = OutputFile::open(path);
+  if (!out) return fail(fmt::format("cannot write snapshot {}: {}", path, out.error()));
   std::unique_ptr<SnapshotWriter> w(new SnapshotWriter);
-  w->path_ = path;
-  w->tmp_ = fmt::format("{}.tmp-{}", path, getpid());
-  w->f_ = fopen(w->tmp_.c_str(), "w");
-  if (!w->f_)
-    return fail(
-        fmt::format("cannot write snapshot next to {}: {} (check the directory exists "
-                    "and is writable)",
-                    path, std::strerror(errno)));
-  fmt::print(w->f_, "{{\"format\":\"{}\",\"version\":{},\n\"facts\":{},\n\"sockets\":[", kFormat,
-             kVersion, facts_to_json(facts).dump());
+  w->out_ = std::move(*out);
+  w->facts_ = facts;
   return w;
 }
 
+namespace {
+// fwrite, not fmt::print (which throws): a failed write sets the stream's error flag, and
+// OutputFile::commit() reports it.
+void put(FILE* f, const std::string& text) { (void)!fwrite(text.data(), 1, text.size(), f); }
+}  // namespace
+
+void SnapshotWriter::header() {
+  put(out_->stream(),
+      fmt::format("{{\"format\":\"{}\",\"version\":{},\n\"facts\":{},\n\"sockets\":[", kFormat,
+                  kVersion, facts_to_json(facts_).dump()));
+  header_written_ = true;
+}
+
 void SnapshotWriter::add(const Socket& s) {
+  if (!header_written_) header();
   // One socket a line, compact: a million sockets make a ~120 MB file that diff and grep can read.
-  fmt::print(f_, "{}\n{{\"state\":\"{}\",\"local\":\"{}\",\"remote\":\"{}\"", first_ ? "" : ",",
-             ss_name(s.state), s.local.to_string(), s.remote.to_string());
-  first_ = false;
-  if (s.timer_ms >= 0) fmt::print(f_, ",\"timer_ms\":{}", s.timer_ms);
-  if (s.mini) fmt::print(f_, ",\"mini\":true");
-  if (s.uid) fmt::print(f_, ",\"uid\":{}", s.uid);
-  if (s.inode) fmt::print(f_, ",\"inode\":{}", s.inode);
-  if (s.pid >= 0) fmt::print(f_, ",\"pid\":{}", s.pid);
+  std::string line =
+      fmt::format("{}\n{{\"state\":\"{}\",\"local\":\"{}\",\"remote\":\"{}\"", count_ ? "," : "",
+                  ss_name(s.state), s.local.to_string(), s.remote.to_string());
+  auto out = std::back_inserter(line);
+  if (s.timer_ms >= 0) fmt::format_to(out, ",\"timer_ms\":{}", s.timer_ms);
+  if (s.mini) line += ",\"mini\":true";
+  if (s.uid) fmt::format_to(out, ",\"uid\":{}", s.uid);
+  if (s.inode) fmt::format_to(out, ",\"inode\":{}", s.inode);
+  if (s.pid >= 0) fmt::format_to(out, ",\"pid\":{}", s.pid);
+  if (!s.command.empty())
+    fmt::format_to(out, ",\"command\":{}", json(std::string(s.command)).dump());
   if (!s.original_state.empty())
-    fmt::print(f_, ",\"original_state\":{}", json(std::string(s.original_state)).dump());
-  fmt::print(f_, "}}");
+    fmt::format_to(out, ",\"original_state\":{}", json(std::string(s.original_state)).dump());
+  line += "}";
+  put(out_->stream(), line);
   ++count_;
 }
 
 Status SnapshotWriter::finish() {
-  fmt::print(f_, "\n],\n\"socket_count\":{}}}\n", count_);
-  bool ok = fflush(f_) == 0 && fsync(fileno(f_)) == 0;
-  ok = fclose(f_) == 0 && ok;
-  f_ = nullptr;
-  if (!ok || rename(tmp_.c_str(), path_.c_str()) != 0) {
-    int err = errno;
-    unlink(tmp_.c_str());
-    return fail(fmt::format("writing snapshot {} failed: {}", path_, std::strerror(err)));
-  }
-  return {};
+  if (!header_written_) header();
+  put(out_->stream(), fmt::format("\n],\n\"socket_count\":{}}}\n", count_));
+  return out_->commit();
 }
 
 bool looks_like_snapshot(std::string_view head) {
@@ -79,27 +81,83 @@ bool looks_like_snapshot(std::string_view head) {
 
 namespace {
 
-Result<Socket> socket_from_json(const json& j, std::string* original) {
-  Socket s;
-  auto state = parse_state(j.value("state", ""));
-  if (!state) return fail(fmt::format("unknown state {}", j.value("state", "\"\"")));
-  s.state = *state;
+// Thrown from the parser callback to stop at the first error (the message is already kept).
+struct StopParsing {};
+
+// Reads one socket object, checking each member's type: the message names the member, the
+// caller adds the file and the socket's number.
+class SocketReader {
+ public:
+  Result<Socket> read(const json& j) {
+    if (!j.is_object()) return fail("must be an object");
+    Socket s;
+    std::string state, local, remote;
+    if (auto st = text(j, "state", true, &state); !st) return fail(st.error());
+    auto parsed = parse_state(state);
+    if (!parsed) return fail(fmt::format("unknown state \"{}\"", state));
+    s.state = *parsed;
+    if (auto st = text(j, "local", true, &local); !st) return fail(st.error());
+    if (auto st = text(j, "remote", true, &remote); !st) return fail(st.error());
+    if (!endpoint(local, &s.local))
+      return fail(fmt::format("\"local\" is not ADDRESS:PORT (IPv6 in brackets): \"{}\"", local));
+    if (!endpoint(remote, &s.remote))
+      return fail(fmt::format("\"remote\" is not ADDRESS:PORT (IPv6 in brackets): \"{}\"", remote));
+    int64_t v = 0;
+    if (auto st = integer(j, "timer_ms", 0, INT64_MAX, &v); !st) return fail(st.error());
+    s.timer_ms = j.contains("timer_ms") ? v : -1;
+    if (auto it = j.find("mini"); it != j.end()) {
+      if (!it->is_boolean()) return fail("\"mini\" must be true or false");
+      s.mini = it->get<bool>();
+    }
+    if (auto st = integer(j, "uid", 0, UINT32_MAX, &v); !st) return fail(st.error());
+    s.uid = j.contains("uid") ? static_cast<uint32_t>(v) : 0;
+    if (auto st = integer(j, "inode", 0, INT64_MAX, &v); !st) return fail(st.error());
+    s.inode = j.contains("inode") ? static_cast<uint64_t>(v) : 0;
+    if (auto st = integer(j, "pid", 0, INT32_MAX, &v); !st) return fail(st.error());
+    s.pid = j.contains("pid") ? static_cast<int32_t>(v) : -1;
+    command_.clear();
+    original_.clear();
+    if (auto st = text(j, "command", false, &command_); !st) return fail(st.error());
+    if (auto st = text(j, "original_state", false, &original_); !st) return fail(st.error());
+    s.command = command_;
+    s.original_state = original_;
+    return s;
+  }
+
+ private:
+  static Status text(const json& j, const char* key, bool required, std::string* out) {
+    auto it = j.find(key);
+    if (it == j.end()) return required ? fail(fmt::format("\"{}\" is missing", key)) : Status{};
+    if (!it->is_string()) return fail(fmt::format("\"{}\" must be a string", key));
+    *out = it->get<std::string>();
+    return {};
+  }
+  static Status integer(const json& j, const char* key, int64_t lo, int64_t hi, int64_t* out) {
+    auto it = j.find(key);
+    if (it == j.end()) return {};
+    if (!it->is_number_integer()) return fail(fmt::format("\"{}\" must be an integer", key));
+    bool too_big = it->is_number_unsigned() && it->get<uint64_t>() > uint64_t(INT64_MAX);
+    int64_t v = too_big ? INT64_MAX : it->get<int64_t>();
+    if (too_big || v < lo || v > hi)
+      return fail(fmt::format("\"{}\" is out of range ({} to {})", key, lo, hi));
+    *out = v;
+    return {};
+  }
   // Endpoint::parse also takes the host and service names of a dump captured without -n.
-  auto endpoint = [](const std::string& text, Endpoint* ep) {
+  static bool endpoint(const std::string& text, Endpoint* ep) {
     auto e = Endpoint::parse(text);
     if (e) *ep = *e;
     return e.has_value();
-  };
-  if (!endpoint(j.value("local", ""), &s.local)) return fail("bad \"local\" endpoint");
-  if (!endpoint(j.value("remote", ""), &s.remote)) return fail("bad \"remote\" endpoint");
-  s.timer_ms = j.value("timer_ms", int64_t{-1});
-  s.mini = j.value("mini", false);
-  s.uid = j.value("uid", uint32_t{0});
-  s.inode = j.value("inode", uint64_t{0});
-  s.pid = j.value("pid", int32_t{-1});
-  *original = j.value("original_state", "");
-  s.original_state = *original;
-  return s;
+  }
+  // Storage the streamed Socket's string_views point into.
+  std::string command_, original_;
+};
+
+// The JSON library's message without its "[json.exception.parse_error.101] " prefix.
+std::string plain(const json::exception& e) {
+  std::string_view m = e.what();
+  if (m.starts_with("[json.exception.")) m.remove_prefix(std::min(m.find("] ") + 2, m.size()));
+  return std::string(m);
 }
 
 }  // namespace
@@ -109,33 +167,59 @@ Status read_snapshot(const std::string& path, HostFacts* facts, const SocketSink
   if (!in) return fail(fmt::format("cannot open snapshot {}: {}", path, std::strerror(errno)));
   std::string error;
   int64_t index = 0;
-  bool saw_format = false, saw_facts = false;
-  std::string original;
+  std::optional<int64_t> declared_count;
+  bool saw_format = false, saw_version = false, saw_facts = false, saw_sockets = false;
+  SocketReader reader;
   std::string key;  // the top-level member being parsed
+  auto stop = [&](std::string message) {
+    error = fmt::format("{}: {}", path, message);
+    throw StopParsing{};
+  };
   // The parser callback hands over each socket object as soon as it is parsed and discards it,
   // so a snapshot of a million sockets is read in constant memory.
   json::parser_callback_t cb = [&](int depth, json::parse_event_t event, json& parsed) {
-    if (!error.empty()) return false;
-    if (event == json::parse_event_t::key && depth == 1) key = parsed.get<std::string>();
-    if (event == json::parse_event_t::object_end && depth == 2 && key == "sockets") {
+    using E = json::parse_event_t;
+    if (event == E::key && depth == 1) {
+      key = parsed.get<std::string>();
+      return true;
+    }
+    if (depth == 1 && key == "sockets" && event != E::array_end) {
+      if (event != E::array_start) stop("\"sockets\" must be an array of socket objects");
+      if (!saw_facts) stop("\"facts\" must come before \"sockets\"");
+      saw_sockets = true;
+      return true;
+    }
+    if (depth == 2 && key == "sockets" &&
+        (event == E::object_end || event == E::value || event == E::array_start)) {
       ++index;
-      auto s = socket_from_json(parsed, &original);
-      if (!s) {
-        error = fmt::format("{}: socket #{}: {}", path, index, s.error());
-        return false;
-      }
+      auto s = reader.read(event == E::array_start ? json::array() : parsed);
+      if (!s) stop(fmt::format("socket #{}: {}", index, s.error()));
       sink(*s);
       return false;
     }
-    if (event == json::parse_event_t::value && depth == 1 && key == "format" &&
-        parsed.is_string() && parsed.get<std::string>() == kFormat)
+    if (event == E::value && depth == 1 && key == "format") {
+      if (!parsed.is_string() || parsed.get<std::string>() != kFormat)
+        stop(fmt::format("\"format\" is {}, not \"{}\": not a timewait snapshot", parsed.dump(),
+                         kFormat));
       saw_format = true;
-    if (event == json::parse_event_t::object_end && depth == 1 && key == "facts") {
+    }
+    if (event == E::value && depth == 1 && key == "version") {
+      if (!parsed.is_number_integer() || parsed.get<int64_t>() != kVersion)
+        stop(fmt::format(
+            "snapshot version {} is not one this timewait reads (version {}); read it with the "
+            "timewait that wrote it, or save it again",
+            parsed.dump(), kVersion));
+      saw_version = true;
+    }
+    if (event == E::value && depth == 1 && key == "socket_count") {
+      if (!parsed.is_number_unsigned()) stop("\"socket_count\" must be a non-negative integer");
+      declared_count = parsed.get<int64_t>();
+    }
+    if (depth == 1 && key == "facts" && (event == E::value || event == E::array_end))
+      stop("\"facts\" must be an object");
+    if (event == E::object_end && depth == 1 && key == "facts") {
       auto f = facts_from_json(parsed);
-      if (!f) {
-        error = fmt::format("{}: {}", path, f.error());
-        return false;
-      }
+      if (!f) stop(f.error());
       *facts = *f;
       saw_facts = true;
       return false;
@@ -144,14 +228,22 @@ Status read_snapshot(const std::string& path, HostFacts* facts, const SocketSink
   };
   try {
     [[maybe_unused]] json root = json::parse(in, cb, /*allow_exceptions=*/true);  // all discarded
+  } catch (const StopParsing&) {
   } catch (const json::exception& e) {
-    if (error.empty()) error = fmt::format("{} is not valid snapshot JSON: {}", path, e.what());
+    error = fmt::format("{} is not valid snapshot JSON: {}", path, plain(e));
   }
   if (!error.empty()) return fail(error);
   if (!saw_format)
     return fail(fmt::format("{} is JSON but not a timewait snapshot (no \"format\": \"{}\")", path,
                             kFormat));
+  if (!saw_version) return fail(fmt::format("{}: snapshot has no \"version\"", path));
   if (!saw_facts) return fail(fmt::format("{}: snapshot has no \"facts\" object", path));
+  if (!saw_sockets) return fail(fmt::format("{}: snapshot has no \"sockets\" array", path));
+  if (declared_count && *declared_count != index)
+    return fail(
+        fmt::format("{}: \"socket_count\" says {} sockets but {} were read (a cut or "
+                    "edited file?)",
+                    path, *declared_count, index));
   return {};
 }
 

@@ -10,24 +10,28 @@
 #include "model/host_facts.h"
 #include "model/result.h"
 #include "model/socket.h"
+#include "sources/output_file.h"
 
 namespace tw {
 
-// Writes a snapshot to `path` atomically: sockets stream to a temporary file beside it, which is
-// renamed over `path` only by finish(). A writer destroyed without finish() leaves nothing.
+// Writes a snapshot to `path` through OutputFile (atomically; "-" is standard output). The header
+// is written with the first socket or by finish(), so facts() can still be completed (the live
+// source is known only once the dump starts). A writer destroyed without finish() leaves nothing.
 class SnapshotWriter {
  public:
-  ~SnapshotWriter();
+  // Errors are about the path (bad input); finish() reports failed writes.
   static Result<std::unique_ptr<SnapshotWriter>> open(const std::string& path,
                                                       const HostFacts& facts);
+  HostFacts& facts() { return facts_; }
   void add(const Socket& s);
   Status finish();
 
  private:
   SnapshotWriter() = default;
-  std::string path_, tmp_;
-  FILE* f_ = nullptr;
-  bool first_ = true;
+  void header();
+  std::unique_ptr<OutputFile> out_;
+  HostFacts facts_;
+  bool header_written_ = false;
   int64_t count_ = 0;
 };
 

@@ -414,15 +414,31 @@ TEST_F(DoctorCli, SnapshotOfflineGivesTheSameFindings) {
   ASSERT_EQ(run_tool(fmt::format("census --netns {} --save {}", ns_.name(), snap)).code, 0);
   Doctor live = doctor("--netns " + ns_.name());
   Doctor off = doctor("--from " + snap);
+  auto census = run_tool("census --from " + snap);
+  auto census_json = run_tool("census --json --from " + snap);
   std::filesystem::remove(snap);
+  // census --from shows the owners too: this test process holds the listener and both ends of
+  // the 12 connections (CLOSE-WAIT and FIN-WAIT-2).
+  const std::string pid = std::to_string(getpid());
+  EXPECT_NE(census.out.find("SOCKETS  COMMAND\n" + pid + "       25  cli_test\n"),
+            std::string::npos)
+      << census.out;
+  json owners = json::parse(census_json.out)["owners"];
+  ASSERT_EQ(owners.size(), 1u) << owners.dump();
+  EXPECT_EQ(owners[0]["pid"], getpid());
+  EXPECT_EQ(owners[0]["command"], "cli_test");
+  EXPECT_EQ(owners[0]["sockets"], 25);
   EXPECT_EQ(off.code, live.code) << off.err;
   ASSERT_EQ(off.j["findings"].size(), live.j["findings"].size());
   for (size_t i = 0; i < live.j["findings"].size(); ++i) {
     EXPECT_EQ(off.j["findings"][i]["id"], live.j["findings"][i]["id"]);
     EXPECT_EQ(off.j["findings"][i]["severity"], live.j["findings"][i]["severity"]);
   }
-  // Offline there is no /proc of that host to name the process.
-  EXPECT_TRUE(evidence_has(off.finding("close-wait"), "owner: unknown"));
+  // The snapshot kept the owners (pid and command) that only that host's /proc could tell.
+  const std::string owner = fmt::format("owner: pid {} cli_test (12 sockets)", getpid());
+  EXPECT_TRUE(evidence_has(live.finding("close-wait"), owner))
+      << live.finding("close-wait").dump(1);
+  EXPECT_TRUE(evidence_has(off.finding("close-wait"), owner)) << off.finding("close-wait").dump(1);
 }
 
 TEST(DoctorCliFixtures, LinuxSnapshotFixture) {

@@ -1,0 +1,47 @@
+#include "cli/option_checks.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cmath>
+#include <string>
+
+namespace tw::cli {
+
+namespace {
+// The whole text as a number (no trailing characters, no overflow).
+template <class T>
+bool parse_all(const std::string& text, T* v) {
+  const char* end = text.data() + text.size();
+  auto [p, ec] = std::from_chars(text.data(), end, *v);
+  return ec == std::errc() && p == end;
+}
+}  // namespace
+
+CLI::Validator whole_number(int64_t lo, int64_t hi) {
+  return CLI::Validator(
+      [lo, hi](std::string& text) -> std::string {
+        int64_t v = 0;
+        if (parse_all(text, &v) && v >= lo && v <= hi) return "";
+        return fmt::format("'{}' is not a whole number from {} to {}", text, lo, hi);
+      },
+      fmt::format("{}-{}", lo, hi));
+}
+
+CLI::Validator seconds(double lo, double hi) {
+  return CLI::Validator(
+      [lo, hi](std::string& text) -> std::string {
+        double v = 0;
+        if (parse_all(text, &v) && std::isfinite(v) && v >= lo && v <= hi) return "";
+        return fmt::format("'{}' is not a number of seconds from {} to {}", text, lo, hi);
+      },
+      fmt::format("SECONDS {}-{}", lo, hi));
+}
+
+std::string given(const CLI::App* sub, std::initializer_list<std::string_view> names) {
+  for (std::string_view n : names)
+    if (sub->count(std::string(n)) > 0) return std::string(n);
+  return "";
+}
+
+}  // namespace tw::cli
