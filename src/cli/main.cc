@@ -74,7 +74,8 @@ int parse_and_run(CLI::App& app, int argc, char** argv,
 int main(int argc, char** argv) {
   using namespace tw::cli;
   CLI::App app{
-      "timewait: census, doctor and lab for TCP TIME_WAIT build-up and ephemeral-port "
+      "timewait: census, doctor, trace, explain and lab for TCP TIME_WAIT build-up and "
+      "ephemeral-port "
       "exhaustion.\n"
       "Start with `timewait census` (what sockets there are, which destination runs out of "
       "ports), then `timewait doctor` (what is wrong, why, and the fix). Run `timewait COMMAND "

@@ -37,9 +37,12 @@ TEST(LabCli, WhoClosesRunsAndConfirmsTheTheory) {
     }
   }
   EXPECT_TRUE(saw_client_tw);
-  // The run removed what it built (the tool's pid is gone; none of its namespaces remain).
-  std::string left = testing::run_output("ip netns list | grep -c '^twlab-' || true");
-  EXPECT_EQ(left.substr(0, 1), "0") << left;
+  // The run removed what it built: no lab namespace of a process that is gone remains (lab
+  // namespaces are named twlab-<pid>-...; another live lab run's are not this run's to judge).
+  std::string left = testing::run_output(
+      "for ns in $(ip netns list | awk '/^twlab-/ {print $1}'); do "
+      "pid=${ns#twlab-}; pid=${pid%%-*}; [ -d /proc/$pid ] || echo $ns; done");
+  EXPECT_EQ(left, "") << left;
 }
 
 TEST(LabCli, ErrorsAreOneLineAndExit2) {
