@@ -36,6 +36,7 @@ struct CensusFlags {
   OfflineFlags offline;
   std::string source = "auto";
   std::string port_range;
+  bool processes = false;
 };
 
 Result<SourceKind> parse_source(const std::string& s) {
@@ -62,6 +63,10 @@ int run(const CensusFlags& fl) {
   } else if (auto o = given(fl.sub, {"--source"}); !o.empty()) {
     return error("--source picks the live kernel's interface; it cannot be combined with --from");
   }
+  if (fl.processes && !fl.offline.from.empty())
+    return error(
+        "-p looks up the owners of live sockets; a dump shows the owners it recorded (ss -p, "
+        "netstat -p/-o, a snapshot): leave -p out with --from");
   if (!fl.port_range.empty())
     if (auto p = parse_port_range_option(fl.port_range); !p) return error(p.error());
   // With --save -, standard output carries the snapshot and nothing else.
@@ -109,13 +114,25 @@ int run(const CensusFlags& fl) {
     }
     return {};
   };
-  // Live sockets carry an inode but no owner: a snapshot records (pid, command) of each, looked up
-  // once from /proc/PID/fd, since the owners cannot be found later on another machine.
+  // Live sockets carry an inode but no owner: -p and a snapshot look up (pid, command) once from
+  // /proc/PID/fd (as ss -p does), since the owners cannot be found later on another machine.
   std::map<uint64_t, int> owners;
   std::map<int, std::string> commands;
-  auto sink = [&](const Socket& s) {
+  const bool count_owners = fl.processes || !fl.offline.from.empty();
+  auto sink = [&](const Socket& in) {
+    auto owner = in.pid < 0 && in.inode ? owners.find(in.inode) : owners.end();
+    Socket with_owner;
+    if (owner != owners.end()) {
+      with_owner = in;
+      with_owner.pid = owner->second;
+      auto [c, fresh] = commands.try_emplace(owner->second);
+      if (fresh) c->second = process_name(owner->second);
+      with_owner.command = c->second;
+    }
+    const Socket& s = owner != owners.end() ? with_owner : in;
     census->add(s);
-    if (s.pid > 0 && states->has(s.state) && (named.size() < 100000 || named.count(s.pid))) {
+    if (count_owners && s.pid > 0 && states->has(s.state) &&
+        (named.size() < 100000 || named.count(s.pid))) {
       ProcessCount& p = named[s.pid];
       p.pid = s.pid;
       if (p.command.empty()) p.command = s.command;
@@ -123,15 +140,7 @@ int run(const CensusFlags& fl) {
     }
     // Listeners come along for port pressure even when not asked for; the snapshot keeps only
     // what was asked.
-    if (!writer || !states->has(s.state)) return;
-    auto owner = s.pid < 0 && s.inode ? owners.find(s.inode) : owners.end();
-    if (owner == owners.end()) return writer->add(s);
-    Socket with_owner = s;
-    with_owner.pid = owner->second;
-    auto [c, fresh] = commands.try_emplace(owner->second);
-    if (fresh) c->second = process_name(owner->second);
-    with_owner.command = c->second;
-    writer->add(with_owner);
+    if (writer && states->has(s.state)) writer->add(s);
   };
 
   if (!fl.offline.from.empty()) {
@@ -159,7 +168,7 @@ int run(const CensusFlags& fl) {
     facts.netns = !fl.netns.empty() ? fl.netns : fl.pid ? fmt::format("pid:{}", fl.pid) : "host";
     if (auto st = choose_pool(); !st) return error(st.error(), kExitFailure);
     if (auto st = start(); !st) return error(st.error());
-    if (writer) owners = pids_of_all_sockets();
+    if (writer || fl.processes) owners = pids_of_all_sockets();
     auto live = read_live_sockets(
         *kind, census->source_states(), sink, [&] { (void)start(); },
         [&](std::string_view source) {
@@ -228,6 +237,10 @@ Register reg(10, [](CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--port-range", fl->port_range,
                   "Ephemeral range LOW-HIGH for port pressure of a dump without one");
+  sub->add_flag("-p,--processes", fl->processes,
+                "Name the processes holding the live sockets (pid and command, from /proc/PID/fd "
+                "as `ss -p`): a \"Processes holding sockets\" table and `owners` in JSON. "
+                "TIME_WAIT sockets have no owner; `timewait trace` names who makes them");
   add_offline_flags(sub, &fl->offline);
   return std::pair{sub, std::function<int()>([fl] { return run(*fl); })};
 });

@@ -189,10 +189,34 @@ TEST_F(CensusCli, TablesFitLongIpv6TuplesAndShowListenersAsListeners) {
   }
 }
 
+TEST_F(CensusCli, ProcessesNamesTheOwnersOfLiveSocketsAsSsDoes) {
+  // ss -p is the peer: the sockets it gives this test's pid are the ones -p must count for it.
+  std::istringstream in(testing::run_output("ip netns exec " + ns_->name() + " ss -tanpH"));
+  const std::string mine = fmt::format("pid={},", getpid());
+  int ss_mine = 0;
+  for (std::string line; std::getline(in, line);) ss_mine += line.find(mine) != std::string::npos;
+  ASSERT_GT(ss_mine, 0);
+  json j = census_json("-p");
+  ASSERT_TRUE(j["owners"].is_array()) << j.dump();
+  bool found = false;
+  for (const json& o : j["owners"])
+    if (o["pid"] == getpid()) {
+      found = true;
+      EXPECT_EQ(o["command"], "cli_test");
+      EXPECT_EQ(o["sockets"], ss_mine);
+    }
+  EXPECT_TRUE(found) << j.dump();
+  // Without -p a live census looks nothing up.
+  EXPECT_TRUE(census_json("")["owners"].is_null());
+  auto r = run_tool("census --netns " + ns_->name() + " -p");
+  EXPECT_NE(r.out.find("Processes holding sockets"), std::string::npos) << r.out;
+}
+
 TEST(CensusCliErrors, BadInputIsOneLineAndExit2) {
   testing::expect_usage_errors({
       {"census --state timewaiting", "unknown state 'timewaiting'"},
       {"census --by colour", "unknown grouping 'colour'"},
+      {"census -p --from /dev/null", "-p looks up the owners of live sockets"},
       {"census --netns twtest-does-not-exist",
        "network namespace 'twtest-does-not-exist' does not exist"},
       {"census --pid 999999999", "pid 999999999"},
