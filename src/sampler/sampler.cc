@@ -1,0 +1,226 @@
+#include "sampler/sampler.h"
+
+#include <fmt/format.h>
+
+#include <exception>
+#include <thread>
+
+#include "census/port_pool.h"
+#include "doctor/rules.h"
+#include "sources/host_reader.h"
+#include "sources/netns.h"
+
+namespace tw {
+
+namespace {
+
+double seconds_between(std::chrono::steady_clock::time_point a,
+                       std::chrono::steady_clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+// Everything of one sample, on a thread that may move into the target's namespace (setns()
+// moves only the calling thread; the thread ends with the sample, so nothing else moves).
+void read_target(Sample& s, const SamplerOptions& o, const Sample* previous) {
+  const SampleTarget& t = s.target;
+  if (!t.netns.empty()) {
+    if (auto st = enter_netns_by_name(t.netns); !st) {
+      s.error = st.error();
+      return;
+    }
+  } else if (t.pid) {
+    if (auto st = enter_netns_of_pid(t.pid); !st) {
+      s.error = st.error();
+      return;
+    }
+  }
+  s.facts = read_host_facts();
+  s.facts.netns = t.label();
+  if (o.port_range) {
+    s.pool = o.port_range;
+  } else {
+    PoolChoice c = port_pool_for(s.facts);
+    if (!c.error.empty()) {
+      s.error = c.error;
+      return;
+    }
+    s.pool = c.pool;
+    s.pool_assumed = c.assumed;
+  }
+  const bool own_view = !o.states.is_all() || o.by != GroupBy::kState;
+  auto start = [&] {
+    s.collector = std::make_unique<DoctorCollector>(s.pool, s.pool_assumed);
+    // Pressure is measured once, on every socket (the doctor's census): the view only counts.
+    if (own_view) s.view = std::make_unique<Census>(CensusOptions{o.states, o.by, std::nullopt});
+  };
+  start();
+  auto r = read_live_sockets(
+      o.source, StateMask::all(),
+      [&](const Socket& sock) {
+        s.collector->add(sock);
+        if (s.view) s.view->add(sock);
+      },
+      [&] {
+        s.collector->restart();
+        if (own_view)
+          s.view = std::make_unique<Census>(CensusOptions{o.states, o.by, std::nullopt});
+      });
+  if (!r) {
+    s.error = r.error();
+    return;
+  }
+  s.facts.source = r->source;
+  s.note = r->note;
+  s.input = s.collector->input(s.facts, o.owners);
+  if (previous && previous->ok()) {
+    s.input.earlier = previous->facts;
+    s.input.interval_seconds = seconds_between(previous->taken, s.taken);
+  }
+  s.tuples = forecast_tuples(*s.input.sockets, s.input.policy());
+  if (o.doctor) s.findings = run_rules(s.input);
+}
+
+}  // namespace
+
+std::string SampleTarget::label() const {
+  if (!netns.empty()) return netns;
+  if (pid) return fmt::format("pid:{}", pid);
+  return "host";
+}
+
+double Sample::time_wait_rate(int seconds) const {
+  return ok() && input.sockets ? input.sockets->time_wait_ages().rate(seconds) : 0;
+}
+
+std::unique_ptr<Sample> take_sample(const SampleTarget& target, const SamplerOptions& options,
+                                    const Sample* previous) {
+  auto s = std::make_unique<Sample>();
+  s->target = target;
+  s->taken = std::chrono::steady_clock::now();
+  std::thread worker([&] {
+    try {
+      read_target(*s, options, previous);
+    } catch (const std::exception& e) {
+      s->error = fmt::format("reading {} failed: {}", target.label(), e.what());
+    }
+  });
+  worker.join();
+  s->duration_s = seconds_between(s->taken, std::chrono::steady_clock::now());
+  if (!s->ok()) {
+    // A failed sample carries no half-filled census.
+    s->collector.reset();
+    s->view.reset();
+    s->input = DoctorInput{};
+    s->tuples.clear();
+    s->findings.clear();
+  }
+  return s;
+}
+
+SampleSummary summarize(const Sample& s) {
+  SampleSummary sum;
+  sum.taken = s.taken;
+  sum.ok = s.ok();
+  if (!sum.ok) return sum;
+  sum.counters = s.facts.counters;
+  if (s.facts.sockstat) sum.sockstat_tw = s.facts.sockstat->tw;
+  if (!s.input.sockets) return sum;
+  const Census& all = *s.input.sockets;
+  sum.counts = all.counts();
+  sum.fin_wait2_mini = all.fin_wait2_mini();
+  sum.time_wait_rate_10s = all.time_wait_ages().rate(10);
+  sum.time_wait_rate_60s = all.time_wait_ages().rate(60);
+  return sum;
+}
+
+Sampler::Sampler(std::vector<SampleTarget> targets, SamplerOptions options, TakeSampleFn take)
+    : targets_(std::move(targets)),
+      options_(std::move(options)),
+      take_(std::move(take)),
+      history_(targets_.size()),
+      first_(targets_.size()) {}
+
+std::shared_ptr<const SampleSet> Sampler::latest() {
+  std::unique_lock lock(mu_);
+  if (taking_) {
+    done_.wait(lock, [&] { return !taking_; });
+    return current_;
+  }
+  if (current_ && std::chrono::steady_clock::now() - current_->taken < options_.min_interval)
+    return current_;
+  return take_locked(lock);
+}
+
+std::shared_ptr<const SampleSet> Sampler::refresh() {
+  std::unique_lock lock(mu_);
+  if (taking_) {
+    // The census under way started after this call was made: it is fresh.
+    done_.wait(lock, [&] { return !taking_; });
+    return current_;
+  }
+  return take_locked(lock);
+}
+
+std::shared_ptr<const SampleSet> Sampler::take_locked(std::unique_lock<std::mutex>& lock) {
+  taking_ = true;
+  auto previous = current_;
+  const uint64_t sequence = previous ? previous->sequence + 1 : 1;
+  lock.unlock();
+
+  auto set = std::make_shared<SampleSet>();
+  set->sequence = sequence;
+  set->taken = std::chrono::steady_clock::now();
+  set->wall = std::chrono::system_clock::now();
+  for (size_t i = 0; i < targets_.size(); ++i) {
+    const Sample* prev = previous ? previous->samples[i].get() : nullptr;
+    std::unique_ptr<Sample> s;
+    try {
+      s = take_(targets_[i], options_, prev);
+    } catch (const std::exception& e) {
+      s = std::make_unique<Sample>();
+      s->target = targets_[i];
+      s->taken = std::chrono::steady_clock::now();
+      s->error = fmt::format("reading {} failed: {}", targets_[i].label(), e.what());
+    }
+    set->samples.push_back(std::move(s));
+  }
+  set->duration_s = seconds_between(set->taken, std::chrono::steady_clock::now());
+
+  lock.lock();
+  for (size_t i = 0; i < targets_.size(); ++i) {
+    const Sample& s = *set->samples[i];
+    if (!s.ok()) ++errors_;
+    SampleSummary sum = summarize(s);
+    if (!first_[i] && sum.ok) first_[i] = sum;
+    history_[i].push_back(std::move(sum));
+    while (history_[i].size() > std::max<size_t>(options_.history, 1)) history_[i].pop_front();
+  }
+  ++sets_;
+  current_ = std::move(set);
+  taking_ = false;
+  done_.notify_all();
+  return current_;
+}
+
+std::vector<SampleSummary> Sampler::history(size_t target) const {
+  std::lock_guard lock(mu_);
+  if (target >= history_.size()) return {};
+  return {history_[target].begin(), history_[target].end()};
+}
+
+std::optional<SampleSummary> Sampler::first(size_t target) const {
+  std::lock_guard lock(mu_);
+  return target < first_.size() ? first_[target] : std::nullopt;
+}
+
+int64_t Sampler::errors_total() const {
+  std::lock_guard lock(mu_);
+  return errors_;
+}
+
+int64_t Sampler::sets_total() const {
+  std::lock_guard lock(mu_);
+  return sets_;
+}
+
+}  // namespace tw

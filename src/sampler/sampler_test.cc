@@ -1,0 +1,188 @@
+// The sampler: one census shared by concurrent callers, reuse within min_interval, bounded
+// history, errors counted per target; and against the real kernel, a sample of a namespace counts
+// what a direct census of it counts, without moving the caller's thread.
+#include "sampler/sampler.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "census/port_pool.h"
+#include "sources/host_reader.h"
+#include "sources/netns.h"
+#include "testing/scoped_netns.h"
+#include "testing/sockets.h"
+
+namespace tw {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A fake reader: counts calls, takes `delay`, fails targets named "bad".
+struct FakeTake {
+  std::atomic<int>* calls;
+  std::chrono::milliseconds delay{0};
+  std::unique_ptr<Sample> operator()(const SampleTarget& t, const SamplerOptions&,
+                                     const Sample*) const {
+    ++*calls;
+    std::this_thread::sleep_for(delay);
+    auto s = std::make_unique<Sample>();
+    s->target = t;
+    s->taken = std::chrono::steady_clock::now();
+    if (t.netns == "bad") s->error = "no such namespace";
+    return s;
+  }
+};
+
+TEST(Sampler, ConcurrentCallersShareOneCensus) {
+  std::atomic<int> calls = 0;
+  SamplerOptions o;
+  o.min_interval = 10s;
+  Sampler sampler({SampleTarget{}}, o, FakeTake{&calls, 300ms});
+  std::vector<std::thread> scrapers;
+  std::vector<uint64_t> seen(8);
+  for (int i = 0; i < 8; ++i)
+    scrapers.emplace_back([&, i] { seen[i] = sampler.latest()->sequence; });
+  for (auto& t : scrapers) t.join();
+  EXPECT_EQ(calls, 1);
+  for (uint64_t s : seen) EXPECT_EQ(s, 1u);
+  // Within min_interval the same set comes back; refresh() takes a new one.
+  EXPECT_EQ(sampler.latest()->sequence, 1u);
+  EXPECT_EQ(sampler.refresh()->sequence, 2u);
+  EXPECT_EQ(calls, 2);
+}
+
+TEST(Sampler, ZeroIntervalTakesEveryTime) {
+  std::atomic<int> calls = 0;
+  SamplerOptions o;
+  o.min_interval = 0ms;
+  Sampler sampler({SampleTarget{}}, o, FakeTake{&calls});
+  sampler.latest();
+  sampler.latest();
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(sampler.sets_total(), 2);
+}
+
+TEST(Sampler, HistoryIsBoundedAndErrorsCountPerTarget) {
+  std::atomic<int> calls = 0;
+  SamplerOptions o;
+  o.history = 3;
+  Sampler sampler({SampleTarget{"good"}, SampleTarget{"bad"}}, o, FakeTake{&calls});
+  for (int i = 0; i < 5; ++i) sampler.refresh();
+  EXPECT_EQ(sampler.history(0).size(), 3u);
+  EXPECT_EQ(sampler.history(1).size(), 3u);
+  EXPECT_TRUE(sampler.history(0).back().ok);
+  EXPECT_FALSE(sampler.history(1).back().ok);
+  EXPECT_EQ(sampler.errors_total(), 5);
+  auto set = sampler.latest();
+  ASSERT_EQ(set->samples.size(), 2u);
+  EXPECT_TRUE(set->samples[0]->ok());
+  EXPECT_EQ(set->samples[1]->error, "no such namespace");
+  // "since start" needs the first good summary: the failing target has none.
+  EXPECT_TRUE(sampler.first(0).has_value());
+  EXPECT_FALSE(sampler.first(1).has_value());
+}
+
+TEST(Sampler, AThrowingReaderIsAnErrorNotAHang) {
+  SamplerOptions o;
+  Sampler sampler(
+      {SampleTarget{"x"}}, o,
+      [](const SampleTarget&, const SamplerOptions&, const Sample*) -> std::unique_ptr<Sample> {
+        throw std::runtime_error("boom");
+      });
+  auto set = sampler.latest();
+  EXPECT_NE(set->samples[0]->error.find("boom"), std::string::npos);
+  EXPECT_EQ(sampler.refresh()->sequence, 2u);
+}
+
+TEST(SampleTarget, Labels) {
+  EXPECT_EQ(SampleTarget{}.label(), "host");
+  EXPECT_EQ((SampleTarget{"blue"}).label(), "blue");
+  EXPECT_EQ((SampleTarget{"", 42}).label(), "pid:42");
+}
+
+class LiveSampler : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { testing::ScopedNetns::remove_stale(); }
+  void SetUp() override {
+    ns_ = std::make_unique<testing::ScopedNetns>();
+    testing::EnterNetns in(ns_->name());
+    uint16_t p4 = socks_.listen("127.0.0.1");
+    uint16_t p6 = socks_.listen("::1");
+    for (int i = 0; i < 3; ++i) socks_.established("127.0.0.1", p4);
+    for (int i = 0; i < 6; ++i) socks_.time_wait("127.0.0.1", p4);
+    for (int i = 0; i < 2; ++i) socks_.time_wait("::1", p6);
+    socks_.close_wait("127.0.0.1", p4);
+    port4_ = p4;
+  }
+  std::unique_ptr<testing::ScopedNetns> ns_;
+  testing::Sockets socks_;
+  uint16_t port4_ = 0;
+};
+
+TEST_F(LiveSampler, CountsWhatTheNamespaceHolds) {
+  auto before = netns_inode_of_self();
+  ASSERT_TRUE(before);
+  SamplerOptions o;
+  o.doctor = true;
+  o.min_interval = 0ms;
+  Sampler sampler({SampleTarget{ns_->name()}}, o);
+  auto set = sampler.latest();
+  const Sample& s = *set->samples[0];
+  ASSERT_TRUE(s.ok()) << s.error;
+  EXPECT_EQ(s.facts.netns, ns_->name());
+  EXPECT_EQ(s.census().count(TcpState::kListen), 2);
+  EXPECT_EQ(s.census().count(TcpState::kEstablished), 6);  // both ends
+  EXPECT_EQ(s.census().count(TcpState::kTimeWait), 8);
+  EXPECT_EQ(s.census().count(TcpState::kCloseWait), 1);
+  // The half-closed client: FIN_WAIT1 until the peer's ACK of its FIN lands (it may be delayed).
+  EXPECT_EQ(s.census().count(TcpState::kFinWait1) + s.census().count(TcpState::kFinWait2), 1);
+  ASSERT_TRUE(s.facts.sockstat);
+  EXPECT_EQ(s.facts.sockstat->tw, 8);
+  // Every TIME_WAIT was made in the last few seconds: all count in the 60 s rate.
+  EXPECT_NEAR(s.time_wait_rate(60) * 60, 8, 1e-9);
+  // The v4 tuple toward the listener holds the pool's ports.
+  ASSERT_FALSE(s.tuples.empty());
+  EXPECT_EQ(s.tuples[0].tuple.key.remote.port, port4_);
+  EXPECT_FALSE(s.findings.empty());
+  // The caller's thread stayed where it was.
+  auto after = netns_inode_of_self();
+  ASSERT_TRUE(after);
+  EXPECT_EQ(*before, *after);
+
+  // The second sample carries the first one's facts for counter deltas.
+  auto again = sampler.latest();
+  const Sample& s2 = *again->samples[0];
+  ASSERT_TRUE(s2.ok()) << s2.error;
+  ASSERT_TRUE(s2.input.earlier.has_value());
+  EXPECT_GT(s2.input.interval_seconds, 0);
+  EXPECT_EQ(sampler.history(0).size(), 2u);
+}
+
+TEST_F(LiveSampler, ViewFollowsStatesAndGrouping) {
+  SamplerOptions o;
+  o.states = StateMask::of(TcpState::kTimeWait);
+  o.by = GroupBy::kPeerPort;
+  Sampler sampler({SampleTarget{ns_->name()}}, o);
+  const Sample& s = *sampler.latest()->samples[0];
+  ASSERT_TRUE(s.ok()) << s.error;
+  EXPECT_EQ(s.census().total(), 8);
+  EXPECT_EQ(s.census().count(TcpState::kEstablished), 0);
+  EXPECT_EQ(s.census().group_count(), 2u);  // the v4 and the v6 listener's ports
+  // The doctor's census still sees every socket.
+  EXPECT_EQ(s.input.sockets->count(TcpState::kEstablished), 6);
+}
+
+TEST_F(LiveSampler, AMissingNamespaceFailsOnlyItsTarget) {
+  Sampler sampler({SampleTarget{"twtest-no-such-namespace"}, SampleTarget{ns_->name()}}, {});
+  auto set = sampler.latest();
+  EXPECT_FALSE(set->samples[0]->ok());
+  EXPECT_NE(set->samples[0]->error.find("twtest-no-such-namespace"), std::string::npos)
+      << set->samples[0]->error;
+  EXPECT_TRUE(set->samples[1]->ok()) << set->samples[1]->error;
+  EXPECT_EQ(sampler.errors_total(), 1);
+}
+
+}  // namespace
+}  // namespace tw
