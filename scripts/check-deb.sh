@@ -12,7 +12,7 @@ if dpkg-query -W -f='${Status}' timewait 2>/dev/null | grep -q "ok installed"; t
 fi
 
 # Lintian: no errors (warnings are printed for the record).
-lintian --fail-on error --no-tag-display-limit "$deb"
+lintian --fail-on error --tag-display-limit 0 "$deb"
 
 # The paths the package holds, and which of them exist before it is installed: after the purge,
 # exactly those may be left (shared directories such as /usr/share/man/man8).
@@ -44,7 +44,10 @@ fi
 mapfile -t listed < <(dpkg -L timewait)
 
 dpkg -r timewait
-dpkg -P timewait
+# Purge what removal keeps (configuration files), if anything.
+if dpkg-query -W -f='${Status}' timewait 2>/dev/null | grep -q config-files; then
+  dpkg -P timewait
+fi
 dpkg-query -W timewait >/dev/null 2>&1 && fail "dpkg still knows timewait after purge"
 left=()
 for p in "${paths[@]}" "${listed[@]}"; do
