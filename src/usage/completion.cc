@@ -26,12 +26,13 @@ std::string sh_quote(const std::string& text) {
   return out + "'";
 }
 
+std::string words(const Argument& a) {
+  std::string w;
+  for (const std::string& x : a.words) w += (w.empty() ? "" : " ") + x;
+  return w;
+}
+
 std::string value_spec(const Argument& a) {
-  auto words = [&] {
-    std::string w;
-    for (const std::string& x : a.words) w += " " + x;
-    return w;
-  };
   switch (a.values) {
     case Values::kNone:
       return "";
@@ -42,7 +43,7 @@ std::string value_spec(const Argument& a) {
     case Values::kAny:
       return "@any";
     case Values::kWords:
-      return (a.comma_list ? "@csv" : "@words") + words();
+      return (a.comma_list ? "@csv " : "@words ") + words(a);
   }
   return "";
 }

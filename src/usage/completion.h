@@ -27,6 +27,8 @@ namespace script {
 std::string brief(const std::string& description);
 // `text` in single quotes for sh-like shells (bash, zsh).
 std::string sh_quote(const std::string& text);
+// An argument's words, space-separated.
+std::string words(const Argument& a);
 // What the scripts look up for an argument's value: "@file", "@netns", "@any", "@csv WORD...",
 // "@words WORD...", or "" for a flag.
 std::string value_spec(const Argument& a);

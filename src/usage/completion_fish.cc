@@ -5,6 +5,7 @@
 namespace tw::usage {
 
 using script::brief;
+using script::words;
 
 namespace {
 
@@ -15,12 +16,6 @@ std::string fish_quote(const std::string& text) {
     out += c;
   }
   return out + "'";
-}
-
-std::string words(const Argument& a) {
-  std::string w;
-  for (const std::string& x : a.words) w += (w.empty() ? "" : " ") + x;
-  return w;
 }
 
 // The `complete` flags for what an argument's value is.
