@@ -24,18 +24,20 @@ target_link_libraries(timewait PRIVATE tw_usage)
 
 set(TIMEWAIT_MAINTAINER "timewait maintainers <maintainers@users.noreply.r-seed-6e22c1de.example>")
 
-# Man pages, completions and the changelog, asked of the built binary (not when it cannot run
-# here: a cross build).
+# Man pages, completions and the changelog, asked of the built binary, and the Debian package:
+# not when the binary cannot run here (a cross build) or on Windows (no gzip, no dpkg).
 set(_usage ${CMAKE_BINARY_DIR}/usage)
-if(NOT CMAKE_CROSSCOMPILING)
-  add_custom_command(OUTPUT ${_usage}/stamp
-    COMMAND ${CMAKE_COMMAND} -DTIMEWAIT=$<TARGET_FILE:timewait> -DOUT=${_usage}
-            -DVERSION_TXT=${CMAKE_BINARY_DIR}/version.txt "-DMAINTAINER=${TIMEWAIT_MAINTAINER}"
-            -P ${CMAKE_SOURCE_DIR}/cmake/usage_files.cmake
-    COMMAND ${CMAKE_COMMAND} -E touch ${_usage}/stamp
-    DEPENDS timewait ${CMAKE_SOURCE_DIR}/cmake/usage_files.cmake VERBATIM)
-  add_custom_target(timewait_usage_files ALL DEPENDS ${_usage}/stamp)
+if(CMAKE_CROSSCOMPILING OR WIN32)
+  install(TARGETS timewait RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  return()
 endif()
+add_custom_command(OUTPUT ${_usage}/stamp
+  COMMAND ${CMAKE_COMMAND} -DTIMEWAIT=$<TARGET_FILE:timewait> -DOUT=${_usage}
+          -DVERSION_TXT=${CMAKE_BINARY_DIR}/version.txt "-DMAINTAINER=${TIMEWAIT_MAINTAINER}"
+          -P ${CMAKE_SOURCE_DIR}/cmake/usage_files.cmake
+  COMMAND ${CMAKE_COMMAND} -E touch ${_usage}/stamp
+  DEPENDS timewait ${CMAKE_SOURCE_DIR}/cmake/usage_files.cmake VERBATIM)
+add_custom_target(timewait_usage_files ALL DEPENDS ${_usage}/stamp)
 
 install(TARGETS timewait RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(DIRECTORY ${_usage}/man/ DESTINATION ${CMAKE_INSTALL_MANDIR}/man8
