@@ -2,7 +2,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: deps configure build run test fuzz bench format clean
+.PHONY: deps configure build run test fuzz bench format clean deb
 
 deps:
 	@bash scripts/install-deps.sh
@@ -13,7 +13,9 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD) -j$(JOBS)
 
-run: build
+# Builds the binary alone (not the tests) before running it.
+run: configure
+	@cmake --build $(BUILD) --target timewait -j$(JOBS)
 	./$(BUILD)/timewait census
 
 # Tests share the kernel's namespaces and time-based measurements: run them one at a time.
@@ -25,6 +27,13 @@ fuzz: deps
 	@cmake -S . -B $(BUILD)-fuzz -DCMAKE_CXX_COMPILER=clang++-16 -DTIMEWAIT_FUZZ=ON >/dev/null
 	@cmake --build $(BUILD)-fuzz --target import_fuzz -j$(JOBS)
 	ctest --test-dir $(BUILD)-fuzz -R fuzz.import --output-on-failure
+
+# timewait_<version>_amd64.deb in $(BUILD): the binary, man pages, completions, docs, deploy/.
+# Configuring again picks up a new commit's version; only what the package holds is built.
+deb: configure
+	@cmake --build $(BUILD) --target timewait timewait_usage_files -j$(JOBS)
+	rm -f $(BUILD)/timewait_*.deb
+	cd $(BUILD) && cpack -G DEB
 
 bench: configure
 	@bash bench/run.sh $(BUILD)

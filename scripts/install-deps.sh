@@ -16,6 +16,8 @@ pkgs=(
   libbpf-dev bpftool                 # timewait trace: CO-RE loader, skeleton (clang-16 compiles the BPF C)
   libelf-dev zlib1g-dev              # what libbpf links against
   jq                                 # end-to-end tests read JSON output
+  zsh fish                           # completion tests run each shell's own completion
+  dpkg-dev lintian man-db            # make deb (dpkg-shlibdeps), its lint and the install check
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -44,6 +44,12 @@ std::string_view group_by_name(GroupBy by) {
   return "?";
 }
 
+std::vector<std::string_view> group_by_names() {
+  std::vector<std::string_view> names;
+  for (auto& [n, b] : kGroupNames) names.push_back(n);
+  return names;
+}
+
 namespace {
 // Ports as keys: the number, and above it the service name a dump without -n printed (0 if none).
 inline uint32_t port_key(const Endpoint& e) { return e.port | uint32_t{e.port_name} << 16; }

@@ -26,6 +26,7 @@ enum class GroupBy { kState, kPeer, kPeerPort, kLocal, kLocalPort, kTuple };
 
 Result<GroupBy> parse_group_by(std::string_view name);
 std::string_view group_by_name(GroupBy by);
+std::vector<std::string_view> group_by_names();  // every name parse_group_by() takes
 
 // What a group is: fields the grouping does not use stay zero. For kTuple: local.addr,
 // remote.addr and remote.port — the unit of ephemeral-port pressure.

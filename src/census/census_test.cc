@@ -77,6 +77,16 @@ TEST(Census, GroupKeysKeepOnlyTheirFields) {
   EXPECT_EQ(parse_group_by("peer-port"), GroupBy::kPeerPort);
 }
 
+// Shell completion offers group_by_names(): each parses back to itself.
+TEST(Census, GroupByNamesAreTheAcceptedOnes) {
+  ASSERT_EQ(group_by_names().size(), 6u);
+  for (std::string_view n : group_by_names()) {
+    auto by = parse_group_by(n);
+    ASSERT_TRUE(by) << n;
+    EXPECT_EQ(group_by_name(*by), n);
+  }
+}
+
 TEST(Census, PortPressureCountsOnlyPoolPortsTowardEachTuple) {
   CensusOptions o;
   o.pool = *parse_port_range("40000 40099");  // 100 ports

@@ -12,6 +12,7 @@
 
 #include "cli/command.h"
 #include "cli/terminal.h"
+#include "cli/version.h"
 
 namespace tw::cli {
 
@@ -83,7 +84,7 @@ int main(int argc, char** argv) {
       "timewait"};
   app.formatter(std::make_shared<WrappingFormatter>());
   app.require_subcommand(1);
-  app.set_version_flag("--version", "timewait 0.1.0");
+  app.set_version_flag("--version", version_text());
   auto& reg = registry();
   std::stable_sort(reg.begin(), reg.end(), [](auto& a, auto& b) { return a.first < b.first; });
   std::vector<std::pair<CLI::App*, std::function<int()>>> commands;
@@ -114,7 +115,8 @@ int parse_and_run(CLI::App& app, int argc, char** argv,
     std::string names;
     for (auto& [sub, run] : commands) {
       known = known || sub->get_name() == argv[1];
-      names += (names.empty() ? "" : ", ") + sub->get_name();
+      if (!sub->get_group().empty())  // hidden commands are not offered
+        names += (names.empty() ? "" : ", ") + sub->get_name();
     }
     if (!known) return error(fmt::format("unknown command '{}'; commands: {}", argv[1], names));
   }

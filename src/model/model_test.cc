@@ -46,6 +46,16 @@ TEST(StateMask, ParsesSsGroups) {
   EXPECT_NE(bad.error().find("unknown state 'timewaiting'"), std::string::npos);
 }
 
+// Shell completion offers state_mask_names(): each must parse, and --help must name each.
+TEST(StateMask, CompletionNamesAreTheAcceptedOnes) {
+  std::string help(state_names_help());
+  for (std::string_view n : state_mask_names()) {
+    EXPECT_TRUE(parse_state_mask({std::string(n)})) << n;
+    EXPECT_NE(help.find(n), std::string::npos) << n;
+  }
+  EXPECT_EQ(state_mask_names().size(), 16u);
+}
+
 TEST(Endpoint, PrintsAndParses) {
   auto a = Address::parse("[2001:db8::1]");
   ASSERT_TRUE(a);

@@ -37,6 +37,14 @@ std::string_view state_names_help() {
          "fin-wait-1, fin-wait-2, time-wait, closed, close-wait, last-ack, listening, closing";
 }
 
+const std::vector<std::string_view>& state_mask_names() {
+  static const std::vector<std::string_view> names{
+      "all",        "connected", "synchronized", "bucket",     "big",       "established",
+      "syn-sent",   "syn-recv",  "fin-wait-1",   "fin-wait-2", "time-wait", "closed",
+      "close-wait", "last-ack",  "listening",    "closing"};
+  return names;
+}
+
 Result<StateMask> parse_state_mask(const std::vector<std::string>& names) {
   using S = TcpState;
   // Groups as iproute2's ss defines them (misc/ss.c: SS_CONN, "synchronized", "bucket", "big").

@@ -33,5 +33,7 @@ Result<StateMask> parse_state_mask(const std::vector<std::string>& names);
 
 // The text listing every accepted name, for --help and error messages.
 std::string_view state_names_help();
+// The names of state_names_help() without their explanations, for shell completion.
+const std::vector<std::string_view>& state_mask_names();
 
 }  // namespace tw

@@ -1,0 +1,22 @@
+// What `timewait --version` prints: the release (from `git describe`), the commit and what this
+// build can do. The values are baked into one small generated file (cmake/version.cmake), so a new
+// commit recompiles that file alone.
+#pragma once
+
+#include <string>
+
+namespace tw::cli {
+
+struct BuildInfo {
+  std::string version;   // "0.1.0+3.g1a2b3c4": git describe, else VERSION / the CMake version
+  std::string commit;    // full hash, "unknown" outside a git checkout
+  std::string date;      // the commit's date (YYYY-MM-DD), else the build's
+  std::string platform;  // "linux", "windows"
+  bool bpf = false;      // the eBPF tracer is built in (timewait trace, doctor --trace)
+};
+
+const BuildInfo& build_info();  // defined in the generated version_info.cc
+
+std::string version_text();
+
+}  // namespace tw::cli
