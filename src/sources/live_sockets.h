@@ -1,5 +1,5 @@
-// The live census source: inet_diag when the kernel has it, else /proc/net/tcp, with retries when a
-// dump is interrupted.
+// The live census source: the BPF iterator for a large table (where built and allowed), else
+// inet_diag when the kernel has it, else /proc/net/tcp, with retries when a dump is interrupted.
 #pragma once
 
 #include <functional>
@@ -13,18 +13,23 @@
 
 namespace tw {
 
-enum class SourceKind { kAuto, kNetlink, kProc };
+enum class SourceKind { kAuto, kNetlink, kProc, kBpf };
+
+// Auto reads the socket table with the BPF iterator (sources/tcp_iter.h) from this many sockets
+// (/proc/net/sockstat TCP inuse + TCP6 inuse + tw): below, loading the program costs more than the
+// iterator saves over the dump (docs/performance.md, "The bpf source").
+inline constexpr int64_t kBpfAutoMinSockets = 200000;
 
 struct LiveReport {
-  std::string source;  // "netlink" or "proc"
+  std::string source;  // "bpf", "netlink" or "proc"
   std::string note;    // why a fallback or retry happened, for the user; empty if none
   int64_t sockets = 0;
 };
 
 // Streams the sockets of the calling thread's namespace to `sink`. If a dump is interrupted it is
 // started again: `restart` is called first so the caller can drop what it counted. `on_source`,
-// when given, is told "netlink" or "proc" before the first socket of each attempt (a snapshot
-// records where its sockets came from before writing them).
+// when given, is told "bpf", "netlink" or "proc" before the first socket of each attempt (a
+// snapshot records where its sockets came from before writing them).
 using SourceFn = std::function<void(std::string_view source)>;
 Result<LiveReport> read_live_sockets(SourceKind kind, StateMask mask, const SocketSink& sink,
                                      const std::function<void()>& restart,
@@ -35,6 +40,18 @@ Result<LiveReport> read_live_sockets(SourceKind kind, StateMask mask, const Sock
 using DumpFn = std::function<DumpResult(StateMask, const SocketSink&)>;
 Result<LiveReport> read_live_sockets_with(const DumpFn& dump, SourceKind kind, StateMask mask,
                                           const SocketSink& sink,
+                                          const std::function<void()>& restart,
+                                          const SourceFn& on_source = {});
+
+// The same with every reader passed in: `iter` plays the BPF iterator and `table_size` the
+// sockets /proc/net/sockstat counts (-1: unknown), so tests can play any host.
+struct LiveReaders {
+  DumpFn dump;
+  DumpFn iter;
+  std::function<int64_t()> table_size;
+};
+Result<LiveReport> read_live_sockets_from(const LiveReaders& readers, SourceKind kind,
+                                          StateMask mask, const SocketSink& sink,
                                           const std::function<void()>& restart,
                                           const SourceFn& on_source = {});
 
