@@ -27,8 +27,9 @@ const volatile __u32 cfg_reuse_delay_ms = 1000; /* tcp_tw_reuse_delay of the nam
  * /boot/config-*). 0 when unknown: timers are then not reported and the reader falls back. */
 extern unsigned int CONFIG_HZ __kconfig __weak;
 
-/* Sockets seen and written, for the reader's consistency check. */
-__u64 seen = 0;
+/* Records written, for the reader's consistency check. A record that does not fit the seq_file
+ * buffer fails (-EOVERFLOW) and the kernel shows the same socket again in the next read, so only
+ * successful writes count. */
 __u64 written = 0;
 
 static __always_inline __s32 jiffies_to_ms(__s64 delta) {
@@ -83,7 +84,6 @@ SEC("iter/tcp")
 int dump_tcp(struct bpf_iter__tcp *ctx) {
   struct sock_common *c = ctx->sk_common;
   if (!c) return 0;
-  __sync_fetch_and_add(&seen, 1);
   struct tw_iter_sock r = {};
   __u8 state = c->skc_state;
   r.timer_ms = -1;
@@ -111,8 +111,7 @@ int dump_tcp(struct bpf_iter__tcp *ctx) {
   if (state >= 32 || !(cfg_states & (1u << state))) return 0;
   r.state = state;
   fill_addrs(&r, c);
-  bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
-  __sync_fetch_and_add(&written, 1);
+  if (bpf_seq_write(ctx->meta->seq, &r, sizeof(r)) == 0) __sync_fetch_and_add(&written, 1);
   return 0;
 }
 

@@ -8,6 +8,9 @@
 #include <initializer_list>
 #include <string_view>
 
+#include "model/result.h"
+#include "sources/live_sockets.h"
+
 namespace tw::cli {
 
 // An integer from lo to hi (no sign for lo >= 0, no overflow).
@@ -18,5 +21,11 @@ CLI::Validator seconds(double lo, double hi);
 // The first of `names` given on the command line of `sub`, or "" if none: options that do
 // nothing in the mode chosen are refused rather than silently dropped.
 std::string given(const CLI::App* sub, std::initializer_list<std::string_view> names);
+
+// --source of the live commands: auto, bpf, netlink or proc.
+Result<SourceKind> parse_source(const std::string& name);
+inline constexpr const char* kSourceHelp =
+    "Live source: auto (the BPF iterator for a table of 200,000 sockets or more where built and "
+    "allowed, else inet_diag, else /proc/net/tcp), bpf, netlink, proc";
 
 }  // namespace tw::cli
