@@ -25,7 +25,8 @@ std::string given(const CLI::App* sub, std::initializer_list<std::string_view> n
 // --source of the live commands: auto, bpf, netlink or proc.
 Result<SourceKind> parse_source(const std::string& name);
 inline constexpr const char* kSourceHelp =
-    "Live source: auto (the BPF iterator for a table of 200,000 sockets or more where built and "
-    "allowed, else inet_diag, else /proc/net/tcp), bpf, netlink, proc";
+    "Live source: auto (inet_diag, else /proc/net/tcp), netlink, proc, or bpf (a BPF iterator "
+    "over the socket table, Linux 5.9+ with BTF, as root: also tells which TIME_WAIT ports "
+    "tcp_tw_reuse could take now)";
 
 }  // namespace tw::cli

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <limits>
 #include <string>
 #include <string_view>
 
@@ -16,9 +17,12 @@ namespace tw {
 enum class SourceKind { kAuto, kNetlink, kProc, kBpf };
 
 // Auto reads the socket table with the BPF iterator (sources/tcp_iter.h) from this many sockets
-// (/proc/net/sockstat TCP inuse + TCP6 inuse + tw): below, loading the program costs more than the
-// iterator saves over the dump (docs/performance.md, "The bpf source").
-inline constexpr int64_t kBpfAutoMinSockets = 200000;
+// (/proc/net/sockstat TCP inuse + TCP6 inuse + tw). Measured on Linux 6.18 (docs/performance.md,
+// "The bpf source"): the iterator's walk alone costs more per socket than the whole inet_diag
+// dump, and loading it adds 30-90 ms, so at no table size is it faster and auto never picks it;
+// `--source bpf` reads it for what only it tells (TIME_WAIT reuse). Lower this where a kernel is
+// measured faster.
+inline constexpr int64_t kBpfAutoMinSockets = std::numeric_limits<int64_t>::max();
 
 struct LiveReport {
   std::string source;  // "bpf", "netlink" or "proc"
