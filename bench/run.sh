@@ -88,14 +88,24 @@ now_ms() { date +%s%3N; }
 # socket hash once for both families), the request the census sends. floor_v2 is what ss 6.1
 # sends (one SOCK_DIAG_BY_FAMILY dump per family: two walks), and the census's fallback. walk
 # matches nothing: the kernel's walk alone, the part no reader can avoid.
-NAMES=(census census_tuple census_tw ss_tw ss_s netstat_awk floor floor_tw floor_v2 walk)
+# census* read the inet_diag dump (--source netlink: the census before the bpf source, on the dump
+# floor); bpf* read the BPF iterator (--source bpf); auto is what `timewait census` picks itself.
+NAMES=(census census_tuple census_tw bpf bpf_tuple bpf_tw auto ss_tw ss_s netstat_awk floor floor_tw floor_v2 walk)
 declare -A KIND CMD
 KIND[census]="argv"
-CMD[census]="$TW census"
+CMD[census]="$TW census --source netlink"
 KIND[census_tuple]="argv"
-CMD[census_tuple]="$TW census --by tuple --top 20"
+CMD[census_tuple]="$TW census --source netlink --by tuple --top 20"
 KIND[census_tw]="argv"
-CMD[census_tw]="$TW census --state time-wait"
+CMD[census_tw]="$TW census --source netlink --state time-wait"
+KIND[bpf]="argv"
+CMD[bpf]="$TW census --source bpf"
+KIND[bpf_tuple]="argv"
+CMD[bpf_tuple]="$TW census --source bpf --by tuple --top 20"
+KIND[bpf_tw]="argv"
+CMD[bpf_tw]="$TW census --source bpf --state time-wait"
+KIND[auto]="argv"
+CMD[auto]="$TW census"
 KIND[ss_tw]="sh"
 CMD[ss_tw]="ss -tan state time-wait | wc -l"
 KIND[ss_s]="argv"
@@ -115,8 +125,8 @@ CMD[walk]="$FLOOR --unspec --states all --reject-all"
 seen() {
   local name=$1 file=$2
   case $name in
-    census | census_tw) awk '$1 == "TIME-WAIT" {gsub(",", "", $2); print $2; exit}' "$file" ;;
-    census_tuple) echo "" ;;
+    census | census_tw | bpf | bpf_tw | auto) awk '$1 == "TIME-WAIT" {gsub(",", "", $2); print $2; exit}' "$file" ;;
+    census_tuple | bpf_tuple) echo "" ;;
     ss_tw) awk '{print $1 - 1; exit}' "$file" ;;
     ss_s) sed -n 's/.*timewait \([0-9]*\).*/\1/p' "$file" | head -1 ;;
     netstat_awk) awk '$1 == "TIME_WAIT" {print $2}' "$file" ;;
@@ -271,7 +281,10 @@ for n in $COUNTS; do
     local out="" e label pair
     for e in census/ss=census/ss_tw census/netstat=census/netstat_awk census/floor=census/floor \
       census_tuple/floor=census_tuple/floor census_tw/floor_tw=census_tw/floor_tw \
-      census_tw/ss=census_tw/ss_tw census/floor_v2=census/floor_v2 census/walk=census/walk; do
+      census_tw/ss=census_tw/ss_tw census/floor_v2=census/floor_v2 census/walk=census/walk \
+      bpf/census=bpf/census bpf_tuple/census_tuple=bpf_tuple/census_tuple \
+      bpf_tw/census_tw=bpf_tw/census_tw bpf/ss=bpf/ss_tw bpf/netstat=bpf/netstat_awk \
+      bpf/walk=bpf/walk auto/census=auto/census; do
       label=${e%%=*} pair=${e#*=}
       out+="${out:+, }\"$label\": $(ratio "${pair%/*}" "${pair#*/}" "$1")"
     done
@@ -294,6 +307,13 @@ for n in $COUNTS; do
   target census_rss_mib "census max RSS MiB" "$(awk -v k="${SUMMARY[$n,census,rss]}" 'BEGIN {printf "%.1f", k / 1024}')" "<=" 32
   target census_tuple_rss_mib "census --by tuple max RSS MiB" "$(awk -v k="${SUMMARY[$n,census_tuple,rss]}" 'BEGIN {printf "%.1f", k / 1024}')" "<=" 32
   TARGETS[$n]+=$(printf '  %-44s %8s  (not a target: per-family dumps, as ss 6.1 asks)' "census / floor_v2" "$(speedup census floor_v2)")$'\n'
+  # Issue 14 (the bpf source): at 1M; at 100k no slower than the dump census.
+  target census_over_bpf "census (dump) / census --source bpf" "$(speedup census bpf)" ">=" "$( ((n >= 1000000)) && echo 1.4 || echo 1.0)"
+  target census_tuple_over_bpf_tuple "census --by tuple: dump / bpf" "$(speedup census_tuple bpf_tuple)" ">=" "$( ((n >= 1000000)) && echo 1.4 || echo 1.0)"
+  target ss_over_bpf "ss -tan state time-wait | wc -l / bpf" "$(speedup ss_tw bpf)" ">=" 7
+  target netstat_over_bpf "netstat -n | awk / bpf" "$(speedup netstat_awk bpf)" ">=" 14
+  target bpf_rss_mib "census --source bpf max RSS MiB" "$(awk -v k="${SUMMARY[$n,bpf,rss]}" 'BEGIN {printf "%.1f", k / 1024}')" "<=" 32
+  target bpf_tuple_rss_mib "census --source bpf --by tuple max RSS MiB" "$(awk -v k="${SUMMARY[$n,bpf_tuple,rss]}" 'BEGIN {printf "%.1f", k / 1024}')" "<=" 32
   JSON_RUNS+=("    {
       \"n\": $n, \"established\": $EST, \"windows\": $window, \"min_sockstat_tw_after_timing\": $tw_min,
       \"factory\": [$factory_info],
@@ -316,7 +336,7 @@ for n in $COUNTS; do
     printf '%-13s %9.4f %9.4f %9s %9s  %s\n' "$c" "${SUMMARY[$n,$c,min]}" "${SUMMARY[$n,$c,med]}" \
       "$(mib "${SUMMARY[$n,$c,rss]}")" "${SUMMARY[$n,$c,seen]:--}" "$x"
   done
-  echo "targets (issue 7 sets them for 1M sockets; from min times):"
+  echo "targets (issues 7 and 14 set them for 1M sockets; from min times):"
   printf '%s' "${TARGETS[$n]}"
 done
 
@@ -326,7 +346,7 @@ cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
 mem=$(awk '/MemTotal/ {printf "%.0f", $2 / 1048576}' /proc/meminfo)
 mkdir -p "$(dirname "$OUT")"
 {
-  printf '{\n  "benchmark": "timewait census (issue 7)",\n'
+  printf '{\n  "benchmark": "timewait census (issues 7 and 14)",\n'
   printf '  "generated_at": "%s",\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
   printf '  "machine": {"cpu": "%s", "cpus": %s, "memory_gib": %s, "kernel": "%s", "ss": "%s", "netstat": "%s"},\n' \
     "$cpu" "$(nproc)" "$mem" "$(uname -r)" "$(ss -V 2>&1 | head -1)" "$(netstat -V 2>&1 | head -1)"

@@ -156,7 +156,10 @@ void Census::add(const Socket& s) {
   counts_[i]++;
   total_++;
   if (s.mini && s.state == TcpState::kFinWait2) fin_wait2_mini_++;
-  if (s.state == TcpState::kTimeWait) ages_.add(s.timer_ms);
+  if (s.state == TcpState::kTimeWait) {
+    ages_.add(s.timer_ms);
+    reuse_.add(s.reuse);
+  }
   if (options_.by != GroupBy::kState) {
     auto it = groups_.find(KeyOf{&s, options_.by});
     if (it == groups_.end()) {
@@ -196,6 +199,7 @@ void Census::add(const Socket& s) {
     if (s.state == TcpState::kTimeWait) {
       t.time_wait++;
       t.ages.add(s.timer_ms);
+      t.reuse.add(s.reuse);
     }
   }
 }

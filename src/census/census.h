@@ -110,6 +110,20 @@ using TimeWaitAges = AgeHistogram<1, int64_t>;
 // forecast needs, in 68 bytes per tuple (memory follows the tuples, not the sockets).
 using TupleAges = AgeHistogram<5, uint32_t>;
 
+// TIME_WAIT sockets by what tcp_tw_reuse could do with their ports now (Socket::reuse). All zero
+// unless the source knows (the bpf source): then reusable + not_yet + no_timestamps = TIME_WAIT.
+struct ReuseCounts {
+  int64_t reusable = 0;       // has a timestamp and is older than tcp_tw_reuse_delay
+  int64_t not_yet = 0;        // has a timestamp, younger than tcp_tw_reuse_delay
+  int64_t no_timestamps = 0;  // reuse can never take it
+  int64_t known() const { return reusable + not_yet + no_timestamps; }
+  void add(TwReuse r) {
+    reusable += r == TwReuse::kReusable;
+    not_yet += r == TwReuse::kNotYet;
+    no_timestamps += r == TwReuse::kNoTimestamps;
+  }
+};
+
 struct GroupRow {
   GroupKey key;
   StateCounts counts{};
@@ -126,7 +140,13 @@ struct TuplePressure {
   int64_t time_wait = 0;  // of which in TIME_WAIT
   int64_t available = 0;  // the pool's usable ports
   TupleAges ages;         // of its TIME_WAIT sockets
+  ReuseCounts reuse;      // of its TIME_WAIT sockets, where the source knows
   double percent() const { return available ? 100.0 * in_use / available : 0; }
+  // Ports a new connect() to this tuple could take now with tcp_tw_reuse on: the free ones and
+  // those of reusable TIME_WAITs. Only meaningful when reuse.known() == time_wait.
+  int64_t free_with_reuse() const {
+    return std::max<int64_t>(0, available - in_use) + reuse.reusable;
+  }
 };
 
 inline constexpr double kPressureWarnPercent = 50;
@@ -156,6 +176,8 @@ class Census {
   // `ss state time-wait` misses them, yet /proc/net/sockstat "tw" counts them.
   int64_t fin_wait2_mini() const { return fin_wait2_mini_; }
   const TimeWaitAges& time_wait_ages() const { return ages_; }
+  // What tcp_tw_reuse could do with the TIME_WAIT ports now; known() is 0 unless the source told.
+  const ReuseCounts& time_wait_reuse() const { return reuse_; }
 
   // Groups sorted by total, largest first (ties by key); top = 0 means all.
   std::vector<GroupRow> groups(size_t top = 0) const;
@@ -183,6 +205,7 @@ class Census {
   int64_t total_ = 0;
   int64_t fin_wait2_mini_ = 0;
   TimeWaitAges ages_;
+  ReuseCounts reuse_;
   std::unordered_map<GroupKey, GroupRow, GroupKeyHash, GroupKeyEq> groups_;
   std::unordered_map<GroupKey, TuplePressure, GroupKeyHash, GroupKeyEq> tuples_;
   std::unordered_map<GroupKey, GroupRow, GroupKeyHash, GroupKeyEq> unmeasured_;

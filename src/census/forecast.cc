@@ -76,8 +76,12 @@ Forecast forecast(const TuplePressure& t, const ForecastPolicy& p) {
     f.rate_60s = static_cast<double>(t.time_wait) / p.time_wait_seconds;
   }
   f.reuse = p.reuse_applies(t.key);
+  if (t.time_wait > 0 && t.reuse.known() == t.time_wait) f.free_with_reuse = t.free_with_reuse();
   const int64_t not_time_wait = t.in_use - t.time_wait;
-  if (f.reuse) {
+  if (f.reuse && f.free_with_reuse) {
+    f.free_ports = *f.free_with_reuse;
+    f.sustainable = t.available / p.reuse_delay_s;
+  } else if (f.reuse) {
     // Only TIME_WAITs younger than the delay hold their port; the pool then carries
     // ports / delay, far above any TIME_WAIT-length limit.
     const double young =

@@ -49,7 +49,11 @@ struct Forecast {
   bool rates_measured = false;
   std::optional<double> rate_10s;
   double rate_60s = 0;
-  bool reuse = false;           // tcp_tw_reuse applies to this tuple
+  bool reuse = false;  // tcp_tw_reuse applies to this tuple
+  // Ports connect() could take now with tcp_tw_reuse on for this tuple (free ones and those of
+  // TIME_WAITs old enough, with timestamps), as the kernel checks them: only where the source
+  // tells each TIME_WAIT's reuse (the bpf source). With reuse on, free_ports is this.
+  std::optional<int64_t> free_with_reuse;
   double sustainable = 0;       // new connections per second the pool carries for good
   std::optional<double> eta_s;  // seconds until no free port (0 when exhausted)
   PoolState state = PoolState::kOk;

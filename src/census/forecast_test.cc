@@ -105,6 +105,29 @@ TEST(Forecast, TwReuseCarriesPortsPerDelay) {
   EXPECT_EQ(forecast(churned(1000, 40, 25), p).state, PoolState::kExhausted);
 }
 
+// Where the source told each TIME_WAIT's reuse (the bpf source), the free ports with reuse are
+// the kernel's answer, not an estimate from the rate: here 100 TIME_WAITs have no timestamps and
+// hold their ports, which the rate alone cannot know.
+TEST(Forecast, MeasuredReuseReplacesTheEstimate) {
+  ForecastPolicy p;
+  p.tw_reuse = 1;
+  p.reuse_delay_s = 1;
+  TuplePressure t = churned(1000, 40, 25);  // 1000 TIME_WAITs, 40 of them under a second old
+  t.reuse.not_yet = 40;
+  t.reuse.no_timestamps = 100;
+  t.reuse.reusable = 860;
+  Forecast f = forecast(t, p);
+  ASSERT_TRUE(f.free_with_reuse);
+  EXPECT_EQ(*f.free_with_reuse, 860);
+  EXPECT_EQ(f.free_ports, 860);  // the estimate says 960
+  // With reuse off the free ports stay what they are, and free_with_reuse says what it would buy.
+  Forecast off = forecast(t, no_reuse());
+  EXPECT_EQ(off.free_ports, 0);
+  EXPECT_EQ(*off.free_with_reuse, 860);
+  // Unknown per socket (the dump, /proc, an import): no claim.
+  EXPECT_FALSE(forecast(churned(1000, 40, 25), p).free_with_reuse);
+}
+
 TEST(Forecast, LoopbackOnlyReuseAppliesToLoopbackTuples) {
   ForecastPolicy p;
   p.tw_reuse = 2;

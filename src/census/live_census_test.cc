@@ -8,12 +8,14 @@
 #include <map>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "census/census.h"
 #include "census/port_pool.h"
 #include "sources/host_reader.h"
 #include "sources/live_sockets.h"
 #include "sources/netlink_diag.h"
+#include "sources/tcp_iter.h"
 #include "testing/scoped_netns.h"
 #include "testing/sockets.h"
 
@@ -33,7 +35,9 @@ Census count_in(const std::string& ns, SourceKind kind, CensusOptions opts = {})
       [&] { c = std::make_unique<Census>(opts); });
   EXPECT_TRUE(r) << r.error();
   if (r) {
-    EXPECT_EQ(r->source, kind == SourceKind::kProc ? "proc" : "netlink");
+    EXPECT_EQ(r->source, kind == SourceKind::kProc  ? "proc"
+                         : kind == SourceKind::kBpf ? "bpf"
+                                                    : "netlink");
   }
   return *c;
 }
@@ -172,6 +176,123 @@ TEST_F(LiveCensus, GroupsByTupleAndPeerPort) {
       EXPECT_EQ(r.total, 10);
     }
   EXPECT_TRUE(found);
+}
+
+// What a census shows, as comparable values: counts, minis, TIME_WAITs with timers, groups and
+// port pressure per tuple (ages move on between reads, so their bins are left out).
+using Groups = std::vector<std::pair<std::string, StateCounts>>;
+using Tuples = std::vector<std::tuple<std::string, int64_t, int64_t>>;
+std::tuple<StateCounts, int64_t, int64_t, Groups, Tuples> seen(const Census& c, GroupBy by) {
+  Groups g;
+  for (auto& r : c.groups()) g.emplace_back(describe_key(r.key, by), r.counts);
+  std::sort(g.begin(), g.end());
+  Tuples t;
+  for (auto& p : c.pressure())
+    t.emplace_back(describe_key(p.key, GroupBy::kTuple), p.in_use, p.time_wait);
+  std::sort(t.begin(), t.end());
+  return {c.counts(), c.fin_wait2_mini(), c.time_wait_ages().with_timer, g, t};
+}
+
+// The iterator sees what the dump and /proc see: every state, both families, FIN_WAIT2
+// mini-sockets, request sockets (SYN_RECV), with the kernel filter and every grouping.
+TEST_F(LiveCensus, BpfNetlinkAndProcCountTheSame) {
+  if (!tcp_iter_built()) {
+    // A build without the BPF toolchain says so when asked for the iterator, and auto still reads.
+    EnterNetns in(ns_->name());
+    auto r = read_live_sockets(
+        SourceKind::kBpf, StateMask::all(), [](const Socket&) {}, [] {});
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().find("bpf: not built"), std::string::npos) << r.error();
+    return;
+  }
+  constexpr uint16_t kHalfOpen = 7070;
+  Sockets::drop_acks_to(ns_->name(), kHalfOpen);
+  {
+    EnterNetns in(ns_->name());
+    socks_.listen("127.0.0.1", kHalfOpen);
+    socks_.listen("::1", kHalfOpen);
+    socks_.syn_recv("127.0.0.1", kHalfOpen);
+    socks_.syn_recv("127.0.0.1", kHalfOpen);
+    socks_.syn_recv("::1", kHalfOpen);
+  }
+  settle(ns_->name());
+  Census all = count_in(ns_->name(), SourceKind::kBpf);
+  EXPECT_EQ(all.count(TcpState::kSynRecv), 3);
+  EXPECT_EQ(all.count(TcpState::kTimeWait), 9);
+  EXPECT_EQ(all.count(TcpState::kFinWait2), 3);
+  EXPECT_EQ(all.fin_wait2_mini(), 1);
+  EXPECT_EQ(all.count(TcpState::kListen), 4);
+  EXPECT_EQ(all.count(TcpState::kSynSent), 2);
+  EXPECT_EQ(all.count(TcpState::kEstablished), 13);  // 10 + the 3 clients of half-open servers
+  EXPECT_EQ(all.time_wait_ages().with_timer, 9);
+  for (auto names : std::vector<std::vector<std::string>>{
+           {"all"}, {"time-wait"}, {"fin-wait-2"}, {"syn-recv"}, {"established"}, {"listening"}}) {
+    for (GroupBy by : {GroupBy::kState, GroupBy::kTuple, GroupBy::kLocalPort, GroupBy::kPeer}) {
+      CensusOptions o{.states = *parse_state_mask(names), .by = by};
+      SCOPED_TRACE(fmt::format("{} by {}", names[0], group_by_name(by)));
+      auto bpf = seen(count_in(ns_->name(), SourceKind::kBpf, o), by);
+      EXPECT_EQ(bpf, seen(count_in(ns_->name(), SourceKind::kNetlink, o), by));
+      EXPECT_EQ(bpf, seen(count_in(ns_->name(), SourceKind::kProc, o), by));
+    }
+  }
+}
+
+// Which TIME_WAITs tcp_tw_reuse could take now, checked against the kernel itself: with a
+// one-port range, a new connect() to the same destination gets that port only if reuse may take
+// the TIME_WAIT holding it.
+TEST(LiveTimeWaitReuse, BpfTellsWhatTheKernelWouldReuse) {
+  if (!tcp_iter_built())
+    GTEST_SKIP() << "built without BPF: BpfNetlinkAndProcCountTheSame checks "
+                    "that the bpf source says so";
+  ScopedNetns ns;
+  ns.set_sysctl("net.ipv4.ip_local_port_range", "40000 40000");
+  ns.set_sysctl("net.ipv4.tcp_tw_reuse", "1");
+  ns.set_sysctl("net.ipv4.tcp_tw_reuse_delay", "60000");
+  Sockets socks;
+  uint16_t port = 0;
+  auto count = [&] {
+    CensusOptions o{.states = *parse_state_mask({"time-wait"})};
+    return count_in(ns.name(), SourceKind::kBpf, o).time_wait_reuse();
+  };
+  auto kernel_reuses = [&] {
+    EnterNetns in(ns.name());
+    try {
+      socks.established("127.0.0.1", port);
+      return true;
+    } catch (const std::runtime_error&) {
+      return false;  // connect(): EADDRNOTAVAIL, the one port is held
+    }
+  };
+  {
+    EnterNetns in(ns.name());
+    port = socks.listen("127.0.0.1", 8080);
+    socks.time_wait("127.0.0.1", port);
+  }
+  // Younger than a 60 s delay: not yet.
+  ReuseCounts young = count();
+  EXPECT_EQ(young.not_yet, 1);
+  EXPECT_EQ(young.reusable, 0);
+  EXPECT_FALSE(kernel_reuses());
+  // A 1 ms delay has passed: reusable, and the kernel takes the port.
+  ns.set_sysctl("net.ipv4.tcp_tw_reuse_delay", "1");
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ReuseCounts old = count();
+  EXPECT_EQ(old.reusable, 1);
+  EXPECT_EQ(old.known(), 1);
+  EXPECT_TRUE(kernel_reuses());
+  // Without timestamps reuse can never take the port.
+  ns.set_sysctl("net.ipv4.tcp_timestamps", "0");
+  {
+    // The reused connection keeps port 40000: one more port for a TIME_WAIT without timestamps.
+    ns.set_sysctl("net.ipv4.ip_local_port_range", "40000 40001");
+    EnterNetns in(ns.name());
+    socks.time_wait("127.0.0.1", port);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ReuseCounts none = count();
+  EXPECT_EQ(none.no_timestamps, 1);
+  EXPECT_EQ(none.known(), 1);
+  EXPECT_FALSE(kernel_reuses());
 }
 
 TEST(LivePortPressure, ShrunkRangeFlagsTheTuple) {

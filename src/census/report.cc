@@ -73,6 +73,16 @@ void add_state_table(const CensusReport& r, std::string* out) {
   }
   t.add({"TOTAL", with_commas(c.total()), ""});
   *out += t.render(r.width);
+  const ReuseCounts& reuse = c.time_wait_reuse();
+  if (reuse.known())
+    *out += fmt::format(
+        "\n{}",
+        wrap_text(fmt::format("tcp_tw_reuse, where on, could take {} of these TIME-WAIT ports "
+                              "now; {} are younger than tcp_tw_reuse_delay, {} have no "
+                              "timestamps (reuse never takes those).",
+                              with_commas(reuse.reusable), with_commas(reuse.not_yet),
+                              with_commas(reuse.no_timestamps)),
+                  r.width));
   if (c.fin_wait2_mini())
     *out += fmt::format(
         "\n{}", wrap_text(fmt::format("FIN-WAIT-2 includes {} orphaned socket(s) held as "
@@ -245,6 +255,7 @@ nlohmann::json forecast_json(const Forecast& f) {
           {"rate_60s", round_to(f.rate_60s, 2)},
           {"sustainable_rate", round_to(f.sustainable, 2)},
           {"tw_reuse", f.reuse},
+          {"free_with_reuse", f.free_with_reuse ? json(*f.free_with_reuse) : json(nullptr)},
           {"eta_s", f.eta_s ? json(round_to(*f.eta_s, 1)) : json(nullptr)},
           {"state", pool_state_name(f.state)},
           {"level", f.level()}};
@@ -299,6 +310,11 @@ json census_to_json(const CensusReport& r) {
                     {"rate_60s", a.with_timer ? json(round_to(a.rate(60), 2)) : json(nullptr)},
                     {"rate_10s", a.with_timer ? json(round_to(a.rate(10), 2)) : json(nullptr)},
                     {"ages_by_second", a.by_bucket}};
+  const ReuseCounts& reuse = c.time_wait_reuse();
+  j["time_wait"]["reuse"] = reuse.known() ? json{{"reusable_now", reuse.reusable},
+                                                 {"not_yet", reuse.not_yet},
+                                                 {"no_timestamps", reuse.no_timestamps}}
+                                          : json(nullptr);
   if (f.sockstat) {
     const Sockstat& s = *f.sockstat;
     j["sockstat"] = {{"inuse", s.inuse},   {"inuse6", s.inuse6}, {"tw", s.tw},

@@ -39,13 +39,6 @@ struct CensusFlags {
   bool processes = false;
 };
 
-Result<SourceKind> parse_source(const std::string& s) {
-  if (s == "auto") return SourceKind::kAuto;
-  if (s == "netlink") return SourceKind::kNetlink;
-  if (s == "proc") return SourceKind::kProc;
-  return fail(fmt::format("unknown source '{}'; use auto, netlink or proc", s));
-}
-
 int run(const CensusFlags& fl) {
   auto states = parse_state_mask(fl.states);
   if (!states) return error(states.error());
@@ -232,9 +225,7 @@ Register reg(10, [](CLI::App& app) {
                   "for `census --from` / `doctor --from` elsewhere. FILE is replaced atomically "
                   "(through a symlink, its target); a device, FIFO or directory is refused; - "
                   "writes the snapshot alone to standard output");
-  sub->add_option("--source", fl->source,
-                  "Live source: auto (inet_diag, else /proc/net/tcp), netlink, proc")
-      ->capture_default_str();
+  sub->add_option("--source", fl->source, kSourceHelp)->capture_default_str();
   sub->add_option("--port-range", fl->port_range,
                   "Ephemeral range LOW-HIGH for port pressure of a dump without one");
   sub->add_flag("-p,--processes", fl->processes,

@@ -42,6 +42,7 @@ struct DoctorFlags {
   double trace = 0;  // --trace: seconds of `timewait trace --summary` to name the processes
   std::string windows_reg, windows_dynamicport;
   std::string port_range;
+  std::string source = "auto";
   bool apply = false, revert = false, yes = false;
   std::string root;
 };
@@ -235,6 +236,11 @@ int run(const DoctorFlags& fl) {
     return error(
         "--verbose adds details to the findings table; it does nothing with --json or "
         "--apply");
+  auto source = parse_source(fl.source);
+  if (!source) return error(source.error());
+  if ((offline || fl.revert) && !given(fl.sub, {"--source"}).empty())
+    return error(
+        "--source picks the live kernel's interface; it does nothing with --from or --revert");
   if (!(fl.interval >= 0 && fl.interval <= 600)) return error("--interval takes 0 to 600 seconds");
   if (fl.interval > 0 && (offline || windows_files))
     return error("--interval samples the live kernel twice; it cannot be combined with --from");
@@ -316,8 +322,7 @@ int run(const DoctorFlags& fl) {
     facts = read_host_facts();
     facts.netns = target_name(fl);
     if (auto st = start(); !st) return error(st.error(), kExitFailure);
-    auto r =
-        read_live_sockets(SourceKind::kAuto, StateMask::all(), sink, [&] { collector->restart(); });
+    auto r = read_live_sockets(*source, StateMask::all(), sink, [&] { collector->restart(); });
     if (!r) return error(r.error(), kExitFailure);
     facts.source = r->source;
     if (!r->note.empty()) note_text = note_text.empty() ? r->note : r->note + "; " + note_text;
@@ -374,6 +379,7 @@ Register reg(20, [](CLI::App& app) {
                   "(UTF-16LE or UTF-8)");
   sub->add_option("--windows-dynamicport", fl->windows_dynamicport,
                   "Output of `netsh int ipv4 show dynamicport tcp`");
+  sub->add_option("--source", fl->source, kSourceHelp)->capture_default_str();
   sub->add_option("--port-range", fl->port_range,
                   "Ephemeral range LOW-HIGH for port pressure of a dump without one");
   sub->add_flag("--apply", fl->apply,

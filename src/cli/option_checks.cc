@@ -44,4 +44,12 @@ std::string given(const CLI::App* sub, std::initializer_list<std::string_view> n
   return "";
 }
 
+Result<SourceKind> parse_source(const std::string& s) {
+  if (s == "auto") return SourceKind::kAuto;
+  if (s == "netlink") return SourceKind::kNetlink;
+  if (s == "proc") return SourceKind::kProc;
+  if (s == "bpf") return SourceKind::kBpf;
+  return fail(fmt::format("unknown source '{}'; use auto, bpf, netlink or proc", s));
+}
+
 }  // namespace tw::cli

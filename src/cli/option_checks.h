@@ -8,6 +8,9 @@
 #include <initializer_list>
 #include <string_view>
 
+#include "model/result.h"
+#include "sources/live_sockets.h"
+
 namespace tw::cli {
 
 // An integer from lo to hi (no sign for lo >= 0, no overflow).
@@ -18,5 +21,12 @@ CLI::Validator seconds(double lo, double hi);
 // The first of `names` given on the command line of `sub`, or "" if none: options that do
 // nothing in the mode chosen are refused rather than silently dropped.
 std::string given(const CLI::App* sub, std::initializer_list<std::string_view> names);
+
+// --source of the live commands: auto, bpf, netlink or proc.
+Result<SourceKind> parse_source(const std::string& name);
+inline constexpr const char* kSourceHelp =
+    "Live source: auto (inet_diag, else /proc/net/tcp), netlink, proc, or bpf (a BPF iterator "
+    "over the socket table, Linux 5.9+ with BTF, as root: also tells which TIME_WAIT ports "
+    "tcp_tw_reuse could take now)";
 
 }  // namespace tw::cli

@@ -90,6 +90,22 @@ std::vector<Finding> rule_tw_reuse(const DoctorInput& in) {
   if (p.worst_remote) f.evidence.push_back("worst remote tuple " + tuple_text(*p.worst_remote));
   if (p.worst_loopback)
     f.evidence.push_back("worst loopback tuple " + tuple_text(*p.worst_loopback));
+  // What the kernel says of each TIME_WAIT (the bpf source): what reuse would buy, measured.
+  if (const ReuseCounts* r = in.sockets ? &in.sockets->time_wait_reuse() : nullptr;
+      r && r->known()) {
+    f.evidence.push_back(fmt::format(
+        "of {} TIME_WAIT sockets, tcp_tw_reuse could take {} ports now; {} are younger than "
+        "tcp_tw_reuse_delay; {} have no timestamps and never can be",
+        with_commas(r->known()), with_commas(r->reusable), with_commas(r->not_yet),
+        with_commas(r->no_timestamps)));
+    f.data["time_wait_reusable_now"] = r->reusable;
+    f.data["time_wait_without_timestamps"] = r->no_timestamps;
+    if (p.worst_remote && p.worst_remote->forecast.free_with_reuse)
+      f.evidence.push_back(fmt::format("toward {}: {} ports free now, {} with tcp_tw_reuse=1",
+                                       p.worst_remote->tuple.key.remote.to_string(),
+                                       with_commas(p.worst_remote->forecast.free_ports),
+                                       with_commas(*p.worst_remote->forecast.free_with_reuse)));
+  }
 
   if (ts && *ts == 0) {
     f.severity = *v == 0 ? Severity::kInfo : Severity::kWarning;

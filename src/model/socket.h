@@ -12,6 +12,12 @@
 
 namespace tw {
 
+// For a TIME_WAIT socket: could tcp_tw_reuse give its port to a new connect() now, where reuse
+// applies (tcp_tw_reuse=1, or 2 and loopback)? It needs the connection to have used TCP timestamps
+// and, since Linux 6.14, the socket to be in TIME_WAIT longer than tcp_tw_reuse_delay
+// (tcp_twsk_unique). Only the kernel knows: the bpf source tells, the others leave kUnknown.
+enum class TwReuse : uint8_t { kUnknown, kReusable, kNotYet, kNoTimestamps };
+
 struct Socket {
   TcpState state = TcpState::kClose;
   Endpoint local;
@@ -22,6 +28,7 @@ struct Socket {
   // True for a TIME_WAIT mini-socket (struct inet_timewait_sock). Its state is TIME_WAIT or, for an
   // orphaned socket closed in FIN_WAIT2, FIN_WAIT2 (the kernel's tw_substate).
   bool mini = false;
+  TwReuse reuse = TwReuse::kUnknown;  // TIME_WAIT only
   uint32_t uid = 0;
   uint64_t inode = 0;  // 0 when unknown or for mini-sockets
   int32_t pid = -1;    // owning process where the source tells (ss -p, netstat -p/-o), else -1

@@ -97,6 +97,13 @@ void parse_counters(const std::string& text, std::map<std::string, int64_t>* out
   }
 }
 
+std::optional<Sockstat> read_sockstat() {
+  // /proc/self/net follows the thread-group leader's namespace; thread-self follows ours.
+  auto ss = slurp("/proc/thread-self/net/sockstat");
+  if (!ss) return std::nullopt;
+  return parse_sockstat(*ss, slurp("/proc/thread-self/net/sockstat6").value_or(""));
+}
+
 HostFacts read_host_facts() {
   HostFacts f;
   f.os = "linux";
@@ -108,9 +115,7 @@ HostFacts read_host_facts() {
   f.captured_at = fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::time(nullptr)));
   for (const char* const* n = relevant_sysctls(); *n; ++n)
     if (auto v = read_sysctl(*n)) f.sysctls[*n] = *v;
-  // /proc/self/net follows the thread-group leader's namespace; thread-self follows ours.
-  auto ss = slurp("/proc/thread-self/net/sockstat");
-  if (ss) f.sockstat = parse_sockstat(*ss, slurp("/proc/thread-self/net/sockstat6").value_or(""));
+  f.sockstat = read_sockstat();
   if (auto t = slurp("/proc/thread-self/net/netstat")) parse_counters(*t, &f.counters);
   if (auto t = slurp("/proc/thread-self/net/snmp")) parse_counters(*t, &f.counters);
   return f;

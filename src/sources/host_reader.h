@@ -13,6 +13,9 @@ HostFacts read_host_facts();
 // Reads one sysctl of the calling thread's namespace by dotted name; nullopt if it does not exist.
 std::optional<std::string> read_sysctl(const std::string& dotted_name);
 
+// /proc/net/sockstat and sockstat6 of the calling thread's namespace; nullopt if unreadable.
+std::optional<Sockstat> read_sockstat();
+
 // Parses /proc/net/sockstat and sockstat6 text.
 Sockstat parse_sockstat(const std::string& sockstat, const std::string& sockstat6);
 // Parses /proc/net/netstat or /proc/net/snmp text (pairs of header and value lines) into

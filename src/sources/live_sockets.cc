@@ -2,22 +2,66 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
+
+#include "sources/host_reader.h"
 #include "sources/netlink_diag.h"
 #include "sources/procfs_tcp.h"
+#include "sources/tcp_iter.h"
 
 namespace tw {
 
 namespace {
 // A dump is interrupted when the socket table changes under it; on a busy host a few tries do.
 constexpr int kDumpTries = 4;
+
+// tcp_tw_reuse_delay of this thread's namespace; kernels before 6.14 have none and wait 1 s.
+uint32_t reuse_delay_ms() {
+  uint32_t ms = 1000;
+  if (auto v = read_sysctl("net.ipv4.tcp_tw_reuse_delay"))
+    std::from_chars(v->data(), v->data() + v->size(), ms);
+  return ms;
+}
+
+int64_t sockstat_sockets() {
+  auto s = read_sockstat();
+  return s ? s->inuse + s->inuse6 + s->tw : -1;
+}
 }  // namespace
 
 Result<LiveReport> read_live_sockets(SourceKind kind, StateMask mask, const SocketSink& sink,
                                      const std::function<void()>& restart,
                                      const SourceFn& on_source) {
-  return read_live_sockets_with(
-      [](StateMask m, const SocketSink& s) { return dump_inet_diag(m, s); }, kind, mask, sink,
-      restart, on_source);
+  LiveReaders readers{
+      .dump = [](StateMask m, const SocketSink& s) { return dump_inet_diag(m, s); },
+      .iter =
+          [](StateMask m, const SocketSink& s) {
+            return read_tcp_iter(m, s, {.reuse_delay_ms = reuse_delay_ms()});
+          },
+      .table_size = sockstat_sockets,
+  };
+  return read_live_sockets_from(readers, kind, mask, sink, restart, on_source);
+}
+
+Result<LiveReport> read_live_sockets_from(const LiveReaders& readers, SourceKind kind,
+                                          StateMask mask, const SocketSink& sink,
+                                          const std::function<void()>& restart,
+                                          const SourceFn& on_source) {
+  std::string why_not_bpf;
+  if (kind == SourceKind::kBpf ||
+      (kind == SourceKind::kAuto && readers.table_size() >= kBpfAutoMinSockets)) {
+    if (on_source) on_source("bpf");
+    DumpResult r = readers.iter(mask, sink);
+    if (r.failure == DumpFailure::kNone) return LiveReport{"bpf", "", r.sockets};
+    if (kind == SourceKind::kBpf) return fail(r.message);
+    // Whatever the iterator counted is dropped: the dump counts again from zero.
+    restart();
+    why_not_bpf = r.message + "; read the inet_diag dump instead";
+  }
+  auto report = read_live_sockets_with(readers.dump, kind, mask, sink, restart, on_source);
+  if (report && !why_not_bpf.empty())
+    report->note = report->note.empty() ? why_not_bpf : why_not_bpf + "; " + report->note;
+  return report;
 }
 
 Result<LiveReport> read_live_sockets_with(const DumpFn& dump, SourceKind kind, StateMask mask,

@@ -74,5 +74,75 @@ TEST(LiveSockets, GivesUpOnADumpThatIsAlwaysInterrupted) {
   EXPECT_NE(r.error().find("none are shown"), std::string::npos);
 }
 
+// Auto reads the iterator only for a large table; any failure of the iterator drops what it
+// counted and reads the dump, saying why; asked for bpf, it fails instead.
+TEST(LiveSockets, AutoPicksTheIteratorForALargeTableAndFallsBackOnDoubt) {
+  int dumps = 0, iters = 0;
+  DumpResult iter_result{DumpFailure::kNone, "", 2};
+  int64_t table = kBpfAutoMinSockets;
+  LiveReaders readers{
+      .dump =
+          [&](StateMask, const SocketSink& sink) {
+            ++dumps;
+            sink(Socket{});
+            return DumpResult{DumpFailure::kNone, "", 1};
+          },
+      .iter =
+          [&](StateMask, const SocketSink& sink) {
+            ++iters;
+            sink(Socket{});
+            sink(Socket{});
+            return iter_result;
+          },
+      .table_size = [&] { return table; },
+  };
+  auto run_from = [&](SourceKind kind, Counter* c) {
+    return read_live_sockets_from(
+        readers, kind, StateMask::all(), [&](const Socket&) { c->sockets++; },
+        [&] {
+          c->restarts++;
+          c->sockets = 0;
+        });
+  };
+  Counter big;
+  auto r = run_from(SourceKind::kAuto, &big);
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ(r->source, "bpf");
+  EXPECT_EQ(big.sockets, 2);
+  EXPECT_EQ(dumps, 0);
+
+  table = kBpfAutoMinSockets - 1;
+  Counter small;
+  r = run_from(SourceKind::kAuto, &small);
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ(r->source, "netlink");
+  EXPECT_EQ(iters, 1);
+  EXPECT_TRUE(r->note.empty());
+
+  table = kBpfAutoMinSockets;
+  iter_result = {DumpFailure::kError, "bpf: the iterator wrote 3 sockets but 2 arrived", 2};
+  Counter doubt;
+  r = run_from(SourceKind::kAuto, &doubt);
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ(r->source, "netlink");
+  EXPECT_EQ(doubt.sockets, 1);  // the iterator's 2 were dropped
+  EXPECT_EQ(doubt.restarts, 1);
+  EXPECT_NE(r->note.find("3 sockets but 2 arrived; read the inet_diag dump instead"),
+            std::string::npos)
+      << r->note;
+
+  Counter forced;
+  r = run_from(SourceKind::kBpf, &forced);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().find("but 2 arrived"), std::string::npos);
+  // Asked for the dump, the table's size does not matter.
+  Counter netlink;
+  iters = 0;
+  r = run_from(SourceKind::kNetlink, &netlink);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->source, "netlink");
+  EXPECT_EQ(iters, 0);
+}
+
 }  // namespace
 }  // namespace tw

@@ -147,15 +147,30 @@ void Sockets::syn_sent(const std::string& addr, uint16_t port) {
   fds_.push_back(fd);
 }
 
-void Sockets::drop_syns_to(const std::string& netns, uint16_t port) {
+void Sockets::syn_recv(const std::string& addr, uint16_t port) {
+  // The client's connect() completes on the SYN-ACK; only the listener waits for the ACK.
+  fds_.push_back(connect_to(addr, port, 0));
+}
+
+namespace {
+void drop_in(const std::string& netns, const std::string& table, const std::string& rule) {
   std::string cmd = fmt::format(
       "ip netns exec {0} nft -f - <<'EOF'\n"
-      "table inet twtest {{\n"
-      "  chain in {{ type filter hook input priority 0; tcp dport {1} tcp flags syn drop; }}\n"
+      "table inet {1} {{\n"
+      "  chain in {{ type filter hook input priority 0; {2} drop; }}\n"
       "}}\n"
       "EOF\n",
-      netns, port);
+      netns, table, rule);
   if (std::system(cmd.c_str()) != 0) throw std::runtime_error("cannot set up nft rule: " + cmd);
+}
+}  // namespace
+
+void Sockets::drop_syns_to(const std::string& netns, uint16_t port) {
+  drop_in(netns, "twtest", fmt::format("tcp dport {} tcp flags syn", port));
+}
+
+void Sockets::drop_acks_to(const std::string& netns, uint16_t port) {
+  drop_in(netns, "twtest_ack", fmt::format("tcp dport {} tcp flags & (syn | ack) == ack", port));
 }
 
 }  // namespace tw::testing

@@ -32,9 +32,16 @@ class Sockets {
   // `drop_syns_to(netns, port)` done once in the namespace.
   void syn_sent(const std::string& addr, uint16_t port);
 
+  // A connect to a listener whose handshake's last ACK is dropped: the client is ESTABLISHED,
+  // the listener holds a request socket (SYN_RECV, retrying its SYN-ACK). Needs
+  // `drop_acks_to(netns, port)` done once in the namespace.
+  void syn_recv(const std::string& addr, uint16_t port);
+
   // An nftables rule in the namespace's input hook that drops SYNs to `port` (the black hole
   // syn_sent() needs; this kernel has no dummy interface to route into).
   static void drop_syns_to(const std::string& netns, uint16_t port);
+  // One that drops every segment to `port` carrying ACK without SYN (what syn_recv() needs).
+  static void drop_acks_to(const std::string& netns, uint16_t port);
 
   void add(int fd) { fds_.push_back(fd); }
   size_t size() const { return fds_.size(); }

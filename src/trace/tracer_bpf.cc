@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "sources/libbpf_messages.h"
 #include "trace.skel.h"
 #include "trace/tracer.h"
 
@@ -19,30 +20,8 @@ namespace tw {
 
 namespace {
 
-// libbpf's own messages would add lines to stderr; keep the last warning for our one-line error.
-std::string& last_libbpf_message() {
-  static std::string m;
-  return m;
-}
-
-int keep_libbpf_message(enum libbpf_print_level level, const char* fmt, va_list args) {
-  // TIMEWAIT_LIBBPF_LOG=1 shows everything libbpf says (the verifier's log included).
-  static const bool verbose = getenv("TIMEWAIT_LIBBPF_LOG") != nullptr;
-  if (verbose) return vfprintf(stderr, fmt, args);
-  if (level == LIBBPF_DEBUG) return 0;
-  char buf[512];
-  int n = vsnprintf(buf, sizeof buf, fmt, args);
-  std::string line(buf, n > 0 ? std::min<size_t>(n, sizeof buf - 1) : 0);
-  while (!line.empty() && line.back() == '\n') line.pop_back();
-  if (!line.empty()) last_libbpf_message() = line;
-  return 0;
-}
-
-std::string why(const char* what, int err) {
-  std::string m = fmt::format("{}: {}", what, std::strerror(err < 0 ? -err : err));
-  if (!last_libbpf_message().empty()) m += fmt::format(" (libbpf: {})", last_libbpf_message());
-  return m;
-}
+// libbpf's messages are kept for the one-line errors (sources/libbpf_messages.h).
+std::string why(const char* what, int err) { return libbpf_why(what, err); }
 
 class BpfTracer final : public Tracer {
  public:
@@ -52,7 +31,7 @@ class BpfTracer final : public Tracer {
   }
 
   static Result<std::unique_ptr<Tracer>> open(const TracerOptions& o) {
-    libbpf_set_print(keep_libbpf_message);
+    keep_libbpf_messages();
     auto t = std::unique_ptr<BpfTracer>(new BpfTracer);
     t->skel_ = trace_bpf__open();
     if (!t->skel_) return fail(why("cannot open the BPF program", errno));

@@ -99,6 +99,33 @@ TEST_F(CensusCli, ProcSourceGivesTheSameCounts) {
   EXPECT_EQ(b["host"]["source"], "proc");
 }
 
+// --source bpf reads the socket table with the BPF iterator and says so; a build without it
+// says "bpf: not built" and fails rather than reading another source silently.
+TEST_F(CensusCli, BpfSourceGivesTheSameCountsAndTheReuse) {
+  auto r = run_tool("census --netns " + ns_->name() + " --json --source bpf");
+#if TIMEWAIT_BPF_BUILT
+  ASSERT_EQ(r.code, 0) << r.err;
+  json b = json::parse(r.out);
+  EXPECT_EQ(b["host"]["source"], "bpf");
+  EXPECT_EQ(b["states"], census_json("--source netlink")["states"]);
+  EXPECT_EQ(b["time_wait"]["with_timer"], 10);
+  // The kernel told each TIME_WAIT's reuse: the three kinds add up to the TIME_WAIT count.
+  const json& reuse = b["time_wait"]["reuse"];
+  ASSERT_TRUE(reuse.is_object()) << b["time_wait"].dump();
+  EXPECT_EQ(reuse["reusable_now"].get<int>() + reuse["not_yet"].get<int>() +
+                reuse["no_timestamps"].get<int>(),
+            10);
+  EXPECT_EQ(census_json("--source netlink")["time_wait"]["reuse"], nullptr);
+  auto table = run_tool("census --netns " + ns_->name() + " --source bpf");
+  EXPECT_NE(table.out.find("(source: bpf, "), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("tcp_tw_reuse, where on, could take"), std::string::npos) << table.out;
+#else
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("timewait: error: bpf: not built"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty());
+#endif
+}
+
 TEST_F(CensusCli, PidSelectsTheProcessNamespace) {
   pid_t child = fork();
   if (child == 0) {

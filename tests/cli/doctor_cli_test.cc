@@ -505,6 +505,8 @@ TEST(DoctorCliErrors, UsageErrorsExit2) {
       {"doctor --from x.json --netns a", "cannot be combined"},
       {"doctor --apply --from x.json", "cannot be combined"},
       {"doctor --interval 900", "--interval"},
+      {"doctor --source kernel", "unknown source 'kernel'"},
+      {"doctor --from x.json --source bpf", "--source picks the live kernel"},
       {"doctor --root /tmp", "--root is for"},
       {"doctor --netns twdoc-does-not-exist", "does not exist"},
       {"doctor --windows-reg /nonexistent.reg", "cannot open /nonexistent.reg"},
