@@ -16,6 +16,7 @@ pkgs=(
   libbpf-dev bpftool                 # timewait trace: CO-RE loader, skeleton (clang-16 compiles the BPF C)
   libelf-dev zlib1g-dev              # what libbpf links against
   jq                                 # end-to-end tests read JSON output
+  g++-mingw-w64-x86-64-posix wine wine64  # make windows: timewait.exe, its tests under wine
 )
 missing=()
 for p in "${pkgs[@]}"; do

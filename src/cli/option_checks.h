@@ -19,4 +19,10 @@ CLI::Validator seconds(double lo, double hi);
 // nothing in the mode chosen are refused rather than silently dropped.
 std::string given(const CLI::App* sub, std::initializer_list<std::string_view> names);
 
+// The Windows build: these options of `sub` need Linux (namespaces, eBPF, /proc/sys) and say
+// "(Linux only)" in --help; the Linux build leaves them as they are.
+void mark_linux_only(CLI::App* sub, std::initializer_list<std::string_view> names);
+// The first option marked so that was given, as a usage error to report ("" if none).
+std::string linux_only_given(const CLI::App* sub);
+
 }  // namespace tw::cli

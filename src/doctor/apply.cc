@@ -1,6 +1,6 @@
 #include "doctor/apply.h"
 
-#include <fcntl.h>
+#include "model/portable.h"
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <unistd.h>

@@ -1,6 +1,6 @@
 #include "import/import.h"
 
-#include <fcntl.h>
+#include "model/portable.h"
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>

@@ -1,6 +1,6 @@
 #include "import/netstat_bsd.h"
 
-#include <sys/socket.h>
+#include "model/portable.h"
 
 #include <cctype>
 #include <string>

@@ -1,6 +1,6 @@
 #include "import/netstat_linux.h"
 
-#include <sys/socket.h>
+#include "model/portable.h"
 
 #include <string>
 

@@ -1,6 +1,6 @@
 #include "import/text_fields.h"
 
-#include <sys/socket.h>
+#include "model/portable.h"
 
 #include <cctype>
 #include <charconv>

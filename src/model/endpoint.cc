@@ -1,8 +1,7 @@
 #include "model/endpoint.h"
 
-#include <arpa/inet.h>
 #include <fmt/format.h>
-#include <sys/socket.h>
+#include "model/portable.h"
 
 #include <charconv>
 #include <deque>

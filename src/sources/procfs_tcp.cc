@@ -1,8 +1,7 @@
 #include "sources/procfs_tcp.h"
 
-#include <arpa/inet.h>
 #include <fmt/format.h>
-#include <sys/socket.h>
+#include "model/portable.h"
 
 #include <charconv>
 #include <fstream>
