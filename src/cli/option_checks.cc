@@ -62,9 +62,10 @@ void mark_linux_only(CLI::App* sub, std::initializer_list<std::string_view> name
 std::string linux_only_given(const CLI::App* sub) {
   for (const CLI::Option* o : sub->get_options())
     if (o->get_description().ends_with(kLinuxOnly) && o->count() > 0)
-      return fmt::format("{} needs Linux (network namespaces, eBPF, /proc/sys); the Windows "
-                         "build of timewait reads this host only: leave {} out",
-                         o->get_name(), o->get_name());
+      return fmt::format(
+          "{} needs Linux (network namespaces, eBPF, /proc/sys); the Windows "
+          "build of timewait reads this host only: leave {} out",
+          o->get_name(), o->get_name());
   return "";
 }
 

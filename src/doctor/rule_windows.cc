@@ -200,10 +200,10 @@ std::vector<Finding> rule_windows(const DoctorInput& in) {
     out.push_back(timed_wait_delay(in));
     if (auto m = param(in, "MaxUserPort")) out.push_back(max_user_port(*m));
   } else {
-    out.push_back(not_checked("windows-tcptimedwaitdelay",
-                              live ? "readable Tcpip\\Parameters registry key"
-                                   : "registry export (--windows-reg)",
-                              {"windows"}));
+    out.push_back(not_checked(
+        "windows-tcptimedwaitdelay",
+        live ? "readable Tcpip\\Parameters registry key" : "registry export (--windows-reg)",
+        {"windows"}));
   }
   // The range in force is evidence only when given: a default is not what the host has.
   auto start = param(in, "DynamicPortStart");

@@ -129,8 +129,8 @@ TEST(RuleWindows, LiveSourcesThatFailedAreNotChecked) {
   auto b = windows();
   b.facts.source = "iphlpapi";
   auto all = rule_windows(b.build());
-  for (const char* id : {"windows-tcptimedwaitdelay", "windows-dynamic-range",
-                         "windows-port-events"}) {
+  for (const char* id :
+       {"windows-tcptimedwaitdelay", "windows-dynamic-range", "windows-port-events"}) {
     auto f = with_id(all, id);
     ASSERT_EQ(f.size(), 1u) << id;
     EXPECT_FALSE(f[0].checked) << id;

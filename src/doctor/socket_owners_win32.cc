@@ -1,14 +1,11 @@
 // On Windows the TCP table itself names each socket's owning pid (sources/tcp_table_win32.h):
 // there are no socket inodes to look up.
 #include "doctor/socket_owners.h"
-
 #include "sources/tcp_table_win32.h"
 
 namespace tw {
 
-std::map<uint64_t, int> pids_of_inodes(const std::set<uint64_t>&, const std::string&) {
-  return {};
-}
+std::map<uint64_t, int> pids_of_inodes(const std::set<uint64_t>&, const std::string&) { return {}; }
 
 std::map<uint64_t, int> pids_of_all_sockets(const std::string&) { return {}; }
 

@@ -1,6 +1,7 @@
 #include "import/netstat_bsd.h"
 
 #include <gtest/gtest.h>
+
 #include "model/portable.h"
 
 namespace tw {

@@ -1,12 +1,13 @@
 #include "model/endpoint.h"
 
 #include <fmt/format.h>
-#include "model/portable.h"
 
 #include <charconv>
 #include <deque>
 #include <mutex>
 #include <unordered_map>
+
+#include "model/portable.h"
 
 namespace tw {
 

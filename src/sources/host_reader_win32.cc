@@ -31,15 +31,16 @@ std::string narrow(const wchar_t* w) {
 }
 
 std::string error_text(DWORD code) {
-  return fmt::format("{} (error {})", std::system_category().message(static_cast<int>(code)),
-                     code);
+  return fmt::format("{} (error {})", std::system_category().message(static_cast<int>(code)), code);
 }
 
 // GetVersionEx reports what the manifest allows; ntdll's RtlGetVersion reports the real build.
 std::string windows_version() {
   using Fn = LONG(WINAPI*)(OSVERSIONINFOW*);
   HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
-  auto fn = ntdll ? reinterpret_cast<Fn>(GetProcAddress(ntdll, "RtlGetVersion")) : nullptr;
+  auto fn =
+      ntdll ? reinterpret_cast<Fn>(reinterpret_cast<void*>(GetProcAddress(ntdll, "RtlGetVersion")))
+            : nullptr;
   OSVERSIONINFOW v{};
   v.dwOSVersionInfoSize = sizeof v;
   if (!fn || fn(&v) != 0) return "";
@@ -70,8 +71,8 @@ void add_tcp_statistics(HostFacts* f) {
 Result<std::optional<uint32_t>> read_tcpip_parameter(const std::string& name) {
   constexpr const wchar_t* kKey = L"SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters";
   DWORD v = 0, size = sizeof v;
-  LSTATUS rc = RegGetValueW(HKEY_LOCAL_MACHINE, kKey, wide(name).c_str(), RRF_RT_REG_DWORD,
-                            nullptr, &v, &size);
+  LSTATUS rc = RegGetValueW(HKEY_LOCAL_MACHINE, kKey, wide(name).c_str(), RRF_RT_REG_DWORD, nullptr,
+                            &v, &size);
   if (rc == ERROR_SUCCESS) return std::optional<uint32_t>(v);
   if (rc == ERROR_FILE_NOT_FOUND) {
     // The value is not set, or the whole key is missing: only the first means "default".

@@ -115,8 +115,8 @@ Result<std::unique_ptr<OutputFile>> OutputFile::open(const std::string& path, bo
     if (h == INVALID_HANDLE_VALUE && GetLastError() != ERROR_FILE_EXISTS) break;
   }
   if (h == INVALID_HANDLE_VALUE)
-    return fail(fmt::format("cannot create a temporary file beside {}: {}", t->resolved,
-                            last_error()));
+    return fail(
+        fmt::format("cannot create a temporary file beside {}: {}", t->resolved, last_error()));
   int fd = _open_osfhandle(reinterpret_cast<intptr_t>(h), _O_WRONLY | _O_BINARY);
   out->f_ = fd >= 0 ? _fdopen(fd, "wb") : nullptr;
   if (!out->f_) {

@@ -1,10 +1,11 @@
 #include "sources/procfs_tcp.h"
 
 #include <fmt/format.h>
-#include "model/portable.h"
 
 #include <charconv>
 #include <fstream>
+
+#include "model/portable.h"
 
 namespace tw {
 

@@ -16,18 +16,30 @@ namespace tw {
 
 std::optional<TcpState> tcp_state_of_mib(uint32_t s) {
   switch (s) {
-    case MIB_TCP_STATE_CLOSED: return TcpState::kClose;
-    case MIB_TCP_STATE_LISTEN: return TcpState::kListen;
-    case MIB_TCP_STATE_SYN_SENT: return TcpState::kSynSent;
-    case MIB_TCP_STATE_SYN_RCVD: return TcpState::kSynRecv;
-    case MIB_TCP_STATE_ESTAB: return TcpState::kEstablished;
-    case MIB_TCP_STATE_FIN_WAIT1: return TcpState::kFinWait1;
-    case MIB_TCP_STATE_FIN_WAIT2: return TcpState::kFinWait2;
-    case MIB_TCP_STATE_CLOSE_WAIT: return TcpState::kCloseWait;
-    case MIB_TCP_STATE_CLOSING: return TcpState::kClosing;
-    case MIB_TCP_STATE_LAST_ACK: return TcpState::kLastAck;
-    case MIB_TCP_STATE_TIME_WAIT: return TcpState::kTimeWait;
-    default: return std::nullopt;  // MIB_TCP_STATE_DELETE_TCB: being torn down
+    case MIB_TCP_STATE_CLOSED:
+      return TcpState::kClose;
+    case MIB_TCP_STATE_LISTEN:
+      return TcpState::kListen;
+    case MIB_TCP_STATE_SYN_SENT:
+      return TcpState::kSynSent;
+    case MIB_TCP_STATE_SYN_RCVD:
+      return TcpState::kSynRecv;
+    case MIB_TCP_STATE_ESTAB:
+      return TcpState::kEstablished;
+    case MIB_TCP_STATE_FIN_WAIT1:
+      return TcpState::kFinWait1;
+    case MIB_TCP_STATE_FIN_WAIT2:
+      return TcpState::kFinWait2;
+    case MIB_TCP_STATE_CLOSE_WAIT:
+      return TcpState::kCloseWait;
+    case MIB_TCP_STATE_CLOSING:
+      return TcpState::kClosing;
+    case MIB_TCP_STATE_LAST_ACK:
+      return TcpState::kLastAck;
+    case MIB_TCP_STATE_TIME_WAIT:
+      return TcpState::kTimeWait;
+    default:
+      return std::nullopt;  // MIB_TCP_STATE_DELETE_TCB: being torn down
   }
 }
 

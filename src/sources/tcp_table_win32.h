@@ -22,7 +22,7 @@ std::optional<TcpState> tcp_state_of_mib(uint32_t mib_state);
 // One row of either table, as Windows gives it: addresses and ports in network byte order.
 struct TcpTableRow {
   bool v6 = false;
-  uint32_t state = 0;  // MIB_TCP_STATE
+  uint32_t state = 0;                                 // MIB_TCP_STATE
   uint8_t local_addr[16] = {}, remote_addr[16] = {};  // IPv4 in the first 4 bytes
   uint32_t local_port = 0, remote_port = 0;           // network order in the low 16 bits
   uint32_t pid = 0;

@@ -26,8 +26,8 @@ std::string add_dynamic_ports(const CommandFn& run, HostFacts* facts) {
   for (const char* family : {"ipv4", "ipv6"}) {
     const std::string cmd = fmt::format("netsh int {} show dynamicport tcp", family);
     auto out = run(cmd);
-    auto params = out ? parse_netsh_dynamicport(*out) : Result<std::map<std::string, int64_t>>(
-                                                            fail(out.error()));
+    auto params = out ? parse_netsh_dynamicport(*out)
+                      : Result<std::map<std::string, int64_t>>(fail(out.error()));
     if (!params) {
       if (!missing.empty()) missing += "; ";
       missing += fmt::format("`{}`: {}", cmd, params.error());

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <string.h>
+
 #include "model/portable.h"
 
 namespace tw {
