@@ -43,3 +43,19 @@ format:
 
 clean:
 	rm -rf $(BUILD)
+
+# Windows: timewait.exe cross-compiled with mingw-w64 (cmake/mingw-w64.cmake) and the release zip
+# with docs/WINDOWS.md; windows-test runs the Windows build's tests under wine.
+WINBUILD ?= build-windows
+.PHONY: windows windows-zip windows-test
+windows: deps
+	@cmake -S . -B $(WINBUILD) -DCMAKE_TOOLCHAIN_FILE=cmake/mingw-w64.cmake \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(WINBUILD) --target windows_zip -j$(JOBS)
+	@echo "$(WINBUILD)/timewait-windows-x86_64.zip"
+
+windows-zip: windows
+
+windows-test: windows
+	@cmake --build $(WINBUILD) -j$(JOBS)
+	bash scripts/wine-ctest.sh $(WINBUILD)

@@ -18,6 +18,7 @@ pkgs=(
   jq                                 # end-to-end tests read JSON output
   zsh fish                           # completion tests run each shell's own completion
   dpkg-dev lintian man-db            # make deb (dpkg-shlibdeps), its lint and the install check
+  g++-mingw-w64-x86-64-posix wine wine64  # make windows: timewait.exe, its tests under wine
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -3,7 +3,16 @@
 #ifndef TIMEWAIT_TRACE_EVENTS_H
 #define TIMEWAIT_TRACE_EVENTS_H
 
-#ifndef __VMLINUX_H__
+#if defined(_WIN32)
+/* The Windows build shares the summary types but never loads the tracer; mingw has no
+ * <linux/types.h>. */
+#include <stdint.h>
+typedef uint8_t __u8;
+typedef uint16_t __u16;
+typedef uint32_t __u32;
+typedef uint64_t __u64;
+typedef int32_t __s32;
+#elif !defined(__VMLINUX_H__)
 #include <linux/types.h>
 #endif
 

@@ -40,6 +40,7 @@ struct CensusFlags {
 };
 
 int run(const CensusFlags& fl) {
+  if (auto o = linux_only_given(fl.sub); !o.empty()) return error(o);
   auto states = parse_state_mask(fl.states);
   if (!states) return error(states.error());
   auto by = parse_group_by(fl.by);
@@ -233,6 +234,7 @@ Register reg(10, [](CLI::App& app) {
                 "as `ss -p`): a \"Processes holding sockets\" table and `owners` in JSON. "
                 "TIME_WAIT sockets have no owner; `timewait trace` names who makes them");
   add_offline_flags(sub, &fl->offline);
+  mark_linux_only(sub, {"--netns", "--pid", "--source"});
   return std::pair{sub, std::function<int()>([fl] { return run(*fl); })};
 });
 

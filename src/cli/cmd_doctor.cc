@@ -18,12 +18,13 @@
 #include "doctor/collector.h"
 #include "doctor/render.h"
 #include "doctor/rules.h"
-#include "doctor/windows_settings.h"
 #include "import/import.h"
 #include "sources/host_reader.h"
 #include "sources/live_sockets.h"
 #include "sources/netns.h"
 #include "sources/output_file.h"
+#include "sources/windows_facts.h"
+#include "sources/windows_settings.h"
 #include "trace/requirements.h"
 #include "trace/sample.h"
 
@@ -45,6 +46,7 @@ struct DoctorFlags {
   std::string source = "auto";
   bool apply = false, revert = false, yes = false;
   std::string root;
+  std::string events = "24h";  // Windows: the event log window
 };
 
 // The namespace named by --netns / --pid, entered for the rest of the process.
@@ -207,6 +209,7 @@ int run_apply(const DoctorFlags& fl, const std::vector<Finding>& findings, const
 }
 
 int run(const DoctorFlags& fl) {
+  if (auto o = linux_only_given(fl.sub); !o.empty()) return error(o);
   const bool offline = !fl.offline.from.empty();
   const bool windows_files = !fl.windows_reg.empty() || !fl.windows_dynamicport.empty();
   if (offline && (!fl.netns.empty() || fl.pid))
@@ -254,6 +257,12 @@ int run(const DoctorFlags& fl) {
   if (!fl.port_range.empty())
     if (auto p = parse_port_range_option(fl.port_range); !p) return error(p.error());
   if (fl.revert) return run_revert(fl);
+#ifdef _WIN32
+  auto event_window = parse_event_window(fl.events);
+  if (!event_window) return error(event_window.error());
+  if ((offline || windows_files) && fl.sub->count("--events"))
+    return error("--events reads this host's event log; it cannot be combined with --from");
+#endif
 
   HostFacts facts;
   std::optional<HostFacts> earlier;
@@ -326,6 +335,11 @@ int run(const DoctorFlags& fl) {
     if (!r) return error(r.error(), kExitFailure);
     facts.source = r->source;
     if (!r->note.empty()) note_text = note_text.empty() ? r->note : r->note + "; " + note_text;
+#ifdef _WIN32
+    if (auto missing = add_event_counts(count_system_events, *event_window, &facts);
+        !missing.empty())
+      note_text = note_text.empty() ? missing : note_text + "; " + missing;
+#endif
   }
 
   DoctorInput in;
@@ -390,6 +404,13 @@ Register reg(20, [](CLI::App& app) {
   sub->add_option("--root", fl->root,
                   "Prefix for the files --apply and --revert write (tests); /proc/sys is the "
                   "target namespace's own");
+  mark_linux_only(sub, {"--netns", "--pid", "--trace", "--apply", "--revert", "--yes", "--root"});
+#ifdef _WIN32
+  sub->add_option("--events", fl->events,
+                  "Count the System log's events 4227 (TIME_WAIT collision) and 4231 (ephemeral "
+                  "ports exhausted) over this past window: N with s, m, h or d")
+      ->capture_default_str();
+#endif
   return std::pair{sub, std::function<int()>([fl] { return run(*fl); })};
 });
 

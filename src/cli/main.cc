@@ -39,8 +39,10 @@ namespace {
 // disk, /dev/full) is one line and exit 1, whatever the command would have returned.
 int stdout_failed(int err) {
   if (err == EPIPE) {
+#ifdef SIGPIPE  // Windows has no SIGPIPE: a gone reader ends the program quietly all the same
     std::signal(SIGPIPE, SIG_DFL);
     std::raise(SIGPIPE);
+#endif
     return kExitFailure;  // SIGPIPE blocked: still quiet
   }
   return error(
@@ -50,6 +52,9 @@ int stdout_failed(int err) {
 
 // Output is buffered: the last of it is written here, and an earlier failed write left the
 // stream's error flag set.
+#ifndef EDQUOT
+#define EDQUOT ENOSPC  // Windows has no quotas errno
+#endif
 int finish_stdout(int code) {
   // std::cout shares stdout's buffer (sync_with_stdio): its flush writes what stdio holds.
   std::cout.flush();

@@ -52,4 +52,29 @@ Result<SourceKind> parse_source(const std::string& s) {
   return fail(fmt::format("unknown source '{}'; use auto, bpf, netlink or proc", s));
 }
 
+namespace {
+constexpr std::string_view kLinuxOnly = " (Linux only)";
+}
+
+void mark_linux_only(CLI::App* sub, std::initializer_list<std::string_view> names) {
+#ifdef _WIN32
+  for (std::string_view n : names)
+    if (CLI::Option* o = sub->get_option_no_throw(std::string(n)))
+      o->description(o->get_description() + std::string(kLinuxOnly));
+#else
+  (void)sub;
+  (void)names;
+#endif
+}
+
+std::string linux_only_given(const CLI::App* sub) {
+  for (const CLI::Option* o : sub->get_options())
+    if (o->get_description().ends_with(kLinuxOnly) && o->count() > 0)
+      return fmt::format(
+          "{} needs Linux (network namespaces, eBPF, /proc/sys); the Windows "
+          "build of timewait reads this host only: leave {} out",
+          o->get_name(), o->get_name());
+  return "";
+}
+
 }  // namespace tw::cli

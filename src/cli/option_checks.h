@@ -28,5 +28,10 @@ inline constexpr const char* kSourceHelp =
     "Live source: auto (inet_diag, else /proc/net/tcp), netlink, proc, or bpf (a BPF iterator "
     "over the socket table, Linux 5.9+ with BTF, as root: also tells which TIME_WAIT ports "
     "tcp_tw_reuse could take now)";
+// The Windows build: these options of `sub` need Linux (namespaces, eBPF, /proc/sys) and say
+// "(Linux only)" in --help; the Linux build leaves them as they are.
+void mark_linux_only(CLI::App* sub, std::initializer_list<std::string_view> names);
+// The first option marked so that was given, as a usage error to report ("" if none).
+std::string linux_only_given(const CLI::App* sub);
 
 }  // namespace tw::cli

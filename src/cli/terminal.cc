@@ -1,7 +1,12 @@
 #include "cli/terminal.h"
 
+#ifdef _WIN32
+#include <io.h>
+#include <windows.h>
+#else
 #include <sys/ioctl.h>
 #include <unistd.h>
+#endif
 
 #include <algorithm>
 #include <charconv>
@@ -24,9 +29,15 @@ size_t output_width() {
     auto [p, ec] = std::from_chars(c, c + std::strlen(c), v);
     if (ec == std::errc() && *p == '\0' && v >= kMinWidth) return v;
   }
+#ifdef _WIN32
+  CONSOLE_SCREEN_BUFFER_INFO ci;
+  if (_isatty(_fileno(stdout)) && GetConsoleScreenBufferInfo(GetStdHandle(STD_OUTPUT_HANDLE), &ci))
+    if (size_t w = ci.srWindow.Right - ci.srWindow.Left + 1; w >= kMinWidth) return w;
+#else
   winsize ws{};
   if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= kMinWidth)
     return ws.ws_col;
+#endif
   return kDefaultWidth;
 }
 

@@ -1,6 +1,5 @@
 #include "doctor/apply.h"
 
-#include <fcntl.h>
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <unistd.h>
@@ -15,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "model/portable.h"
 #include "sources/output_file.h"
 
 namespace tw {

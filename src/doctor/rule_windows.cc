@@ -7,6 +7,7 @@
 #include "doctor/pressure.h"
 #include "doctor/range_proposal.h"
 #include "doctor/rules.h"
+#include "sources/windows_facts.h"
 
 namespace tw {
 
@@ -38,6 +39,12 @@ Finding timed_wait_delay(const DoctorInput& in) {
   }
   f.evidence = {fmt::format("TcpTimedWaitDelay = {} s", *v)};
   f.data = {{"TcpTimedWaitDelay", *v}};
+  // Read live with it: what else of Tcpip\Parameters bears on TIME_WAIT, as found.
+  for (const char* other : {"TcpNumConnections", "StrictTimeWaitSeqCheck"})
+    if (auto o = param(in, other)) {
+      f.evidence.push_back(fmt::format("{} = {}", other, *o));
+      f.data[other] = *o;
+    }
   f.why =
       "TcpTimedWaitDelay is how long Windows keeps a closed connection in TIME_WAIT (2MSL). A "
       "short "
@@ -141,19 +148,62 @@ Finding max_user_port(int64_t v) {
   return f;
 }
 
+Finding port_events(int64_t collisions, int64_t exhausted, int64_t window) {
+  Finding f;
+  f.id = "windows-port-events";
+  f.topics = {"windows", "port-pressure"};
+  f.sources = {
+      "Windows event 4227 (Tcpip, EVENT_TCPIP_TCP_TIME_WAIT_COLLISION) and 4231 "
+      "(EVENT_TCPIP_TCP_GLOBAL_EPHEMERAL_PORT_SPACE_EXHAUSTED)",
+      "Microsoft: troubleshoot-tcpip-port-exhaust (windows-itpro-docs)"};
+  const std::string span =
+      window % 3600 == 0 ? fmt::format("{} h", window / 3600) : fmt::format("{} s", window);
+  f.evidence = {fmt::format("System log, last {}: {} event{} 4227, {} event{} 4231", span,
+                            with_commas(collisions), collisions == 1 ? "" : "s",
+                            with_commas(exhausted), exhausted == 1 ? "" : "s")};
+  f.data = {{"event_4227", collisions}, {"event_4231", exhausted}, {"window_seconds", window}};
+  if (exhausted > 0) {
+    f.severity = Severity::kCritical;
+    f.title = fmt::format("event 4231: the ephemeral port space ran out {} time{} in the last {}",
+                          with_commas(exhausted), exhausted == 1 ? "" : "s", span);
+  } else if (collisions > 0) {
+    f.severity = Severity::kWarning;
+    f.title = fmt::format(
+        "event 4227: {} outgoing connection{} failed on a port still in TIME_WAIT in the last {}",
+        with_commas(collisions), collisions == 1 ? "" : "s", span);
+  } else {
+    f.severity = Severity::kOk;
+    f.title = fmt::format("no event 4227 or 4231 in the last {}", span);
+    return f;
+  }
+  f.why =
+      "Windows logs 4231 when no ephemeral port is left for an outgoing connection and 4227 when "
+      "the port it chose still had a TIME_WAIT entry to the same destination: the failures the "
+      "port-pressure and dynamic-range findings predict, seen happening.";
+  f.application = {
+      "Find who opens the connections: `netstat -anob` or `Get-NetTCPConnection | Group-Object "
+      "-Property State, OwningProcess`, and reuse connections there first."};
+  return f;
+}
+
 }  // namespace
 
 std::vector<Finding> rule_windows(const DoctorInput& in) {
   if (!in.is_windows()) return {};
   std::vector<Finding> out;
-  bool registry = in.windows_registry || in.facts.windows_params.count("TcpTimedWaitDelay") ||
+  // Read on the host itself (the Windows build) rather than from files given.
+  const bool live = in.facts.source == "iphlpapi";
+  bool registry = in.windows_registry || in.facts.windows_params.count(kWinRegistryRead) ||
+                  in.facts.windows_params.count("TcpTimedWaitDelay") ||
                   in.facts.windows_params.count("MaxUserPort");
   if (registry) {
     out.push_back(timed_wait_delay(in));
     if (auto m = param(in, "MaxUserPort")) out.push_back(max_user_port(*m));
   } else {
-    out.push_back(
-        not_checked("windows-tcptimedwaitdelay", "registry export (--windows-reg)", {"windows"}));
+    out.push_back(not_checked(
+        "windows-tcptimedwaitdelay",
+        live ? "readable Tcpip\\Parameters registry key" : "registry export (--windows-reg)",
+        {"windows"}));
   }
   // The range in force is evidence only when given: a default is not what the host has.
   auto start = param(in, "DynamicPortStart");
@@ -161,7 +211,17 @@ std::vector<Finding> rule_windows(const DoctorInput& in) {
   if (start && num)
     out.push_back(dynamic_range(in, *start, *num));
   else
-    out.push_back(not_checked("windows-dynamic-range", "dynamic port range (--windows-dynamicport)",
+    out.push_back(not_checked("windows-dynamic-range",
+                              live ? "dynamic port range (`netsh int ipv4 show dynamicport tcp` "
+                                     "printed none)"
+                                   : "dynamic port range (--windows-dynamicport)",
+                              {"windows"}));
+  auto window = param(in, kWinEventWindow);
+  if (window)
+    out.push_back(port_events(param(in, kWinEvent4227).value_or(0),
+                              param(in, kWinEvent4231).value_or(0), *window));
+  else if (live)
+    out.push_back(not_checked("windows-port-events", "count of events 4227/4231 (EvtQuery failed)",
                               {"windows"}));
   return out;
 }

@@ -112,5 +112,66 @@ TEST(RuleWindows, NoLinuxAdviceOnWindows) {
   EXPECT_NE(cw[0].application[0].find("findstr 4321"), std::string::npos);
 }
 
+// Read live on Windows (sources/windows_facts): the key was opened and holds no
+// TcpTimedWaitDelay, so the default applies; it is not "not checked".
+TEST(RuleWindows, LiveRegistryWithoutTheValueIsTheDefault) {
+  auto b = windows();
+  b.facts.source = "iphlpapi";
+  b.facts.windows_params["RegistryRead"] = 1;
+  auto f = with_id(rule_windows(b.build()), "windows-tcptimedwaitdelay");
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_TRUE(f[0].checked);
+  EXPECT_EQ(f[0].severity, Severity::kOk);
+  EXPECT_NE(f[0].title.find("default"), std::string::npos);
+}
+
+TEST(RuleWindows, LiveSourcesThatFailedAreNotChecked) {
+  auto b = windows();
+  b.facts.source = "iphlpapi";
+  auto all = rule_windows(b.build());
+  for (const char* id :
+       {"windows-tcptimedwaitdelay", "windows-dynamic-range", "windows-port-events"}) {
+    auto f = with_id(all, id);
+    ASSERT_EQ(f.size(), 1u) << id;
+    EXPECT_FALSE(f[0].checked) << id;
+  }
+  EXPECT_EQ(with_id(all, "windows-dynamic-range")[0].title,
+            "not checked: no dynamic port range (`netsh int ipv4 show dynamicport tcp` printed "
+            "none)");
+  // Offline, no event log was asked for: no events finding at all.
+  b.facts.source = "import:netstat-windows";
+  EXPECT_TRUE(with_id(rule_windows(b.build()), "windows-port-events").empty());
+}
+
+TEST(RuleWindows, OtherRegistryValuesAreEvidence) {
+  auto b = windows();
+  b.facts.windows_params["TcpTimedWaitDelay"] = 60;
+  b.facts.windows_params["StrictTimeWaitSeqCheck"] = 1;
+  auto f = with_id(rule_windows(b.build()), "windows-tcptimedwaitdelay");
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].data["StrictTimeWaitSeqCheck"], 1);
+  EXPECT_FALSE(f[0].data.contains("TcpNumConnections"));
+  EXPECT_NE(f[0].evidence.back().find("StrictTimeWaitSeqCheck = 1"), std::string::npos);
+}
+
+TEST(RuleWindows, PortEvents) {
+  auto b = windows();
+  b.facts.windows_params["EventWindowSeconds"] = 86400;
+  b.facts.windows_params["Event4227"] = 0;
+  b.facts.windows_params["Event4231"] = 0;
+  auto f = with_id(rule_windows(b.build()), "windows-port-events");
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].severity, Severity::kOk);
+  EXPECT_EQ(f[0].title, "no event 4227 or 4231 in the last 24 h");
+  b.facts.windows_params["Event4227"] = 3;
+  f = with_id(rule_windows(b.build()), "windows-port-events");
+  EXPECT_EQ(f[0].severity, Severity::kWarning);
+  EXPECT_EQ(f[0].data["event_4227"], 3);
+  b.facts.windows_params["Event4231"] = 1;
+  f = with_id(rule_windows(b.build()), "windows-port-events");
+  EXPECT_EQ(f[0].severity, Severity::kCritical);
+  EXPECT_EQ(f[0].title, "event 4231: the ephemeral port space ran out 1 time in the last 24 h");
+}
+
 }  // namespace
 }  // namespace tw

@@ -1,6 +1,5 @@
 #include "import/import.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,6 +15,7 @@
 #include "import/line_reader.h"
 #include "import/ss_diag.h"
 #include "import/text_fields.h"
+#include "model/portable.h"
 #include "sources/netlink_diag.h"
 #include "sources/snapshot_file.h"
 

@@ -1,12 +1,11 @@
 #include "import/netstat_bsd.h"
 
-#include <sys/socket.h>
-
 #include <cctype>
 #include <string>
 
 #include "import/endpoint_reasons.h"
 #include "import/text_fields.h"
+#include "model/portable.h"
 
 namespace tw {
 

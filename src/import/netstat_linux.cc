@@ -1,11 +1,10 @@
 #include "import/netstat_linux.h"
 
-#include <sys/socket.h>
-
 #include <string>
 
 #include "import/endpoint_reasons.h"
 #include "import/text_fields.h"
+#include "model/portable.h"
 
 namespace tw {
 

@@ -1,7 +1,8 @@
 #include "import/netstat_linux.h"
 
 #include <gtest/gtest.h>
-#include <sys/socket.h>
+
+#include "model/portable.h"
 
 namespace tw {
 namespace {

@@ -1,12 +1,11 @@
 #include "import/text_fields.h"
 
-#include <sys/socket.h>
-
 #include <cctype>
 #include <charconv>
 #include <string>
 
 #include "import/services.h"
+#include "model/portable.h"
 
 namespace tw {
 

@@ -1,13 +1,13 @@
 #include "model/endpoint.h"
 
-#include <arpa/inet.h>
 #include <fmt/format.h>
-#include <sys/socket.h>
 
 #include <charconv>
 #include <deque>
 #include <mutex>
 #include <unordered_map>
+
+#include "model/portable.h"
 
 namespace tw {
 

@@ -1,11 +1,11 @@
 #include "sources/procfs_tcp.h"
 
-#include <arpa/inet.h>
 #include <fmt/format.h>
-#include <sys/socket.h>
 
 #include <charconv>
 #include <fstream>
+
+#include "model/portable.h"
 
 namespace tw {
 

@@ -2,7 +2,8 @@
 
 #include <fmt/format.h>
 #include <string.h>
-#include <sys/socket.h>
+
+#include "model/portable.h"
 
 namespace tw {
 
@@ -33,7 +34,11 @@ std::string decode_comm(const char comm[TW_COMM_LEN]) {
 }
 
 std::string errno_name(int err) {
+#ifdef __GLIBC__
   const char* name = strerrorname_np(err);
+#else  // the Windows build: these are Linux's errno values, which its C library does not name
+  const char* name = nullptr;
+#endif
   return name ? std::string(name) : fmt::format("errno {}", err);
 }
 

@@ -1,4 +1,4 @@
-#include "doctor/windows_settings.h"
+#include "sources/windows_settings.h"
 
 #include <gtest/gtest.h>
 

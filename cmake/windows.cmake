@@ -1,0 +1,53 @@
+# The Windows build's dependencies (included instead of the Linux find_package block when WIN32).
+# fmt, nlohmann-json and CLI11 are used header-only from the host's Debian packages; libmnl and
+# libbpf do not exist for Windows and nothing built here needs them; GoogleTest is built from
+# Debian's sources (package googletest).
+
+# The host's headers of these three only: /usr/include itself would bring glibc's headers.
+set(_tw_headers ${CMAKE_BINARY_DIR}/host-headers)
+file(MAKE_DIRECTORY ${_tw_headers})
+foreach(d fmt nlohmann CLI)
+  if(NOT EXISTS /usr/include/${d})
+    message(FATAL_ERROR "/usr/include/${d} missing: run scripts/install-deps.sh")
+  endif()
+  file(CREATE_LINK /usr/include/${d} ${_tw_headers}/${d} SYMBOLIC)
+endforeach()
+foreach(t fmt::fmt nlohmann_json::nlohmann_json CLI11::CLI11)
+  add_library(${t} INTERFACE IMPORTED)
+  target_include_directories(${t} SYSTEM INTERFACE ${_tw_headers})
+endforeach()
+# The sources module names libmnl for its netlink dump, which the Windows build leaves out.
+add_library(PkgConfig::MNL INTERFACE IMPORTED)
+# Debian's libfmt is a Linux shared library: compile fmt into each user instead.
+target_compile_definitions(fmt::fmt INTERFACE FMT_HEADER_ONLY)
+
+set(INSTALL_GTEST OFF CACHE BOOL "" FORCE)
+set(BUILD_GMOCK OFF CACHE BOOL "" FORCE)
+add_subdirectory(/usr/src/googletest ${CMAKE_BINARY_DIR}/googletest EXCLUDE_FROM_ALL)
+
+# Windows 10 APIs; windows.h without its min/max macros and rarely used parts.
+add_compile_definitions(WIN32_LEAN_AND_MEAN NOMINMAX _WIN32_WINNT=0x0A00 UNICODE _UNICODE)
+link_libraries(ws2_32 iphlpapi wevtapi advapi32)
+
+# The folders of src/ built for Windows; any other (lab, bpf, folders added later) is Linux-only.
+set(TIMEWAIT_WINDOWS_MODULES model sources census import trace doctor)
+# Files of the shared folders that are Linux's alone and have no `_win32.cc` stand-in.
+set(TIMEWAIT_LINUX_ONLY testing/scoped_netns.cc testing/sockets.cc)
+# Subcommands built for Windows; any other cli/cmd_*.cc is Linux-only.
+set(TIMEWAIT_WINDOWS_COMMANDS cmd_census.cc cmd_doctor.cc cmd_explain.cc)
+# A test is Linux-only when it includes one of these (namespaces, real sockets, Linux headers).
+set(TIMEWAIT_LINUX_TEST_INCLUDES
+    "#include [<\"](testing/scoped_netns|testing/sockets|sources/netns|linux/|sys/|unistd)")
+
+# Drops from the list in `var` the cli/cmd_*.cc files not in TIMEWAIT_WINDOWS_COMMANDS.
+function(timewait_windows_commands var)
+  set(kept)
+  foreach(f IN LISTS ${var})
+    get_filename_component(n ${f} NAME)
+    if(n MATCHES "^cmd_" AND NOT n MATCHES "_win32\\.cc$" AND NOT n IN_LIST TIMEWAIT_WINDOWS_COMMANDS)
+      continue()
+    endif()
+    list(APPEND kept ${f})
+  endforeach()
+  set(${var} ${kept} PARENT_SCOPE)
+endfunction()
