@@ -1,11 +1,13 @@
 #include "lab/port_exhaustion.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
 
+#include "lab/counters.h"
 #include "lab/sockets.h"
 #include "lab/stop.h"
 
@@ -45,6 +47,10 @@ Result<ExhaustStats> run_until_exhausted(const Netns& client, const ExhaustConfi
       }
       out.connect_us.push_back(since(t) * 1e6);
       out.ports.push_back(local_port_of(*fd));
+      // One request and its answer: the server has taken the connection, so its FIN follows
+      // the client's at once and the port goes straight to TIME_WAIT.
+      char c = '?';
+      if (write(*fd, &c, 1) == 1 && wait_readable(*fd, 2000)) (void)!read(*fd, &c, 1);
       close(*fd);  // the client closes first: its port stays in TIME_WAIT
       ++out.connects;
     }
@@ -52,7 +58,34 @@ Result<ExhaustStats> run_until_exhausted(const Netns& client, const ExhaustConfi
   });
   if (!st) return fail(st.error());
   if (!out.failed()) out.before_failure = out.connects;
+  // Closing sockets still waiting for the server's FIN become TIME_WAITs within moments; a
+  // loaded machine can delay that, so wait for them (bounded) before counting.
+  for (int i = 0; i < 40; ++i) {
+    auto census = take_census(client);
+    if (!census) return fail(census.error());
+    out.client_time_wait = census->count(TcpState::kTimeWait);
+    if (census->count(TcpState::kFinWait1) + census->count(TcpState::kFinWait2) == 0) break;
+    usleep(50000);
+  }
   return out;
+}
+
+Result<ExhaustPair> exhaust_pair(int low, int high, int server_ports) {
+  auto topo = Topology::client_server();
+  if (!topo) return fail(topo.error());
+  ExhaustPair pair{std::move(*topo), {}, {}};
+  if (auto st = pair.topo.client().set_sysctl("net.ipv4.ip_local_port_range",
+                                              fmt::format("{} {}", low, high));
+      !st)
+    return fail(st.error());
+  for (int i = 0; i < server_ports; ++i) {
+    const uint16_t port = static_cast<uint16_t>(kExhaustFirstPort + i);
+    auto server = Server::start(pair.topo.server(), {pair.topo.server_addr(), port});
+    if (!server) return fail(server.error());
+    pair.servers.push_back(std::move(*server));
+    pair.dests.emplace_back(pair.topo.server_addr(), port);
+  }
+  return pair;
 }
 
 double median(std::vector<double> v) {

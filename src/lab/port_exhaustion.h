@@ -6,11 +6,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "lab/namespace.h"
+#include "lab/server.h"
+#include "lab/topology.h"
 #include "model/result.h"
 
 namespace tw::lab {
@@ -40,11 +43,22 @@ struct ExhaustStats {
   std::vector<uint16_t> ports;     // local port of each connection, in order
   std::vector<double> connect_us;  // how long each successful connect took
   double seconds = 0;
+  int64_t client_time_wait = 0;  // census of the client namespace after the run
   bool failed() const { return first_errno != 0; }
 };
 
-// Runs on a thread inside `client`.
+// Runs on a thread inside `client`, then takes the client's census.
 Result<ExhaustStats> run_until_exhausted(const Netns& client, const ExhaustConfig& config);
+
+// Fresh client/server namespaces with the client's ip_local_port_range low-high and lab servers
+// (the client closes first) on `server_ports` ports from kExhaustFirstPort; `dests` lists them.
+inline constexpr uint16_t kExhaustFirstPort = 8080;
+struct ExhaustPair {
+  Topology topo;
+  std::vector<std::unique_ptr<Server>> servers;
+  std::vector<std::pair<std::string, uint16_t>> dests;
+};
+Result<ExhaustPair> exhaust_pair(int low, int high, int server_ports = 1);
 
 // The median of `v` (0 when empty).
 double median(std::vector<double> v);

@@ -3,20 +3,14 @@
 #include <fmt/format.h>
 
 #include <cerrno>
-#include <memory>
 #include <set>
 
 #include "census/report.h"
-#include "lab/counters.h"
-#include "lab/server.h"
 #include "lab/stop.h"
-#include "lab/topology.h"
 
 namespace tw::lab {
 
 namespace {
-
-constexpr uint16_t kFirstPort = 8081;
 
 const char* mode_label(BindMode m) {
   switch (m) {
@@ -50,33 +44,19 @@ Result<BindBeforeConnectRun> measure_bind_before_connect(const BindBeforeConnect
   BindBeforeConnectRun run;
   run.setup = s;
   run.ports = s.port_high - s.port_low + 1;
-  auto topo = Topology::client_server();
-  if (!topo) return fail(topo.error());
-  if (auto st = topo->client().set_sysctl("net.ipv4.ip_local_port_range",
-                                          fmt::format("{} {}", s.port_low, s.port_high));
-      !st)
-    return fail(st.error());
-  std::vector<std::unique_ptr<Server>> servers;
+  auto pair = exhaust_pair(s.port_low, s.port_high, s.destinations);
+  if (!pair) return fail(pair.error());
   ExhaustConfig c;
-  for (int i = 0; i < s.destinations; ++i) {
-    const uint16_t port = static_cast<uint16_t>(kFirstPort + i);
-    auto server = Server::start(topo->server(), {topo->server_addr(), port});
-    if (!server) return fail(server.error());
-    servers.push_back(std::move(*server));
-    c.dests.emplace_back(topo->server_addr(), port);
-  }
-  c.sources = {topo->client_addr()};
+  c.dests = pair->dests;
+  c.sources = {pair->topo.client_addr()};
   c.bind = s.bind;
   // One more round than the most that can fit, so the failure is always reached.
   c.max_connects = int64_t(run.ports) * s.destinations + s.destinations + 8;
   c.max_seconds = 20;
-  auto stats = run_until_exhausted(topo->client(), c);
+  auto stats = run_until_exhausted(pair->topo.client(), c);
   if (!stats) return fail(stats.error());
   run.stats = *stats;
   run.distinct_ports = std::set<uint16_t>(stats->ports.begin(), stats->ports.end()).size();
-  auto census = take_census(topo->client());
-  if (!census) return fail(census.error());
-  run.client_time_wait = census->count(TcpState::kTimeWait);
   return run;
 }
 
@@ -101,7 +81,7 @@ Result<ScenarioResult> run_bind_before_connect(const LabOptions& o) {
     r.values[key + ".connects_before_failure"] = st.before_failure;
     r.values[key + ".distinct_local_ports"] = run->distinct_ports;
     r.values[key + ".first_errno"] = st.first_errno;
-    r.values[key + ".client_time_wait"] = run->client_time_wait;
+    r.values[key + ".client_time_wait"] = run->stats.client_time_wait;
     const std::string measured =
         fmt::format("{} connections, then {}", with_commas(st.before_failure),
                     st.failed() ? st.first_error : "no failure");
@@ -131,14 +111,15 @@ Result<ScenarioResult> run_bind_before_connect(const LabOptions& o) {
                       with_commas(run->distinct_ports), check(run->distinct_ports <= ports)});
     r.rows.push_back({label + ": client TIME_WAIT (census)",
                       "one per connection (the client closes first)",
-                      with_commas(run->client_time_wait),
-                      check(run->client_time_wait >= st.connects * 0.95 &&
-                            run->client_time_wait <= st.connects)});
+                      with_commas(run->stats.client_time_wait),
+                      check(run->stats.client_time_wait >= st.connects * 0.95 &&
+                            run->stats.client_time_wait <= st.connects)});
   }
   r.notes.push_back(fmt::format(
       "client 10.77.1.1 with ip_local_port_range {}-{} ({} ports) -> server 10.77.1.2 ports "
       "{}-{}, taken in turn; each variant in fresh namespaces; the client closes first",
-      base.port_low, base.port_high, ports, kFirstPort, kFirstPort + base.destinations - 1));
+      base.port_low, base.port_high, ports, kExhaustFirstPort,
+      kExhaustFirstPort + base.destinations - 1));
   r.notes.push_back(
       "bind(addr, 0) must pick a port before the destination is known, so it takes only a port "
       "no socket holds, TIME_WAITs included: the address gets one pool for all destinations "

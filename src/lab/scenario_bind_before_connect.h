@@ -18,9 +18,8 @@ struct BindBeforeConnectSetup {
 struct BindBeforeConnectRun {
   BindBeforeConnectSetup setup;
   ExhaustStats stats;
-  int ports = 0;                 // in the client's range
-  int64_t distinct_ports = 0;    // local ports the connections used
-  int64_t client_time_wait = 0;  // census at the end
+  int ports = 0;               // in the client's range
+  int64_t distinct_ports = 0;  // local ports the connections used
 };
 
 // One variant in a fresh client/server pair.

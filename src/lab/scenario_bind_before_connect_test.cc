@@ -23,7 +23,7 @@ TEST(BindBeforeConnectScenario, ConnectAloneHasAPoolPerDestination) {
   EXPECT_EQ(r->stats.first_errno, EADDRNOTAVAIL) << r->stats.first_error;
   EXPECT_EQ(r->stats.before_failure, 96);
   EXPECT_LE(r->distinct_ports, 32);
-  EXPECT_GE(r->client_time_wait, 90);
+  EXPECT_GE(r->stats.client_time_wait, 90);
 }
 
 TEST(BindBeforeConnectScenario, BindFirstSharesOnePoolAcrossDestinations) {

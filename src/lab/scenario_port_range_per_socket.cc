@@ -10,9 +10,7 @@
 #include <cstring>
 
 #include "census/report.h"
-#include "lab/server.h"
 #include "lab/stop.h"
-#include "lab/topology.h"
 
 #ifndef IP_LOCAL_PORT_RANGE
 #define IP_LOCAL_PORT_RANGE 51  // Linux 6.3 include/uapi/linux/in.h
@@ -22,34 +20,14 @@ namespace tw::lab {
 
 namespace {
 
-constexpr uint16_t kPort = 8080;
-
 std::string kernel_release() {
   utsname u{};
   return uname(&u) == 0 ? u.release : "unknown";
 }
 
-// A client/server pair with the client's range set and a server on kPort.
-struct Pair {
-  Topology topo;
-  std::unique_ptr<Server> server;
-};
-
-Result<Pair> make_pair(int low, int high) {
-  auto topo = Topology::client_server();
-  if (!topo) return fail(topo.error());
-  if (auto st = topo->client().set_sysctl("net.ipv4.ip_local_port_range",
-                                          fmt::format("{} {}", low, high));
-      !st)
-    return fail(st.error());
-  auto server = Server::start(topo->server(), {topo->server_addr(), kPort});
-  if (!server) return fail(server.error());
-  return Pair{std::move(*topo), std::move(*server)};
-}
-
-ExhaustConfig toward(const Topology& t, int64_t max_connects) {
+ExhaustConfig toward(const ExhaustPair& pair, int64_t max_connects) {
   ExhaustConfig c;
-  c.dests = {{t.server_addr(), kPort}};
+  c.dests = pair.dests;
   c.max_connects = max_connects;
   c.max_seconds = 30;
   return c;
@@ -81,10 +59,10 @@ Result<RangeSplitRun> measure_range_split(int low, int high) {
   RangeSplitRun run;
   run.low = low;
   run.high = high;
-  auto pair = make_pair(low, high);
+  auto pair = exhaust_pair(low, high);
   if (!pair) return fail(pair.error());
   const int mid = low + (high - low + 1) / 2;  // A: low..mid-1, B: mid..high
-  ExhaustConfig a = toward(pair->topo, high - low + 8);
+  ExhaustConfig a = toward(*pair, high - low + 8);
   a.range_low = static_cast<uint16_t>(low);
   a.range_high = static_cast<uint16_t>(mid - 1);
   auto sa = run_until_exhausted(pair->topo.client(), a);
@@ -106,10 +84,10 @@ Result<ParityRun> measure_parity(int low, int high, bool per_socket_range) {
   run.low = low;
   run.high = high;
   run.per_socket_range = per_socket_range;
-  auto pair = make_pair(low, high);
+  auto pair = exhaust_pair(low, high);
   if (!pair) return fail(pair.error());
   const int ports = high - low + 1;
-  ExhaustConfig c = toward(pair->topo, ports + 8);
+  ExhaustConfig c = toward(*pair, ports + 8);
   if (per_socket_range) {
     c.range_low = static_cast<uint16_t>(low);
     c.range_high = static_cast<uint16_t>(high);
@@ -194,7 +172,7 @@ Result<ScenarioResult> run_port_range_per_socket(const LabOptions& o) {
       "client 10.77.1.1 -> 10.77.1.2:{}, the client closes first so every used port stays in "
       "TIME_WAIT; split: ip_local_port_range {}-{}, client A's sockets set IP_LOCAL_PORT_RANGE "
       "to its lower half and run out first, then client B's to the upper half",
-      kPort, split_low, split_high));
+      kExhaustFirstPort, split_low, split_high));
   r.notes.push_back(
       "IP_LOCAL_PORT_RANGE (Linux 6.3, 91d0b78c5177) takes hi << 16 | lo and can only narrow "
       "the namespace's range. Latency is measured per blocking connect() on a shared machine: "

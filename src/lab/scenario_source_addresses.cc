@@ -5,15 +5,11 @@
 #include <cerrno>
 
 #include "census/report.h"
-#include "lab/counters.h"
-#include "lab/server.h"
 #include "lab/stop.h"
-#include "lab/topology.h"
 
 namespace tw::lab {
 
 namespace {
-constexpr uint16_t kPort = 8080;
 constexpr int kMaxAddresses = 16;
 }  // namespace
 
@@ -23,15 +19,11 @@ Result<SourceAddressesRun> measure_source_addresses(int addresses, int port_low,
   SourceAddressesRun run;
   run.addresses = addresses;
   run.ports = port_high - port_low + 1;
-  auto topo = Topology::client_server();
-  if (!topo) return fail(topo.error());
-  const Netns& c = topo->client();
-  if (auto st =
-          c.set_sysctl("net.ipv4.ip_local_port_range", fmt::format("{} {}", port_low, port_high));
-      !st)
-    return fail(st.error());
+  auto pair = exhaust_pair(port_low, port_high);
+  if (!pair) return fail(pair.error());
+  const Netns& c = pair->topo.client();
   ExhaustConfig cfg;
-  cfg.sources = {topo->client_addr()};
+  cfg.sources = {pair->topo.client_addr()};
   // The extra addresses sit on the client's link, so the server answers them directly.
   for (int i = 1; i < addresses; ++i) {
     std::string addr = fmt::format("10.77.1.{}", 10 + i);
@@ -39,18 +31,13 @@ Result<SourceAddressesRun> measure_source_addresses(int addresses, int port_low,
       return fail(st.error());
     cfg.sources.push_back(addr);
   }
-  auto server = Server::start(topo->server(), {topo->server_addr(), kPort});
-  if (!server) return fail(server.error());
-  cfg.dests = {{topo->server_addr(), kPort}};
+  cfg.dests = pair->dests;
   cfg.bind = BindMode::kBindNoPort;
   cfg.max_connects = int64_t(run.ports) * addresses + addresses + 8;
   cfg.max_seconds = 20;
   auto stats = run_until_exhausted(c, cfg);
   if (!stats) return fail(stats.error());
   run.stats = *stats;
-  auto census = take_census(c);
-  if (!census) return fail(census.error());
-  run.client_time_wait = census->count(TcpState::kTimeWait);
   return run;
 }
 
@@ -70,7 +57,7 @@ Result<ScenarioResult> run_source_addresses(const LabOptions& o) {
     const int64_t expected = int64_t(ports) * n;
     const std::string key = fmt::format("{}addr.", n);
     r.values[key + "connects_before_failure"] = st.before_failure;
-    r.values[key + "client_time_wait"] = run->client_time_wait;
+    r.values[key + "client_time_wait"] = run->stats.client_time_wait;
     r.values[key + "first_errno"] = st.first_errno;
     const std::string label = fmt::format("{} source address{}", n, n == 1 ? "" : "es");
     r.rows.push_back({label + ": connections before the first EADDRNOTAVAIL",
@@ -79,11 +66,11 @@ Result<ScenarioResult> run_source_addresses(const LabOptions& o) {
                                   st.failed() ? st.first_error : "no failure"),
                       check(st.first_errno == EADDRNOTAVAIL && st.before_failure <= expected &&
                             st.before_failure >= expected * 0.95)});
-    r.rows.push_back(
-        {label + ": client TIME_WAIT (census)",
-         fmt::format("<= {}, one per connection", with_commas(expected)),
-         with_commas(run->client_time_wait),
-         check(run->client_time_wait <= expected && run->client_time_wait >= st.connects * 0.95)});
+    r.rows.push_back({label + ": client TIME_WAIT (census)",
+                      fmt::format("<= {}, one per connection", with_commas(expected)),
+                      with_commas(run->stats.client_time_wait),
+                      check(run->stats.client_time_wait <= expected &&
+                            run->stats.client_time_wait >= st.connects * 0.95)});
     runs.push_back(*run);
   }
   const double ratio = runs[0].stats.before_failure > 0
@@ -97,7 +84,7 @@ Result<ScenarioResult> run_source_addresses(const LabOptions& o) {
       "client 10.77.1.1 (+ 10.77.1.11...) with ip_local_port_range {}-{} ({} ports) -> "
       "10.77.1.2:{}; each connection binds the next address with IP_BIND_ADDRESS_NO_PORT, so "
       "the port is chosen per (source, destination) at connect(); the client closes first",
-      low, high, ports, kPort));
+      low, high, ports, kExhaustFirstPort));
   r.notes.push_back(
       "the pool of ports is per (source address, destination address, destination port): "
       "sustained without reuse, N addresses give N x ports / 60 s");

@@ -12,7 +12,6 @@ struct SourceAddressesRun {
   int addresses = 1;
   int ports = 0;
   ExhaustStats stats;
-  int64_t client_time_wait = 0;
 };
 
 // `addresses` source addresses on the client (10.77.1.1, then 10.77.1.11, ...), the client's

@@ -49,10 +49,14 @@ std::string rate_text(const std::optional<double>& r) {
 std::string exhaustion_text(const Plan& p) {
   if (!p.sustainable_total) return "never: TIME_WAIT does not limit this traffic";
   if (p.exhausted_after_s)
+    // The client's own pool fails in connect(); a NAT's fails on the wire (dropped SYNs).
     return fmt::format(
-        "now: over the sustainable rate, an empty pool runs out after {:.1f} s, then connect() "
-        "fails (EADDRNOTAVAIL) until ports come back",
-        *p.exhausted_after_s);
+        "now: over the sustainable rate, an empty pool runs out after {:.1f} s, then {} until "
+        "ports come back",
+        *p.exhausted_after_s,
+        p.binding != 0u ? "new connections fail at the NAT (SYNs dropped or retransmitted)"
+        : p.input.bind_before_connect ? "bind() fails with EADDRINUSE"
+                                      : "connect() fails with EADDRNOTAVAIL");
   if (p.months_to_exhaustion && *p.months_to_exhaustion == 0)
     return "now: at the sustainable rate, no headroom";
   if (p.months_to_exhaustion)
