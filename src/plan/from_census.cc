@@ -38,11 +38,16 @@ Status apply_census(const Census& census, const HostFacts& facts, PlanInput* in)
   const Forecast& f = busiest->forecast;
   in->rate = f.rate_60s;
   in->who_closes = Closer::kClient;
-  in->from = fmt::format(
-      "{} {}: busiest tuple {}, {} TIME_WAIT, {:.1f}/s over 60 s{}",
-      facts.source.empty() ? "input" : facts.source, facts.hostname.empty() ? "" : facts.hostname,
-      describe_key(busiest->tuple.key, GroupBy::kTuple), with_commas(busiest->tuple.time_wait),
-      f.rate_60s, f.rates_measured ? "" : " (a lower bound: the input has no timers)");
+  // tcp_tw_reuse=2 acts on loopback tuples: where the census found it applies, plan with it on.
+  const bool loopback_reuse = f.reuse && policy.tw_reuse == 2;
+  if (f.reuse) in->tw_reuse = 1;
+  in->from = fmt::format("{}{}: busiest tuple {}, {} TIME_WAIT, {:.1f}/s over 60 s{}{}",
+                         facts.source.empty() ? "input" : facts.source,
+                         facts.hostname.empty() ? "" : " " + facts.hostname,
+                         describe_key(busiest->tuple.key, GroupBy::kTuple),
+                         with_commas(busiest->tuple.time_wait), f.rate_60s,
+                         f.rates_measured ? "" : " (a lower bound: the input has no timers)",
+                         loopback_reuse ? "; tcp_tw_reuse=2 applies (loopback)" : "");
   return {};
 }
 

@@ -70,7 +70,7 @@ std::string render_table(const Plan& p, const std::vector<Lever>& levers, size_t
   Footnotes notes;
   std::string out;
   out += wrap_text(
-      fmt::format("Capacity plan ({}): {:g} new connections/s toward each of {} destination(s) "
+      fmt::format("Capacity plan ({}): {:.4g} new connections/s toward each of {} destination(s) "
                   "({} address(es) x {} port(s)), from {} source address(es){}; requests per "
                   "connection: {:g}",
                   in.from.empty() ? "flags" : in.from, in.rate, with_commas(in.destinations()),
