@@ -85,13 +85,17 @@ Register reg(30, [](CLI::App& app) {
                    "nat-lb: the top rate step (default 512)");
   runc->add_option("--count", fl->options.count,
                    "connections, requests or trials per scenario (default: each scenario's own); "
-                   "nat-lb: source addresses of the several-addresses variant (default 4)");
+                   "nat-lb and source-addresses: source addresses of the several-addresses "
+                   "variant (default 4); bind-before-connect: destinations (default 4)");
   runc->add_option("--duration", fl->options.duration,
                    "churn: seconds per variant (default 3); nat-lb: seconds per rate step "
-                   "(default 2); below 55");
+                   "(default 2); fin-timeout: the short tcp_fin_timeout (default 5); below 55");
   runc->add_option("--port-range", fl->port_range,
                    "churn: the client's ip_local_port_range LOW-HIGH (default 40000-40499); "
-                   "nat-lb: the balancer's SNAT ports per address (default 40000-40063)");
+                   "nat-lb: the balancer's SNAT ports per address (default 40000-40063); "
+                   "bind-before-connect, source-addresses: the client's range (default "
+                   "40000-40063); port-range-per-socket: the parity run's range (default "
+                   "40000-47999)");
   runc->add_flag("--compare-blocking", fl->options.compare_blocking,
                  "churn: also measure a minimal blocking connect/close loop and report the ratio");
   return std::pair{sub, std::function<int()>([fl, list] {

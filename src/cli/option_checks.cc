@@ -28,14 +28,25 @@ CLI::Validator whole_number(int64_t lo, int64_t hi) {
       fmt::format("{}-{}", lo, hi));
 }
 
-CLI::Validator seconds(double lo, double hi) {
+namespace {
+// A finite number from lo to hi; `what` names it in the message ("a number of seconds").
+CLI::Validator finite_in(double lo, double hi, std::string what, std::string description) {
   return CLI::Validator(
-      [lo, hi](std::string& text) -> std::string {
+      [lo, hi, what](std::string& text) -> std::string {
         double v = 0;
         if (parse_all(text, &v) && std::isfinite(v) && v >= lo && v <= hi) return "";
-        return fmt::format("'{}' is not a number of seconds from {} to {}", text, lo, hi);
+        return fmt::format("'{}' is not {} from {} to {}", text, what, lo, hi);
       },
-      fmt::format("SECONDS {}-{}", lo, hi));
+      std::move(description));
+}
+}  // namespace
+
+CLI::Validator seconds(double lo, double hi) {
+  return finite_in(lo, hi, "a number of seconds", fmt::format("SECONDS {}-{}", lo, hi));
+}
+
+CLI::Validator number(double lo, double hi) {
+  return finite_in(lo, hi, "a number", fmt::format("{}-{}", lo, hi));
 }
 
 std::string given(const CLI::App* sub, std::initializer_list<std::string_view> names) {

@@ -17,6 +17,8 @@ namespace tw::cli {
 CLI::Validator whole_number(int64_t lo, int64_t hi);
 // A finite number of seconds from lo to hi.
 CLI::Validator seconds(double lo, double hi);
+// A finite number from lo to hi.
+CLI::Validator number(double lo, double hi);
 
 // The first of `names` given on the command line of `sub`, or "" if none: options that do
 // nothing in the mode chosen are refused rather than silently dropped.

@@ -53,6 +53,19 @@ Result<Census> take_census(const Netns& ns, GroupBy by) {
   return census;
 }
 
+Result<std::vector<Socket>> list_sockets(const Netns& ns, StateMask states) {
+  std::vector<Socket> out;
+  Result<LiveReport> live = fail("not run");
+  auto st = ns.run_in([&] {
+    live = read_live_sockets(
+        SourceKind::kAuto, states, [&](const Socket& s) { out.push_back(s); },
+        [&] { out.clear(); });
+  });
+  if (!st) return fail(st.error());
+  if (!live) return fail(live.error());
+  return out;
+}
+
 int64_t count_in(const Census& census, TcpState state, uint16_t local_port, uint16_t remote_port) {
   int64_t n = 0;
   for (const GroupRow& row : census.groups()) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "census/census.h"
 #include "lab/namespace.h"
@@ -24,6 +25,8 @@ Counters operator-(const Counters& after, const Counters& before);
 
 // A census of the namespace's TCP sockets (inet_diag, else /proc/net/tcp).
 Result<Census> take_census(const Netns& ns, GroupBy by = GroupBy::kState);
+// The namespace's sockets in `states`, each with its timer (a lab namespace holds few).
+Result<std::vector<Socket>> list_sockets(const Netns& ns, StateMask states);
 // Sockets in `state` among the census groups whose key matches local or remote port (0 = any).
 int64_t count_in(const Census& census, TcpState state, uint16_t local_port, uint16_t remote_port);
 

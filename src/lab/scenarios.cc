@@ -1,12 +1,16 @@
 // The scenario list: `lab list` prints it in this order and `lab run all` runs it in this order.
 #include "lab/scenario.h"
+#include "lab/scenario_bind_before_connect.h"
 #include "lab/scenario_churn.h"
+#include "lab/scenario_fin_timeout.h"
 #include "lab/scenario_keepalive.h"
 #include "lab/scenario_linger0.h"
 #include "lab/scenario_lost_last_ack.h"
 #include "lab/scenario_nat_lb.h"
 #include "lab/scenario_nginx_proxy.h"
+#include "lab/scenario_port_range_per_socket.h"
 #include "lab/scenario_reuseaddr.h"
+#include "lab/scenario_source_addresses.h"
 #include "lab/scenario_syn_into_timewait.h"
 #include "lab/scenario_who_closes.h"
 
@@ -44,6 +48,22 @@ const std::vector<Scenario>& scenarios() {
        "the active closer's final ACK is dropped once: TIME_WAIT answers the retransmitted FIN; "
        "SO_LINGER 0 gives the peer an RST instead",
        run_lost_last_ack},
+      // Where source ports come from, and the commonest wrong advice.
+      {"bind-before-connect",
+       "bind(addr, 0) before connect(): one port pool per source address across all "
+       "destinations; IP_BIND_ADDRESS_NO_PORT gives back a pool per destination",
+       run_bind_before_connect},
+      {"source-addresses",
+       "N source addresses carry N times the connections toward one destination",
+       run_source_addresses},
+      {"fin-timeout",
+       "tcp_fin_timeout leaves TIME_WAIT at 60 s and changes only how long an orphaned FIN_WAIT2 "
+       "lives",
+       run_fin_timeout},
+      {"port-range-per-socket",
+       "IP_LOCAL_PORT_RANGE (Linux 6.3) splits one source address between clients; connect() "
+       "slows as the even ports run out (parity split)",
+       run_port_range_per_socket},
   };
   return list;
 }

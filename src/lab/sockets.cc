@@ -10,6 +10,11 @@
 #include <cerrno>
 #include <cstring>
 
+// Debian 12's glibc headers predate IP_LOCAL_PORT_RANGE (Linux 6.3, include/uapi/linux/in.h).
+#ifndef IP_LOCAL_PORT_RANGE
+#define IP_LOCAL_PORT_RANGE 51
+#endif
+
 namespace tw::lab {
 
 sockaddr_in ipv4(const std::string& addr, uint16_t port) {
@@ -40,14 +45,23 @@ Result<int> tcp_connect(const std::string& addr, uint16_t port, const ConnectOpt
   if (fd < 0) return fail(fmt::format("socket: {}", std::strerror(errno)));
   auto failed = [&](const char* what, int err) -> Result<int> {
     close(fd);
-    errno = err;
-    return fail(fmt::format("{} {}:{}: {} ({})", what, addr, port, std::strerror(err),
-                            strerrorname_np(err)));
+    std::string message = fmt::format("{} {}:{}: {} ({})", what, addr, port, std::strerror(err),
+                                      strerrorname_np(err));
+    errno = err;  // last, so that nothing above changes it
+    return fail(std::move(message));
   };
   int one = 1;
   if (opts.reuseaddr) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (opts.local_port) {
-    sockaddr_in l = ipv4("0.0.0.0", opts.local_port);
+  if (opts.range_low || opts.range_high) {
+    const uint32_t range = uint32_t{opts.range_high} << 16 | opts.range_low;
+    if (setsockopt(fd, IPPROTO_IP, IP_LOCAL_PORT_RANGE, &range, sizeof range) != 0)
+      return failed("setsockopt(IP_LOCAL_PORT_RANGE) for", errno);
+  }
+  if (opts.bind_address_no_port &&
+      setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one) != 0)
+    return failed("setsockopt(IP_BIND_ADDRESS_NO_PORT) for", errno);
+  if (opts.local_port || !opts.bind_addr.empty()) {
+    sockaddr_in l = ipv4(opts.bind_addr.empty() ? "0.0.0.0" : opts.bind_addr, opts.local_port);
     if (bind(fd, reinterpret_cast<sockaddr*>(&l), sizeof l) != 0) return failed("bind for", errno);
   }
   sockaddr_in a = ipv4(addr, port);

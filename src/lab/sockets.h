@@ -21,8 +21,15 @@ struct ConnectOptions {
   uint16_t local_port = 0;  // 0: the kernel picks from ip_local_port_range
   bool reuseaddr = false;   // SO_REUSEADDR before bind (needed to rebind a fixed local port)
   int timeout_ms = 2000;
+  // bind(bind_addr, local_port) before connect() when set (or when local_port is): the
+  // bind-before-connect pattern of clients with several source addresses.
+  std::string bind_addr;
+  bool bind_address_no_port = false;  // IP_BIND_ADDRESS_NO_PORT before that bind (Linux 4.2)
+  // IP_LOCAL_PORT_RANGE (Linux 6.3): this socket's own range, inclusive; 0/0 leaves it unset.
+  uint16_t range_low = 0, range_high = 0;
 };
-// A blocking connect bounded by timeout_ms; the error names errno (EADDRNOTAVAIL, ...).
+// A blocking connect bounded by timeout_ms; the error names the call and errno ("bind for ...:
+// Address already in use (EADDRINUSE)"), and errno holds it when the call returns.
 Result<int> tcp_connect(const std::string& addr, uint16_t port, const ConnectOptions& opts = {});
 
 // Waits until fd is readable (or has an error/EOF pending) for at most ms.

@@ -1,0 +1,54 @@
+#include "plan/from_census.h"
+
+#include <fmt/format.h>
+
+#include "census/forecast.h"
+#include "census/port_pool.h"
+#include "census/report.h"
+
+namespace tw::plan {
+
+Status apply_census(const Census& census, const HostFacts& facts, PlanInput* in) {
+  const ForecastPolicy policy = forecast_policy(facts);
+  in->platform = facts.os == "windows"                     ? Platform::kWindows
+                 : facts.os == "linux" || facts.os.empty() ? Platform::kLinux
+                                                           : Platform::kOther;
+  // The TIME_WAIT length the census forecast used: Linux's fixed 60 s, Windows' setting.
+  if (in->platform == Platform::kWindows && !policy.time_wait_assumed)
+    in->time_wait_s = policy.time_wait_seconds;
+  PoolChoice choice = port_pool_for(facts);
+  if (!choice.error.empty()) return fail(choice.error);
+  if (choice.pool && !choice.assumed) in->pool = choice.pool;
+  if (policy.tw_reuse) in->tw_reuse = *policy.tw_reuse;
+  in->timestamps = policy.timestamps;
+  in->reuse_delay_s = policy.reuse_delay_s;
+  if (auto v = facts.sysctl_int("net.ipv4.tcp_max_tw_buckets")) in->max_tw_buckets = *v;
+
+  // The busiest outbound tuple: the client side of the traffic, which closes first (its
+  // TIME_WAITs are on outbound tuples; inbound ones are left out of port pressure).
+  std::optional<TupleForecast> busiest;
+  for (TupleForecast& t : forecast_tuples(census, policy)) {
+    if (t.tuple.time_wait == 0) continue;
+    if (!busiest || t.forecast.rate_60s > busiest->forecast.rate_60s) busiest = t;
+  }
+  if (!busiest)
+    return fail(
+        "the input holds no outbound tuple with TIME_WAIT sockets, so it tells no connection "
+        "rate; give --rate N");
+  const Forecast& f = busiest->forecast;
+  in->rate = f.rate_60s;
+  in->who_closes = Closer::kClient;
+  // tcp_tw_reuse=2 acts on loopback tuples: where the census found it applies, plan with it on.
+  const bool loopback_reuse = f.reuse && policy.tw_reuse == 2;
+  if (f.reuse) in->tw_reuse = 1;
+  in->from = fmt::format("{}{}: busiest tuple {}, {} TIME_WAIT, {:.1f}/s over 60 s{}{}",
+                         facts.source.empty() ? "input" : facts.source,
+                         facts.hostname.empty() ? "" : " " + facts.hostname,
+                         describe_key(busiest->tuple.key, GroupBy::kTuple),
+                         with_commas(busiest->tuple.time_wait), f.rate_60s,
+                         f.rates_measured ? "" : " (a lower bound: the input has no timers)",
+                         loopback_reuse ? "; tcp_tw_reuse=2 applies (loopback)" : "");
+  return {};
+}
+
+}  // namespace tw::plan
