@@ -16,8 +16,10 @@ using testing::run_tool;
 TEST(LabCli, ListNamesEveryScenario) {
   auto r = run_tool("lab list");
   ASSERT_EQ(r.code, 0) << r.err;
-  for (const char* name : {"churn", "who-closes", "linger0", "reuseaddr", "syn-into-timewait",
-                           "keepalive", "nat-lb", "nginx-proxy", "lost-last-ack"})
+  for (const char* name :
+       {"churn", "who-closes", "linger0", "reuseaddr", "syn-into-timewait", "keepalive", "nat-lb",
+        "nginx-proxy", "lost-last-ack", "bind-before-connect", "source-addresses", "fin-timeout",
+        "port-range-per-socket"})
     EXPECT_NE(r.out.find(name), std::string::npos) << name;
 }
 
