@@ -16,6 +16,7 @@ pkgs=(
   libbpf-dev bpftool                 # timewait trace: CO-RE loader, skeleton (clang-16 compiles the BPF C)
   libelf-dev zlib1g-dev              # what libbpf links against
   jq                                 # end-to-end tests read JSON output
+  libncurses-dev tmux                # timewait watch: the live screen (ncurses); its tests drive it in tmux
 )
 missing=()
 for p in "${pkgs[@]}"; do
