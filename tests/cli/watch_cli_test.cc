@@ -104,6 +104,10 @@ class Tmux {
   std::string capture() const {
     return run_output(fmt::format("tmux capture-pane -p -t {}", name_));
   }
+  // With the pane's attributes and colours as escape sequences.
+  std::string capture_escapes() const {
+    return run_output(fmt::format("tmux capture-pane -e -p -t {}", name_));
+  }
   std::string show(const std::string& format) const {
     std::string s = run_output(fmt::format("tmux display-message -p -t {} '{}'", name_, format));
     while (!s.empty() && s.back() == '\n') s.pop_back();
@@ -223,6 +227,23 @@ TEST(WatchCli, ScreenShowsTheChurnFirstPausesResizesAndQuitsCleanly) {
   ASSERT_TRUE(tmux.wait_for("watch-exited-0", 10)) << tmux.capture();
   EXPECT_EQ(tmux.show("#{alternate_on}"), "0");
   EXPECT_EQ(tmux.capture().find("LOCAL -> REMOTE"), std::string::npos) << tmux.capture();
+}
+
+TEST(WatchCli, ColoursOnlyWithoutNoColor) {
+  testing::ScopedNetns ns("twwatch");
+  static const std::regex kColour("\x1b\\[[0-9;]*3[0-7]m");  // a foreground colour
+  for (bool no_color : {false, true}) {
+    SCOPED_TRACE(no_color ? "NO_COLOR=1" : "colours");
+    Tmux tmux(fmt::format("{}{} watch --netns {} --interval 0.5", no_color ? "NO_COLOR=1 " : "",
+                          TIMEWAIT_BIN, ns.name()));
+    ASSERT_TRUE(tmux.wait_for("q quit", 20)) << tmux.capture();
+    const std::string screen = tmux.capture_escapes();
+    EXPECT_EQ(std::regex_search(screen, kColour), !no_color) << screen;
+    // Without colours the highlights are attributes: the title bar stays in reverse video.
+    EXPECT_NE(screen.find("\x1b[7m"), std::string::npos) << screen;
+    tmux.keys("q");
+    EXPECT_TRUE(tmux.wait_for("watch-exited-0", 10)) << tmux.capture();
+  }
 }
 
 TEST(WatchCli, LogHasOneBlockPerRefreshWithTheChurn) {
