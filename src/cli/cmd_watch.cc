@@ -53,7 +53,9 @@ int run(const WatchFlags& fl) {
 
   SamplerOptions so;
   so.states = *states;
-  so.by = *by;
+  // Destinations come from port pressure, measured on every socket anyway: a tuple grouping of
+  // the view would be a second census for nothing.
+  so.by = *by == GroupBy::kTuple ? GroupBy::kState : *by;
   so.min_interval = std::chrono::milliseconds(0);  // every refresh is a new census
   so.doctor = true;
   so.history = 300;  // the sparkline's last 5 minutes at 1 s
