@@ -19,6 +19,7 @@ pkgs=(
   zsh fish                           # completion tests run each shell's own completion
   dpkg-dev lintian man-db            # make deb (dpkg-shlibdeps), its lint and the install check
   g++-mingw-w64-x86-64-posix wine wine64  # make windows: timewait.exe, its tests under wine
+  libncurses-dev tmux                # timewait watch: the live screen (ncurses); its tests drive it in tmux
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -191,6 +191,9 @@ std::shared_ptr<const SampleSet> Sampler::take_locked(std::unique_lock<std::mute
     const Sample& s = *set->samples[i];
     if (!s.ok()) ++errors_;
     SampleSummary sum = summarize(s);
+    if (options_.summary_counters)
+      std::erase_if(sum.counters,
+                    [&](const auto& c) { return !options_.summary_counters(c.first); });
     if (!first_[i] && sum.ok) first_[i] = sum;
     history_[i].push_back(std::move(sum));
     while (history_[i].size() > std::max<size_t>(options_.history, 1)) history_[i].pop_front();

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "census/census.h"
@@ -49,6 +50,9 @@ struct SamplerOptions {
   size_t history = 600;  // summaries kept per target (10 min at 1 s)
   bool doctor = false;   // run the doctor's rules on each sample (watch's bottom line)
   bool owners = false;   // look up CLOSE_WAIT owners in /proc (costs a walk of /proc/*/fd)
+  // The counters a history summary keeps (null: all). A host has some 300 of them, ~28 kB per
+  // summary: watch keeps the few it shows, so 300 summaries cost kilobytes, not megabytes.
+  std::function<bool(std::string_view)> summary_counters;
 };
 
 // One census of one target. Not copyable: the doctor input points into the collector.

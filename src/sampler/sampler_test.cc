@@ -96,6 +96,25 @@ TEST(Sampler, AThrowingReaderIsAnErrorNotAHang) {
   EXPECT_EQ(sampler.refresh()->sequence, 2u);
 }
 
+TEST(Sampler, SummariesKeepOnlyTheCountersAsked) {
+  SamplerOptions o;
+  o.min_interval = 0ms;
+  o.summary_counters = [](std::string_view n) { return n == "TW"; };
+  Sampler sampler({SampleTarget{}}, o,
+                  [](const SampleTarget& t, const SamplerOptions&, const Sample*) {
+                    auto s = std::make_unique<Sample>();
+                    s->target = t;
+                    s->facts.counters = {{"TW", 5}, {"TCPTimeWaitOverflow", 1}, {"Tcp.OutRsts", 9}};
+                    return s;
+                  });
+  auto set = sampler.refresh();
+  EXPECT_EQ(set->samples[0]->facts.counters.size(), 3u);  // the sample itself keeps them all
+  auto h = sampler.history(0);
+  ASSERT_EQ(h.size(), 1u);
+  EXPECT_EQ(h[0].counters, (std::map<std::string, int64_t>{{"TW", 5}}));
+  EXPECT_EQ(sampler.first(0)->counters.size(), 1u);
+}
+
 TEST(SampleTarget, Labels) {
   EXPECT_EQ(SampleTarget{}.label(), "host");
   EXPECT_EQ((SampleTarget{"blue"}).label(), "blue");

@@ -1,0 +1,69 @@
+#include "watch/frame_json.h"
+
+#include "census/report.h"
+
+namespace tw::watch {
+
+namespace {
+
+nlohmann::json moving_json(const Moving& m) {
+  return {{"count", m.now}, {"since_last", m.since_last}, {"since_start", m.since_start}};
+}
+
+}  // namespace
+
+nlohmann::json frame_json(const Frame& f, size_t top) {
+  nlohmann::json j;
+  j["schema"] = "timewait-watch/1";
+  j["sequence"] = f.sequence;
+  j["time"] = utc_timestamp(f.wall);
+  j["netns"] = f.target;
+  j["census_seconds"] = round_to(f.census_seconds, 3);
+  if (!f.error.empty()) {
+    j["error"] = f.error;
+    return j;
+  }
+  if (!f.note.empty()) j["note"] = f.note;
+  nlohmann::json states = nlohmann::json::object();
+  for (const StateLine& s : f.states) states[std::string(ss_name(s.state))] = moving_json(s.count);
+  j["states"] = states;
+  j["total"] = moving_json(f.total);
+  j["sockstat_tw"] = f.sockstat_tw ? nlohmann::json(*f.sockstat_tw) : nlohmann::json(nullptr);
+  j["fin_wait2_mini"] = f.fin_wait2_mini;
+  j["time_wait_rate"] = {{"10s", round_to(f.time_wait_rate_10s, 2)},
+                         {"60s", round_to(f.time_wait_rate_60s, 2)}};
+  nlohmann::json counters = nlohmann::json::object();
+  for (const CounterLine& c : f.counters) counters[c.name] = moving_json(c.value);
+  j["counters_moved"] = counters;
+  const bool tuples = f.by == GroupBy::kTuple;
+  j["by"] = group_by_name(f.by);
+  nlohmann::json rows = nlohmann::json::array();
+  for (size_t i = 0; i < f.rows.size() && i < top; ++i) {
+    const Row& r = f.rows[i];
+    nlohmann::json x;
+    if (tuples) {
+      x = forecast_json(*r.forecast);
+      x["tuple"] = r.key;
+      x["in_use"] = r.sockets;
+      x["time_wait"] = r.time_wait;
+    } else {
+      x = {{"key", r.key},
+           {"sockets", r.sockets},
+           {"time_wait", r.time_wait},
+           {"rate_10s", round_to(r.rate_10s, 2)}};
+    }
+    rows.push_back(std::move(x));
+  }
+  j[tuples ? "tuples" : "groups"] = rows;
+  j[tuples ? "total_tuples" : "total_groups"] = f.rows.size();
+  nlohmann::json findings = nlohmann::json::array();
+  for (const FindingLine& x : f.findings)
+    findings.push_back({{"id", x.id},
+                        {"severity", severity_name(x.severity)},
+                        {"checked", x.checked},
+                        {"title", x.title}});
+  j["findings"] = findings;
+  return j;
+}
+
+}  // namespace tw::watch
