@@ -75,7 +75,7 @@ int run(const ExporterFlags& fl) {
   so.host = ep->addr.to_string();
   so.port = ep->port;
   so.workers = static_cast<size_t>(fl.max_connections);
-  so.queued = so.workers * 4;
+  so.queued = so.workers * 8;
   MetricsServer server(so, ServerHandlers{[&exporter] { return exporter.scrape(); }});
   if (auto st = server.bind(); !st) return error(st.error(), kExitFailure);
   const std::string host = ep->addr.is_v4() ? so.host : "[" + so.host + "]";
