@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "exporter/metrics.h"
+#include "testing/scoped_netns.h"
 
 namespace tw {
 namespace {
@@ -42,13 +43,8 @@ bool exported(const std::string& name) {
 }
 
 std::pair<int, std::string> run(const std::string& cmd) {
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while (p && (n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int rc = p ? pclose(p) : -1;
-  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, out};
+  auto r = testing::run_command(cmd);
+  return {r.code, r.out};
 }
 
 TEST(Deploy, GrafanaPanelsQueryExportedMetrics) {

@@ -119,14 +119,8 @@ TEST(Metrics, EveryServedFamilyIsListed) {
 std::pair<int, std::string> promtool_check(const std::string& text) {
   testing::TempDir dir;
   std::ofstream(dir / "m.txt") << text;
-  std::string cmd = fmt::format("promtool check metrics < {} 2>&1", dir / "m.txt");
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while (p && (n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int rc = p ? pclose(p) : -1;
-  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, out};
+  auto r = testing::run_command(fmt::format("promtool check metrics < {}", dir / "m.txt"));
+  return {r.code, r.out};
 }
 
 TEST(Metrics, PromtoolRejectsABrokenExpositionSoItsVerdictMeansSomething) {

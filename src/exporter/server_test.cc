@@ -15,46 +15,17 @@
 #include <chrono>
 #include <thread>
 
+#include "testing/loopback.h"
+
 namespace tw {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-int connect_to(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-// Reads until the server closes or `seconds` pass; returns what came.
-std::string read_all(int fd, double seconds) {
-  std::string out;
-  const auto end = Clock::now() + std::chrono::duration<double>(seconds);
-  while (Clock::now() < end) {
-    pollfd p{fd, POLLIN, 0};
-    if (poll(&p, 1, 100) <= 0) continue;
-    char buf[4096];
-    ssize_t n = read(fd, buf, sizeof buf);
-    if (n <= 0) break;
-    out.append(buf, n);
-  }
-  return out;
-}
+using testing::connect_loopback;
+using testing::read_until_close;
 
 std::string request(int port, const std::string& raw, double seconds = 10) {
-  int fd = connect_to(port);
-  if (fd < 0) return "(connect failed)";
-  (void)!write(fd, raw.data(), raw.size());
-  std::string out = read_all(fd, seconds);
-  close(fd);
-  return out;
+  return testing::loopback_request(port, raw, seconds);
 }
 
 class Served : public ::testing::Test {
@@ -139,14 +110,14 @@ TEST_F(Served, AnIdleClientIsDroppedAndDoesNotHoldTheWorkers) {
   // Two workers; three idle clients. The read timeout (1 s) frees them, so a real scrape still
   // gets through well within the bound.
   std::vector<int> idle;
-  for (int i = 0; i < 3; ++i) idle.push_back(connect_to(server_->port()));
+  for (int i = 0; i < 3; ++i) idle.push_back(connect_loopback(server_->port()));
   const auto t0 = Clock::now();
   std::string r = request(
       server_->port(), std::string("GET /metrics HTTP/1.1\r\nHost: x\r\n") + kClose + "\r\n", 20);
   EXPECT_TRUE(r.starts_with("HTTP/1.1 200")) << r;
   EXPECT_LT(Clock::now() - t0, std::chrono::seconds(15));
   for (int fd : idle) {
-    EXPECT_EQ(read_all(fd, 10), "");  // closed by the server, nothing sent
+    EXPECT_EQ(read_until_close(fd, 10), "");  // closed by the server, nothing sent
     close(fd);
   }
 }

@@ -18,6 +18,7 @@
 
 #include "background_tool.h"
 #include "run_tool.h"
+#include "testing/loopback.h"
 #include "testing/scoped_netns.h"
 #include "testing/sockets.h"
 #include "testing/temp_dir.h"
@@ -27,46 +28,15 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// A loopback port nobody listens on now (the kernel's choice, released).
-int free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
+int free_port() { return free_loopback_port(); }
 
 // GET http://127.0.0.1:port/path; the body, or "" on failure (bounded by `seconds`).
 std::string http_get(int port, const std::string& path, int* status = nullptr,
                      double seconds = 10) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    close(fd);
-    return "";
-  }
-  std::string req =
-      fmt::format("GET {} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", path);
-  (void)!write(fd, req.data(), req.size());
-  std::string out;
-  const auto end = Clock::now() + std::chrono::duration<double>(seconds);
-  while (Clock::now() < end) {
-    pollfd p{fd, POLLIN, 0};
-    if (poll(&p, 1, 100) <= 0) continue;
-    char buf[8192];
-    ssize_t n = read(fd, buf, sizeof buf);
-    if (n <= 0) break;
-    out.append(buf, n);
-  }
-  close(fd);
-  if (status) *status = out.size() > 12 ? std::atoi(out.c_str() + 9) : 0;
+  std::string out = loopback_request(
+      port, fmt::format("GET {} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", path),
+      seconds);
+  if (status) *status = out.starts_with("HTTP/1.1 ") ? std::atoi(out.c_str() + 9) : 0;
   size_t body = out.find("\r\n\r\n");
   return body == std::string::npos ? "" : out.substr(body + 4);
 }
