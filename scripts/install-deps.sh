@@ -20,6 +20,8 @@ pkgs=(
   dpkg-dev lintian man-db            # make deb (dpkg-shlibdeps), its lint and the install check
   g++-mingw-w64-x86-64-posix wine wine64  # make windows: timewait.exe, its tests under wine
   libncurses-dev tmux                # timewait watch: the live screen (ncurses); its tests drive it in tmux
+  libcpp-httplib-dev                 # timewait exporter: the HTTP server (bounded, read-only)
+  prometheus                         # exporter tests: promtool (rules, metrics) and a real server
 )
 missing=()
 for p in "${pkgs[@]}"; do
@@ -29,6 +31,14 @@ done
 if ((${#missing[@]})); then
   echo "installing: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  # The prometheus package would start a system server on :9090. Tests run their own on a free
+  # port; keep the package's service from starting (invoke-rc.d honours policy-rc.d; 101 =
+  # action forbidden) and remove the policy again if it was ours.
+  policy=/usr/sbin/policy-rc.d own_policy=0
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && own_policy=1
+    trap 'rm -f "$policy"' EXIT
+  fi
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi

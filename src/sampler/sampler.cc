@@ -58,10 +58,12 @@ void read_target(Sample& s, const SamplerOptions& o, const Sample* previous) {
       o.source, StateMask::all(),
       [&](const Socket& sock) {
         s.collector->add(sock);
+        s.families.add(sock);
         if (s.view) s.view->add(sock);
       },
       [&] {
         s.collector->restart();
+        s.families = FamilyCounts{};
         if (own_view)
           s.view = std::make_unique<Census>(CensusOptions{o.states, o.by, std::nullopt});
       });

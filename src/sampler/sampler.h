@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "census/census.h"
+#include "census/family_counts.h"
 #include "census/forecast.h"
 #include "doctor/collector.h"
 #include "doctor/doctor_input.h"
@@ -73,6 +74,7 @@ struct Sample {
   std::unique_ptr<Census> view;
   std::vector<TupleForecast> tuples;  // every tuple under pressure, worst first
   std::vector<Finding> findings;      // options.doctor: run_rules(input), worst first
+  FamilyCounts families;              // every socket by state, IPv4 and IPv6 apart
 
   bool ok() const { return error.empty(); }
   const Census& census() const { return view ? *view : *input.sockets; }

@@ -157,6 +157,11 @@ TEST_F(LiveSampler, CountsWhatTheNamespaceHolds) {
   EXPECT_EQ(s.census().count(TcpState::kCloseWait), 1);
   // The half-closed client: FIN_WAIT1 until the peer's ACK of its FIN lands (it may be delayed).
   EXPECT_EQ(s.census().count(TcpState::kFinWait1) + s.census().count(TcpState::kFinWait2), 1);
+  // By family: the v4 and v6 listeners and TIME_WAITs apart.
+  EXPECT_EQ(s.families.v4[state_index(TcpState::kTimeWait)], 6);
+  EXPECT_EQ(s.families.v6[state_index(TcpState::kTimeWait)], 2);
+  EXPECT_EQ(s.families.v4[state_index(TcpState::kListen)], 1);
+  EXPECT_EQ(s.families.v6[state_index(TcpState::kListen)], 1);
   ASSERT_TRUE(s.facts.sockstat);
   EXPECT_EQ(s.facts.sockstat->tw, 8);
   // Every TIME_WAIT was made in the last few seconds: all count in the 60 s rate.

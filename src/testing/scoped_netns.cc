@@ -80,4 +80,16 @@ std::string run_output(const std::string& command) {
   return out;
 }
 
+CommandResult run_command(const std::string& command) {
+  CommandResult r;
+  FILE* f = popen((command + " 2>&1").c_str(), "r");
+  if (!f) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) r.out.append(buf, n);
+  int rc = pclose(f);
+  r.code = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  return r;
+}
+
 }  // namespace tw::testing

@@ -42,5 +42,12 @@ class EnterNetns {
 
 // Runs a command line and returns its standard output (fails the test if it cannot run).
 std::string run_output(const std::string& command);
+// Runs a command line with stderr joined to stdout: its exit status (-1 if it did not exit) and
+// what it printed.
+struct CommandResult {
+  int code = -1;
+  std::string out;
+};
+CommandResult run_command(const std::string& command);
 
 }  // namespace tw::testing

@@ -88,4 +88,9 @@ ToolResult BackgroundTool::interrupt(double seconds) {
   return finish(seconds);
 }
 
+ToolResult BackgroundTool::terminate(double seconds) {
+  if (pid_ > 0) kill(pid_, SIGTERM);
+  return finish(seconds);
+}
+
 }  // namespace tw::testing

@@ -22,6 +22,8 @@ class BackgroundTool {
   bool wait_for_stderr(const std::string& text, double seconds = 30);
   // Sends SIGINT and waits (bounded) for the exit; kills it after `seconds`.
   ToolResult interrupt(double seconds = 30);
+  // Sends SIGTERM (as systemctl stop does) and waits (bounded); kills it after `seconds`.
+  ToolResult terminate(double seconds = 30);
   // Waits for the tool to end by itself (bounded); kills it after `seconds`.
   ToolResult finish(double seconds = 60);
 

@@ -1,0 +1,143 @@
+// `timewait exporter`: serves /metrics for Prometheus from the shared live sampler.
+#include <fmt/format.h>
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "cli/command.h"
+#include "cli/option_checks.h"
+#include "cli/sample_targets.h"
+#include "exporter/exporter.h"
+#include "exporter/server.h"
+#include "model/endpoint.h"
+
+namespace tw::cli {
+
+namespace {
+
+struct ExporterFlags {
+  CLI::App* sub = nullptr;
+  std::string listen = fmt::format("127.0.0.1:{}", kDefaultExporterPort);
+  std::vector<std::string> netns;
+  std::vector<int> pids;
+  bool all_netns = false;
+  double min_interval = 5;
+  int64_t top_tuples = 10;
+  int64_t max_connections = 8;
+  std::string source = "auto";
+};
+
+int run(const ExporterFlags& fl) {
+  auto ep = Endpoint::parse(fl.listen);
+  if (!ep || ep->is_named() || ep->addr.is_name())
+    return error(
+        fmt::format("--listen {}: give a numeric address and port, as 127.0.0.1:{} or "
+                    "[::1]:{}",
+                    fl.listen, kDefaultExporterPort, kDefaultExporterPort));
+  if (fl.all_netns && (!fl.netns.empty() || !fl.pids.empty()))
+    return error("--all-netns reads every namespace; leave out --netns and --pid");
+  SourceKind kind;
+  if (fl.source == "auto")
+    kind = SourceKind::kAuto;
+  else if (fl.source == "netlink")
+    kind = SourceKind::kNetlink;
+  else if (fl.source == "proc")
+    kind = SourceKind::kProc;
+  else
+    return error(fmt::format("unknown source '{}'; use auto, netlink or proc", fl.source));
+
+  ExporterConfig cfg;
+  cfg.all_netns = fl.all_netns;
+  if (!fl.all_netns) {
+    auto targets = sample_targets(fl.netns, fl.pids);
+    if (!targets) return error(targets.error());
+    cfg.targets = std::move(*targets);
+  }
+  cfg.sampler.source = kind;
+  cfg.sampler.min_interval =
+      std::chrono::milliseconds(static_cast<int64_t>(fl.min_interval * 1000));
+  cfg.sampler.history = 2;  // the exporter needs only the previous sample's facts
+  cfg.metrics.top_tuples = static_cast<size_t>(fl.top_tuples);
+
+  // SIGTERM and SIGINT are taken by one thread (sigwait), blocked in every other: they stop the
+  // server instead of killing the process in the middle of a response.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  Exporter exporter(std::move(cfg));
+  ServerOptions so;
+  so.host = ep->addr.to_string();
+  so.port = ep->port;
+  so.workers = static_cast<size_t>(fl.max_connections);
+  so.queued = so.workers * 8;
+  MetricsServer server(so, ServerHandlers{[&exporter] { return exporter.scrape(); }});
+  if (auto st = server.bind(); !st) return error(st.error(), kExitFailure);
+  const std::string host = ep->addr.is_v4() ? so.host : "[" + so.host + "]";
+  fmt::print(stderr, "timewait exporter: listening on http://{}:{}/metrics\n", host, server.port());
+
+  std::atomic<bool> served = false;
+  int got = 0;
+  std::thread waiter([&] {
+    sigwait(&stop_signals, &got);
+    // stop() is a no-op until the server runs: repeat until run() has returned.
+    while (!served) {
+      server.stop();
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  });
+  bool ok = server.run();
+  served = true;
+  if (!got) pthread_kill(waiter.native_handle(), SIGTERM);  // run() ended on its own
+  waiter.join();
+  if (!ok && !got) return error("the HTTP server stopped unexpectedly", kExitFailure);
+  fmt::print(stderr, "timewait exporter: stopped ({}), {} requests, {} censuses\n",
+             got == SIGINT ? "SIGINT" : "SIGTERM", server.requests(), exporter.censuses_total());
+  return kExitOk;
+}
+
+Register reg(40, [](CLI::App& app) {
+  auto fl = std::make_shared<ExporterFlags>();
+  CLI::App* sub = app.add_subcommand(
+      "exporter",
+      "Serve Prometheus metrics (/metrics): sockets per state, TIME_WAIT rate, the ephemeral "
+      "pool and per-destination port pressure, per network namespace. Read-only.");
+  fl->sub = sub;
+  sub->add_option("--listen", fl->listen,
+                  fmt::format("Address and port to serve on (loopback by default; {} is outside "
+                              "Prometheus' allocated exporter ports 9100-9999)",
+                              kDefaultExporterPort))
+      ->capture_default_str();
+  sub->add_option("--netns", fl->netns, "Read this named network namespace (repeatable)");
+  sub->add_option("--pid", fl->pids, "Read the network namespace of this process (repeatable)")
+      ->check(whole_number(1, INT32_MAX));
+  sub->add_flag("--all-netns", fl->all_netns,
+                "Read every network namespace on the host (/run/netns and /proc/*/ns/net, one "
+                "per namespace), found again at most once per --min-interval");
+  sub->add_option("--min-interval", fl->min_interval,
+                  "Seconds a census is reused: concurrent scrapes share one census")
+      ->check(seconds(0, 3600))
+      ->capture_default_str();
+  sub->add_option("--top-tuples", fl->top_tuples,
+                  "Per-tuple series for the worst K destination tuples per namespace (bounded "
+                  "cardinality; aggregates cover every tuple)")
+      ->check(whole_number(0, 1000))
+      ->capture_default_str();
+  sub->add_option("--max-connections", fl->max_connections,
+                  "Connections served at once (more wait in a short queue, then in the kernel)")
+      ->check(whole_number(1, 256))
+      ->capture_default_str();
+  sub->add_option("--source", fl->source,
+                  "Live source: auto (inet_diag, else /proc/net/tcp), netlink, proc")
+      ->capture_default_str();
+  return std::pair{sub, std::function<int()>([fl] { return run(*fl); })};
+});
+
+}  // namespace
+
+}  // namespace tw::cli

@@ -1,0 +1,243 @@
+#include "exporter/metrics.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "census/port_pool.h"
+
+namespace tw {
+
+namespace {
+
+struct FamilyDef {
+  const char* name;
+  MetricType type;
+  const char* help;
+};
+
+constexpr MetricType G = MetricType::kGauge;
+constexpr MetricType C = MetricType::kCounter;
+
+// Every family, in the order served. The HELP text says where the number comes from.
+constexpr FamilyDef kFamilies[] = {
+    {"timewait_up", G, "1 when the namespace was read in the last census, 0 when it failed."},
+    {"timewait_netns_info", G,
+     "A namespace found by --all-netns: its nsfs inode and the command of its lowest pid."},
+    {"timewait_sockets", G,
+     "TCP sockets by state and address family (inet_diag; orphaned FIN_WAIT2 mini-sockets are "
+     "included in fin_wait2)."},
+    {"timewait_fin_wait2_mini_sockets", G,
+     "Orphaned FIN_WAIT2 sockets the kernel holds as TIME_WAIT mini-sockets (counted by sockstat "
+     "tw, missed by `ss state time-wait`)."},
+    {"timewait_sockstat_tcp_inuse", G, "/proc/net/sockstat TCP inuse (IPv4, this namespace)."},
+    {"timewait_sockstat_tcp6_inuse", G, "/proc/net/sockstat6 TCP6 inuse (this namespace)."},
+    {"timewait_sockstat_tcp_orphan", G, "/proc/net/sockstat TCP orphan (global to the host)."},
+    {"timewait_sockstat_tcp_tw", G,
+     "/proc/net/sockstat TCP tw: TIME_WAIT and FIN_WAIT2 mini-sockets of this namespace."},
+    {"timewait_tcpext_tw_total", C,
+     "TcpExt TW: TIME_WAITs made (timer armed), since the namespace was made."},
+    {"timewait_tcpext_tw_killed_total", C,
+     "TcpExt TWKilled: TIME_WAITs made with a timeout under 4 s."},
+    {"timewait_tcpext_tw_recycled_total", C,
+     "TcpExt TWRecycled: TIME_WAIT ports taken back by tcp_tw_reuse (despite its name)."},
+    {"timewait_tcpext_paws_active_total", C, "TcpExt PAWSActive: SYN-ACKs rejected by PAWS."},
+    {"timewait_tcpext_paws_estab_total", C,
+     "TcpExt PAWSEstab: packets of established connections rejected by PAWS."},
+    {"timewait_tcpext_paws_timewait_total", C,
+     "TcpExt PAWSTimewait: SYNs hitting a TIME_WAIT rejected by PAWS (kernels from ~6.15)."},
+    {"timewait_tcpext_time_wait_overflow_total", C,
+     "TcpExt TCPTimeWaitOverflow: closing sockets refused a TIME_WAIT (tcp_max_tw_buckets "
+     "reached)."},
+    {"timewait_time_wait_created_per_second", G,
+     "TIME_WAITs made per second over the window, from the TIME_WAIT timers (60 s on Linux)."},
+    {"timewait_ephemeral_port_range_low", G, "ip_local_port_range: lowest ephemeral port."},
+    {"timewait_ephemeral_port_range_high", G, "ip_local_port_range: highest ephemeral port."},
+    {"timewait_ephemeral_ports_reserved", G,
+     "Ports of ip_local_port_range that ip_local_reserved_ports takes out."},
+    {"timewait_ephemeral_ports_usable", G,
+     "Ephemeral ports connect() can use toward one destination tuple (range minus reserved)."},
+    {"timewait_tcp_tw_reuse", G, "net.ipv4.tcp_tw_reuse (0 off, 1 on, 2 loopback only)."},
+    {"timewait_tcp_timestamps", G, "net.ipv4.tcp_timestamps (tcp_tw_reuse needs them)."},
+    {"timewait_tcp_max_tw_buckets", G,
+     "net.ipv4.tcp_max_tw_buckets: TIME_WAITs the namespace holds before refusing more."},
+    {"timewait_tcp_tw_recycle", G,
+     "net.ipv4.tcp_tw_recycle, only on kernels before 4.12 that still have it: 1 breaks clients "
+     "behind NAT."},
+    {"timewait_conntrack_entries", G, "net.netfilter.nf_conntrack_count."},
+    {"timewait_conntrack_entries_limit", G, "net.netfilter.nf_conntrack_max."},
+    {"timewait_tuples", G,
+     "Destination tuples (local address, remote address, remote port) holding ephemeral ports."},
+    {"timewait_tuple_worst_port_use_ratio", G,
+     "The highest share of the usable ports one tuple holds (0 to 1), over every tuple."},
+    {"timewait_tuples_over_ratio", G,
+     "Tuples holding at least `ratio` of the usable ports (0.5 warning, 0.9 critical), over "
+     "every tuple."},
+    {"timewait_tuple_ports_in_use", G,
+     "Ephemeral ports a tuple holds, any state (the worst --top-tuples tuples)."},
+    {"timewait_tuple_time_wait_sockets", G, "Of a tuple's ports, those held by TIME_WAIT."},
+    {"timewait_tuple_ports_usable", G, "Usable ports toward the tuple (the pool)."},
+    {"timewait_tuple_ports_free", G, "Ports connect() can take toward the tuple now."},
+    {"timewait_tuple_time_wait_created_per_second", G,
+     "TIME_WAITs the tuple made per second over the window, from its timers."},
+    {"timewait_tuple_exhaustion_eta_seconds", G,
+     "Seconds until the tuple has no free port at its last 10 s rate (0: exhausted now); absent "
+     "while the pool lasts."},
+    {"timewait_census_duration_seconds", G, "How long the last census of the namespace took."},
+    {"timewait_census_age_seconds", G, "Age of the shared census this scrape served."},
+    {"timewait_censuses_total", C, "Censuses taken (one per --min-interval, shared by scrapes)."},
+    {"timewait_scrape_errors_total", C,
+     "Namespace reads that failed (namespace gone, permission), over the exporter's life."},
+    {"timewait_scrape_duration_seconds", G,
+     "This scrape's time: waiting for the shared census and rendering."},
+};
+
+struct CounterDef {
+  const char* family;
+  const char* counter;  // HostFacts::counters key
+};
+constexpr CounterDef kCounters[] = {
+    {"timewait_tcpext_tw_total", "TW"},
+    {"timewait_tcpext_tw_killed_total", "TWKilled"},
+    {"timewait_tcpext_tw_recycled_total", "TWRecycled"},
+    {"timewait_tcpext_paws_active_total", "PAWSActive"},
+    {"timewait_tcpext_paws_estab_total", "PAWSEstab"},
+    {"timewait_tcpext_paws_timewait_total", "PAWSTimewait"},
+    {"timewait_tcpext_time_wait_overflow_total", "TCPTimeWaitOverflow"},
+};
+
+struct SysctlDef {
+  const char* family;
+  const char* sysctl;
+};
+constexpr SysctlDef kSysctls[] = {
+    {"timewait_tcp_tw_reuse", "net.ipv4.tcp_tw_reuse"},
+    {"timewait_tcp_timestamps", "net.ipv4.tcp_timestamps"},
+    {"timewait_tcp_max_tw_buckets", "net.ipv4.tcp_max_tw_buckets"},
+    {"timewait_tcp_tw_recycle", "net.ipv4.tcp_tw_recycle"},
+    {"timewait_conntrack_entries", "net.netfilter.nf_conntrack_count"},
+    {"timewait_conntrack_entries_limit", "net.netfilter.nf_conntrack_max"},
+};
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+void render_sample(const Sample& s, const NetnsRef* ref, const MetricsOptions& o, Exposition& e) {
+  const std::string ns = s.target.label();
+  const Labels base{{"netns", ns}};
+  auto with = [&](std::initializer_list<Label> more) {
+    Labels l = base;
+    l.insert(l.end(), more);
+    return l;
+  };
+  e.add("timewait_up", base, s.ok() ? 1 : 0);
+  if (ref) {
+    e.add("timewait_netns_info",
+          with({{"inode", fmt::format("{}", ref->inode)}, {"comm", ref->comm}}), 1);
+  }
+  e.add("timewait_census_duration_seconds", base, s.duration_s);
+  if (!s.ok()) return;
+
+  for (int i = 0; i < kStateCount; ++i) {
+    const std::string state = state_label(state_at(i));
+    e.add("timewait_sockets", with({{"family", "ipv4"}, {"state", state}}), s.families.v4[i]);
+    e.add("timewait_sockets", with({{"family", "ipv6"}, {"state", state}}), s.families.v6[i]);
+  }
+  e.add("timewait_fin_wait2_mini_sockets", with({{"family", "ipv4"}}),
+        s.families.fin_wait2_mini_v4);
+  e.add("timewait_fin_wait2_mini_sockets", with({{"family", "ipv6"}}),
+        s.families.fin_wait2_mini_v6);
+
+  if (const auto& ss = s.facts.sockstat) {
+    e.add("timewait_sockstat_tcp_inuse", base, ss->inuse);
+    e.add("timewait_sockstat_tcp6_inuse", base, ss->inuse6);
+    e.add("timewait_sockstat_tcp_orphan", base, ss->orphan);
+    e.add("timewait_sockstat_tcp_tw", base, ss->tw);
+  }
+  for (const auto& c : kCounters) {
+    auto it = s.facts.counters.find(c.counter);
+    if (it != s.facts.counters.end()) e.add(c.family, base, it->second);
+  }
+  e.add("timewait_time_wait_created_per_second", with({{"window", "10s"}}), s.time_wait_rate(10));
+  e.add("timewait_time_wait_created_per_second", with({{"window", "60s"}}), s.time_wait_rate(60));
+
+  if (s.pool) {
+    const PortPool& p = *s.pool;
+    e.add("timewait_ephemeral_port_range_low", base, p.low);
+    e.add("timewait_ephemeral_port_range_high", base, p.high);
+    e.add("timewait_ephemeral_ports_reserved", base, int{p.high} - p.low + 1 - p.usable());
+    e.add("timewait_ephemeral_ports_usable", base, p.usable());
+  }
+  for (const auto& d : kSysctls)
+    if (auto v = s.facts.sysctl_int(d.sysctl)) e.add(d.family, base, *v);
+
+  // Aggregates over every tuple, then series for the worst few (s.tuples is worst first).
+  double worst = 0;
+  int64_t over50 = 0, over90 = 0;
+  for (const auto& t : s.tuples) {
+    const double r = t.forecast.percent / 100;
+    worst = std::max(worst, r);
+    over50 += t.forecast.percent >= kPressureWarnPercent;
+    over90 += t.forecast.percent >= kPressureCriticalPercent;
+  }
+  e.add("timewait_tuples", base, static_cast<double>(s.tuples.size()));
+  e.add("timewait_tuple_worst_port_use_ratio", base, worst);
+  e.add("timewait_tuples_over_ratio", with({{"ratio", "0.5"}}), over50);
+  e.add("timewait_tuples_over_ratio", with({{"ratio", "0.9"}}), over90);
+  const size_t n = std::min(o.top_tuples, s.tuples.size());
+  for (size_t i = 0; i < n; ++i) {
+    const TuplePressure& t = s.tuples[i].tuple;
+    const Forecast& f = s.tuples[i].forecast;
+    const Labels l = with({{"local_address", t.key.local.addr.to_string()},
+                           {"remote_address", t.key.remote.addr.to_string()},
+                           {"remote_port", fmt::format("{}", t.key.remote.port)}});
+    e.add("timewait_tuple_ports_in_use", l, f.in_use);
+    e.add("timewait_tuple_time_wait_sockets", l, f.time_wait);
+    e.add("timewait_tuple_ports_usable", l, f.available);
+    e.add("timewait_tuple_ports_free", l, f.free_ports);
+    Labels l10 = l, l60 = l;
+    l10.push_back({"window", "10s"});
+    l60.push_back({"window", "60s"});
+    if (f.rate_10s) e.add("timewait_tuple_time_wait_created_per_second", l10, *f.rate_10s);
+    e.add("timewait_tuple_time_wait_created_per_second", l60, f.rate_60s);
+    if (f.eta_s) e.add("timewait_tuple_exhaustion_eta_seconds", l, *f.eta_s);
+  }
+}
+
+}  // namespace
+
+std::string state_label(TcpState s) {
+  std::string out(netstat_name(s));
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::vector<std::string> metric_family_names() {
+  std::vector<std::string> out;
+  for (const auto& f : kFamilies) out.push_back(f.name);
+  return out;
+}
+
+void render_metrics(const SampleSet& set, const MetricsOptions& options, const ScrapeContext& ctx,
+                    Exposition& out) {
+  for (const auto& f : kFamilies) out.family(f.name, f.type, f.help);
+  for (size_t i = 0; i < set.samples.size(); ++i) {
+    const NetnsRef* ref = i < ctx.netns.size() ? &ctx.netns[i] : nullptr;
+    render_sample(*set.samples[i], ref, options, out);
+  }
+  out.add("timewait_census_age_seconds", {}, std::max(0.0, seconds_since(set.taken)));
+  out.add("timewait_censuses_total", {}, ctx.censuses_total);
+  out.add("timewait_scrape_errors_total", {}, ctx.errors_total);
+  out.add("timewait_scrape_duration_seconds", {}, seconds_since(ctx.started));
+}
+
+std::string render_metrics(const SampleSet& set, const MetricsOptions& options,
+                           const ScrapeContext& ctx) {
+  Exposition e;
+  render_metrics(set, options, ctx, e);
+  return e.text();
+}
+
+}  // namespace tw

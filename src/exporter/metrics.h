@@ -1,0 +1,46 @@
+// What /metrics serves: every metric family of the exporter rendered from one SampleSet (the
+// sampler's shared census of each namespace), in the text exposition format. Names follow
+// Prometheus' rules (timewait_ prefix, base units in the name, _total on counters); each series
+// of a namespace carries `netns`; per-tuple series exist for the worst `top_tuples` tuples only,
+// with unlabelled aggregates over all tuples, so cardinality stays bounded whatever the host does.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "exporter/exposition.h"
+#include "sampler/sampler.h"
+#include "sources/netns_list.h"
+
+namespace tw {
+
+struct MetricsOptions {
+  size_t top_tuples = 10;  // --top-tuples: per-tuple series for the worst K tuples per namespace
+};
+
+// What the front end knows about this scrape and the exporter's life.
+struct ScrapeContext {
+  std::chrono::steady_clock::time_point started{};  // when the request arrived
+  int64_t errors_total = 0;    // namespace reads that failed, over the exporter's life
+  int64_t censuses_total = 0;  // sets the sampler took
+  // Per target (same order as the set's samples), when known: inode and process for the
+  // timewait_netns_info series. Empty: no info series.
+  std::vector<NetnsRef> netns;
+};
+
+// Adds every family and series of `set` to `out`. The scrape's own duration is the last series,
+// measured from `ctx.started` to the end of rendering the rest.
+void render_metrics(const SampleSet& set, const MetricsOptions& options, const ScrapeContext& ctx,
+                    Exposition& out);
+std::string render_metrics(const SampleSet& set, const MetricsOptions& options,
+                           const ScrapeContext& ctx);
+
+// The lower-case label value of a state, as node_exporter spells it: "time_wait", "fin_wait2".
+std::string state_label(TcpState s);
+
+// Every metric family name the exporter can serve (for dashboards' and rules' tests).
+std::vector<std::string> metric_family_names();
+
+}  // namespace tw

@@ -1,0 +1,187 @@
+// /metrics rendered from samples: per-tuple series bounded by --top-tuples with aggregates over
+// every tuple, a failed namespace only `up 0`, and on the real kernel the served numbers equal a
+// census of the namespace; `promtool check metrics` (Prometheus' own linter) accepts the text.
+#include "exporter/metrics.h"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <stdio.h>
+
+#include <fstream>
+#include <regex>
+
+#include "census/port_pool.h"
+#include "sources/host_reader.h"
+#include "testing/scoped_netns.h"
+#include "testing/sockets.h"
+#include "testing/temp_dir.h"
+
+namespace tw {
+namespace {
+
+using namespace std::chrono_literals;
+
+// The value of the one series whose line starts with `series` ("name{labels}"), or NaN.
+double value_of(const std::string& text, const std::string& series) {
+  size_t at = 0;
+  while ((at = text.find(series + " ", at)) != std::string::npos) {
+    if (at == 0 || text[at - 1] == '\n') return std::stod(text.substr(at + series.size() + 1));
+    at += series.size();
+  }
+  return std::nan("");
+}
+
+int count_lines_starting(const std::string& text, const std::string& prefix) {
+  int n = 0;
+  size_t at = 0;
+  while ((at = text.find("\n" + prefix, at)) != std::string::npos) {
+    ++n;
+    ++at;
+  }
+  return n + (text.starts_with(prefix) ? 1 : 0);
+}
+
+// A sample of `tuples` tuples toward 10.0.0.9:80, the i-th using 100*(i+1) of 1,000 ports.
+std::shared_ptr<Sample> fake_sample(const std::string& ns, int tuples) {
+  auto s = std::make_shared<Sample>();
+  s->target = SampleTarget{ns};
+  s->pool = PortPool{1000, 1999, {}};
+  for (int i = tuples - 1; i >= 0; --i) {
+    TupleForecast t;
+    t.tuple.key.local.addr = *Address::parse(fmt::format("10.0.1.{}", i + 1));
+    t.tuple.key.remote = *Endpoint::parse("10.0.0.9:80");
+    t.forecast.in_use = std::min(1000, 100 * (i + 1));
+    t.forecast.available = 1000;
+    t.forecast.percent = 100.0 * t.forecast.in_use / 1000;
+    s->tuples.push_back(t);
+  }
+  return s;
+}
+
+TEST(Metrics, TupleSeriesAreBoundedAndAggregatesCoverEveryTuple) {
+  SampleSet set;
+  set.taken = std::chrono::steady_clock::now();
+  set.samples.push_back(fake_sample("blue", 12));
+  MetricsOptions o;
+  o.top_tuples = 3;
+  std::string text = render_metrics(set, o, ScrapeContext{.started = set.taken});
+  EXPECT_EQ(count_lines_starting(text, "timewait_tuple_ports_in_use{"), 3);
+  EXPECT_EQ(value_of(text, R"(timewait_tuples{netns="blue"})"), 12);
+  EXPECT_EQ(value_of(text, R"(timewait_tuple_worst_port_use_ratio{netns="blue"})"), 1);
+  // 500..1000 of 1000 in use: tuples 5..12 (8) at 50 % or more, 9..12 (4) at 90 % or more.
+  EXPECT_EQ(value_of(text, R"(timewait_tuples_over_ratio{netns="blue",ratio="0.5"})"), 8);
+  EXPECT_EQ(value_of(text, R"(timewait_tuples_over_ratio{netns="blue",ratio="0.9"})"), 4);
+  EXPECT_EQ(value_of(text, R"(timewait_tuple_ports_in_use{netns="blue",local_address="10.0.1.12",)"
+                           R"(remote_address="10.0.0.9",remote_port="80"})"),
+            1000);
+  EXPECT_EQ(value_of(text, R"(timewait_ephemeral_ports_usable{netns="blue"})"), 1000);
+  EXPECT_EQ(value_of(text, R"(timewait_ephemeral_port_range_low{netns="blue"})"), 1000);
+  o.top_tuples = 0;
+  text = render_metrics(set, o, ScrapeContext{.started = set.taken});
+  EXPECT_EQ(count_lines_starting(text, "timewait_tuple_ports_in_use{"), 0);
+  EXPECT_EQ(value_of(text, R"(timewait_tuples{netns="blue"})"), 12);
+}
+
+TEST(Metrics, AFailedNamespaceIsDownAndCounted) {
+  SampleSet set;
+  set.taken = std::chrono::steady_clock::now();
+  auto bad = std::make_shared<Sample>();
+  bad->target = SampleTarget{"gone"};
+  bad->error = "network namespace 'gone' does not exist";
+  set.samples.push_back(bad);
+  set.samples.push_back(fake_sample("ok", 1));
+  ScrapeContext ctx{.started = set.taken, .errors_total = 3, .censuses_total = 7};
+  std::string text = render_metrics(set, {}, ctx);
+  EXPECT_EQ(value_of(text, R"(timewait_up{netns="gone"})"), 0);
+  EXPECT_EQ(value_of(text, R"(timewait_up{netns="ok"})"), 1);
+  EXPECT_EQ(text.find(R"(timewait_sockets{netns="gone")"), std::string::npos);
+  EXPECT_EQ(value_of(text, "timewait_scrape_errors_total"), 3);
+  EXPECT_EQ(value_of(text, "timewait_censuses_total"), 7);
+  EXPECT_GE(value_of(text, "timewait_scrape_duration_seconds"), 0);
+}
+
+TEST(Metrics, EveryServedFamilyIsListed) {
+  SampleSet set;
+  set.samples.push_back(fake_sample("x", 2));
+  std::string text = render_metrics(set, {}, {});
+  auto names = metric_family_names();
+  std::regex type_line(R"(# TYPE (\S+) (counter|gauge))");
+  for (std::sregex_iterator it(text.begin(), text.end(), type_line), end; it != end; ++it) {
+    std::string name = (*it)[1];
+    EXPECT_NE(std::find(names.begin(), names.end(), name), names.end()) << name;
+    if ((*it)[2] == "counter") EXPECT_TRUE(name.ends_with("_total")) << name;
+  }
+  EXPECT_EQ(state_label(TcpState::kTimeWait), "time_wait");
+  EXPECT_EQ(state_label(TcpState::kFinWait2), "fin_wait2");
+}
+
+// promtool check metrics reads the exposition on stdin; its exit status is the verdict.
+std::pair<int, std::string> promtool_check(const std::string& text) {
+  testing::TempDir dir;
+  std::ofstream(dir / "m.txt") << text;
+  auto r = testing::run_command(fmt::format("promtool check metrics < {}", dir / "m.txt"));
+  return {r.code, r.out};
+}
+
+TEST(Metrics, PromtoolRejectsABrokenExpositionSoItsVerdictMeansSomething) {
+  auto [rc, out] = promtool_check("# TYPE x counter\nx 1\nx 2\n");
+  EXPECT_NE(rc, 0) << out;
+}
+
+class LiveMetrics : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { testing::ScopedNetns::remove_stale(); }
+  void SetUp() override {
+    ns_ = std::make_unique<testing::ScopedNetns>();
+    testing::EnterNetns in(ns_->name());
+    uint16_t p4 = socks_.listen("127.0.0.1");
+    uint16_t p6 = socks_.listen("::1");
+    for (int i = 0; i < 4; ++i) socks_.established("127.0.0.1", p4);
+    for (int i = 0; i < 7; ++i) socks_.time_wait("127.0.0.1", p4);
+    for (int i = 0; i < 3; ++i) socks_.time_wait("::1", p6);
+    port4_ = p4;
+  }
+  std::unique_ptr<testing::ScopedNetns> ns_;
+  testing::Sockets socks_;
+  uint16_t port4_ = 0;
+};
+
+TEST_F(LiveMetrics, ServedNumbersEqualTheNamespacesCensusAndPassPromtool) {
+  SamplerOptions so;
+  so.min_interval = 0ms;
+  Sampler sampler({SampleTarget{ns_->name()}}, so);
+  auto set = sampler.latest();
+  const Sample& s = *set->samples[0];
+  ASSERT_TRUE(s.ok()) << s.error;
+  std::string text = render_metrics(*set, {}, ScrapeContext{.started = set->taken});
+  const std::string ns = ns_->name();
+  auto series = [&](const std::string& name, const std::string& labels = "") {
+    return value_of(text, fmt::format("{}{{netns=\"{}\"{}}}", name, ns, labels));
+  };
+  EXPECT_EQ(series("timewait_sockets", R"(,family="ipv4",state="time_wait")"), 7);
+  EXPECT_EQ(series("timewait_sockets", R"(,family="ipv6",state="time_wait")"), 3);
+  EXPECT_EQ(series("timewait_sockets", R"(,family="ipv4",state="established")"), 8);
+  EXPECT_EQ(series("timewait_sockets", R"(,family="ipv4",state="listen")"), 1);
+  EXPECT_EQ(series("timewait_sockets", R"(,family="ipv6",state="listen")"), 1);
+  EXPECT_EQ(series("timewait_sockstat_tcp_tw"), 10);
+  EXPECT_EQ(series("timewait_tcpext_tw_total"), 10);  // a fresh namespace: all made here
+  EXPECT_NEAR(series("timewait_time_wait_created_per_second", R"(,window="60s")") * 60, 10, 1e-9);
+  // The pool is the namespace's own (default range, nothing reserved).
+  auto low = s.facts.sysctl("net.ipv4.ip_local_port_range");
+  ASSERT_TRUE(low);
+  EXPECT_EQ(series("timewait_ephemeral_port_range_low"), s.pool->low);
+  EXPECT_EQ(series("timewait_ephemeral_ports_usable"), s.pool->usable());
+  EXPECT_EQ(series("timewait_tcp_tw_reuse"), *s.facts.sysctl_int("net.ipv4.tcp_tw_reuse"));
+  EXPECT_EQ(series("timewait_tuple_ports_in_use",
+                   fmt::format(R"(,local_address="127.0.0.1",remote_address="127.0.0.1",)"
+                               R"(remote_port="{}")",
+                               port4_)),
+            11);  // 4 established clients + 7 TIME_WAIT
+  EXPECT_EQ(series("timewait_up"), 1);
+
+  auto [rc, out] = promtool_check(text);
+  EXPECT_EQ(rc, 0) << out << "\n" << text;
+}
+
+}  // namespace
+}  // namespace tw

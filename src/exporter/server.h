@@ -1,0 +1,82 @@
+// The exporter's HTTP side (cpp-httplib): GET /metrics and a plain / page, nothing that changes
+// anything. Bounded in every way a client could push: request line and header lines (the
+// library's 8 KiB), header count, body size, per-connection read/write and keep-alive timeouts,
+// a fixed number of worker threads and a bounded queue of accepted connections (past it the
+// server stops accepting, and the kernel's backlog holds or refuses the rest).
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "model/result.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace tw {
+
+class BoundedPool;
+
+// Prometheus' list of default exporter ports (github.com/prometheus/prometheus/wiki/
+// Default-port-allocations) has 9100-9999 fully allocated; 10040 is in no entry of it, is not a
+// registered service in /etc/services, and lies below Linux's ephemeral range (32768-60999), so
+// the exporter's listener never takes a port connect() would draw.
+inline constexpr int kDefaultExporterPort = 10040;
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = kDefaultExporterPort;  // 0: any free port (tests)
+  size_t workers = 8;               // connections served at once
+  size_t queued = 32;               // accepted connections waiting for a worker
+  int read_timeout_s = 5;           // per read of a request; an idle or slow client is dropped
+  int write_timeout_s = 5;
+  int keep_alive_timeout_s = 5;
+  // 1: no keep-alive. An idle keep-alive connection holds a worker until keep_alive_timeout_s,
+  // so a few persistent scrapers would starve the rest (measured: p99 11 s with 50 scrapers and
+  // 8 workers); Prometheus scrapes once per interval, where a new connection costs nothing.
+  size_t keep_alive_requests = 1;
+  size_t max_headers = 64;    // more: 431
+  size_t max_body_bytes = 0;  // a body: 413 (no endpoint takes one)
+};
+
+// The bodies the server serves; called on worker threads, concurrently.
+struct ServerHandlers {
+  std::function<std::string()> metrics;
+};
+
+class MetricsServer {
+ public:
+  MetricsServer(ServerOptions options, ServerHandlers handlers);
+  ~MetricsServer();
+  MetricsServer(const MetricsServer&) = delete;
+  MetricsServer& operator=(const MetricsServer&) = delete;
+
+  // Binds the listening socket: one sentence when the address is taken or not local.
+  Status bind();
+  int port() const { return port_; }  // after bind()
+  // Serves until stop(); false if serving failed.
+  bool run();
+  // From any thread (a signal-waiting one): stop accepting, finish requests under way.
+  void stop();
+
+  int64_t requests() const { return requests_; }
+  int64_t rejected() const { return rejected_; }  // 4xx answers
+
+ private:
+  ServerOptions options_;
+  ServerHandlers handlers_;
+  std::unique_ptr<httplib::Server> server_;
+  int port_ = 0;
+  std::mutex pool_mu_;
+  BoundedPool* pool_ = nullptr;  // while run() serves
+  std::atomic<int64_t> requests_ = 0, rejected_ = 0;
+};
+
+// The / page: a link to /metrics.
+std::string index_page();
+
+}  // namespace tw

@@ -1,0 +1,18 @@
+// Test helpers for talking to a server on 127.0.0.1 with raw bytes (the exporter's HTTP tests):
+// connect, send a request and read until the server closes, all bounded in time.
+#pragma once
+
+#include <string>
+
+namespace tw::testing {
+
+// A connected TCP socket to 127.0.0.1:port, or -1.
+int connect_loopback(int port);
+// Reads until the peer closes or `seconds` pass; what came.
+std::string read_until_close(int fd, double seconds);
+// Sends `raw` on a new connection and returns the whole response ("(connect failed)" if none).
+std::string loopback_request(int port, const std::string& raw, double seconds = 10);
+// A loopback port nobody listens on now (the kernel's choice, released).
+int free_loopback_port();
+
+}  // namespace tw::testing
