@@ -16,6 +16,9 @@ if [[ ! -f $WINEPREFIX/system.reg ]]; then
   wineserver -w
 fi
 wineserver -p </dev/null >/dev/null 2>&1
+# The first wine program also starts wine's own services (services.exe, winedevice.exe, ...),
+# which live as long as the server: start them here too, away from CTest's pipes.
+wine cmd /c ver </dev/null >/dev/null 2>&1
 trap 'wineserver -k 2>/dev/null || true' EXIT
 cd "$build"
 ctest --output-on-failure --timeout 600 -j2 "$@"

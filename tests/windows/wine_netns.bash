@@ -23,3 +23,4 @@ ip netns add "$ns"
 ip netns exec "$ns" ip link set lo up
 cp -al "$WINEPREFIX" "$prefix"
 in_ns wineserver -p </dev/null >/dev/null 2>&1
+in_ns wine cmd /c ver </dev/null >/dev/null 2>&1  # wine's services, away from CTest's pipes
