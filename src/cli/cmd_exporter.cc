@@ -39,15 +39,8 @@ int run(const ExporterFlags& fl) {
                     fl.listen, kDefaultExporterPort, kDefaultExporterPort));
   if (fl.all_netns && (!fl.netns.empty() || !fl.pids.empty()))
     return error("--all-netns reads every namespace; leave out --netns and --pid");
-  SourceKind kind;
-  if (fl.source == "auto")
-    kind = SourceKind::kAuto;
-  else if (fl.source == "netlink")
-    kind = SourceKind::kNetlink;
-  else if (fl.source == "proc")
-    kind = SourceKind::kProc;
-  else
-    return error(fmt::format("unknown source '{}'; use auto, netlink or proc", fl.source));
+  auto kind = parse_source(fl.source);
+  if (!kind) return error(kind.error());
 
   ExporterConfig cfg;
   cfg.all_netns = fl.all_netns;
@@ -56,7 +49,7 @@ int run(const ExporterFlags& fl) {
     if (!targets) return error(targets.error());
     cfg.targets = std::move(*targets);
   }
-  cfg.sampler.source = kind;
+  cfg.sampler.source = *kind;
   cfg.sampler.min_interval =
       std::chrono::milliseconds(static_cast<int64_t>(fl.min_interval * 1000));
   cfg.sampler.history = 2;  // the exporter needs only the previous sample's facts
@@ -132,9 +125,7 @@ Register reg(40, [](CLI::App& app) {
                   "Connections served at once (more wait in a short queue, then in the kernel)")
       ->check(whole_number(1, 256))
       ->capture_default_str();
-  sub->add_option("--source", fl->source,
-                  "Live source: auto (inet_diag, else /proc/net/tcp), netlink, proc")
-      ->capture_default_str();
+  sub->add_option("--source", fl->source, kSourceHelp)->capture_default_str();
   return std::pair{sub, std::function<int()>([fl] { return run(*fl); })};
 });
 

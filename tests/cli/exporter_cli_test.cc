@@ -90,7 +90,7 @@ TEST(ExporterCli, UsageErrors) {
       {"exporter --netns twtest-no-such-namespace", "twtest-no-such-namespace"},
       {"exporter --min-interval -1", "--min-interval"},
       {"exporter --top-tuples 5000", "--top-tuples"},
-      {"exporter --source bpf", "unknown source"},
+      {"exporter --source nosuch", "unknown source"},
   });
 }
 
