@@ -19,8 +19,11 @@ add_custom_target(timewait_version
   BYPRODUCTS ${CMAKE_BINARY_DIR}/version_info.cc ${CMAKE_BINARY_DIR}/version.txt VERBATIM)
 target_sources(timewait PRIVATE ${CMAKE_BINARY_DIR}/version_info.cc)
 add_dependencies(timewait timewait_version)
-timewait_module(usage fmt::fmt)
-target_link_libraries(timewait PRIVATE tw_usage)
+# Man pages and completions come from a Linux build (cmd_help_man, cmd_completion are Linux-only).
+if(NOT WIN32)
+  timewait_module(usage fmt::fmt)
+  target_link_libraries(timewait PRIVATE tw_usage)
+endif()
 
 set(TIMEWAIT_MAINTAINER "timewait maintainers <maintainers@users.noreply.r-seed-6e22c1de.example>")
 
