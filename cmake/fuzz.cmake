@@ -22,6 +22,8 @@ set(_fuzz_srcs ${_tw_root}/src/import/import_fuzz.cc)
 foreach(dir model sources import)
   file(GLOB _s CONFIGURE_DEPENDS ${_tw_root}/src/${dir}/*.cc)
   list(FILTER _s EXCLUDE REGEX "_(test|fuzz)\\.cc$")
+  # The Linux build without BPF: no Windows stand-ins, no libbpf (the `_nobpf.cc` twins stay).
+  list(FILTER _s EXCLUDE REGEX "_(win32|bpf)\\.cc$")
   list(APPEND _fuzz_srcs ${_s})
 endforeach()
 
