@@ -48,8 +48,10 @@ void read_target(Sample& s, const SamplerOptions& o, const Sample* previous) {
     s.pool_assumed = c.assumed;
   }
   const bool own_view = !o.states.is_all() || o.by != GroupBy::kState;
+  // Also what an interrupted dump starts over with: everything counted so far is dropped.
   auto start = [&] {
     s.collector = std::make_unique<DoctorCollector>(s.pool, s.pool_assumed);
+    s.families = FamilyCounts{};
     // Pressure is measured once, on every socket (the doctor's census): the view only counts.
     if (own_view) s.view = std::make_unique<Census>(CensusOptions{o.states, o.by, std::nullopt});
   };
@@ -61,12 +63,7 @@ void read_target(Sample& s, const SamplerOptions& o, const Sample* previous) {
         s.families.add(sock);
         if (s.view) s.view->add(sock);
       },
-      [&] {
-        s.collector->restart();
-        s.families = FamilyCounts{};
-        if (own_view)
-          s.view = std::make_unique<Census>(CensusOptions{o.states, o.by, std::nullopt});
-      });
+      start);
   if (!r) {
     s.error = r.error();
     return;
