@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <functional>
 #include <limits>
+#include <vector>
 
 #include "sources/netlink_diag.h"
 #include "sources/tcp_iter.h"
@@ -46,17 +47,32 @@ void measure(Time* t, const std::function<tw::DumpResult()>& f) {
 
 int main(int argc, char** argv) {
   const int reps = argc > 1 ? std::atoi(argv[1]) : 5;
-  Time dump, iter, walk;
+  using tw::BpfReader;
+  struct Row {
+    const char* name;
+    std::function<tw::DumpResult(const tw::SocketSink&)> read;
+    Time t;
+  };
+  auto bpf = [](BpfReader reader, tw::StateMask mask, int walkers = 0) {
+    return [=](const tw::SocketSink& sink) {
+      return tw::read_tcp_iter(mask, sink, {.reader = reader, .walkers = walkers});
+    };
+  };
+  std::vector<Row> rows = {
+      {"inet_diag dump",
+       [](const tw::SocketSink& s) { return tw::dump_inet_diag(tw::StateMask::all(), s); }},
+      {"bpf hash walk", bpf(BpfReader::kWalk, tw::StateMask::all())},
+      {"bpf hash walk, 1 walker", bpf(BpfReader::kWalk, tw::StateMask::all(), 1)},
+      {"bpf hash walk, no match", bpf(BpfReader::kWalk, tw::StateMask{0})},
+      {"bpf iterator", bpf(BpfReader::kIterator, tw::StateMask::all())},
+      {"bpf iterator, no match", bpf(BpfReader::kIterator, tw::StateMask{0})},
+  };
   int64_t n = 0;
   auto count = [&](const tw::Socket&) { ++n; };
-  for (int i = 0; i < reps; ++i) {
-    measure(&dump, [&] { return tw::dump_inet_diag(tw::StateMask::all(), count); });
-    measure(&iter, [&] { return tw::read_tcp_iter(tw::StateMask::all(), count); });
-    measure(&walk, [&] { return tw::read_tcp_iter(tw::StateMask{0}, count); });
-  }
+  for (int i = 0; i < reps; ++i)
+    for (Row& r : rows) measure(&r.t, [&] { return r.read(count); });
   fmt::print("{:<28} {:>9} {:>9} {:>9}\n", "min of " + std::to_string(reps), "wall s", "cpu s",
              "sockets");
-  for (auto [name, t] : {std::pair{"inet_diag dump", dump}, std::pair{"bpf iterator", iter},
-                         std::pair{"bpf iterator, no match", walk}})
-    fmt::print("{:<28} {:>9.4f} {:>9.4f} {:>9}\n", name, t.wall, t.cpu, t.sockets);
+  for (const Row& r : rows)
+    fmt::print("{:<28} {:>9.4f} {:>9.4f} {:>9}\n", r.name, r.t.wall, r.t.cpu, r.t.sockets);
 }

@@ -35,8 +35,8 @@ Result<LiveReport> read_live_sockets(SourceKind kind, StateMask mask, const Sock
   LiveReaders readers{
       .dump = [](StateMask m, const SocketSink& s) { return dump_inet_diag(m, s); },
       .iter =
-          [](StateMask m, const SocketSink& s) {
-            return read_tcp_iter(m, s, {.reuse_delay_ms = reuse_delay_ms()});
+          [&restart](StateMask m, const SocketSink& s) {
+            return read_tcp_iter(m, s, {.reuse_delay_ms = reuse_delay_ms(), .restart = restart});
           },
       .table_size = sockstat_sockets,
   };

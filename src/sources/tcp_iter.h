@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 
 #include "model/socket.h"
 #include "model/state_mask.h"
@@ -16,10 +17,22 @@ namespace tw {
 // Whether this binary holds the iterator.
 bool tcp_iter_built();
 
+// Which kernel reader the `bpf` source uses: the hash walk, or the iterator where it cannot run
+// (kAuto); one alone (for benchmarks and tests).
+enum class BpfReader { kAuto, kWalk, kIterator };
+
 struct TcpIterOptions {
   // tcp_tw_reuse_delay of the namespace in milliseconds (1000 where the sysctl does not exist:
   // the one-second rule of kernels before 6.14).
   uint32_t reuse_delay_ms = 1000;
+  BpfReader reader = BpfReader::kAuto;
+  // Concurrent walkers of the hash walk (each on its own CPU); 0: the CPUs this process may use,
+  // at most 4.
+  int walkers = 0;
+  // Called before the source starts over, when the hash walk stopped part way (a bucket that
+  // kept changing or too long a chain) and the iterator reads instead: whatever the sink was
+  // given must then be dropped. Without it, that walk's failure (kInterrupted) is returned.
+  std::function<void()> restart;
 };
 
 // Streams the sockets of the calling thread's network namespace whose state is in `mask` (the

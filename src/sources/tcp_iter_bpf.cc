@@ -1,20 +1,28 @@
-// The libbpf reader of the socket-table iterator: loads bpf/tcp_iter.bpf.c (embedded by its
-// skeleton), creates the iterator on this thread (so in its network namespace) and decodes the
-// records as they are read, keeping nothing.
+// The libbpf readers of the `bpf` source: the hash walk (bpf/tcp_walk.bpf.c, run batch by batch
+// with BPF_PROG_TEST_RUN) and the socket-table iterator (bpf/tcp_iter.bpf.c) where the walk
+// cannot load. Both run in this thread's network namespace, write the same records and decode
+// them as they come, keeping nothing.
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <fmt/format.h>
+#include <sched.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <mutex>
+#include <system_error>
+#include <thread>
 #include <vector>
 
 #include "bpf/tcp_iter_record.h"
 #include "sources/libbpf_messages.h"
 #include "sources/tcp_iter.h"
 #include "tcp_iter.skel.h"
+#include "tcp_walk.skel.h"
 
 namespace tw {
 
@@ -24,6 +32,11 @@ namespace {
 // progress, so this bounds only a kernel that would never finish.
 constexpr int kMaxAgainInARow = 10000;
 constexpr size_t kReadBytes = 1 << 18;
+
+struct WalkCloser {
+  tcp_walk_bpf* skel = nullptr;
+  ~WalkCloser() { tcp_walk_bpf__destroy(skel); }
+};
 
 struct Closer {
   tcp_iter_bpf* skel = nullptr;
@@ -56,14 +69,112 @@ inline void fill_socket(const tw_iter_sock& r, Socket* s) {
                                              : TwReuse::kNotYet;
 }
 
-}  // namespace
+// Walkers the hash walk may run at once: the CPUs this process may use, at most the slots.
+int walkers(int asked) {
+  if (asked > 0) return std::min(asked, TW_WALK_SLOTS);
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return 1;
+  return std::clamp(CPU_COUNT(&set), 1, TW_WALK_SLOTS);
+}
 
-bool tcp_iter_built() { return true; }
+// The hash walk: each table split into one range per walker, each walker on its own thread (a
+// thread made here shares this one's network namespace), batches handed to the sink one at a
+// time. Unavailable (nothing handed to the sink) when the program does not load or run here;
+// interrupted when a bucket kept changing or was too long for a batch.
+DumpResult walk(StateMask mask, const SocketSink& sink, const TcpIterOptions& options) {
+  WalkCloser c;
+  c.skel = tcp_walk_bpf__open();
+  if (!c.skel) return unavailable(libbpf_why("bpf: cannot open the hash walk program", errno));
+  c.skel->rodata->cfg_states = mask.bits;
+  c.skel->rodata->cfg_reuse_delay_ms = options.reuse_delay_ms;
+  if (int err = tcp_walk_bpf__load(c.skel))
+    return unavailable(libbpf_why(
+        err == -EPERM ? "bpf: loading the hash walk needs CAP_BPF and CAP_PERFMON (run as root)"
+                      : "bpf: the kernel refused the hash walk program",
+        err));
+  if (!c.skel->kconfig->CONFIG_HZ)
+    return unavailable(
+        "bpf: the kernel's HZ is unknown (no /proc/config.gz or /boot/config-*), so TIME_WAIT "
+        "ages cannot be read");
+  const int prog = bpf_program__fd(c.skel->progs.walk_tcp);
+  tw_walk_slot* slots = c.skel->bss->slots;
+  auto run = [prog](uint32_t slot) {
+    uint64_t args[1] = {slot};
+    LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = args, .ctx_size_in = sizeof args);
+    return bpf_prog_test_run_opts(prog, &opts) == 0 ? 0 : errno;
+  };
 
-DumpResult read_tcp_iter(StateMask mask, const SocketSink& sink, const TcpIterOptions& options) {
-  if (access("/sys/kernel/btf/vmlinux", R_OK) != 0)
-    return unavailable("bpf: this kernel has no BTF (/sys/kernel/btf/vmlinux)");
-  keep_libbpf_messages();
+  // The tables' sizes, from calls that walk nothing.
+  uint32_t buckets[2];
+  for (uint32_t table : {TW_WALK_LISTENING, TW_WALK_ESTABLISHED}) {
+    slots[0].table = table;
+    slots[0].first = slots[0].end = 0;
+    if (int err = run(0)) return unavailable(libbpf_why("bpf: cannot run the hash walk", err));
+    if (slots[0].status == TW_WALK_NO_TABLE)
+      return unavailable("bpf: the hash walk found no TCP table in this namespace");
+    buckets[table] = slots[0].buckets;
+  }
+
+  const int n = walkers(options.walkers);
+  std::mutex m;  // guards the sink and `result`
+  std::atomic<bool> stop{false};
+  DumpResult result;
+  auto failed = [&](DumpFailure f, std::string why) {
+    std::lock_guard lock(m);
+    if (result.failure == DumpFailure::kNone) result = {f, std::move(why), result.sockets};
+    stop = true;
+  };
+  auto work = [&](uint32_t slot) {
+    tw_walk_slot& o = slots[slot];
+    Socket s;
+    for (uint32_t table : {TW_WALK_LISTENING, TW_WALK_ESTABLISHED}) {
+      const uint64_t total = buckets[table];
+      const auto lo = static_cast<uint32_t>(total * slot / n);
+      const auto hi = static_cast<uint32_t>(total * (slot + 1) / n);
+      for (uint32_t first = lo; first < hi && !stop;) {
+        o.table = table;
+        o.first = first;
+        o.end = hi;
+        if (int err = run(slot))
+          return failed(DumpFailure::kError, libbpf_why("bpf: running the hash walk failed", err));
+        {
+          std::lock_guard lock(m);
+          const uint32_t len = std::min<uint32_t>(o.len, TW_WALK_BATCH);
+          for (uint32_t i = 0; i < len; ++i) {
+            fill_socket(o.out[i], &s);
+            sink(s);
+          }
+          result.sockets += len;
+        }
+        if (o.status == TW_WALK_UNSTABLE)
+          return failed(DumpFailure::kInterrupted,
+                        fmt::format("bpf: bucket {} kept changing while it was read", o.next));
+        if (o.status != TW_WALK_OK)
+          return failed(DumpFailure::kInterrupted,
+                        fmt::format("bpf: bucket {} holds more sockets than a batch ({})", o.next,
+                                    TW_WALK_BATCH));
+        // A call that made no progress with an empty batch would loop forever.
+        if (o.next <= first && o.len == 0)
+          return failed(DumpFailure::kError,
+                        fmt::format("bpf: the hash walk stopped at bucket {}", first));
+        first = o.next;
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  try {
+    for (int slot = 1; slot < n; ++slot) threads.emplace_back(work, slot);
+  } catch (const std::system_error& e) {
+    // No thread to spare: the ranges of the walkers that did not start are not read.
+    failed(DumpFailure::kError, fmt::format("bpf: cannot start a walker thread: {}", e.what()));
+  }
+  work(0);
+  for (auto& t : threads) t.join();
+  return result;
+}
+
+// The socket-table iterator.
+DumpResult iterate(StateMask mask, const SocketSink& sink, const TcpIterOptions& options) {
   Closer c;
   c.skel = tcp_iter_bpf__open();
   if (!c.skel) return unavailable(libbpf_why("bpf: cannot open the iterator program", errno));
@@ -119,6 +230,26 @@ DumpResult read_tcp_iter(StateMask mask, const SocketSink& sink, const TcpIterOp
                         result.sockets, have ? " (a record was cut)" : ""),
             result.sockets};
   return result;
+}
+
+}  // namespace
+
+bool tcp_iter_built() { return true; }
+
+DumpResult read_tcp_iter(StateMask mask, const SocketSink& sink, const TcpIterOptions& options) {
+  if (access("/sys/kernel/btf/vmlinux", R_OK) != 0)
+    return unavailable("bpf: this kernel has no BTF (/sys/kernel/btf/vmlinux)");
+  keep_libbpf_messages();
+  if (options.reader == BpfReader::kIterator) return iterate(mask, sink, options);
+  DumpResult r = walk(mask, sink, options);
+  if (r.failure == DumpFailure::kNone || options.reader == BpfReader::kWalk) return r;
+  if (r.failure != DumpFailure::kUnavailable) {
+    if (!options.restart) return r;
+    options.restart();
+  }
+  DumpResult it = iterate(mask, sink, options);
+  if (it.failure == DumpFailure::kUnavailable) it.message = r.message + "; " + it.message;
+  return it;
 }
 
 }  // namespace tw
