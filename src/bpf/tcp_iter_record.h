@@ -34,6 +34,7 @@ struct tw_iter_sock {
 #define TW_WALK_SLOTS 4  /* concurrent walkers */
 #define TW_WALK_READ 256 /* bytes of each socket copied at once (a power of two) */
 #define TW_WALK_MAX_CHAIN 4096
+#define TW_WALK_TRIES 4 /* readings of a bucket whose chain keeps leading elsewhere */
 #define TW_WALK_MAX_BUCKETS (1 << 23)
 #define TW_WALK_MAX_STEPS (1 << 16) /* buckets + sockets per call: ~10-20 ms */
 #define TW_WALK_LISTENING_NULLS_BASE \

@@ -62,14 +62,34 @@ static __always_inline __s32 jiffies_to_ms(__s64 delta) {
   return (__s32)(delta * 1000 / CONFIG_HZ);
 }
 
-/* Each socket is read with one copy of its first TW_WALK_READ bytes (sock_common, and the
- * TIME_WAIT and request fields past it) instead of a helper call per field: at 1M sockets the
- * per-field reads cost more than the walk. Fields are then taken from the copy at the kernel's
- * own offsets (CO-RE relocated, so constants after load); one that lies beyond the copy is read
- * on its own. */
+/* Each socket is read with two copies instead of a helper call per field (at 1M sockets the
+ * per-field reads cost more than the walk): first what every socket needs (its sock_common up to
+ * the chain link: two cache lines), then, for a TIME_WAIT or request socket in a wanted state, the
+ * rest up to the last field used. Fields are taken from the copy at the kernel's own offsets
+ * (CO-RE relocated, so constants after load); a field that lies beyond TW_WALK_READ is read on
+ * its own. */
 #define OFF(type, field) bpf_core_field_offset(type, field)
 #define IN_COPY(type, field) (OFF(type, field) + bpf_core_field_size(type, field) <= TW_WALK_READ)
 #define COPIED(ctype, type, field) (*(ctype*)(buf + (OFF(type, field) & (TW_WALK_READ - 1))))
+#define END(type, field) (OFF(type, field) + bpf_core_field_size(type, field))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+/* Bytes of the first copy: the sock_common fields read for every socket. */
+#define HEAD_LEN                                                                               \
+  MAX(MAX(END(struct sock_common, skc_nulls_node), END(struct sock_common, skc_v6_rcv_saddr)), \
+      MAX(END(struct sock_common, skc_v6_daddr), END(struct sock_common, skc_net)))
+/* Bytes of a TIME_WAIT or request socket's second copy, both copies together. */
+#define TW_LEN                                                                                  \
+  MAX(MAX(END(struct inet_timewait_sock, tw_substate), END(struct inet_timewait_sock, tw_timer)), \
+      MAX(END(struct inet_timewait_sock, tw_entry_stamp),                                        \
+          END(struct tcp_timewait_sock, tw_ts_recent_stamp)))
+#define REQ_LEN END(struct request_sock, rsk_timer)
+
+/* Copies bytes [from, to) of the socket at c into buf, at most TW_WALK_READ; 0 on success. */
+static __always_inline long copy_more(__u8* buf, const void* c, __u32 from, __u32 to) {
+  if (to > TW_WALK_READ) to = TW_WALK_READ;
+  if (from >= to || from >= TW_WALK_READ) return 0;
+  return bpf_probe_read_kernel(buf + from, to - from, c + from);
+}
 
 /* As tcp_iter.bpf.c's reuse_flags (tcp_twsk_unique), from the copy where it holds the fields. */
 static __always_inline __u8 reuse_flags(struct tcp_timewait_sock* ttw, const __u8* buf,
@@ -91,9 +111,9 @@ static __always_inline __u8 reuse_flags(struct tcp_timewait_sock* ttw, const __u
   return f;
 }
 
-/* Fills r from the socket at c, copied in buf; 0 when it is not reported (another namespace, a
- * state not asked for). */
-static __always_inline int fill(struct sock_common* c, const __u8* buf, struct tw_iter_sock* r,
+/* Fills r from the socket at c, whose first HEAD_LEN bytes are copied in buf; 0 when it is not
+ * reported (another namespace, a state not asked for), -1 when it could not be read. */
+static __always_inline int fill(struct sock_common* c, __u8* buf, struct tw_iter_sock* r,
                                 const struct walk_state* w) {
   if (COPIED(struct net*, struct sock_common, skc_net) != w->net) return 0;
   __u8 state = COPIED(__u8, struct sock_common, skc_state);
@@ -103,6 +123,8 @@ static __always_inline int fill(struct sock_common* c, const __u8* buf, struct t
   r->flags = 0;
   if (state == TCP_TIME_WAIT) {
     struct tcp_timewait_sock* ttw = (void*)c;
+    if (!(cfg_states & (1u << TCP_TIME_WAIT | 1u << TCP_FIN_WAIT2))) return 0;
+    if (copy_more(buf, c, HEAD_LEN, TW_LEN)) return -1;
     if (IN_COPY(struct inet_timewait_sock, tw_substate))
       state = COPIED(__u8, struct inet_timewait_sock, tw_substate);
     else
@@ -116,6 +138,7 @@ static __always_inline int fill(struct sock_common* c, const __u8* buf, struct t
     r->timer_ms = jiffies_to_ms((__s64)(expires - w->now_jiffies));
   } else if (state == TCP_NEW_SYN_RECV) {
     if (!(cfg_states & (1u << TCP_SYN_RECV))) return 0;
+    if (copy_more(buf, c, HEAD_LEN, REQ_LEN)) return -1;
     struct request_sock* req = (void*)c;
     state = TCP_SYN_RECV;
     unsigned long expires = IN_COPY(struct request_sock, rsk_timer)
@@ -163,14 +186,19 @@ static long chain_step(__u32 i, void* ctx) {
   }
   struct sock_common* c = container_of(at, struct sock_common, skc_nulls_node);
   __u8 buf[TW_WALK_READ];
-  if (bpf_probe_read_kernel(buf, sizeof buf, c)) {
+  if (HEAD_LEN > TW_WALK_READ || bpf_probe_read_kernel(buf, HEAD_LEN, c)) {
     w->bad = 1;
     return 1;
   }
   __u32 slot = w->slot;
   if (slot >= TW_WALK_SLOTS) return 1;
   slots[slot].steps++;
-  if (fill(c, buf, &slots[slot].out[k], w)) w->len = k + 1;
+  int filled = fill(c, buf, &slots[slot].out[k], w);
+  if (filled < 0) {
+    w->bad = 1;
+    return 1;
+  }
+  if (filled) w->len = k + 1;
   w->at = COPIED(struct hlist_nulls_node*, struct sock_common, skc_nulls_node.next);
   return 0;
 }
@@ -188,7 +216,7 @@ static long bucket_step(__u32 i, void* ctx) {
   if (o->steps >= TW_WALK_MAX_STEPS) return 1;
   o->steps++;
   w->bucket = b;
-  for (int tries = 0; tries < 4; tries++) {
+  for (int tries = 0; tries < TW_WALK_TRIES; tries++) {
     struct hlist_nulls_head* h = (void*)w->heads + (__u64)b * w->stride;
     w->at = BPF_CORE_READ(h, first);
     w->len = o->len;
