@@ -6,7 +6,8 @@
 //   tw_timeit [--netns NAME] [--stdout FILE] -- PROGRAM ARGS...
 //   tw_timeit [--netns NAME] [--stdout FILE] --sh 'SHELL PIPELINE'
 //
-// Prints "<seconds> <maxrss KiB> <exit status>" on stdout. The command's stdout goes to FILE
+// Prints "<seconds> <maxrss KiB> <exit status> <cpu seconds>" on stdout (cpu: user + system of
+// the command and the processes it waited for, all its threads). The command's stdout goes to FILE
 // (default /dev/null), its stderr is inherited.
 #include <fcntl.h>
 #include <sched.h>
@@ -82,6 +83,7 @@ int main(int argc, char** argv) {
   clock_gettime(CLOCK_MONOTONIC, &t1);
   double s = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
   int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  std::printf("%.6f %ld %d\n", s, ru.ru_maxrss, code);
+  auto secs = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  std::printf("%.6f %ld %d %.6f\n", s, ru.ru_maxrss, code, secs(ru.ru_utime) + secs(ru.ru_stime));
   return 0;
 }

@@ -34,7 +34,7 @@ struct tw_iter_sock {
 #define TW_WALK_SLOTS 4  /* concurrent walkers */
 #define TW_WALK_READ 256 /* bytes of each socket copied at once (a power of two) */
 #define TW_WALK_MAX_CHAIN 4096
-#define TW_WALK_TRIES 4 /* readings of a bucket whose chain keeps leading elsewhere */
+#define TW_WALK_CHUNK 64 /* bucket heads read at once */
 #define TW_WALK_MAX_BUCKETS (1 << 23)
 #define TW_WALK_MAX_STEPS (1 << 16) /* buckets + sockets per call: ~10-20 ms */
 #define TW_WALK_LISTENING_NULLS_BASE \
@@ -44,24 +44,26 @@ enum tw_walk_table { TW_WALK_LISTENING = 0, TW_WALK_ESTABLISHED = 1 };
 
 enum tw_walk_status {
   TW_WALK_OK = 0,              /* next_bucket says where to go on */
-  TW_WALK_UNSTABLE = 1,        /* a bucket kept changing while it was read */
+  TW_WALK_UNSTABLE = 1,        /* a socket or the bucket heads could not be read */
   TW_WALK_BUCKET_TOO_LONG = 2, /* a bucket holds more sockets than a batch, or than a chain walk */
   TW_WALK_NO_TABLE = 3,        /* the namespace has no TCP hash table pointer */
+  TW_WALK_AGAIN = 4,           /* the bucket at `next` changed while read: call again from it */
 };
 
 /* One walker's call: what it asks (in) and what it gets (out). */
 struct tw_walk_slot {
-  __u32 table;    /* in: enum tw_walk_table */
-  __u32 first;    /* in: first bucket */
-  __u32 end;      /* in: end of its range (exclusive; beyond the table = to its end) */
-  __u32 buckets;  /* out: buckets of the table */
-  __u32 next;     /* out: where the next call goes on; >= end when the range is done */
-  __u32 status;   /* out: enum tw_walk_status */
-  __u32 len;      /* out: records in out[] */
-  __u32 restarts; /* buckets read again because a socket moved (all calls) */
-  __u32 steps;    /* buckets and sockets visited by this call (kept here, not on the stack:
-                   * the verifier then need not follow every count apart) */
+  __u32 table;   /* in: enum tw_walk_table */
+  __u32 first;   /* in: first bucket */
+  __u32 end;     /* in: end of its range (exclusive; beyond the table = to its end) */
+  __u32 buckets; /* out: buckets of the table */
+  __u32 next;    /* out: where the next call goes on; >= end when the range is done */
+  __u32 status;  /* out: enum tw_walk_status */
+  __u32 len;     /* out: records in out[] */
+  __u32 unused;
+  __u32 steps; /* buckets and sockets visited by this call (kept here, not on the stack:
+                * the verifier then need not follow every count apart) */
   __u32 pad;
+  __u64 heads[TW_WALK_CHUNK]; /* scratch: a chunk of bucket heads */
   struct tw_iter_sock out[TW_WALK_BATCH];
 };
 

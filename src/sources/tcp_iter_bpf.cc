@@ -32,6 +32,8 @@ namespace {
 // progress, so this bounds only a kernel that would never finish.
 constexpr int kMaxAgainInARow = 10000;
 constexpr size_t kReadBytes = 1 << 18;
+// Readings of one bucket of the hash walk whose chain keeps leading into another.
+constexpr int kWalkTries = 4;
 
 struct WalkCloser {
   tcp_walk_bpf* skel = nullptr;
@@ -127,6 +129,8 @@ DumpResult walk(StateMask mask, const SocketSink& sink, const TcpIterOptions& op
   auto work = [&](uint32_t slot) {
     tw_walk_slot& o = slots[slot];
     Socket s;
+    uint32_t last_again = UINT32_MAX;
+    int again = 0;
     for (uint32_t table : {TW_WALK_LISTENING, TW_WALK_ESTABLISHED}) {
       const uint64_t total = buckets[table];
       const auto lo = static_cast<uint32_t>(total * slot / n);
@@ -146,9 +150,20 @@ DumpResult walk(StateMask mask, const SocketSink& sink, const TcpIterOptions& op
           }
           result.sockets += len;
         }
+        if (o.status == TW_WALK_AGAIN) {
+          // Read that bucket again, a few times at most: it changes only as fast as sockets
+          // come and go on it.
+          if (o.next == last_again && ++again > kWalkTries)
+            return failed(DumpFailure::kInterrupted,
+                          fmt::format("bpf: bucket {} kept changing while it was read", o.next));
+          if (o.next != last_again) again = 1;
+          last_again = o.next;
+          first = o.next;
+          continue;
+        }
         if (o.status == TW_WALK_UNSTABLE)
           return failed(DumpFailure::kInterrupted,
-                        fmt::format("bpf: bucket {} kept changing while it was read", o.next));
+                        fmt::format("bpf: a socket of bucket {} could not be read", o.next));
         if (o.status != TW_WALK_OK)
           return failed(DumpFailure::kInterrupted,
                         fmt::format("bpf: bucket {} holds more sockets than a batch ({})", o.next,
