@@ -39,6 +39,7 @@ Result<LiveReport> read_live_sockets(SourceKind kind, StateMask mask, const Sock
             return read_tcp_iter(m, s, {.reuse_delay_ms = reuse_delay_ms(), .restart = restart});
           },
       .table_size = sockstat_sockets,
+      .walkers = [] { return bpf_walkers(); },
   };
   return read_live_sockets_from(readers, kind, mask, sink, restart, on_source);
 }
@@ -49,7 +50,8 @@ Result<LiveReport> read_live_sockets_from(const LiveReaders& readers, SourceKind
                                           const SourceFn& on_source) {
   std::string why_not_bpf;
   if (kind == SourceKind::kBpf ||
-      (kind == SourceKind::kAuto && readers.table_size() >= kBpfAutoMinSockets)) {
+      (kind == SourceKind::kAuto && readers.table_size() >= kBpfAutoMinSockets && readers.walkers &&
+       readers.walkers() >= 2)) {
     if (on_source) on_source("bpf");
     DumpResult r = readers.iter(mask, sink);
     if (r.failure == DumpFailure::kNone) return LiveReport{"bpf", "", r.sockets};

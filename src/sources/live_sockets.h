@@ -1,5 +1,6 @@
-// The live census source: the BPF iterator for a large table (where built and allowed), else
-// inet_diag when the kernel has it, else /proc/net/tcp, with retries when a dump is interrupted.
+// The live census source: the `bpf` source for a large table (where built and allowed, with CPUs
+// to split its walk), else inet_diag when the kernel has it, else /proc/net/tcp, with retries when
+// a dump is interrupted.
 #pragma once
 
 #include <functional>
@@ -16,13 +17,12 @@ namespace tw {
 
 enum class SourceKind { kAuto, kNetlink, kProc, kBpf };
 
-// Auto reads the socket table with the BPF iterator (sources/tcp_iter.h) from this many sockets
-// (/proc/net/sockstat TCP inuse + TCP6 inuse + tw). Measured on Linux 6.18 (docs/performance.md,
-// "The bpf source"): the iterator's walk alone costs more per socket than the whole inet_diag
-// dump, and loading it adds 30-90 ms, so at no table size is it faster and auto never picks it;
-// `--source bpf` reads it for what only it tells (TIME_WAIT reuse). Lower this where a kernel is
-// measured faster.
-inline constexpr int64_t kBpfAutoMinSockets = std::numeric_limits<int64_t>::max();
+// Auto reads the socket table with the `bpf` source (sources/tcp_iter.h: the hash walk) from
+// this many sockets (/proc/net/sockstat TCP inuse + TCP6 inuse + tw), when the walk can run on two
+// CPUs or more. Measured on Linux 6.18 (docs/performance.md, "The bpf source"): the walk costs
+// about the CPU time of the inet_diag dump per socket and 45-60 ms to load, so it is faster only
+// split between CPUs and on a table large enough to repay the load.
+inline constexpr int64_t kBpfAutoMinSockets = 250000;
 
 struct LiveReport {
   std::string source;  // "bpf", "netlink" or "proc"
@@ -47,12 +47,14 @@ Result<LiveReport> read_live_sockets_with(const DumpFn& dump, SourceKind kind, S
                                           const std::function<void()>& restart,
                                           const SourceFn& on_source = {});
 
-// The same with every reader passed in: `iter` plays the BPF iterator and `table_size` the
-// sockets /proc/net/sockstat counts (-1: unknown), so tests can play any host.
+// The same with every reader passed in: `iter` plays the `bpf` source, `table_size` the sockets
+// /proc/net/sockstat counts (-1: unknown) and `walkers` the walkers the bpf source would run, so
+// tests can play any host.
 struct LiveReaders {
   DumpFn dump;
   DumpFn iter;
   std::function<int64_t()> table_size;
+  std::function<int()> walkers;
 };
 Result<LiveReport> read_live_sockets_from(const LiveReaders& readers, SourceKind kind,
                                           StateMask mask, const SocketSink& sink,

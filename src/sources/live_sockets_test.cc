@@ -80,6 +80,7 @@ TEST(LiveSockets, AutoPicksTheIteratorForALargeTableAndFallsBackOnDoubt) {
   int dumps = 0, iters = 0;
   DumpResult iter_result{DumpFailure::kNone, "", 2};
   int64_t table = kBpfAutoMinSockets;
+  int walkers = 2;
   LiveReaders readers{
       .dump =
           [&](StateMask, const SocketSink& sink) {
@@ -95,6 +96,7 @@ TEST(LiveSockets, AutoPicksTheIteratorForALargeTableAndFallsBackOnDoubt) {
             return iter_result;
           },
       .table_size = [&] { return table; },
+      .walkers = [&] { return walkers; },
   };
   auto run_from = [&](SourceKind kind, Counter* c) {
     return read_live_sockets_from(
@@ -118,6 +120,16 @@ TEST(LiveSockets, AutoPicksTheIteratorForALargeTableAndFallsBackOnDoubt) {
   EXPECT_EQ(r->source, "netlink");
   EXPECT_EQ(iters, 1);
   EXPECT_TRUE(r->note.empty());
+
+  // One CPU: the walk cannot be split, and alone it is no faster than the dump.
+  table = kBpfAutoMinSockets;
+  walkers = 1;
+  Counter one_cpu;
+  r = run_from(SourceKind::kAuto, &one_cpu);
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ(r->source, "netlink");
+  EXPECT_EQ(iters, 1);
+  walkers = 2;
 
   table = kBpfAutoMinSockets;
   iter_result = {DumpFailure::kError, "bpf: the iterator wrote 3 sockets but 2 arrived", 2};

@@ -1,8 +1,12 @@
-// The `bpf` live source: the TCP socket table read by a BPF iterator (SEC("iter/tcp"), Linux 5.9;
-// kernel side in bpf/tcp_iter.bpf.c). One fixed-size record per socket instead of an inet_diag
-// message, in one walk of both families, and what only the kernel knows: whether tcp_tw_reuse
-// could take a TIME_WAIT's port now (Socket::reuse). tcp_iter_bpf.cc is the libbpf reader,
-// tcp_iter_nobpf.cc stands in when the binary was built without the BPF toolchain.
+// The `bpf` live source: the TCP socket table read in the kernel by a BPF program, in one walk of
+// both families, one fixed-size record per socket instead of an inet_diag message, with what only
+// the kernel knows: whether tcp_tw_reuse could take a TIME_WAIT's port now (Socket::reuse).
+// Two kernel readers: the hash walk (bpf/tcp_walk.bpf.c: the namespace's hash tables walked
+// under RCU by a raw_tp program run with BPF_PROG_TEST_RUN, split between CPUs), and the
+// socket-table iterator (bpf/tcp_iter.bpf.c, SEC("iter/tcp"), Linux 5.9) where the walk cannot
+// run (it needs bpf_loop, 5.17, and the per-namespace table pointer, 6.1) or stops part way.
+// tcp_iter_bpf.cc is the libbpf reader, tcp_iter_nobpf.cc stands in when the binary was built
+// without the BPF toolchain.
 #pragma once
 
 #include <cstdint>
@@ -14,8 +18,12 @@
 
 namespace tw {
 
-// Whether this binary holds the iterator.
+// Whether this binary holds the bpf source.
 bool tcp_iter_built();
+
+// Walkers the hash walk runs by default: the CPUs this process may use, at most 4 (1 when not
+// built).
+int bpf_walkers();
 
 // Which kernel reader the `bpf` source uses: the hash walk, or the iterator where it cannot run
 // (kAuto); one alone (for benchmarks and tests).
@@ -35,13 +43,15 @@ struct TcpIterOptions {
   std::function<void()> restart;
 };
 
-// Streams the sockets of the calling thread's network namespace whose state is in `mask` (the
-// iterator walks the namespace of the thread that creates it: setns() first). FIN_WAIT2
-// mini-sockets are reported as FIN_WAIT2 and request sockets as SYN_RECV, as inet_diag does.
-// Failure kUnavailable: not built, no BTF, no permission, the kernel refused the program or its
-// timers cannot be converted (HZ unknown): the caller may read the dump instead. A read that
-// returns EAGAIN (the kernel stops after a million objects with nothing to show) is retried: the
-// iterator goes on where it stopped.
+// Streams the sockets of the calling thread's network namespace whose state is in `mask` (both
+// readers walk the namespace of the calling thread: setns() first; the walk's threads are made
+// by it). FIN_WAIT2 mini-sockets are reported as FIN_WAIT2 and request sockets as SYN_RECV, as
+// inet_diag does. The sink is called by one thread at a time, not always the caller's. Failure
+// kUnavailable (nothing handed to the sink): not built, no BTF, no permission, the kernel refused
+// both programs or their timers cannot be converted (HZ unknown): the caller may read the dump
+// instead. kInterrupted: the walk stopped part way and no `restart` was given. The iterator's
+// read() that returns EAGAIN (the kernel stops after a million objects with nothing to show) is
+// retried: the iterator goes on where it stopped.
 DumpResult read_tcp_iter(StateMask mask, const SocketSink& sink,
                          const TcpIterOptions& options = {});
 

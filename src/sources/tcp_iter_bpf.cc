@@ -251,6 +251,8 @@ DumpResult iterate(StateMask mask, const SocketSink& sink, const TcpIterOptions&
 
 bool tcp_iter_built() { return true; }
 
+int bpf_walkers() { return walkers(0); }
+
 DumpResult read_tcp_iter(StateMask mask, const SocketSink& sink, const TcpIterOptions& options) {
   if (access("/sys/kernel/btf/vmlinux", R_OK) != 0)
     return unavailable("bpf: this kernel has no BTF (/sys/kernel/btf/vmlinux)");

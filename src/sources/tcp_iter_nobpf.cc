@@ -5,6 +5,8 @@ namespace tw {
 
 bool tcp_iter_built() { return false; }
 
+int bpf_walkers() { return 1; }
+
 DumpResult read_tcp_iter(StateMask, const SocketSink&, const TcpIterOptions&) {
   return {DumpFailure::kUnavailable,
           "bpf: not built (this timewait was built without libbpf-dev, bpftool and clang-16; "
