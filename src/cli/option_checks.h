@@ -27,9 +27,10 @@ std::string given(const CLI::App* sub, std::initializer_list<std::string_view> n
 // --source of the live commands: auto, bpf, netlink or proc.
 Result<SourceKind> parse_source(const std::string& name);
 inline constexpr const char* kSourceHelp =
-    "Live source: auto (inet_diag, else /proc/net/tcp), netlink, proc, or bpf (a BPF iterator "
-    "over the socket table, Linux 5.9+ with BTF, as root: also tells which TIME_WAIT ports "
-    "tcp_tw_reuse could take now)";
+    "Live source: auto (bpf for a table of 250,000 sockets or more on 2+ CPUs, else inet_diag, "
+    "else /proc/net/tcp), netlink, proc, or bpf (the socket table read by a BPF program, split "
+    "between CPUs; Linux 5.9+ with BTF, as root: also tells which TIME_WAIT ports tcp_tw_reuse "
+    "could take now)";
 // The Windows build: these options of `sub` need Linux (namespaces, eBPF, /proc/sys) and say
 // "(Linux only)" in --help; the Linux build leaves them as they are.
 void mark_linux_only(CLI::App* sub, std::initializer_list<std::string_view> names);

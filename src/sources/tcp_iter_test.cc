@@ -8,12 +8,14 @@
 #include <gtest/gtest.h>
 #include <sched.h>
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <thread>
 #include <tuple>
 
 #include "bpf/tcp_iter_record.h"
+#include "sources/host_reader.h"
 #include "sources/live_sockets.h"
 #include "sources/netlink_diag.h"
 #include "testing/scoped_netns.h"
@@ -195,6 +197,46 @@ TEST_F(TcpIter, ChainTooLongFallsBackToTheDump) {
     EXPECT_EQ(restarts, 1);
     EXPECT_EQ(counted, TW_WALK_MAX_CHAIN + 21);
   });
+}
+
+// The walk while connections come and go in the namespace (a socket may be freed and reused under
+// it): every walk completes, and counts every TIME_WAIT that existed before it started and none
+// that was not there when it ended (none expires within the test's few seconds). Bounded: at most
+// 20,000 connections or 4 s.
+TEST_F(TcpIter, WalkWhileSocketsComeAndGo) {
+  ScopedNetns ns;
+  ns.set_sysctl("net.ipv4.tcp_tw_reuse", "0");
+  std::atomic<bool> stop{false};
+  std::atomic<int> made{0};
+  std::thread churn([&] {
+    EnterNetns in(ns.name());
+    Sockets socks;
+    const uint16_t port = socks.listen("127.0.0.1");
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(4);
+    while (!stop && made < 20000 && std::chrono::steady_clock::now() < until) {
+      socks.time_wait("127.0.0.1", port);
+      ++made;
+    }
+  });
+  EnterNetns in(ns.name());
+  // sockstat's tw counts the namespace's mini-sockets: TIME_WAIT and orphaned FIN_WAIT2 alike.
+  auto minis_states = *parse_state_mask({"time-wait", "fin-wait-2"});
+  int walks = 0;
+  for (; walks < 40 && made < 20000; ++walks) {
+    const int64_t before = read_sockstat()->tw;
+    int64_t minis = 0;
+    DumpResult r = read_tcp_iter(minis_states, [&](const Socket& s) { minis += s.mini; },
+                                 {.reader = BpfReader::kWalk, .walkers = 2});
+    const int64_t after = read_sockstat()->tw;
+    ASSERT_EQ(r.failure, DumpFailure::kNone) << r.message;
+    EXPECT_GE(minis, before) << "walk " << walks;
+    EXPECT_LE(minis, after) << "walk " << walks;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  stop = true;
+  churn.join();
+  EXPECT_GT(made, 500) << "the churn made too few connections to test anything";
+  EXPECT_GE(walks, 5);
 }
 
 }  // namespace
