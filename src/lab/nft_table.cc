@@ -60,10 +60,6 @@ Status NftTable::add_element(const std::string& set, const std::string& element)
   return nft(fmt::format("add element {} {} '{{ {} }}'", name_, set, element));
 }
 
-Status NftTable::delete_element(const std::string& set, const std::string& element) const {
-  return nft(fmt::format("delete element {} {} '{{ {} }}'", name_, set, element));
-}
-
 Result<int64_t> NftTable::counter(const std::string& counter_name) const {
   auto r = run_command(in_ns(*ns_, fmt::format("list counter {} {}", name_, counter_name)));
   if (!r) return fail(r.error());

@@ -24,7 +24,6 @@ class NftTable {
   // Runs `nft <args>` in the namespace ("add element ip twlab_x armed { 40000 }").
   Status nft(const std::string& args) const;
   Status add_element(const std::string& set, const std::string& element) const;
-  Status delete_element(const std::string& set, const std::string& element) const;
   // Packets counted so far by the named counter object.
   Result<int64_t> counter(const std::string& name) const;
 

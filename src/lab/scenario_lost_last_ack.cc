@@ -28,18 +28,19 @@ double ms_since(Clock::time_point t0) {
 }
 
 // In the client's namespace. `armed` holds the client ports whose next pure ACK to the server is
-// dropped; a port moves to `answered` after its drop, and the pure ACKs it sends from then on are
-// the ones TIME_WAIT sends in answer to the retransmitted FIN.
+// dropped; the rule that drops it moves the port to `answered` in the kernel, in the same packet
+// (moving it from here raced the retransmitted FIN on a busy machine), and the pure ACKs it sends
+// from then on are the ones TIME_WAIT sends in answer to the retransmitted FIN.
 std::string rules(const std::string& server) {
   return fmt::format(R"(
-  set armed {{ type inet_service; }}
-  set answered {{ type inet_service; }}
+  set armed {{ type inet_service; flags dynamic; }}
+  set answered {{ type inet_service; flags dynamic; }}
   counter final_ack_dropped {{ }}
   counter tw_ack {{ }}
   counter server_fin {{ }}
   chain out {{
     type filter hook output priority 0; policy accept;
-    ip daddr {0} tcp dport {1} tcp sport @armed tcp flags == ack counter name final_ack_dropped drop
+    ip daddr {0} tcp dport {1} tcp sport @armed tcp flags == ack add @answered {{ tcp sport }} delete @armed {{ tcp sport }} counter name final_ack_dropped drop
     ip daddr {0} tcp dport {1} tcp sport @answered tcp flags == ack counter name tw_ack
   }}
   chain in {{
@@ -132,10 +133,7 @@ Result<LostAckOutcome> measure_lost_last_ack(int trials) {
     // shutdown rather than close: the passive side keeps its descriptor and can see how its
     // connection ended (SO_ERROR) once it leaves LAST_ACK.
     shutdown(p->server, SHUT_WR);
-    auto dropped = wait_counter(**table, "final_ack_dropped", i + 1, 150);
-    // Disarm before the FIN is retransmitted (RTO >= 200 ms), so its answer goes through.
-    auto moved = (*table)->delete_element("armed", port);
-    if (moved) moved = (*table)->add_element("answered", port);
+    auto dropped = wait_counter(**table, "final_ack_dropped", i + 1, 3000);
     int state = tcp_state(p->server);
     while (state != TCP_CLOSE && state != -1 && ms_since(t0) < 3000) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -147,7 +145,6 @@ Result<LostAckOutcome> measure_lost_last_ack(int trials) {
     getsockopt(p->server, SOL_SOCKET, SO_ERROR, &err, &len);
     close(p->server);
     if (!dropped) return fail(dropped.error());
-    if (!moved) return fail(moved.error());
     if (eof && state == TCP_CLOSE && err == 0)
       ++o.clean_closes;
     else
