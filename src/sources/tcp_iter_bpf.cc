@@ -14,6 +14,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <system_error>
 #include <thread>
 #include <vector>
@@ -71,6 +72,30 @@ inline void fill_socket(const tw_iter_sock& r, Socket* s) {
                                              : TwReuse::kNotYet;
 }
 
+// Sets what both programs are told before load (states, reuse delay) and loads `skel` (just
+// opened: null if that failed); the failure, or nothing when it is ready.
+template <class Skel>
+std::optional<DumpResult> configure_and_load(Skel* skel, int (*load)(Skel*), const char* what,
+                                             StateMask mask, const TcpIterOptions& options) {
+  if (!skel)
+    return unavailable(
+        libbpf_why(fmt::format("bpf: cannot open the {} program", what).c_str(), errno));
+  skel->rodata->cfg_states = mask.bits;
+  skel->rodata->cfg_reuse_delay_ms = options.reuse_delay_ms;
+  if (int err = load(skel))
+    return unavailable(libbpf_why(
+        (err == -EPERM
+             ? fmt::format("bpf: loading the {} needs CAP_BPF and CAP_PERFMON (run as root)", what)
+             : fmt::format("bpf: the kernel refused the {} program", what))
+            .c_str(),
+        err));
+  if (!skel->kconfig->CONFIG_HZ)
+    return unavailable(
+        "bpf: the kernel's HZ is unknown (no /proc/config.gz or /boot/config-*), so TIME_WAIT "
+        "ages cannot be read");
+  return std::nullopt;
+}
+
 // Walkers the hash walk may run at once: the CPUs this process may use, at most the slots.
 int walkers(int asked) {
   if (asked > 0) return std::min(asked, TW_WALK_SLOTS);
@@ -86,18 +111,8 @@ int walkers(int asked) {
 DumpResult walk(StateMask mask, const SocketSink& sink, const TcpIterOptions& options) {
   WalkCloser c;
   c.skel = tcp_walk_bpf__open();
-  if (!c.skel) return unavailable(libbpf_why("bpf: cannot open the hash walk program", errno));
-  c.skel->rodata->cfg_states = mask.bits;
-  c.skel->rodata->cfg_reuse_delay_ms = options.reuse_delay_ms;
-  if (int err = tcp_walk_bpf__load(c.skel))
-    return unavailable(libbpf_why(
-        err == -EPERM ? "bpf: loading the hash walk needs CAP_BPF and CAP_PERFMON (run as root)"
-                      : "bpf: the kernel refused the hash walk program",
-        err));
-  if (!c.skel->kconfig->CONFIG_HZ)
-    return unavailable(
-        "bpf: the kernel's HZ is unknown (no /proc/config.gz or /boot/config-*), so TIME_WAIT "
-        "ages cannot be read");
+  if (auto failed = configure_and_load(c.skel, tcp_walk_bpf__load, "hash walk", mask, options))
+    return *failed;
   const int prog = bpf_program__fd(c.skel->progs.walk_tcp);
   tw_walk_slot* slots = c.skel->bss->slots;
   auto run = [prog](uint32_t slot) {
@@ -192,18 +207,8 @@ DumpResult walk(StateMask mask, const SocketSink& sink, const TcpIterOptions& op
 DumpResult iterate(StateMask mask, const SocketSink& sink, const TcpIterOptions& options) {
   Closer c;
   c.skel = tcp_iter_bpf__open();
-  if (!c.skel) return unavailable(libbpf_why("bpf: cannot open the iterator program", errno));
-  c.skel->rodata->cfg_states = mask.bits;
-  c.skel->rodata->cfg_reuse_delay_ms = options.reuse_delay_ms;
-  if (int err = tcp_iter_bpf__load(c.skel))
-    return unavailable(libbpf_why(
-        err == -EPERM ? "bpf: loading the iterator needs CAP_BPF and CAP_PERFMON (run as root)"
-                      : "bpf: the kernel refused the iterator program",
-        err));
-  if (!c.skel->kconfig->CONFIG_HZ)
-    return unavailable(
-        "bpf: the kernel's HZ is unknown (no /proc/config.gz or /boot/config-*), so TIME_WAIT "
-        "ages cannot be read");
+  if (auto failed = configure_and_load(c.skel, tcp_iter_bpf__load, "iterator", mask, options))
+    return *failed;
   c.link = bpf_program__attach_iter(c.skel->progs.dump_tcp, nullptr);
   if (!c.link) return unavailable(libbpf_why("bpf: cannot attach the iterator", errno));
   // The iterator's namespace is the creating thread's, fixed here.
