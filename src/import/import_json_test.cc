@@ -38,9 +38,10 @@ TEST(ImportJson, NumericSpellings) {
 }
 
 TEST(ImportJson, SkipsAreListed) {
-  auto j = import_json("netstat_ant.txt");
-  EXPECT_EQ(j["skipped"], 3);
-  EXPECT_EQ(j["skipped_examples"].size(), 3u);
+  // The author's "    ..." elision lines in a pasted German netstat -an.
+  auto j = import_json("real/blog_de_netstat_an.txt");
+  EXPECT_EQ(j["skipped"], 4);
+  EXPECT_EQ(j["skipped_examples"].size(), 4u);
   EXPECT_EQ(j["skip_reasons"].size(), 1u);
 }
 
