@@ -11,11 +11,17 @@ namespace tw {
 
 namespace {
 
-// netstat.exe prints the states in the language of the Windows install. German spells them out
-// (the others seen in real dumps keep the English names); "ABHÖREN" reaches a file in whatever
-// code page the console used: UTF-8, OEM 850 (0x99), Windows-1252 (0xD6), or that byte shown as
-// "™" and saved as UTF-8.
-std::optional<TcpState> localized_state(std::string_view name) {
+// The title and column header in the languages seen in real dumps; every language but Russian
+// and Chinese heads the first column "Proto".
+bool is_title(std::string_view line) {
+  std::string_view t = trim(line);
+  return t == "Active Connections" || t == "Aktive Verbindungen" || t == "Connexions actives" ||
+         t == "Conexiones activas";
+}
+
+}  // namespace
+
+std::optional<TcpState> windows_localized_state(std::string_view name) {
   static constexpr std::pair<std::string_view, TcpState> kGerman[] = {
       {"HERGESTELLT", TcpState::kEstablished},     {"WARTEND", TcpState::kTimeWait},
       {"SCHLIESSEN_WARTEN", TcpState::kCloseWait}, {"SYN_GESENDET", TcpState::kSynSent},
@@ -32,16 +38,6 @@ std::optional<TcpState> localized_state(std::string_view name) {
   }
   return std::nullopt;
 }
-
-// The title and column header in the languages seen in real dumps; every language but Russian
-// and Chinese heads the first column "Proto".
-bool is_title(std::string_view line) {
-  std::string_view t = trim(line);
-  return t == "Active Connections" || t == "Aktive Verbindungen" || t == "Connexions actives" ||
-         t == "Conexiones activas";
-}
-
-}  // namespace
 
 LineResult NetstatWindowsParser::parse(std::string_view line, Socket* s) {
   std::string_view f[8];
@@ -79,7 +75,7 @@ LineResult NetstatWindowsParser::parse(std::string_view line, Socket* s) {
   if (auto e = parse_colon_endpoint(f[2], &s->remote); e != EndpointError::kNone)
     return bad_line(endpoint_reason(e), std::string(f[2]));
   auto state = import_state(f[3]);
-  if (!state) state = localized_state(f[3]);
+  if (!state) state = windows_localized_state(f[3]);
   if (!state)
     return bad_line("unknown state name (English and German names are known)", std::string(f[3]));
   s->state = *state;
