@@ -15,6 +15,7 @@
 #include "import/line_reader.h"
 #include "import/ss_diag.h"
 #include "import/text_fields.h"
+#include "import/unsupported.h"
 #include "model/portable.h"
 #include "sources/netlink_diag.h"
 #include "sources/snapshot_file.h"
@@ -159,6 +160,11 @@ Result<ImportReport> import_file(const ImportOptions& o, HostFacts* facts, const
   if (first.starts_with("\xEF\xBB\xBF")) first.remove_prefix(3);
   size_t b = first.find_first_not_of(" \t\r\n");
   bool json = !reader.utf16() && b != std::string_view::npos && first[b] == '{';
+  // PowerShell's ConvertTo-Json is JSON too, but of Get-NetTCPConnection objects.
+  bool json_array = !reader.utf16() && b != std::string_view::npos && first[b] == '[';
+  if (o.format.empty() && (json || json_array) &&
+      first.find("\"LocalAddress\"") != std::string_view::npos)
+    return fail(fmt::format("cannot read {}: {}", shown, powershell_json_refusal("")));
   if (o.format == kSnapshotFormat || (o.format.empty() && json))
     return import_snapshot(o, shown, &reader, facts, sink);
 
@@ -183,6 +189,10 @@ Result<ImportReport> import_file(const ImportOptions& o, HostFacts* facts, const
   Detection detected;
   if (o.format.empty()) detected = detect_format(sample);
   report.format = o.format.empty() ? detected.format : o.format;
+  if (report.format.empty()) {
+    if (auto what = recognise_unsupported(sample); !what.empty())
+      return fail(fmt::format("cannot read {}: {}", shown, what));
+  }
   if (report.format.empty() && !detected.closest.empty())
     return fail(fmt::format(
         "cannot tell the format of {}: its first lines fit no known dump; closest is {}, which "
@@ -217,6 +227,25 @@ Result<ImportReport> import_file(const ImportOptions& o, HostFacts* facts, const
     pending.reset();
     pending_owner.clear();
   };
+  // A line this format refuses that another format reads as a socket: the file holds two dumps,
+  // and counting one of them would be a wrong census. Other parsers are made at the first such
+  // line only.
+  std::vector<std::pair<std::string_view, std::unique_ptr<LineParser>>> others;
+  int64_t other_sockets = 0;
+  std::string first_other;
+  auto read_by_other = [&](const std::string& text) {
+    if (others.empty())
+      for (auto& f : text_formats())
+        if (f.name != report.format) others.emplace_back(f.name, make_parser(f.name, {}));
+    for (auto& [name, p] : others) {
+      Socket s;
+      if (p->parse(text, &s).kind != LineKind::kSocket) continue;
+      if (!other_sockets++)
+        first_other =
+            fmt::format("{}:{} is a {} line: {}", where, report.lines, name, shorten(text, 60));
+      return;
+    }
+  };
   auto take = [&](const std::string& text, bool was_cut) {
     ++report.lines;
     if (is_blank(text)) return true;
@@ -229,12 +258,15 @@ Result<ImportReport> import_file(const ImportOptions& o, HostFacts* facts, const
       return true;
     }
     if (owners) flush();
-    if (r.kind != LineKind::kSocket && looks_tcp(text) && !tcp_looking++)
-      first_tcp_looking = fmt::format("{}:{}: {}", where, report.lines, shorten(text, 60));
+    if (r.kind != LineKind::kSocket && looks_tcp(text)) {
+      if (!tcp_looking++)
+        first_tcp_looking = fmt::format("{}:{}: {}", where, report.lines, shorten(text, 60));
+      if (r.kind == LineKind::kBad && !was_cut) read_by_other(text);
+    }
     switch (r.kind) {
       case LineKind::kSocket:
         ++report.sockets;
-        report.named_endpoints += s.local.is_named() + s.remote.is_named();
+        report.named_endpoints += s.local.is_named() + s.remote.is_named() - r.cut;
         if (*r.reason) ++report.warnings[r.reason];
         if (!s.original_state.empty()) {
           auto it = report.original_states.find(s.original_state);
@@ -286,6 +318,12 @@ Result<ImportReport> import_file(const ImportOptions& o, HostFacts* facts, const
     if (!take(line, cut)) return fail(strict_error);
   if (!reader.error().empty()) return fail(reader.error());
   flush();
+
+  if (other_sockets > 0 && report.sockets > 0)
+    return fail(fmt::format(
+        "{} mixes two dumps: {} lines are {} sockets, and {} more are sockets of another format "
+        "(first: {}); import each dump from a file of its own",
+        shown, report.sockets, report.format, other_sockets, first_other));
 
   // Lines that look like TCP sockets and not one read: the dump is of another format (or
   // variant), and an empty census would be a wrong answer.

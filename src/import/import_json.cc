@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "import/netstat_windows.h"
 #include "import/powershell.h"
 #include "import/text_fields.h"
 
@@ -22,6 +23,8 @@ std::optional<TcpState> counted_as(const std::string& format, const std::string&
     return std::nullopt;
   }
   if (number) return windows_state_number(code);  // PowerShell CSV with State as a number
+  if (format == "netstat-windows")
+    if (auto st = windows_localized_state(name)) return st;
   return import_state(name);
 }
 

@@ -1,6 +1,7 @@
 #include "import/import_json.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "import/fixture_dir.h"
 
@@ -27,6 +28,34 @@ TEST(ImportJson, OriginalSpellingsBesideTheirState) {
   EXPECT_EQ(j["original_states"]["SYN_RECEIVED"]["state"], "SYN-RECV");
 }
 
+// cmd.exe writes a redirected German netstat in code page 850: the report of such a dump (its
+// spellings, its skipped lines) dumps as JSON (it threw "invalid UTF-8 byte" before).
+TEST(ImportJson, CodePageBytesDumpAsJson) {
+  auto j = import_json("real/blog_de_netstat_an_oem850.txt");
+  EXPECT_EQ(j["sockets"], 92);
+  EXPECT_EQ(j["original_states"]["ABH\xEF\xBF\xBDREN"]["count"], 20);
+  EXPECT_EQ(j["original_states"]["ABH\xEF\xBF\xBDREN"]["state"], "LISTEN");
+  EXPECT_NO_THROW((void)j.dump());
+  char path[] = "/tmp/twimp-json-XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  std::string dump =
+      "State Recv-Q Send-Q Local Address:Port Peer Address:Port\nESTAB 0 0 10.0.0.1:1 "
+      "10.0.0.2:80\nABH\x99REN 0 0 10.0.0.1:3 10.0.0.2:80\n";
+  ASSERT_EQ(write(fd, dump.data(), dump.size()), static_cast<ssize_t>(dump.size()));
+  close(fd);
+  ImportOptions o;
+  o.path = path;
+  HostFacts facts;
+  auto r = import_file(o, &facts, [](const Socket&) {});
+  unlink(path);
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ(r->skipped, 1);
+  std::string text;
+  EXPECT_NO_THROW(text = import_report_to_json(*r).dump());
+  EXPECT_NE(text.find("ABH\xEF\xBF\xBDREN"), std::string::npos) << text;
+}
+
 TEST(ImportJson, NumericSpellings) {
   auto ps = import_json("powershell_csv_numeric.txt");
   EXPECT_EQ(ps["original_states"]["11"]["state"], "TIME-WAIT");
@@ -38,9 +67,10 @@ TEST(ImportJson, NumericSpellings) {
 }
 
 TEST(ImportJson, SkipsAreListed) {
-  auto j = import_json("netstat_ant.txt");
-  EXPECT_EQ(j["skipped"], 3);
-  EXPECT_EQ(j["skipped_examples"].size(), 3u);
+  // The author's "    ..." elision lines in a pasted German netstat -an.
+  auto j = import_json("real/blog_de_netstat_an.txt");
+  EXPECT_EQ(j["skipped"], 4);
+  EXPECT_EQ(j["skipped_examples"].size(), 4u);
   EXPECT_EQ(j["skip_reasons"].size(), 1u);
 }
 

@@ -17,15 +17,20 @@
 namespace tw {
 namespace {
 
+// Fixture names relative to the folder: "ss_tan", and "real/jc_win10_netstat" for the captures
+// of other projects and of this machine in real/ (their sources: real/README.md).
 std::vector<std::string> fixture_names() {
   std::vector<std::string> out;
-  std::string dir = testing::import_fixture_dir();
-  if (DIR* d = opendir(dir.c_str())) {
-    while (dirent* e = readdir(d)) {
-      std::string n = e->d_name;
-      if (n.size() > 9 && n.ends_with(".expected")) out.push_back(n.substr(0, n.size() - 9));
+  for (std::string sub : {"", "real/"}) {
+    std::string dir = testing::import_fixture_dir() + "/" + sub;
+    if (DIR* d = opendir(dir.c_str())) {
+      while (dirent* e = readdir(d)) {
+        std::string n = e->d_name;
+        if (n.size() > 9 && n.ends_with(".expected"))
+          out.push_back(sub + n.substr(0, n.size() - 9));
+      }
+      closedir(d);
     }
-    closedir(d);
   }
   std::sort(out.begin(), out.end());
   return out;

@@ -26,6 +26,9 @@ struct LineResult {
   const char* reason = "";
   // For kBad: what was seen, shown in the first examples only.
   std::string detail;
+  // For kSocket: endpoints kept as printed only because the tool cut them to its column (they
+  // are Endpoint::is_named() but hold no host or service name).
+  uint8_t cut = 0;
 };
 
 inline LineResult socket_line() { return {LineKind::kSocket, "", {}}; }

@@ -38,6 +38,38 @@ bool looks_binary(std::string_view s) {
   return control * 100 > s.size();
 }
 
+// Length of the UTF-8 sequence at s[i], or 0 when the bytes there are none (a stray byte of a
+// code page: cmd.exe writes OEM 850 or 866 to a redirected file).
+size_t utf8_sequence(std::string_view s, size_t i) {
+  auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char c = b(i);
+  size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+  if (n == 0 || i + n > s.size() || (n == 2 && c < 0xC2)) return 0;
+  for (size_t k = 1; k < n; ++k)
+    if ((b(i + k) & 0xC0) != 0x80) return 0;
+  return n;
+}
+
+// Every line handed out is valid UTF-8: a byte of another code page becomes U+FFFD, so that the
+// text reaches notes and JSON as it can be shown ("ABH\x99REN" of a German netstat is "ABH�REN").
+void repair_utf8(std::string* line) {
+  size_t i = 0;
+  while (i < line->size() && static_cast<unsigned char>((*line)[i]) < 0x80) ++i;
+  if (i == line->size()) return;
+  std::string out = line->substr(0, i);
+  while (i < line->size()) {
+    size_t n = utf8_sequence(*line, i);
+    if (n == 0) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    } else {
+      out.append(*line, i, n);
+      i += n;
+    }
+  }
+  *line = std::move(out);
+}
+
 }  // namespace
 
 LineReader::LineReader(int fd, std::string name) : fd_(fd), name_(std::move(name)) {}
@@ -165,6 +197,7 @@ bool LineReader::next(std::string* line, bool* cut) {
     if (buf_.size() - pos_ > kMaxLine) {
       // A line longer than any dump line: hand out its start, then drop the rest of it.
       line->assign(buf_, pos_, kMaxLine);
+      repair_utf8(line);
       *cut = true;
       pos_ = buf_.size();
       while (true) {
@@ -185,6 +218,7 @@ bool LineReader::next(std::string* line, bool* cut) {
     }
   }
   if (!line->empty() && line->back() == '\r') line->pop_back();
+  repair_utf8(line);
   return true;
 }
 

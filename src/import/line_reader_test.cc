@@ -75,5 +75,18 @@ TEST(LineReader, LinesAcrossBlocksAndLongLines) {
   EXPECT_FALSE(cut[2]);
 }
 
+// cmd.exe writes a redirected netstat in the console's OEM code page: such bytes come out as
+// U+FFFD, valid UTF-8 stays as it is, so that notes and JSON can hold every line.
+TEST(LineReader, LinesAreValidUtf8) {
+  auto lines = read_all(
+      "  TCP    0.0.0.0:135   0.0.0.0:0   ABH\x99REN   4\r\nABH\xC3\x96REN \xE2\x80\xA6\n"
+      "cut \xE2\x80\n\xC0\xAF\xF8\n");
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[0], "  TCP    0.0.0.0:135   0.0.0.0:0   ABH\xEF\xBF\xBDREN   4");
+  EXPECT_EQ(lines[1], "ABH\xC3\x96REN \xE2\x80\xA6");
+  EXPECT_EQ(lines[2], "cut \xEF\xBF\xBD\xEF\xBF\xBD");
+  EXPECT_EQ(lines[3], "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+}
+
 }  // namespace
 }  // namespace tw

@@ -17,6 +17,12 @@ class NetstatBsdParser : public LineParser {
  private:
   bool other_section_ = false;  // inside a unix socket or kernel control list
   bool state_column_ = true;    // the last header had "(state)" (not so with -T, -x, -R, -L)
+  bool wide_ = false;           // an address longer than the column was seen: -W, nothing is cut
 };
+
+// The warning for a socket with an endpoint netstat may have cut to its column (kept as printed).
+inline constexpr const char* kNetstatBsdCut =
+    "address or port cut to netstat's column, kept as printed and left out of port pressure "
+    "(capture with `netstat -anW`)";
 
 }  // namespace tw

@@ -13,8 +13,8 @@ constexpr size_t kColumn = 23;  // net-tools netstat.c: address and port cut to 
 }
 
 LineResult NetstatLinuxParser::parse(std::string_view line, Socket* s) {
-  std::string_view f[10];
-  size_t n = split_fields(line, f, 10);
+  std::string_view f[16];
+  size_t n = split_fields(line, f, 16);
   if (f[0] == "Active") {
     // Windows netstat's title; reading it as a non-IP section would hide every TCP row.
     if (n == 2 && f[1] == "Connections")
@@ -43,19 +43,20 @@ LineResult NetstatLinuxParser::parse(std::string_view line, Socket* s) {
     return bad_line("Recv-Q/Send-Q are not numbers", std::string(f[1]) + " " + std::string(f[2]));
   *s = Socket{};
   bool full = false;
+  uint8_t cut = 0;
   for (int k = 0; k < 2; ++k) {
     std::string_view text = f[3 + k];
     Endpoint* ep = k == 0 ? &s->local : &s->remote;
     auto e = parse_colon_endpoint(text, ep);
     if (v6 && text.size() == kColumn) full = true;
-    if (e != EndpointError::kNone) {
-      if (v6 && text.size() == kColumn && e == EndpointError::kBadAddress)
-        return bad_line(
-            "IPv6 address cut short by netstat's 23-character column (capture with `netstat "
-            "-antW`)",
-            std::string(text));
-      return bad_line(endpoint_reason(e), std::string(text));
+    if (v6 && text.size() == kColumn && e == EndpointError::kBadAddress) {
+      // The address was cut to fit the column (the port is whole): the socket still counts.
+      if (!keep_cut(text.substr(0, text.rfind(':')), {}, ep))
+        return bad_line(endpoint_reason(EndpointError::kTooManyNames), std::string(text));
+      ++cut;
+      continue;
     }
+    if (e != EndpointError::kNone) return bad_line(endpoint_reason(e), std::string(text));
     // netstat prints IPv4-mapped addresses of tcp6 sockets as plain IPv4.
     if (v6) ep->addr = v4_mapped(ep->addr);
     if (!v6 && ep->addr.family == AF_INET6 && ep->addr.is_unspecified()) ep->addr = Address::v4(0);
@@ -65,6 +66,21 @@ LineResult NetstatLinuxParser::parse(std::string_view line, Socket* s) {
   s->state = *state;
   s->original_state = f[5];
   if (s->state == TcpState::kTimeWait) s->mini = true;
+  // -o: "timewait (45.83/0/0)", "keepalive (7186.60/0/0)", "on (0.20/0/0)" or "off (0.00/0/0)":
+  // the timer's name and the seconds left (net-tools netstat.c, tcp_do_one).
+  for (size_t i = 7; i < n; ++i) {
+    if (!f[i].starts_with("(") || f[i - 1] == "off") continue;
+    std::string_view secs = f[i].substr(1, f[i].find('/') - 1);
+    size_t dot = secs.find('.');
+    uint64_t whole, hundredths = 0;
+    if (dot == std::string_view::npos || !parse_u64(secs.substr(0, dot), &whole) ||
+        !parse_u64(secs.substr(dot + 1), &hundredths) || secs.size() - dot != 3 ||
+        whole > 100'000'000)
+      continue;
+    s->timer_ms = static_cast<int64_t>(whole * 1000 + hundredths * 10);
+    if (f[i - 1] == "timewait" && s->state != TcpState::kTimeWait) s->mini = true;
+    break;
+  }
   // -p: "1234/nginx" or "-"; -e puts User and Inode first.
   for (size_t i = 6; i < n; ++i) {
     size_t slash = f[i].find('/');
@@ -75,6 +91,7 @@ LineResult NetstatLinuxParser::parse(std::string_view line, Socket* s) {
       break;
     }
   }
+  if (cut) return {LineKind::kSocket, kNetstatCut, {}, cut};
   if (full) return {LineKind::kSocket, kNetstatMaybeCut, {}};
   return socket_line();
 }

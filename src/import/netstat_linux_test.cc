@@ -57,10 +57,22 @@ TEST(NetstatLinux, NotRootNotice) {
 TEST(NetstatLinux, CutAddresses) {
   NetstatLinuxParser p;
   Socket s;
+  // Cut so that it no longer parses: the socket still counts in its state, its address kept as
+  // printed (a name, so out of port pressure), the port whole.
   auto r =
       p.parse("tcp6       0      0 2001:db8:aaaa:bbbb:7070 :::*                    LISTEN", &s);
-  EXPECT_EQ(r.kind, LineKind::kBad);
+  ASSERT_EQ(r.kind, LineKind::kSocket);
+  EXPECT_STREQ(r.reason, kNetstatCut);
+  EXPECT_EQ(r.cut, 1);
+  EXPECT_EQ(s.state, TcpState::kListen);
+  EXPECT_TRUE(s.local.is_named());
+  EXPECT_EQ(s.local.to_string(), "2001:db8:aaaa:bbbb\xE2\x80\xA6:7070");
+  EXPECT_EQ(s.local.port, 7070);
   EXPECT_NE(std::string(r.reason).find("netstat -antW"), std::string::npos);
+  // The printed form reads back (a census --save snapshot holds endpoints so).
+  auto back = Endpoint::parse(s.local.to_string());
+  ASSERT_TRUE(back);
+  EXPECT_EQ(*back, s.local);
   // A full column that still parses is read, with a warning.
   r = p.parse("tcp6       0      0 2001:db8:aa:bb::1:40050 ::1:9090                ESTABLISHED",
               &s);
@@ -73,6 +85,31 @@ TEST(NetstatLinux, CutAddresses) {
   ASSERT_EQ(r.kind, LineKind::kSocket);
   EXPECT_STREQ(r.reason, "");
   EXPECT_EQ(s.local.port, 7070);
+}
+
+// netstat -o: the Timer column, as net-tools prints it ("timewait (45.83/0/0)").
+TEST(NetstatLinux, Timers) {
+  NetstatLinuxParser p;
+  Socket s;
+  ASSERT_EQ(p.parse("tcp        0      0 127.0.0.1:45678         127.0.0.1:9000          TIME_WAIT "
+                    "  0          0          -                    timewait (45.83/0/0)",
+                    &s)
+                .kind,
+            LineKind::kSocket);
+  EXPECT_EQ(s.timer_ms, 45830);
+  EXPECT_TRUE(s.mini);
+  ASSERT_EQ(p.parse("tcp        0      0 127.0.0.1:9000          0.0.0.0:*               LISTEN  "
+                    "    0          16167384   3734/python3         off (0.00/0/0)",
+                    &s)
+                .kind,
+            LineKind::kSocket);
+  EXPECT_EQ(s.timer_ms, -1);
+  EXPECT_EQ(s.pid, 3734);
+  ASSERT_EQ(
+      p.parse("tcp 0 0 10.0.0.1:22 10.0.0.2:5000 ESTABLISHED keepalive (7186.60/0/0)", &s).kind,
+      LineKind::kSocket);
+  EXPECT_EQ(s.timer_ms, 7186600);
+  EXPECT_FALSE(s.mini);
 }
 
 TEST(NetstatLinux, OtherSocketsAreIgnored) {

@@ -3,7 +3,11 @@
 // ignored. -o adds the owning PID (0 for TIME_WAIT rows, which no process owns).
 #pragma once
 
+#include <optional>
+#include <string_view>
+
 #include "import/line_parser.h"
+#include "model/tcp_state.h"
 
 namespace tw {
 
@@ -19,5 +23,11 @@ class NetstatWindowsParser : public LineParser {
   enum class Above { kNone, kTcp, kUdp };
   Above above_ = Above::kNone;  // the row the next -b owner lines belong to
 };
+
+// netstat.exe prints the states in the language of the Windows install. German spells them out
+// (the others seen in real dumps keep the English names); "ABHÖREN" reaches a file in whatever
+// code page the console used: UTF-8, OEM 850 (0x99), Windows-1252 (0xD6), that byte shown as "™"
+// and saved as UTF-8, or U+FFFD where the line reader met a byte of another code page.
+std::optional<TcpState> windows_localized_state(std::string_view name);
 
 }  // namespace tw

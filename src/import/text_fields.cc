@@ -121,6 +121,21 @@ EndpointError parse_dot_endpoint(std::string_view text, Endpoint* ep, uint8_t wi
   return parse_address(text.substr(0, dot), wildcard_family, &ep->addr);
 }
 
+bool keep_cut(std::string_view host, std::string_view port, Endpoint* ep) {
+  if (!host.empty()) {
+    auto a = Address::named(std::string(host) + std::string(kCutMark));
+    if (!a) return false;
+    ep->addr = *a;
+  }
+  if (!port.empty()) {
+    uint32_t id = intern_name(std::string(port) + std::string(kCutMark));
+    if (!id || id > UINT16_MAX) return false;
+    ep->port = 0;
+    ep->port_name = static_cast<uint16_t>(id);
+  }
+  return true;
+}
+
 Address v4_mapped(const Address& a) {
   if (a.family != AF_INET) return a;
   uint8_t b[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};

@@ -35,6 +35,13 @@ EndpointError parse_colon_endpoint(std::string_view text, Endpoint* ep);
 // fe80::1%lo0.8080. The wildcard "*" takes the family `wildcard_family`.
 EndpointError parse_dot_endpoint(std::string_view text, Endpoint* ep, uint8_t wildcard_family);
 
+// An endpoint a tool cut to its column width: the cut host (when not empty) becomes the name
+// "<as printed>…" and the cut port (when not empty) the port name "<as printed>…". The socket then
+// counts in its state and, being named, stays out of port pressure. False when the name table is
+// full.
+inline constexpr std::string_view kCutMark = "\xE2\x80\xA6";  // "…"
+bool keep_cut(std::string_view host, std::string_view port, Endpoint* ep);
+
 // An IPv4 address as an IPv6 socket sees it (::ffff:a.b.c.d); other addresses are unchanged.
 Address v4_mapped(const Address& a);
 

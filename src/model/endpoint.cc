@@ -127,7 +127,9 @@ std::optional<Endpoint> Endpoint::parse(std::string_view text) {
   Endpoint ep;
   if (auto a = Address::parse(host)) {
     ep.addr = *a;
-  } else if (host.find_first_of(":[]%") == std::string_view::npos) {
+  } else if (host.find_first_of(":[]%") == std::string_view::npos ||
+             host.ends_with("\xE2\x80\xA6")) {
+    // A name, or an IPv6 address a dump cut to its column, kept as printed with "…" after it.
     auto n = Address::named(host);
     if (!n) return std::nullopt;
     ep.addr = *n;
