@@ -268,7 +268,10 @@ std::string metric_name(const std::string& series) { return series.substr(0, ser
 // GET /metrics from inside `netns` (the peer listens on that namespace's loopback).
 std::string get_in_netns(const std::string& netns, int port) {
   EnterNetns in(netns);
-  return http_get(port, "/metrics");
+  // HTTP/1.0: node_exporter (Go) answers it without chunked encoding.
+  std::string out = loopback_request(port, "GET /metrics HTTP/1.0\r\n\r\n", 10);
+  size_t body = out.find("\r\n\r\n");
+  return out.starts_with("HTTP/1.0 200") && body != std::string::npos ? out.substr(body + 4) : "";
 }
 
 // node_exporter (Debian's prometheus-node-exporter) runs in the namespace, as it would in a
