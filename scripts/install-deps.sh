@@ -22,6 +22,7 @@ pkgs=(
   libncurses-dev tmux                # timewait watch: the live screen (ncurses); its tests drive it in tmux
   libcpp-httplib-dev                 # timewait exporter: the HTTP server (bounded, read-only)
   prometheus                         # exporter tests: promtool (rules, metrics) and a real server
+  prometheus-node-exporter           # exporter tests: the real peer our sockstat/TcpExt numbers must equal
 )
 missing=()
 for p in "${pkgs[@]}"; do
@@ -31,9 +32,10 @@ done
 if ((${#missing[@]})); then
   echo "installing: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  # The prometheus package would start a system server on :9090. Tests run their own on a free
-  # port; keep the package's service from starting (invoke-rc.d honours policy-rc.d; 101 =
-  # action forbidden) and remove the policy again if it was ours.
+  # The prometheus package would start a system server on :9090, prometheus-node-exporter one
+  # on :9100. Tests run their own on free ports; keep the packages' services from starting
+  # (invoke-rc.d and deb-systemd-invoke honour policy-rc.d; 101 = action forbidden) and remove
+  # the policy again if it was ours.
   policy=/usr/sbin/policy-rc.d own_policy=0
   if [[ ! -e $policy ]]; then
     printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && own_policy=1

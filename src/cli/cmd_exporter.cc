@@ -55,12 +55,14 @@ int run(const ExporterFlags& fl) {
   cfg.sampler.history = 2;  // the exporter needs only the previous sample's facts
   cfg.metrics.top_tuples = static_cast<size_t>(fl.top_tuples);
 
-  // SIGTERM and SIGINT are taken by one thread (sigwait), blocked in every other: they stop the
-  // server instead of killing the process in the middle of a response.
+  // SIGTERM, SIGINT and SIGHUP are taken by one thread (sigwait), blocked in every other: they
+  // stop the server instead of killing the process in the middle of a response. SIGHUP's default
+  // (a closed terminal, a stray `kill -HUP` meant as "reload") would end it mid-scrape.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   Exporter exporter(std::move(cfg));
@@ -90,7 +92,10 @@ int run(const ExporterFlags& fl) {
   waiter.join();
   if (!ok && !got) return error("the HTTP server stopped unexpectedly", kExitFailure);
   fmt::print(stderr, "timewait exporter: stopped ({}), {} requests, {} censuses\n",
-             got == SIGINT ? "SIGINT" : "SIGTERM", server.requests(), exporter.censuses_total());
+             got == SIGINT   ? "SIGINT"
+             : got == SIGHUP ? "SIGHUP"
+                             : "SIGTERM",
+             server.requests(), exporter.censuses_total());
   return kExitOk;
 }
 

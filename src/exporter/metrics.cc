@@ -71,7 +71,7 @@ constexpr FamilyDef kFamilies[] = {
      "Destination tuples (local address, remote address, remote port) holding ephemeral ports."},
     {"timewait_tuple_worst_port_use_ratio", G,
      "The highest share of the usable ports one tuple holds (0 to 1), over every tuple."},
-    {"timewait_tuples_over_ratio", G,
+    {"timewait_tuples_over_port_use", G,
      "Tuples holding at least `ratio` of the usable ports (0.5 warning, 0.9 critical), over "
      "every tuple."},
     {"timewait_tuple_ports_in_use", G,
@@ -184,8 +184,8 @@ void render_sample(const Sample& s, const NetnsRef* ref, const MetricsOptions& o
   }
   e.add("timewait_tuples", base, static_cast<double>(s.tuples.size()));
   e.add("timewait_tuple_worst_port_use_ratio", base, worst);
-  e.add("timewait_tuples_over_ratio", with({{"ratio", "0.5"}}), over50);
-  e.add("timewait_tuples_over_ratio", with({{"ratio", "0.9"}}), over90);
+  e.add("timewait_tuples_over_port_use", with({{"ratio", "0.5"}}), over50);
+  e.add("timewait_tuples_over_port_use", with({{"ratio", "0.9"}}), over90);
   const size_t n = std::min(o.top_tuples, s.tuples.size());
   for (size_t i = 0; i < n; ++i) {
     const TuplePressure& t = s.tuples[i].tuple;

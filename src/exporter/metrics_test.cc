@@ -9,6 +9,7 @@
 
 #include <fstream>
 #include <regex>
+#include <sstream>
 
 #include "census/port_pool.h"
 #include "sources/host_reader.h"
@@ -69,8 +70,8 @@ TEST(Metrics, TupleSeriesAreBoundedAndAggregatesCoverEveryTuple) {
   EXPECT_EQ(value_of(text, R"(timewait_tuples{netns="blue"})"), 12);
   EXPECT_EQ(value_of(text, R"(timewait_tuple_worst_port_use_ratio{netns="blue"})"), 1);
   // 500..1000 of 1000 in use: tuples 5..12 (8) at 50 % or more, 9..12 (4) at 90 % or more.
-  EXPECT_EQ(value_of(text, R"(timewait_tuples_over_ratio{netns="blue",ratio="0.5"})"), 8);
-  EXPECT_EQ(value_of(text, R"(timewait_tuples_over_ratio{netns="blue",ratio="0.9"})"), 4);
+  EXPECT_EQ(value_of(text, R"(timewait_tuples_over_port_use{netns="blue",ratio="0.5"})"), 8);
+  EXPECT_EQ(value_of(text, R"(timewait_tuples_over_port_use{netns="blue",ratio="0.9"})"), 4);
   EXPECT_EQ(value_of(text, R"(timewait_tuple_ports_in_use{netns="blue",local_address="10.0.1.12",)"
                            R"(remote_address="10.0.0.9",remote_port="80"})"),
             1000);
@@ -80,6 +81,28 @@ TEST(Metrics, TupleSeriesAreBoundedAndAggregatesCoverEveryTuple) {
   text = render_metrics(set, o, ScrapeContext{.started = set.taken});
   EXPECT_EQ(count_lines_starting(text, "timewait_tuple_ports_in_use{"), 0);
   EXPECT_EQ(value_of(text, R"(timewait_tuples{netns="blue"})"), 12);
+}
+
+// Prometheus' naming: a name ending in _ratio holds a ratio (0 to 1), a unit is a base unit.
+// `timewait_tuples_over_ratio` was a count of tuples under a ratio's name.
+TEST(Metrics, NamesFollowPrometheusUnits) {
+  SampleSet set;
+  set.taken = std::chrono::steady_clock::now();
+  set.samples.push_back(fake_sample("blue", 12));
+  std::istringstream in(render_metrics(set, {}, ScrapeContext{.started = set.taken}));
+  int ratios = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    const std::string name = line.substr(0, line.find_first_of("{ "));
+    for (const char* bad : {"_ms", "milli", "percent", "_minutes", "_hours"})
+      EXPECT_EQ(name.find(bad), std::string::npos) << line;
+    if (!name.ends_with("_ratio")) continue;
+    ++ratios;
+    const double v = std::stod(line.substr(line.rfind(' ') + 1));
+    EXPECT_GE(v, 0) << line;
+    EXPECT_LE(v, 1) << line;
+  }
+  EXPECT_GE(ratios, 1);
 }
 
 TEST(Metrics, AFailedNamespaceIsDownAndCounted) {

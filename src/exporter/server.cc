@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "exporter/exposition.h"
+#include "exporter/request_deadline.h"
 
 namespace tw {
 
@@ -145,6 +146,7 @@ MetricsServer::MetricsServer(ServerOptions options, ServerHandlers handlers)
   s.set_payload_max_length(options_.max_body_bytes);
   s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     ++requests_;
+    if (deadline_) deadline_->answered(req.remote_addr, req.remote_port);
     if (req.method != "GET" && req.method != "HEAD") {
       res.status = 405;
       res.set_header("Allow", "GET, HEAD");
@@ -165,10 +167,13 @@ MetricsServer::MetricsServer(ServerOptions options, ServerHandlers handlers)
     res.set_header("Connection", "close");
     return httplib::Server::HandlerResponse::Handled;
   });
-  s.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+  // Paths also in the absolute form a proxy sends (GET http://host:port/metrics): RFC 9112
+  // 3.2.2 says a server MUST accept it, and httplib leaves the scheme and authority in the path.
+  const std::string absolute = "(?:[hH][tT][tT][pP][sS]?://[^/]*)?";
+  s.Get(absolute + "/metrics", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(handlers_.metrics(), kExpositionContentType);
   });
-  s.Get("/", [](const httplib::Request&, httplib::Response& res) {
+  s.Get(absolute + "/", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(index_page(), "text/html; charset=utf-8");
   });
   s.set_error_handler([this](const httplib::Request&, httplib::Response& res) {
@@ -195,8 +200,12 @@ Status MetricsServer::bind() {
         "cannot listen on {}:{}: {} (another exporter running? pick another "
         "address with --listen HOST:PORT)",
         url_host(options_.host), options_.port, bind_failure(options_.host, options_.port)));
+  deadline_ = std::make_unique<RequestDeadline>(
+      port_, std::chrono::seconds(std::max(options_.request_timeout_s, 1)));
   return {};
 }
+
+int64_t MetricsServer::dropped_slow() const { return deadline_ ? deadline_->dropped() : 0; }
 
 bool MetricsServer::run() {
   bool ok = server_->listen_after_bind();

@@ -20,6 +20,7 @@ class Server;
 namespace tw {
 
 class BoundedPool;
+class RequestDeadline;
 
 // Prometheus' list of default exporter ports (github.com/prometheus/prometheus/wiki/
 // Default-port-allocations) has 9100-9999 fully allocated; 10040 is in no entry of it, is not a
@@ -32,7 +33,11 @@ struct ServerOptions {
   int port = kDefaultExporterPort;  // 0: any free port (tests)
   size_t workers = 8;               // connections served at once
   size_t queued = 32;               // accepted connections waiting for a worker
-  int read_timeout_s = 5;           // per read of a request; an idle or slow client is dropped
+  int read_timeout_s = 5;           // per read of a request; an idle client is dropped
+  // The whole request (line and headers) must arrive this soon after connecting; a slow client
+  // (one byte now and then, each read within read_timeout_s) is dropped (exporter/
+  // request_deadline.h). Under Prometheus' default 10 s scrape timeout.
+  int request_timeout_s = 5;
   int write_timeout_s = 5;
   int keep_alive_timeout_s = 5;
   // 1: no keep-alive. An idle keep-alive connection holds a worker until keep_alive_timeout_s,
@@ -65,11 +70,13 @@ class MetricsServer {
 
   int64_t requests() const { return requests_; }
   int64_t rejected() const { return rejected_; }  // 4xx answers
+  int64_t dropped_slow() const;                   // connections past request_timeout_s
 
  private:
   ServerOptions options_;
   ServerHandlers handlers_;
   std::unique_ptr<httplib::Server> server_;
+  std::unique_ptr<RequestDeadline> deadline_;  // from bind()
   int port_ = 0;
   std::mutex pool_mu_;
   BoundedPool* pool_ = nullptr;  // while run() serves

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <chrono>
 #include <thread>
+#include <vector>
 
 #include "testing/loopback.h"
 
@@ -34,6 +35,7 @@ class Served : public ::testing::Test {
     ServerOptions o;
     o.port = 0;
     o.read_timeout_s = 1;
+    o.request_timeout_s = 2;
     o.keep_alive_timeout_s = 1;
     o.workers = 2;
     o.queued = 2;
@@ -74,6 +76,38 @@ TEST_F(Served, ServesMetricsAndAnIndexThatLinksIt) {
   std::string nf =
       request(server_->port(), std::string("GET /nope HTTP/1.1\r\nHost: x\r\n") + kClose + "\r\n");
   EXPECT_TRUE(nf.starts_with("HTTP/1.1 404")) << nf;
+}
+
+// What real scrapers and proxies send: HTTP/1.0 without Host, the absolute-form a proxy uses
+// (RFC 9112 3.2.2: a server MUST accept it), a query string, Prometheus' own Accept header
+// (OpenMetrics preferred: the answer is still text format 0.0.4, labelled as such).
+TEST_F(Served, AnswersEveryFormOfScrapeRequest) {
+  const std::string ok = "HTTP/1.1 200";
+  std::string r = request(server_->port(), "GET /metrics HTTP/1.0\r\n\r\n");
+  EXPECT_TRUE(r.starts_with(ok)) << r;
+  EXPECT_TRUE(r.ends_with("\r\n\r\nx 1\n")) << r;
+  r = request(server_->port(),
+              fmt::format("GET http://127.0.0.1:{}/metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n{}\r\n",
+                          server_->port(), kClose));
+  EXPECT_TRUE(r.starts_with(ok)) << r;
+  EXPECT_TRUE(r.ends_with("\r\n\r\nx 1\n")) << r;
+  r = request(server_->port(), fmt::format("GET http://x/ HTTP/1.1\r\nHost: x\r\n{}\r\n", kClose));
+  EXPECT_NE(r.find("href=\"/metrics\""), std::string::npos) << r;
+  r = request(server_->port(),
+              std::string("GET /metrics?x=y&debug HTTP/1.1\r\nHost: x\r\n") + kClose + "\r\n");
+  EXPECT_TRUE(r.ends_with("\r\n\r\nx 1\n")) << r;
+  r = request(
+      server_->port(),
+      std::string("GET /metrics HTTP/1.1\r\nHost: x\r\nAccept: application/openmetrics-text;"
+                  "version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/"
+                  "plain;version=0.0.4;q=0.5,*/*;q=0.1\r\n") +
+          kClose + "\r\n");
+  EXPECT_NE(r.find("Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n"), std::string::npos)
+      << r;
+  EXPECT_TRUE(r.ends_with("\r\n\r\nx 1\n")) << r;
+  r = request(server_->port(), "GARBAGE\r\n\r\n");
+  EXPECT_TRUE(r.starts_with("HTTP/1.1 400")) << r;
+  EXPECT_EQ(scrapes_, 4);
 }
 
 TEST_F(Served, IsReadOnly) {
@@ -120,6 +154,47 @@ TEST_F(Served, AnIdleClientIsDroppedAndDoesNotHoldTheWorkers) {
     EXPECT_EQ(read_until_close(fd, 10), "");  // closed by the server, nothing sent
     close(fd);
   }
+}
+
+// Slowloris: clients that send a byte of their headers every 300 ms (each read well within the
+// 1 s read timeout) on more connections than there are workers and queue slots. The request
+// deadline (2 s) drops them, so a real scrape is served; before it, the scrape waited for as long
+// as the drip went on (15 s here).
+TEST_F(Served, SlowClientsAreDroppedAtTheRequestDeadline) {
+  std::vector<int> slow;
+  for (int i = 0; i < 6; ++i) {
+    int fd = connect_loopback(server_->port());
+    ASSERT_GE(fd, 0);
+    const std::string start = "GET /metrics HTTP/1.1\r\nHost: x\r\n";
+    ASSERT_EQ(send(fd, start.data(), start.size(), MSG_NOSIGNAL), ssize_t(start.size()));
+    slow.push_back(fd);
+  }
+  std::atomic<bool> stop = false;
+  std::thread drip([&] {
+    const auto end = Clock::now() + std::chrono::seconds(15);
+    while (!stop && Clock::now() < end) {
+      for (int fd : slow) send(fd, "X", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // they hold the workers now
+  const auto t0 = Clock::now();
+  std::string r = request(
+      server_->port(), std::string("GET /metrics HTTP/1.1\r\nHost: x\r\n") + kClose + "\r\n", 30);
+  const auto waited = Clock::now() - t0;
+  stop = true;
+  drip.join();
+  EXPECT_TRUE(r.starts_with("HTTP/1.1 200")) << r;
+  EXPECT_LT(waited, std::chrono::seconds(10));
+  for (int fd : slow) {
+    // Closed by the server: by the deadline with nothing, or (a drip stalled past the 1 s read
+    // timeout on a loaded machine) with httplib's 400; never served.
+    std::string got = read_until_close(fd, 10);
+    EXPECT_TRUE(got.empty() || got.starts_with("HTTP/1.1 400")) << got;
+    close(fd);
+  }
+  EXPECT_GE(server_->dropped_slow(), 1);
+  EXPECT_EQ(scrapes_, 1);
 }
 
 TEST(Server, ATakenPortIsOneClearError) {

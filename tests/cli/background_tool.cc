@@ -83,14 +83,13 @@ ToolResult BackgroundTool::finish(double seconds) {
   return r;
 }
 
-ToolResult BackgroundTool::interrupt(double seconds) {
-  if (pid_ > 0) kill(pid_, SIGINT);
+ToolResult BackgroundTool::stop(int signal, double seconds) {
+  if (pid_ > 0) kill(pid_, signal);
   return finish(seconds);
 }
 
-ToolResult BackgroundTool::terminate(double seconds) {
-  if (pid_ > 0) kill(pid_, SIGTERM);
-  return finish(seconds);
-}
+ToolResult BackgroundTool::interrupt(double seconds) { return stop(SIGINT, seconds); }
+
+ToolResult BackgroundTool::terminate(double seconds) { return stop(SIGTERM, seconds); }
 
 }  // namespace tw::testing

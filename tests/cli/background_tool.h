@@ -24,6 +24,8 @@ class BackgroundTool {
   ToolResult interrupt(double seconds = 30);
   // Sends SIGTERM (as systemctl stop does) and waits (bounded); kills it after `seconds`.
   ToolResult terminate(double seconds = 30);
+  // Sends `signal` and waits (bounded); kills it after `seconds`.
+  ToolResult stop(int signal, double seconds = 30);
   // Waits for the tool to end by itself (bounded); kills it after `seconds`.
   ToolResult finish(double seconds = 60);
 

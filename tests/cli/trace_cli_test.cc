@@ -225,6 +225,22 @@ TEST(TraceCli, SummaryAttributesConnectsAndClosesToEachProcess) {
     EXPECT_TRUE(p["pid"] == client.pid || p["pid"] == server.pid) << p.dump();
 }
 
+// Connects `n` times to 127.0.0.1:port, closing first (each success leaves a TIME_WAIT);
+// returns the EADDRNOTAVAIL failures, or -1 on any other error.
+int64_t churn(uint16_t port, int n) {
+  int64_t eaddrnotavail = 0;
+  for (int i = 0; i < n; i++) {
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a = loopback(port);
+    if (connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+      if (errno != EADDRNOTAVAIL) return -1;
+      eaddrnotavail++;
+    }
+    close(s);
+  }
+  return eaddrnotavail;
+}
+
 TEST(TraceCli, EveryEaddrnotavailIsAttributedToTheClientAndDestination) {
   ScopedNetns ns("twtest");
   ns.set_sysctl("net.ipv4.ip_local_port_range", "40000 40019");  // 20 ports
@@ -233,19 +249,7 @@ TEST(TraceCli, EveryEaddrnotavailIsAttributedToTheClientAndDestination) {
   constexpr int kAttempts = 60;
   auto tracer = start_tracer(ns, {"--summary", "--json"});
   PassiveServer server(ns, kPort, "twchurn-srv");
-  Child client = spawn(ns.name(), "twchurn-cli", [] {
-    int64_t eaddrnotavail = 0;
-    for (int i = 0; i < kAttempts; i++) {
-      int s = socket(AF_INET, SOCK_STREAM, 0);
-      sockaddr_in a = loopback(kPort);
-      if (connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-        if (errno != EADDRNOTAVAIL) return int64_t{-1};
-        eaddrnotavail++;
-      }
-      close(s);  // connected ones: the client closes first and keeps the port in TIME_WAIT
-    }
-    return eaddrnotavail;
-  });
+  Child client = spawn(ns.name(), "twchurn-cli", [] { return churn(kPort, kAttempts); });
   int64_t seen = result_of(client);
   server.stop();
   ASSERT_GT(seen, 0) << "20 ports should not serve 60 connects within TIME_WAIT";
@@ -268,6 +272,52 @@ TEST(TraceCli, EveryEaddrnotavailIsAttributedToTheClientAndDestination) {
   const json* cli = process(j, client.pid);
   ASSERT_TRUE(cli);
   EXPECT_EQ((*cli)["connects"], kAttempts - seen);
+}
+
+// Two processes in one namespace with a 20-port range: one churns 15 connections toward one
+// server (15 TIME_WAITs, no failure), the other tries 50 toward another and runs its tuple's
+// pool out. Each process's counts are its own: the failures all go to the second, the TIME_WAITs
+// of the first to the first.
+TEST(TraceCli, TwoProcessesChurnAndExhaustAndEachGetsItsOwnCounts) {
+  ScopedNetns ns("twtest");
+  ns.set_sysctl("net.ipv4.ip_local_port_range", "40000 40019");
+  ns.set_sysctl("net.ipv4.tcp_tw_reuse", "0");
+  constexpr uint16_t kChurnPort = 8093, kExhaustPort = 8094;
+  constexpr int kChurn = 15, kExhaust = 50;
+  auto tracer = start_tracer(ns, {"--summary", "--json"});
+  PassiveServer a(ns, kChurnPort, "twpair-srv1");
+  PassiveServer b(ns, kExhaustPort, "twpair-srv2");
+  Child churner = spawn(ns.name(), "twpair-churn", [] { return churn(kChurnPort, kChurn); });
+  ASSERT_EQ(result_of(churner), 0);
+  Child exhauster =
+      spawn(ns.name(), "twpair-exhaust", [] { return churn(kExhaustPort, kExhaust); });
+  const int64_t failed = result_of(exhauster);
+  a.stop();
+  b.stop();
+  ASSERT_GT(failed, 0) << "20 ports cannot serve 50 connects within TIME_WAIT";
+
+  auto r = tracer->interrupt();
+  ASSERT_EQ(r.code, 0) << r.err;
+  json j = json::parse(r.out);
+  EXPECT_EQ(j["lost"]["keys"], 0);
+  EXPECT_EQ(j["lost"]["sockets"], 0);
+  const json* c = process(j, churner.pid);
+  const json* x = process(j, exhauster.pid);
+  ASSERT_TRUE(c && x) << j.dump(2);
+  EXPECT_EQ((*c)["comm"], "twpair-churn");
+  EXPECT_EQ((*c)["connects"], kChurn);
+  EXPECT_EQ((*c)["active_closes"], kChurn);
+  EXPECT_EQ((*c)["failed_connects"].value("EADDRNOTAVAIL", 0), 0) << c->dump();
+  EXPECT_EQ((*x)["comm"], "twpair-exhaust");
+  EXPECT_EQ((*x)["connects"], kExhaust - failed);
+  EXPECT_EQ((*x)["active_closes"], kExhaust - failed);
+  EXPECT_EQ((*x)["failed_connects"].value("EADDRNOTAVAIL", 0), failed) << x->dump();
+  for (const json& f : j["flows"]) {
+    if (f["pid"] == churner.pid && f["role"] == "client")
+      EXPECT_EQ(f["remote"], fmt::format("127.0.0.1:{}", kChurnPort));
+    if (f["pid"] == exhauster.pid && f["role"] == "client")
+      EXPECT_EQ(f["remote"], fmt::format("127.0.0.1:{}", kExhaustPort));
+  }
 }
 
 // A client that connects `n` times from 127.0.0.1, binding first (port 0), with or without
