@@ -36,9 +36,9 @@ __u64 written = 0;
  * is a helper call per socket. Ages and reuse are then as of the walk's start, at most the
  * walk's duration (~0.5 s at 1M sockets) early: a TIME_WAIT that becomes reusable meanwhile shows
  * as not yet, never the other way. */
-static __u64 now_jiffies;
-static __u32 now_ms, now_s;
-static bool now_read;
+__u64 now_jiffies = 0;
+__u32 now_ms = 0, now_s = 0;
+bool now_read = false;
 
 static __always_inline void read_clock(void) {
   if (now_read) return;
