@@ -43,14 +43,6 @@ Result<OutputTarget> check_output_path(const std::string& path, bool create_dirs
     return t;
   }
   if (path.empty()) return fail("an empty path was given as the file to write");
-  // What the path opens, first: /dev/stdout and /proc/self/fd/N are links whose text
-  // ("pipe:[123]") names no file, so only stat() tells that they are a pipe or a terminal.
-  struct stat opened;
-  if (stat(path.c_str(), &opened) == 0 && !S_ISREG(opened.st_mode))
-    return fail(fmt::format(
-        "{} is {}; timewait writes only regular files (give a new file's path, or - for "
-        "standard output)",
-        path, kind_of(opened.st_mode)));
   // Follow symlinks by hand: a dangling one names the new file to create, which realpath(3) and
   // std::filesystem::canonical refuse.
   std::string p = path;
@@ -71,6 +63,14 @@ Result<OutputTarget> check_output_path(const std::string& path, bool create_dirs
     if (ec) return fail(fmt::format("cannot read the symbolic link {}: {}", p, ec.message()));
     p = target.is_absolute() ? target.string() : (fs::path(parent_of(p)) / target).string();
   }
+  // /dev/stdout and /proc/self/fd/N are links whose text ("pipe:[123]") names no file: only
+  // what the path opens tells that it is a pipe or a terminal.
+  struct stat opened;
+  if (!found && stat(path.c_str(), &opened) == 0 && !S_ISREG(opened.st_mode))
+    return fail(fmt::format(
+        "{} is {}; timewait writes only regular files (give a new file's path, or - for "
+        "standard output)",
+        path, kind_of(opened.st_mode)));
   t.resolved = p;
   const std::string via = p == path ? "" : fmt::format(" (the target of the symlink {})", path);
   if (found) {
