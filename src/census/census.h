@@ -138,9 +138,11 @@ struct TuplePressure {
   bool mixed_local_ports = false;
   int64_t in_use = 0;     // sockets of this tuple whose local port is in the pool, any state
   int64_t time_wait = 0;  // of which in TIME_WAIT
-  int64_t available = 0;  // the pool's usable ports
-  TupleAges ages;         // of its TIME_WAIT sockets
-  ReuseCounts reuse;      // of its TIME_WAIT sockets, where the source knows
+  // The pool's usable ports connect() can take: bind()-owned ports (listeners) are skipped by
+  // connect() for every destination, so they are not available to any tuple.
+  int64_t available = 0;
+  TupleAges ages;     // of its TIME_WAIT sockets
+  ReuseCounts reuse;  // of its TIME_WAIT sockets, where the source knows
   double percent() const { return available ? 100.0 * in_use / available : 0; }
   // Ports a new connect() to this tuple could take now with tcp_tw_reuse on: the free ones and
   // those of reusable TIME_WAITs. Only meaningful when reuse.known() == time_wait.
@@ -200,6 +202,7 @@ class Census {
   bool inbound(const TuplePressure& t) const {
     return !t.mixed_local_ports && listening_[t.local_port];
   }
+  int64_t available() const;
   CensusOptions options_;
   StateCounts counts_{};
   int64_t total_ = 0;
@@ -210,6 +213,7 @@ class Census {
   std::unordered_map<GroupKey, TuplePressure, GroupKeyHash, GroupKeyEq> tuples_;
   std::unordered_map<GroupKey, GroupRow, GroupKeyHash, GroupKeyEq> unmeasured_;
   std::vector<bool> listening_ = std::vector<bool>(65536);  // local ports with a LISTEN socket
+  int64_t listening_in_pool_ = 0;                           // of them, usable ports of the pool
 };
 
 // The key a socket falls under for a grouping.

@@ -51,14 +51,17 @@ std::string_view pool_state_name(PoolState s) {
   return "?";
 }
 
+double Forecast::held_percent() const {
+  return available ? 100.0 * (available - free_ports) / available : 0;
+}
+
 std::string_view Forecast::level() const {
-  // With tcp_tw_reuse, TIME_WAITs older than the delay are ports connect() can take: what counts
-  // is the share it cannot.
-  const double held = available ? 100.0 * (available - free_ports) / available : 0;
+  const double held = held_percent();
   if (state == PoolState::kExhausted || (eta_s && *eta_s <= kCriticalEtaSeconds) ||
       held >= kPressureCriticalPercent)
     return "critical";
   if (state == PoolState::kRising || held >= kPressureWarnPercent) return "warning";
+  if (reuse_unverified() && percent >= kPressureWarnPercent) return "warning";
   return "ok";
 }
 
@@ -123,10 +126,14 @@ std::vector<TupleForecast> forecast_tuples(const Census& c, const ForecastPolicy
     Forecast f = forecast(t, p);
     rows.push_back({std::move(t), f});
   }
+  // By level first: a tuple 99 % held (critical, no rate) goes before one rising toward
+  // exhaustion in a minute (warning), so the first row's level is the worst of all of them.
   auto rank = [](const TupleForecast& x) {
     const Forecast& f = x.forecast;
+    const std::string_view l = f.level();
+    const int level = l == "critical" ? 0 : l == "warning" ? 1 : 2;
     const int state = f.state == PoolState::kExhausted ? 0 : f.state == PoolState::kRising ? 1 : 2;
-    return std::tuple(state, f.eta_s.value_or(0), -f.in_use);
+    return std::tuple(level, state, f.eta_s.value_or(0), -f.in_use);
   };
   std::stable_sort(rows.begin(), rows.end(), [&](const TupleForecast& a, const TupleForecast& b) {
     return rank(a) < rank(b);

@@ -54,12 +54,21 @@ struct Forecast {
   // TIME_WAITs old enough, with timestamps), as the kernel checks them: only where the source
   // tells each TIME_WAIT's reuse (the bpf source). With reuse on, free_ports is this.
   std::optional<int64_t> free_with_reuse;
+  // tcp_tw_reuse applies but the source did not tell which TIME_WAITs it can take: reuse needs
+  // timestamps from the peer too, and toward a peer without them connect() fails with every port
+  // in TIME_WAIT (measured: tcp_tw_reuse=1, 100 of 100 ports, EADDRNOTAVAIL). The free ports
+  // assume reuse works; the level does not go below "warning" from kPressureWarnPercent in use.
+  bool reuse_unverified() const { return reuse && !free_with_reuse; }
+  // The share of the pool connect() cannot take now (with tcp_tw_reuse, TIME_WAITs older than
+  // the delay are ports it can take).
+  double held_percent() const;
   double sustainable = 0;       // new connections per second the pool carries for good
   std::optional<double> eta_s;  // seconds until no free port (0 when exhausted)
   PoolState state = PoolState::kOk;
 
   // "critical" when exhausted, under kCriticalEtaSeconds to go or >= 90 % in use; "warning" when
-  // rising or >= 50 % in use; else "ok".
+  // rising or >= 50 % in use (counting TIME_WAITs reuse may take, while reuse_unverified()); else
+  // "ok".
   std::string_view level() const;
 };
 

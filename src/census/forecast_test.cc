@@ -100,6 +100,10 @@ TEST(Forecast, TwReuseCarriesPortsPerDelay) {
   EXPECT_DOUBLE_EQ(f.sustainable, 1000.0);
   EXPECT_EQ(f.state, PoolState::kOk);
   EXPECT_EQ(f.free_ports, 960);  // 40 made within the last second
+  // Whether the peer's timestamps let reuse take them is not known from this input: a peer
+  // without timestamps leaves connect() no port at all, so this is not "ok".
+  EXPECT_TRUE(f.reuse_unverified());
+  EXPECT_EQ(f.level(), "warning");
   // Without timestamps reuse does nothing.
   p.timestamps = false;
   EXPECT_EQ(forecast(churned(1000, 40, 25), p).state, PoolState::kExhausted);
@@ -180,6 +184,32 @@ TEST(Forecast, TuplesSortSoonestExhaustionFirst) {
   EXPECT_EQ(rows[0].forecast.state, PoolState::kRising);
   EXPECT_EQ(rows[1].forecast.state, PoolState::kOk);
   EXPECT_EQ(forecast_tuples(c, no_reuse(), 1).size(), 1u);
+}
+
+// A tuple 95 % held (critical, not growing) goes before one running out in ~40 s (warning): the
+// first row, the one the doctor's finding takes its severity from, is the worst level.
+TEST(Forecast, TuplesSortByLevelFirst) {
+  CensusOptions o;
+  o.pool = *parse_port_range("40000 40999");
+  Census c(o);
+  auto add = [&](const char* remote, int n, int64_t timer_ms) {
+    for (int i = 0; i < n; ++i) {
+      Socket s;
+      s.state = TcpState::kTimeWait;
+      s.local = {*Address::parse("10.0.0.1"), static_cast<uint16_t>(40000 + i)};
+      s.remote = {*Address::parse(remote), 80};
+      s.timer_ms = timer_ms;
+      c.add(s);
+    }
+  };
+  add("10.0.0.8", 950, 20000);  // made 40 s ago
+  add("10.0.0.9", 200, 55000);  // made 5 s ago: 20/s over 10 s, 1,000 held in ~40 s
+  auto rows = forecast_tuples(c, no_reuse());
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[1].forecast.state, PoolState::kRising);
+  EXPECT_EQ(rows[1].forecast.level(), "warning");
+  EXPECT_EQ(rows[0].tuple.key.remote.addr.to_string(), "10.0.0.8");
+  EXPECT_EQ(rows[0].forecast.level(), "critical");
 }
 
 }  // namespace

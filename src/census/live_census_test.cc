@@ -1,9 +1,13 @@
 // The census against the real kernel: sockets in known states inside a namespace made for the
 // test, counted through inet_diag, through /proc/net/tcp, and by `ss`, which must all agree.
+#include <arpa/inet.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <map>
 #include <sstream>
@@ -318,6 +322,43 @@ TEST(LivePortPressure, ShrunkRangeFlagsTheTuple) {
   }
   Census c2 = count_in(ns.name(), SourceKind::kNetlink);
   EXPECT_DOUBLE_EQ(c2.pressure()[0].percent(), 92.0);
+}
+
+// connect() never takes a port a listener holds (its bind bucket is not shared), toward any
+// destination: 20 ports with 8 listeners inside leave 12, and the census must say 12, not 20.
+TEST(LivePortPressure, ListenersInsideTheRangeAreNotAvailable) {
+  ScopedNetns ns;
+  ns.set_sysctl("net.ipv4.ip_local_port_range", "40000 40019");
+  Sockets socks;
+  int connected = 0, last_errno = 0;
+  {
+    EnterNetns in(ns.name());
+    uint16_t port = socks.listen("127.0.0.1", 8080);
+    for (uint16_t p = 40012; p <= 40019; ++p) socks.listen("127.0.0.1", p);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(port);
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    for (int i = 0; i < 100; ++i) {  // bounded: the range holds 20
+      int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      ASSERT_GE(fd, 0);
+      if (connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
+        last_errno = errno;
+        close(fd);
+        break;
+      }
+      socks.add(fd);
+      ++connected;
+    }
+  }
+  ASSERT_EQ(last_errno, EADDRNOTAVAIL);
+  EXPECT_EQ(connected, 12);
+  Census c = count_in(ns.name(), SourceKind::kNetlink);
+  auto p = c.pressure();
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].in_use, connected);
+  EXPECT_EQ(p[0].available, connected);
+  EXPECT_DOUBLE_EQ(p[0].percent(), 100.0);
 }
 
 TEST(LiveTimeWaitRate, EstimatesAKnownPace) {

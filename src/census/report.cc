@@ -132,6 +132,8 @@ void add_group_table(const CensusReport& r, std::string* out) {
 std::string level_text(const Forecast& f) {
   std::string why = f.state == PoolState::kExhausted ? "exhausted"
                     : f.eta_s                        ? "in " + eta_text(f)
+                    : f.level() == "warning" && f.held_percent() < kPressureWarnPercent
+                        ? "tcp_tw_reuse needs the peer's timestamps"
                     : f.level() == "critical"
                         ? fmt::format(">= {}", format_percent(kPressureCriticalPercent))
                         : fmt::format(">= {}", format_percent(kPressureWarnPercent));

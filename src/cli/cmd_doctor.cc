@@ -103,7 +103,9 @@ Result<PoolChoice> choose_pool(const DoctorFlags& fl, const HostFacts& facts) {
 Result<ApplyTarget> apply_target(const DoctorFlags& fl, const HostFacts& facts) {
   auto inode = netns_inode_of_self();
   if (!inode) return fail(inode.error());
-  return ApplyTarget{*inode, target_name(fl), facts.hostname};
+  ApplyTarget t{*inode, target_name(fl), facts.hostname};
+  t.netns_cookie = netns_cookie_of_self();
+  return with_this_boot(std::move(t));
 }
 
 int run_revert(const DoctorFlags& fl) {

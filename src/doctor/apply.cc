@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
@@ -15,6 +16,7 @@
 #include <sstream>
 
 #include "model/portable.h"
+#include "sources/file_lock.h"
 #include "sources/output_file.h"
 
 namespace tw {
@@ -63,6 +65,18 @@ std::vector<std::pair<std::string, std::string>> conf_entries(const std::string&
     out.emplace_back(fold(t.substr(0, eq)), fold(t.substr(eq + 1)));
   }
   return out;
+}
+
+std::string proc_sys_path(const std::string& name) {
+  std::string path = "/proc/sys/" + name;
+  for (size_t i = 10; i < path.size(); ++i)
+    if (path[i] == '.') path[i] = '/';
+  return path;
+}
+
+std::string first_line(const std::string& path) {
+  auto text = slurp(path).value_or("");
+  return text.substr(0, text.find('\n'));
 }
 
 }  // namespace
@@ -172,9 +186,7 @@ std::string render_diff(const std::string& path, const std::string& a, const std
 }
 
 Status write_proc_sysctl(const std::string& name, const std::string& value) {
-  std::string path = "/proc/sys/" + name;
-  for (size_t i = 10; i < path.size(); ++i)
-    if (path[i] == '.') path[i] = '/';
+  const std::string path = proc_sys_path(name);
   int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
   if (fd < 0)
     return fail(fmt::format("cannot open {} to write: {}{}", path, std::strerror(errno),
@@ -188,10 +200,59 @@ Status write_proc_sysctl(const std::string& name, const std::string& value) {
   return {};
 }
 
+Result<std::string> read_proc_sysctl(const std::string& name) {
+  auto text = slurp(proc_sys_path(name));
+  if (!text)
+    return fail(fmt::format("cannot read {}: {}", proc_sys_path(name), std::strerror(errno)));
+  while (!text->empty() && text->back() == '\n') text->pop_back();
+  return *text;
+}
+
+bool is_managed_sysctl(const std::string& name) {
+  if (name == "net.netfilter.nf_conntrack_count") return false;  // read only
+  for (const char* const* n = relevant_sysctls(); *n; ++n)
+    if (name == *n) return true;
+  return false;
+}
+
+bool is_sysctl_value(const std::string& value) {
+  // Numbers, port ranges and port lists ("32768\t60999", "8080,9000-9010"); never a path or a
+  // command (kernel.core_pattern takes "|/bin/sh" and is not ours).
+  return value.size() <= 65536 && std::all_of(value.begin(), value.end(), [](char c) {
+           return (c >= '0' && c <= '9') || c == ' ' || c == '\t' || c == ',' || c == '-';
+         });
+}
+
+ApplyTarget with_this_boot(ApplyTarget t) {
+  t.boot_id = fold(first_line("/proc/sys/kernel/random/boot_id"));
+  t.machine_id = fold(first_line("/etc/machine-id"));
+  t.kernel = fold(first_line("/proc/sys/kernel/osrelease"));
+  return t;
+}
+
 std::string describe(const ApplyTarget& t) {
   return fmt::format("netns {} (inode {}) on {}", t.netns, t.netns_inode,
                      t.host.empty() ? "an unnamed host" : t.host);
 }
+
+namespace {
+
+std::string now_iso() {
+  return fmt::format(
+      "{:%Y-%m-%dT%H:%M:%SZ}",
+      fmt::gmtime(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())));
+}
+
+// Why a name = value pair of a backup cannot be restored by timewait, or "".
+std::string unmanaged(const std::string& name, const std::optional<std::string>& value) {
+  if (!is_managed_sysctl(name))
+    return fmt::format("it names {}, which `doctor --apply` never writes", name);
+  if (value && !is_sysctl_value(*value))
+    return fmt::format("its value for {} is not one the kernel prints", name);
+  return "";
+}
+
+}  // namespace
 
 Result<std::optional<SavedApply>> read_backup(const ApplyPaths& paths) {
   auto text = slurp(paths.backup());
@@ -205,9 +266,15 @@ Result<std::optional<SavedApply>> read_backup(const ApplyPaths& paths) {
   try {
     if (b.contains("netns")) {
       const json& n = b.at("netns");
-      saved.target = ApplyTarget{n.at("inode").get<uint64_t>(), n.at("name").get<std::string>(),
-                                 b.value("host", "")};
+      ApplyTarget t{n.at("inode").get<uint64_t>(), n.at("name").get<std::string>(),
+                    b.value("host", "")};
+      t.netns_cookie = n.value("cookie", uint64_t{0});
+      t.boot_id = b.value("boot_id", "");
+      t.machine_id = b.value("machine_id", "");
+      t.kernel = b.value("kernel", "");
+      saved.target = t;
     }
+    saved.written_at = b.value("written_at", "");
     for (auto& [name, v] : b["values"].items())
       saved.values.emplace_back(
           name, v.is_null() ? std::nullopt : std::optional<std::string>(v.get<std::string>()));
@@ -216,6 +283,15 @@ Result<std::optional<SavedApply>> read_backup(const ApplyPaths& paths) {
   } catch (const json::exception&) {
     return fail(bad);
   }
+  // A hand-edited backup could make --revert write any sysctl (kernel.core_pattern) or put any
+  // line in the boot-time file: only what --apply itself writes is restored.
+  std::vector<std::pair<std::string, std::optional<std::string>>> all = saved.values;
+  for (auto& [k, v] : conf_entries(saved.conf)) all.emplace_back(k, v);
+  for (auto& [name, value] : all)
+    if (auto why = unmanaged(name, value); !why.empty())
+      return fail(fmt::format(
+          "{} was not written by timewait: {} (restore its values by hand, then remove it)",
+          paths.backup(), why));
   return std::optional<SavedApply>(std::move(saved));
 }
 
@@ -229,44 +305,127 @@ Status check_backup_target(const ApplyPaths& paths, const ApplyTarget& target) {
         "{} does not say which network namespace it was written for (an older timewait); "
         "restore its values by hand, then remove it",
         paths.backup()));
-  if (was->netns_inode != target.netns_inode || was->host != target.host)
+  const bool other_machine = !was->machine_id.empty() && !target.machine_id.empty() &&
+                             was->machine_id != target.machine_id;
+  if (was->netns_inode != target.netns_inode || was->host != target.host || other_machine)
     return fail(fmt::format(
-        "{} holds the values of {}, not of {}: revert it there first (`timewait doctor{} "
+        "{} holds the values of {}{}, not of {}: revert it there first (`timewait doctor{} "
         "--revert --yes`)",
-        paths.backup(), describe(*was), describe(target),
+        paths.backup(), describe(*was), other_machine ? " (another machine)" : "", describe(target),
         was->netns == "host" ? "" : " --netns " + was->netns));
+  // The same inode may be another namespace: one made after the backup's was deleted (the kernel
+  // gives the freed number again), or anything after a reboot. The initial namespace is the same
+  // one across boots (and its /etc/sysctl.d file was applied at boot), so only it may span them.
+  const bool other_boot =
+      !was->boot_id.empty() && !target.boot_id.empty() && was->boot_id != target.boot_id;
+  const bool other_cookie =
+      was->netns_cookie && target.netns_cookie && was->netns_cookie != target.netns_cookie;
+  if (target.netns_inode != kInitNetnsInode && (other_boot || other_cookie))
+    return fail(fmt::format(
+        "{} holds the values of {}{}, which is gone: {} only has its inode (netns cookie {}, not "
+        "{}); restore the values by hand if they apply, then remove it",
+        paths.backup(), describe(*was),
+        (*saved)->written_at.empty() ? "" : ", written " + (*saved)->written_at,
+        other_boot ? "the machine rebooted since, and this namespace" : "this namespace",
+        target.netns_cookie, was->netns_cookie));
   return {};
 }
 
-Status execute_apply(const ApplyPlan& plan, const ApplyPaths& paths, const ApplyTarget& target,
-                     const SysctlWriter& write) {
-  if (plan.changes.empty()) return {};
-  if (auto st = check_backup_target(paths, target); !st) return st;
-  // The copy keeps the values from before the first unreverted --apply: a second --apply adds
-  // names it did not touch yet and never overwrites an original value.
-  json backup;
-  if (auto old = slurp(paths.backup())) {
-    backup = json::parse(*old, nullptr, false);
+namespace {
+
+Result<std::unique_ptr<FileLock>> lock(const ApplyPaths& paths) { return lock_file(paths.lock()); }
+
+// Puts the backup file back as it was before this run: its old text, or no file.
+void restore_backup(const ApplyPaths& paths, const std::optional<std::string>& old) {
+  if (old) {
+    (void)write_file_atomically(paths.backup(), *old, true);
   } else {
-    backup = json{{"netns", {{"inode", target.netns_inode}, {"name", target.netns}}},
-                  {"host", target.host},
-                  {"conf_existed", plan.conf_existed},
-                  {"conf", plan.old_conf},
-                  {"values", json::object()}};
+    std::error_code ec;
+    fs::remove(paths.backup(), ec);
   }
-  for (auto& c : plan.changes)
-    if (!backup["values"].contains(c.name))
-      backup["values"][c.name] = c.old_value ? json(*c.old_value) : json(nullptr);
+}
+
+// Writes each (name, value) in order; on a refusal writes back, newest first, what the written
+// ones held before (`before`) and returns the refusal.
+Status write_all(const std::vector<std::pair<std::string, std::string>>& values,
+                 const std::map<std::string, std::string>& before, const SysctlWriter& write,
+                 size_t* written) {
+  *written = 0;
+  for (auto& [name, value] : values) {
+    if (auto st = write(name, value); !st) {
+      for (size_t i = *written; i-- > 0;) (void)write(values[i].first, before.at(values[i].first));
+      return st;
+    }
+    ++*written;
+  }
+  return {};
+}
+
+void undo(const std::vector<std::pair<std::string, std::string>>& values,
+          const std::map<std::string, std::string>& before, const SysctlWriter& write) {
+  for (size_t i = values.size(); i-- > 0;) (void)write(values[i].first, before.at(values[i].first));
+}
+
+}  // namespace
+
+Status execute_apply(const ApplyPlan& plan, const ApplyPaths& paths, const ApplyTarget& target,
+                     const SysctlWriter& write, const SysctlReader& read) {
+  if (plan.changes.empty()) return {};
+  auto held = lock(paths);
+  if (!held) return fail(held.error());
+  if (auto st = check_backup_target(paths, target); !st) return st;
+  const std::optional<std::string> old_backup = slurp(paths.backup());
+  json backup;
+  if (old_backup) {
+    backup = json::parse(*old_backup, nullptr, false);
+  } else {
+    backup = json{
+        {"format", "timewait-sysctl-backup"},
+        {"version", 1},
+        {"written_at", now_iso()},
+        {"netns",
+         {{"inode", target.netns_inode}, {"name", target.netns}, {"cookie", target.netns_cookie}}},
+        {"host", target.host},
+        {"machine_id", target.machine_id},
+        {"boot_id", target.boot_id},
+        {"kernel", target.kernel},
+        {"conf_existed", plan.conf_existed},
+        {"conf", plan.old_conf},
+        {"values", json::object()}};
+  }
+  // The values in force now, read under the lock: the plan's were read when the doctor started
+  // (--interval and --trace make that minutes), and another run may have changed them since.
+  std::map<std::string, std::string> before;
+  std::vector<std::pair<std::string, std::string>> values;
+  for (auto& c : plan.changes) {
+    auto now = read(c.name);
+    if (!now) return fail(now.error());
+    before[c.name] = *now;
+    values.emplace_back(c.name, c.new_value);
+    // A second --apply adds names it did not touch yet and never overwrites an original value.
+    if (!backup["values"].contains(c.name)) backup["values"][c.name] = *now;
+  }
+  backup["updated_at"] = now_iso();
   if (auto st = write_file_atomically(paths.backup(), backup.dump(2) + "\n", true); !st) return st;
-  if (auto st = write_file_atomically(paths.conf(), plan.new_conf, true); !st) return st;
-  Status first;
-  for (auto& c : plan.changes)
-    if (auto st = write(c.name, c.new_value); !st && first) first = st;
-  return first;
+  size_t written = 0;
+  if (auto st = write_all(values, before, write, &written); !st) {
+    restore_backup(paths, old_backup);
+    return fail(fmt::format("{}; nothing was changed ({} put back as it was, {} untouched)",
+                            st.error(), written ? "the values set before it" : "no value set",
+                            paths.conf()));
+  }
+  if (auto st = write_file_atomically(paths.conf(), plan.new_conf, true); !st) {
+    undo(values, before, write);
+    restore_backup(paths, old_backup);
+    return fail(fmt::format("{}; nothing was changed (the values set were put back)", st.error()));
+  }
+  return {};
 }
 
 Result<RevertReport> revert_apply(const ApplyPaths& paths, const ApplyTarget& target,
-                                  const SysctlWriter& write) {
+                                  const SysctlWriter& write, const SysctlReader& read) {
+  auto held = lock(paths);
+  if (!held) return fail(held.error());
   if (auto st = check_backup_target(paths, target); !st) return fail(st.error());
   auto saved = read_backup(paths);
   if (!saved) return fail(saved.error());
@@ -276,24 +435,39 @@ Result<RevertReport> revert_apply(const ApplyPaths& paths, const ApplyTarget& ta
                     "since the last --revert)",
                     paths.backup()));
   const SavedApply& b = **saved;
-  RevertReport r;
-  if (b.conf_existed) {
-    if (auto st = write_file_atomically(paths.conf(), b.conf, true); !st) return fail(st.error());
-  } else {
-    std::error_code ec;
-    fs::remove(paths.conf(), ec);
-    r.conf_removed = true;
-  }
-  Status first;
+  // Checked before any value is written: the file goes back only to a regular file or a new
+  // path, and is removed only where it is one (a symlink to /dev/null masks a sysctl.d file).
+  auto conf = check_output_path(paths.conf(), /*create_dirs=*/true);
+  if (!conf) return fail(conf.error());
+  std::map<std::string, std::string> before;
+  std::vector<std::pair<std::string, std::string>> values;
   for (auto& [name, value] : b.values) {
     if (!value) continue;  // the value was unknown when applied: nothing to restore
-    if (auto st = write(name, *value); !st) {
-      if (first) first = st;
-      continue;
-    }
-    r.restored.push_back({name, std::nullopt, *value, ""});
+    auto now = read(name);
+    if (!now) return fail(now.error());
+    before[name] = *now;
+    values.emplace_back(name, *value);
   }
-  if (!first) return fail(first.error());
+  size_t written = 0;
+  if (auto st = write_all(values, before, write, &written); !st)
+    return fail(fmt::format("{}; nothing was restored ({} kept)", st.error(), paths.backup()));
+  RevertReport r;
+  if (b.conf_existed) {
+    if (auto st = write_file_atomically(paths.conf(), b.conf, true); !st) {
+      undo(values, before, write);
+      return fail(fmt::format("{}; nothing was restored ({} kept)", st.error(), paths.backup()));
+    }
+  } else {
+    std::error_code ec;
+    if (conf->exists) fs::remove(conf->resolved, ec);
+    if (ec) {
+      undo(values, before, write);
+      return fail(
+          fmt::format("cannot remove {}: {}; nothing was restored", conf->resolved, ec.message()));
+    }
+    r.conf_removed = true;
+  }
+  for (auto& [name, value] : values) r.restored.push_back({name, before[name], value, ""});
   std::error_code ec;
   fs::remove(paths.backup(), ec);
   return r;

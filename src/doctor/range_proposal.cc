@@ -40,6 +40,16 @@ std::optional<PortPool> current_pool(const DoctorInput& in) {
   return *pool;
 }
 
+// The lowest first port the kernel accepts: it refuses (EINVAL) an ip_local_port_range starting
+// below ip_unprivileged_port_start (measured: 20000 refused with it at 30000), default 1024.
+// Today's range already passed that check, so it never goes above today's low end.
+uint16_t lowest_allowed_low(const DoctorInput& in, const PortPool& now) {
+  if (in.is_windows()) return 1025;  // the dynamic range starts at 1025 or above (FACTS.md)
+  int64_t floor = in.facts.sysctl_int("net.ipv4.ip_unprivileged_port_start").value_or(1024);
+  floor = std::clamp<int64_t>(floor, 1, now.low);
+  return static_cast<uint16_t>(floor);
+}
+
 }  // namespace
 
 std::vector<uint16_t> listening_ports(const DoctorInput& in) {
@@ -60,11 +70,21 @@ std::optional<RangeProposal> propose_wider_range(const DoctorInput& in) {
   auto now = current_pool(in);
   if (!now) return std::nullopt;
   const std::vector<uint16_t> listeners = listening_ports(in);
+  const uint16_t floor = lowest_allowed_low(in, *now);
   for (const Candidate& c : candidates(in.is_windows())) {
     // The hull of today's range and the candidate: no port of today's pool is given up.
     PortPool next = *now;
-    next.low = std::min(now->low, c.low);
+    next.low = std::max(std::min(now->low, c.low), floor);
     next.high = std::max(now->high, c.high);
+    // Ends of different parity, as the kernel asks ("prefer different parity for start/end
+    // values"): connect() takes the low end's parity first and leaves the other to bind().
+    // Widen by one port, never narrow.
+    if (!in.is_windows() && (next.low & 1) == (next.high & 1)) {
+      if (next.low > floor)
+        --next.low;
+      else if (next.high < 65535)
+        ++next.high;
+    }
     RangeProposal p;
     p.low = next.low;
     p.high = next.high;
@@ -77,7 +97,8 @@ std::optional<RangeProposal> propose_wider_range(const DoctorInput& in) {
     p.usable_now = now->usable();
     p.usable_after = next.usable();
     if (p.usable_after <= p.usable_now) continue;
-    const bool inside_default = c.is_default && next.low == c.low && next.high == c.high;
+    // Within the OS default (all of it, or as much as ip_unprivileged_port_start allows).
+    const bool inside_default = c.is_default && next.low >= c.low && next.high <= c.high;
     p.apply = inside_default && p.listeners_known && !in.is_windows();
     if (in.is_windows()) {
       const int num = p.high - p.low + 1;

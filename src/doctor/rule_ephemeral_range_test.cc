@@ -30,6 +30,35 @@ TEST(RuleEphemeralRange, SmallRangeWarnsAndRestoresDefault) {
   EXPECT_EQ(f[0].data["proposed"]["usable"], 28232);
 }
 
+// The kernel refuses a range that starts below ip_unprivileged_port_start (EINVAL, measured):
+// the proposal starts no lower, and it is still the default's own range where it fits inside.
+TEST(RuleEphemeralRange, ProposalStartsNoLowerThanTheUnprivilegedPortStart) {
+  InputBuilder b;
+  b.set("net.ipv4.ip_local_port_range", "40000 40999");
+  b.set("net.ipv4.ip_unprivileged_port_start", "40000");
+  auto f = rule_ephemeral_range(b.build());
+  ASSERT_EQ(f[0].severity, Severity::kWarning);
+  ASSERT_EQ(f[0].sysctls.size(), 1u);
+  EXPECT_TRUE(testing::has_sysctl(f[0], "net.ipv4.ip_local_port_range", "40000 60999"));
+  EXPECT_TRUE(f[0].sysctls[0].apply);
+}
+
+// A proposal's ends differ in parity (the kernel warns otherwise), and it keeps today's ports.
+TEST(RuleEphemeralRange, ProposalEndsDifferInParity) {
+  InputBuilder b;
+  b.set("net.ipv4.ip_local_port_range", "30001 31001");  // the hull 30001-60999: both odd
+  auto f = rule_ephemeral_range(b.build());
+  ASSERT_EQ(f[0].sysctls.size(), 1u);
+  EXPECT_TRUE(testing::has_sysctl(f[0], "net.ipv4.ip_local_port_range", "30000 60999"));
+  EXPECT_FALSE(f[0].sysctls[0].apply);  // below the default's 32768: a person decides
+  InputBuilder c;
+  c.set("net.ipv4.ip_local_port_range", "10001 10999");
+  c.set("net.ipv4.ip_unprivileged_port_start", "10001");  // no room below: one more on top
+  auto g = rule_ephemeral_range(c.build());
+  ASSERT_EQ(g[0].sysctls.size(), 1u);
+  EXPECT_TRUE(testing::has_sysctl(g[0], "net.ipv4.ip_local_port_range", "10001 61000"));
+}
+
 // Widening over a listener reserves it in the same change, agreeing with listener-in-range.
 TEST(RuleEphemeralRange, WideningReservesListenersInTheSameChange) {
   InputBuilder b;

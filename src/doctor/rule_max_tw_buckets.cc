@@ -65,8 +65,16 @@ std::vector<Finding> rule_max_tw_buckets(const DoctorInput& in) {
       "tcp_max_tw_buckets caps the TIME_WAIT sockets of a namespace; past it, a closing "
       "connection skips TIME_WAIT entirely (kernel log \"TCP: time wait bucket table overflow\"), "
       "losing the protection against a lost last ACK and old duplicates (RFC 1337).";
+  // Twice the limit or the count, or with --interval twice what the closes of the last interval
+  // need for 60 s (TIME_WAITs made plus those the full table skipped); at least 1,024, so a
+  // limit of 0 is raised too.
   int64_t suggested = std::max(*limit * 2, tw.value_or(0) * 2);
-  suggested = (suggested + 1023) / 1024 * 1024;
+  if (auto made = in.counter_delta("TW"); made && in.interval_seconds > 0) {
+    const double per_second =
+        (*made + std::max<int64_t>(0, delta.value_or(0))) / in.interval_seconds;
+    suggested = std::max(suggested, static_cast<int64_t>(2 * per_second * kLinuxTimeWaitSeconds));
+  }
+  suggested = std::max<int64_t>(1024, (suggested + 1023) / 1024 * 1024);
   auto raise = [&] {
     f.sysctls = {{kName, fmt::format("{}", suggested), true}};
     f.evidence.push_back(fmt::format("raising the limit to {} costs at most ~{} MB of memory",
@@ -82,7 +90,13 @@ std::vector<Finding> rule_max_tw_buckets(const DoctorInput& in) {
         fmt::format("TIME_WAIT table overflowing now: {} closes skipped TIME_WAIT in {:.0f} s",
                     with_commas(*delta), in.interval_seconds);
     raise();
-  } else if (tw && *limit > 0 && *tw >= kWarnShare * *limit) {
+  } else if (*limit <= 0) {
+    // The kernel keeps no TIME_WAIT at all (inet_twsk_alloc refuses every one).
+    f.severity = Severity::kWarning;
+    f.title =
+        fmt::format("tcp_max_tw_buckets is {}: no closing connection gets a TIME_WAIT", *limit);
+    raise();
+  } else if (tw && *tw >= kWarnShare * *limit) {
     f.severity = Severity::kWarning;
     f.title =
         fmt::format("TIME_WAIT at {} of tcp_max_tw_buckets", format_percent(100.0 * *tw / *limit));

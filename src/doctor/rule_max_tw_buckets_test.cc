@@ -71,5 +71,35 @@ TEST(RuleMaxTwBuckets, OldOverflowIsInfoOverflowNowIsCritical) {
   EXPECT_EQ(rule_max_tw_buckets(in)[0].severity, Severity::kOk);
 }
 
+// tcp_max_tw_buckets=0 (accepted by the kernel) keeps no TIME_WAIT at all: never "ok", and the
+// raise is a real one (twice 0 is 0).
+TEST(RuleMaxTwBuckets, ZeroLimitWarnsAndRaisesAboveZero) {
+  InputBuilder b;
+  b.set("net.ipv4.tcp_max_tw_buckets", "0");
+  b.facts.sockstat->tw = 0;
+  auto f = rule_max_tw_buckets(b.build());
+  EXPECT_EQ(f[0].severity, Severity::kWarning);
+  EXPECT_NE(f[0].title.find("no closing connection gets a TIME_WAIT"), std::string::npos);
+  EXPECT_TRUE(testing::has_sysctl(f[0], "net.ipv4.tcp_max_tw_buckets", "1024"));
+}
+
+// With --interval the raise covers what the closes of the interval need for 60 s: 1,000 made
+// and 500 skipped in 5 s is 300/s, 18,000 TIME_WAITs, twice that rounded up.
+TEST(RuleMaxTwBuckets, RaiseCoversTheMeasuredCloseRate) {
+  InputBuilder b;
+  b.set("net.ipv4.tcp_max_tw_buckets", "5000");
+  b.facts.sockstat->tw = 5000;
+  DoctorInput in = b.build();
+  in.earlier = in.facts;
+  in.earlier->counters["TCPTimeWaitOverflow"] = 0;
+  in.facts.counters["TCPTimeWaitOverflow"] = 500;
+  in.earlier->counters["TW"] = 0;
+  in.facts.counters["TW"] = 1000;
+  in.interval_seconds = 5;
+  auto f = rule_max_tw_buckets(in);
+  EXPECT_EQ(f[0].severity, Severity::kCritical);
+  EXPECT_TRUE(testing::has_sysctl(f[0], "net.ipv4.tcp_max_tw_buckets", "36864"));
+}
+
 }  // namespace
 }  // namespace tw

@@ -94,6 +94,11 @@ std::string title(const TupleForecast& worst) {
   if (f.level() == "ok")
     return fmt::format("worst tuple uses {} of the ephemeral ports (toward {})",
                        format_percent(f.percent), worst.tuple.key.remote.to_string());
+  if (f.held_percent() < kPressureWarnPercent)  // warning only because reuse is not verified
+    return fmt::format(
+        "{} holds {} of the ephemeral ports, {} in TIME_WAIT: tcp_tw_reuse takes them only if the "
+        "peer uses TCP timestamps, which this input does not show (--source bpf asks the kernel)",
+        name, format_percent(f.percent), with_commas(worst.tuple.time_wait));
   return fmt::format(
       "{} holds {} of the ephemeral ports{}", name, format_percent(f.percent),
       f.rate_10s ? fmt::format("; at the last 10 s rate ({}) they last", format_rate(*f.rate_10s))

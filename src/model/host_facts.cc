@@ -23,6 +23,7 @@ const char* const* relevant_sysctls() {
   static const char* const kNames[] = {
       "net.ipv4.ip_local_port_range",
       "net.ipv4.ip_local_reserved_ports",
+      "net.ipv4.ip_unprivileged_port_start",
       "net.ipv4.tcp_tw_reuse",
       "net.ipv4.tcp_tw_reuse_delay",
       "net.ipv4.tcp_tw_recycle",

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sched.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -69,6 +70,20 @@ Result<uint64_t> netns_inode_by_name(const std::string& name) {
 
 Result<uint64_t> netns_inode_of_self() {
   return inode_of("/proc/thread-self/ns/net", "this thread's network namespace");
+}
+
+uint64_t netns_cookie_of_self() {
+#ifndef SO_NETNS_COOKIE
+  constexpr int SO_NETNS_COOKIE = 71;  // include/uapi/asm-generic/socket.h (Linux 5.14)
+#endif
+  // A socket belongs to the namespace of the thread that makes it.
+  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return 0;
+  uint64_t cookie = 0;
+  socklen_t len = sizeof cookie;
+  if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) != 0) cookie = 0;
+  close(fd);
+  return cookie;
 }
 
 }  // namespace tw

@@ -18,4 +18,9 @@ Status enter_netns_of_pid(int pid);
 Result<uint64_t> netns_inode_by_name(const std::string& name);
 Result<uint64_t> netns_inode_of_self();
 
+// The calling thread's namespace's cookie (SO_NETNS_COOKIE, Linux 5.14): unlike the inode, which
+// a namespace made after another one is gone often gets again, it is never reused until reboot.
+// 0 where the kernel has no cookies.
+uint64_t netns_cookie_of_self();
+
 }  // namespace tw

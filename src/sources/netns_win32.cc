@@ -14,5 +14,6 @@ Status enter_netns_by_name(const std::string&) { return fail(kLinuxOnly); }
 Status enter_netns_of_pid(int) { return fail(kLinuxOnly); }
 Result<uint64_t> netns_inode_by_name(const std::string&) { return fail(kLinuxOnly); }
 Result<uint64_t> netns_inode_of_self() { return fail(kLinuxOnly); }
+uint64_t netns_cookie_of_self() { return 0; }
 
 }  // namespace tw

@@ -63,6 +63,14 @@ Result<OutputTarget> check_output_path(const std::string& path, bool create_dirs
     if (ec) return fail(fmt::format("cannot read the symbolic link {}: {}", p, ec.message()));
     p = target.is_absolute() ? target.string() : (fs::path(parent_of(p)) / target).string();
   }
+  // /dev/stdout and /proc/self/fd/N are links whose text ("pipe:[123]") names no file: only
+  // what the path opens tells that it is a pipe or a terminal.
+  struct stat opened;
+  if (!found && stat(path.c_str(), &opened) == 0 && !S_ISREG(opened.st_mode))
+    return fail(fmt::format(
+        "{} is {}; timewait writes only regular files (give a new file's path, or - for "
+        "standard output)",
+        path, kind_of(opened.st_mode)));
   t.resolved = p;
   const std::string via = p == path ? "" : fmt::format(" (the target of the symlink {})", path);
   if (found) {
@@ -87,61 +95,45 @@ Result<OutputTarget> check_output_path(const std::string& path, bool create_dirs
   return t;
 }
 
-OutputFile::~OutputFile() {
-  if (f_ && !target_.standard_output) {
-    fclose(f_);
-    unlink(tmp_.c_str());
-  }
+void OutputFile::discard_temporary() {
+  fclose(f_);
+  f_ = nullptr;
+  unlink(tmp_.c_str());
 }
 
-Result<std::unique_ptr<OutputFile>> OutputFile::open(const std::string& path, bool create_dirs) {
-  auto t = check_output_path(path, create_dirs);
-  if (!t) return fail(t.error());
-  std::unique_ptr<OutputFile> out(new OutputFile);
-  out->target_ = *t;
-  if (t->standard_output) {
-    out->f_ = stdout;
-    return out;
-  }
+Status OutputFile::open_temporary(bool create_dirs) {
   if (create_dirs) {
     std::error_code ec;
-    const std::string dir = parent_of(t->resolved);
+    const std::string dir = parent_of(target_.resolved);
     fs::create_directories(dir, ec);
     if (ec) return fail(fmt::format("cannot create directory {}: {}", dir, ec.message()));
   }
   // O_EXCL: the temporary name is never an existing file or a symlink planted there.
-  const fs::path target(t->resolved);
+  const fs::path target(target_.resolved);
   const std::string stem =
       (target.parent_path() / ("." + target.filename().string() + ".tmp-")).string();
   int fd = -1;
   for (int i = 0; fd < 0 && i < 100; ++i) {
-    out->tmp_ = fmt::format("{}{}-{}", stem, getpid(), i);
-    fd = ::open(out->tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    tmp_ = fmt::format("{}{}-{}", stem, getpid(), i);
+    fd = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0 && errno != EEXIST) break;
   }
   if (fd < 0)
-    return fail(fmt::format("cannot create a temporary file beside {}: {}", t->resolved,
+    return fail(fmt::format("cannot create a temporary file beside {}: {}", target_.resolved,
                             std::strerror(errno)));
   // The replacement keeps the permissions of the file it replaces (a 0600 file stays private).
-  if (t->exists) (void)fchmod(fd, t->mode);
-  out->f_ = fdopen(fd, "w");
-  if (!out->f_) {
+  if (target_.exists) (void)fchmod(fd, target_.mode);
+  f_ = fdopen(fd, "w");
+  if (!f_) {
     int err = errno;
     close(fd);
-    unlink(out->tmp_.c_str());
-    return fail(fmt::format("cannot write {}: {}", out->tmp_, std::strerror(err)));
+    unlink(tmp_.c_str());
+    return fail(fmt::format("cannot write {}: {}", tmp_, std::strerror(err)));
   }
-  return out;
+  return {};
 }
 
-Status OutputFile::commit() {
-  if (!f_) return fail(fmt::format("{} was already written", target_.path));
-  if (target_.standard_output) {
-    f_ = nullptr;
-    if (fflush(stdout) != 0 || ferror(stdout))
-      return fail(fmt::format("cannot write to standard output: {}", std::strerror(errno)));
-    return {};
-  }
+Status OutputFile::commit_temporary() {
   int err = 0;
   bool ok = fflush(f_) == 0 && !ferror(f_);
   if (!ok) err = errno ? errno : EIO;

@@ -30,6 +30,8 @@ Result<OutputTarget> check_output_path(const std::string& path, bool create_dirs
 
 // A file being written. Text goes to stream(); commit() makes it appear at once, complete; an
 // OutputFile destroyed without commit() leaves the target as it was and no temporary file.
+// Standard output too: the text is spooled to an unnamed temporary file and copied out by
+// commit(), so a run that fails or starts over (an interrupted dump) prints nothing half-done.
 class OutputFile {
  public:
   ~OutputFile();
@@ -45,6 +47,12 @@ class OutputFile {
 
  private:
   OutputFile() = default;
+  // The platform's half (output_file.cc, output_file_win32.cc): make the parent directory if
+  // asked and a temporary file beside target_.resolved (tmp_, f_); flush, sync and rename it
+  // over the target; or close and remove it.
+  Status open_temporary(bool create_dirs);
+  Status commit_temporary();
+  void discard_temporary();
   OutputTarget target_;
   std::string tmp_;
   FILE* f_ = nullptr;

@@ -1,5 +1,7 @@
 #include "sources/output_file.h"
 
+#include <fcntl.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -111,8 +113,46 @@ TEST(OutputFile, DashIsStandardOutput) {
   EXPECT_TRUE(t->standard_output);
   auto out = OutputFile::open("-");
   ASSERT_TRUE(out);
-  EXPECT_EQ((*out)->stream(), stdout);
   EXPECT_FALSE(fs::exists("-"));
+}
+
+// /dev/stdout is a link to /proc/self/fd/1, whose text ("pipe:[123]") is no path: what it opens
+// is a pipe, refused as a FIFO (not "cannot create a temporary file beside .../pipe:[123]").
+TEST(OutputFile, AProcFdLinkToAPipeIsRefusedAsAFifo) {
+  int p[2];
+  ASSERT_EQ(pipe(p), 0);
+  auto t = check_output_path(fmt::format("/proc/self/fd/{}", p[1]));
+  close(p[0]);
+  close(p[1]);
+  ASSERT_FALSE(t);
+  EXPECT_NE(t.error().find("is a named pipe (FIFO)"), std::string::npos) << t.error();
+}
+
+// Standard output as a file: nothing reaches it unless committed, so a snapshot started over
+// (an interrupted dump) or abandoned never prints a half of itself.
+TEST(OutputFile, StandardOutputGetsOnlyCommittedText) {
+  TempDir d;
+  fflush(stdout);
+  const int saved = dup(1);
+  const int fd = ::open((d / "out").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(dup2(fd, 1), 1);
+  {
+    auto first = OutputFile::open("-");
+    ASSERT_TRUE(first);
+    fputs("{\"half\":", (*first)->stream());
+  }  // abandoned
+  {
+    auto second = OutputFile::open("-");
+    ASSERT_TRUE(second);
+    fputs("{\"whole\":1}\n", (*second)->stream());
+    EXPECT_TRUE((*second)->commit());
+  }
+  fflush(stdout);
+  dup2(saved, 1);
+  close(saved);
+  close(fd);
+  EXPECT_EQ(slurp(d / "out"), "{\"whole\":1}\n");
 }
 
 }  // namespace

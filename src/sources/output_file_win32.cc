@@ -81,64 +81,48 @@ Result<OutputTarget> check_output_path(const std::string& path, bool create_dirs
   return t;
 }
 
-OutputFile::~OutputFile() {
-  if (f_ && !target_.standard_output) {
-    fclose(f_);
-    DeleteFileW(path_of(tmp_).c_str());
-  }
+void OutputFile::discard_temporary() {
+  fclose(f_);
+  f_ = nullptr;
+  DeleteFileW(path_of(tmp_).c_str());
 }
 
-Result<std::unique_ptr<OutputFile>> OutputFile::open(const std::string& path, bool create_dirs) {
-  auto t = check_output_path(path, create_dirs);
-  if (!t) return fail(t.error());
-  std::unique_ptr<OutputFile> out(new OutputFile);
-  out->target_ = *t;
-  if (t->standard_output) {
-    out->f_ = stdout;
-    return out;
-  }
+Status OutputFile::open_temporary(bool create_dirs) {
   if (create_dirs) {
     std::error_code ec;
-    const std::string dir = parent_of(t->resolved);
+    const std::string dir = parent_of(target_.resolved);
     fs::create_directories(path_of(dir), ec);
     if (ec) return fail(fmt::format("cannot create directory {}: {}", dir, ec.message()));
   }
-  const fs::path target = path_of(t->resolved);
+  const fs::path target = path_of(target_.resolved);
   const std::string stem =
       utf8_of(target.parent_path() / ("." + utf8_of(target.filename()) + ".tmp-"));
   HANDLE h = INVALID_HANDLE_VALUE;
   for (int i = 0; h == INVALID_HANDLE_VALUE && i < 100; ++i) {
-    out->tmp_ = fmt::format("{}{}-{}", stem, GetCurrentProcessId(), i);
+    tmp_ = fmt::format("{}{}-{}", stem, GetCurrentProcessId(), i);
     // CREATE_NEW: the temporary name is never an existing file.
-    h = CreateFileW(path_of(out->tmp_).c_str(), GENERIC_WRITE, 0, nullptr, CREATE_NEW,
+    h = CreateFileW(path_of(tmp_).c_str(), GENERIC_WRITE, 0, nullptr, CREATE_NEW,
                     FILE_ATTRIBUTE_NORMAL, nullptr);
     if (h == INVALID_HANDLE_VALUE && GetLastError() != ERROR_FILE_EXISTS) break;
   }
   if (h == INVALID_HANDLE_VALUE)
-    return fail(
-        fmt::format("cannot create a temporary file beside {}: {}", t->resolved, last_error()));
+    return fail(fmt::format("cannot create a temporary file beside {}: {}", target_.resolved,
+                            last_error()));
   int fd = _open_osfhandle(reinterpret_cast<intptr_t>(h), _O_WRONLY | _O_BINARY);
-  out->f_ = fd >= 0 ? _fdopen(fd, "wb") : nullptr;
-  if (!out->f_) {
+  f_ = fd >= 0 ? _fdopen(fd, "wb") : nullptr;
+  if (!f_) {
     int err = errno;
     if (fd >= 0)
       _close(fd);
     else
       CloseHandle(h);
-    DeleteFileW(path_of(out->tmp_).c_str());
-    return fail(fmt::format("cannot write {}: {}", out->tmp_, std::strerror(err)));
+    DeleteFileW(path_of(tmp_).c_str());
+    return fail(fmt::format("cannot write {}: {}", tmp_, std::strerror(err)));
   }
-  return out;
+  return {};
 }
 
-Status OutputFile::commit() {
-  if (!f_) return fail(fmt::format("{} was already written", target_.path));
-  if (target_.standard_output) {
-    f_ = nullptr;
-    if (fflush(stdout) != 0 || ferror(stdout))
-      return fail(fmt::format("cannot write to standard output: {}", std::strerror(errno)));
-    return {};
-  }
+Status OutputFile::commit_temporary() {
   std::string err;
   bool ok = fflush(f_) == 0 && !ferror(f_);
   if (!ok) err = std::strerror(errno ? errno : EIO);

@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <thread>
+#include <vector>
 
 #include "run_tool.h"
 #include "testing/scoped_netns.h"
@@ -66,6 +68,12 @@ TEST_F(ApplyCli, RevertRefusesABackupOfAnotherNamespace) {
       testing::run_output(fmt::format("cat {}/var/lib/timewait/sysctl-backup.json", root_)));
   EXPECT_EQ(backup["netns"]["name"], a_.name());
   EXPECT_GT(backup["netns"]["inode"].get<uint64_t>(), 0u);
+  // What it belongs to: this boot's namespace (the cookie is never reused; the inode is), the
+  // machine, the kernel, when.
+  EXPECT_GT(backup["netns"]["cookie"].get<uint64_t>(), 0u);
+  EXPECT_EQ(backup["boot_id"].get<std::string>().size(), 36u);
+  EXPECT_FALSE(backup["kernel"].get<std::string>().empty());
+  EXPECT_FALSE(backup["written_at"].get<std::string>().empty());
 
   // B, and the host, are not A: refused before anything is written, in the dry run too.
   for (const ScopedNetns* ns :
@@ -106,6 +114,40 @@ TEST_F(ApplyCli, ApplyApplyRevertLosesNothing) {
   EXPECT_EQ(proc_sys(a_, "net/ipv4/tcp_timestamps"), "0");
   EXPECT_EQ(proc_sys(a_, "net/ipv4/tcp_syncookies"), "0");
   EXPECT_FALSE(std::filesystem::exists(root_ + "/etc/sysctl.d/60-timewait.conf"));
+}
+
+// The kernel refuses a range that starts below ip_unprivileged_port_start: the proposal starts
+// there, so --apply widens the range instead of failing half-way.
+TEST_F(ApplyCli, TheProposedRangeIsOneTheKernelAccepts) {
+  a_.set_sysctl("net.ipv4.ip_local_port_range", "40000 40999");
+  a_.set_sysctl("net.ipv4.ip_unprivileged_port_start", "40000");
+  auto r = doctor(&a_, "--apply --yes");
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("net.ipv4.ip_local_port_range 40000\t40999 -> 40000 60999"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(proc_sys(a_, "net/ipv4/ip_local_port_range"), "40000\t60999");
+  ASSERT_EQ(doctor(&a_, "--revert --yes").code, 0);
+  EXPECT_EQ(proc_sys(a_, "net/ipv4/ip_local_port_range"), "40000\t40999");
+}
+
+// Runs at once take turns on the backup: whichever writes first keeps the originals, and the
+// revert restores them.
+TEST_F(ApplyCli, ConcurrentAppliesKeepTheOriginals) {
+  a_.set_sysctl("net.ipv4.tcp_timestamps", "0");
+  a_.set_sysctl("net.ipv4.tcp_syncookies", "0");
+  std::vector<std::thread> runs;
+  std::vector<int> codes(4, -1);
+  for (size_t i = 0; i < codes.size(); ++i)
+    runs.emplace_back([&, i] { codes[i] = doctor(&a_, "--apply --yes").code; });
+  for (auto& t : runs) t.join();
+  for (int c : codes) EXPECT_EQ(c, 0);
+  EXPECT_EQ(proc_sys(a_, "net/ipv4/tcp_timestamps"), "1");
+  auto rev = doctor(&a_, "--revert --yes");
+  ASSERT_EQ(rev.code, 0) << rev.err;
+  EXPECT_EQ(proc_sys(a_, "net/ipv4/tcp_timestamps"), "0");
+  EXPECT_EQ(proc_sys(a_, "net/ipv4/tcp_syncookies"), "0");
+  EXPECT_EQ(doctor(&a_, "--revert --yes").code, 1);  // twice: nothing left
 }
 
 TEST_F(ApplyCli, ApplyRefusesADeviceAtTheConfPath) {
