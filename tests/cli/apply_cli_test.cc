@@ -123,7 +123,7 @@ TEST_F(ApplyCli, TheProposedRangeIsOneTheKernelAccepts) {
   a_.set_sysctl("net.ipv4.ip_unprivileged_port_start", "40000");
   auto r = doctor(&a_, "--apply --yes");
   ASSERT_EQ(r.code, 0) << r.out << r.err;
-  EXPECT_NE(r.out.find("net.ipv4.ip_local_port_range 40000\t40999 -> 40000 60999"),
+  EXPECT_NE(r.out.find("net.ipv4.ip_local_port_range 40000 40999 -> 40000 60999"),
             std::string::npos)
       << r.out;
   EXPECT_EQ(proc_sys(a_, "net/ipv4/ip_local_port_range"), "40000\t60999");

@@ -95,9 +95,11 @@ TEST(DoctorReuseCli, ReuseTowardAPeerWithoutTimestampsIsNotOk) {
   auto r = testing::run_tool(fmt::format("doctor --netns {} --json", client.name()));
   ASSERT_TRUE(r.code == 3 || r.code == 4) << r.code << r.err;
   json pressure;
-  for (auto& f : json::parse(r.out)["findings"])
+  // A named document: iterating over json::parse(...)["findings"] would read a destroyed temporary.
+  json doc = json::parse(r.out);
+  for (auto& f : doc["findings"])
     if (f["id"] == "port-pressure") pressure = f;
-  ASSERT_FALSE(pressure.is_null());
+  ASSERT_FALSE(pressure.is_null()) << r.out;
   EXPECT_NE(pressure["severity"], "ok") << pressure.dump(2);
   EXPECT_EQ(pressure["data"]["worst"]["time_wait"], kPorts);
   EXPECT_NE(pressure["title"].get<std::string>().find("timestamps"), std::string::npos)

@@ -8,7 +8,7 @@ rc=$?
 fail() { echo "FAIL: $*"; echo "$out"; exit 1; }
 [ "$rc" -eq 4 ] || fail "exit status $rc, want 4 (critical)"
 grep -q '^critical  tcp-tw-recycle ' <<<"$out" || fail "no critical tcp-tw-recycle"
-grep -q '^critical  port-pressure .*10.0.0.9:8080: ephemeral ports exhausted in ~4 s' <<<"$out" ||
+grep -q '^critical  port-pressure .*10.0.0.9:8080: ephemeral ports exhausted in ~3 s' <<<"$out" ||
   fail "no port-pressure with its ETA"
 grep -q 'proxy_http_version 1.1;' <<<"$out" || fail "no nginx keep-alive snippet"
 grep -q '^worst: critical (exit status 4)$' <<<"$out" || fail "no summary line"
