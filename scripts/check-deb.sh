@@ -22,7 +22,11 @@ for p in "${paths[@]}"; do [[ -e $p ]] && existed[$p]=1; done
 
 dpkg -i "$deb"
 version=$(dpkg-deb -f "$deb" Version)
-timewait --version | tee /dev/stderr | head -1 | grep -qxF "timewait $version" ||
+# Printed with >&2, not `tee /dev/stderr`: tee opens that path with O_TRUNC, which wiped a CI log
+# that stderr went to.
+v=$(timewait --version)
+echo "$v" >&2
+head -1 <<<"$v" | grep -qxF "timewait $version" ||
   fail "timewait --version does not start with 'timewait $version'"
 timewait --version | grep -q '^commit: [0-9a-f]\{40\}' || fail "--version names no commit"
 timewait --version | grep -q '^bpf: \(on\|off\)' || fail "--version says nothing of BPF"
