@@ -43,7 +43,7 @@ struct tw_iter_sock {
 enum tw_walk_table { TW_WALK_LISTENING = 0, TW_WALK_ESTABLISHED = 1 };
 
 enum tw_walk_status {
-  TW_WALK_OK = 0,              /* next_bucket says where to go on */
+  TW_WALK_OK = 0,              /* `next` says where to go on */
   TW_WALK_UNSTABLE = 1,        /* a socket or the bucket heads could not be read */
   TW_WALK_BUCKET_TOO_LONG = 2, /* a bucket holds more sockets than a batch, or than a chain walk */
   TW_WALK_NO_TABLE = 3,        /* the namespace has no TCP hash table pointer */
@@ -59,10 +59,8 @@ struct tw_walk_slot {
   __u32 next;    /* out: where the next call goes on; >= end when the range is done */
   __u32 status;  /* out: enum tw_walk_status */
   __u32 len;     /* out: records in out[] */
-  __u32 unused;
-  __u32 steps; /* buckets and sockets visited by this call (kept here, not on the stack:
-                * the verifier then need not follow every count apart) */
-  __u32 pad;
+  __u32 steps;   /* buckets and sockets visited by this call (kept here, not on the stack:
+                  * the verifier then need not follow every count apart) */
   __u64 heads[TW_WALK_CHUNK]; /* scratch: a chunk of bucket heads */
   struct tw_iter_sock out[TW_WALK_BATCH];
 };

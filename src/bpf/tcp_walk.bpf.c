@@ -47,11 +47,9 @@ struct walk_state {
   __u32 slot;
   __u32 end;
   int bulk;          /* the heads are an array of bare pointers (read a chunk of them at once) */
-  __u32 chunk_base;  /* the bucket of heads[0] */
   __u64 now_jiffies; /* the clock, read once per call: see tcp_iter.bpf.c */
   __u32 now_ms, now_s;
   /* per bucket */
-  __u32 bucket;
   __u32 len;                   /* the batch's length as the bucket is being read */
   struct hlist_nulls_node* at; /* the chain position */
   int full;                    /* the batch cannot hold this bucket */
@@ -217,12 +215,11 @@ static long bucket_step(__u32 i, void* ctx) {
    * be mostly other namespaces' sockets or empty buckets), and the reader calls again. */
   if (o->steps >= TW_WALK_MAX_STEPS) return 1;
   o->steps++;
-  w->bucket = b;
   /* Where the table is an array of bare heads (the established one), they are read a chunk at a
    * time: most buckets are empty, and one copy per bucket cost more than the rest of the walk
-   * of an empty table. */
-  __u32 c = (b - o->first) % TW_WALK_CHUNK;
-  if (w->bulk && (c == 0 || i == 0)) {
+   * of an empty table. heads[k] is bucket b; a chunk starts at the call's first bucket. */
+  __u32 k = i % TW_WALK_CHUNK;
+  if (w->bulk && k == 0) {
     __u32 n = w->end - b;
     if (n > TW_WALK_CHUNK) n = TW_WALK_CHUNK;
     if (bpf_probe_read_kernel(o->heads, (n * sizeof(__u64)) & (2 * TW_WALK_CHUNK * 8 - 1),
@@ -230,11 +227,9 @@ static long bucket_step(__u32 i, void* ctx) {
       o->status = TW_WALK_UNSTABLE;
       return 1;
     }
-    w->chunk_base = b;
   }
   struct hlist_nulls_head* h = (void*)w->heads + (__u64)b * w->stride;
-  __u32 k = b - w->chunk_base;
-  if (w->bulk && k < TW_WALK_CHUNK)
+  if (w->bulk)
     w->at = (void*)o->heads[k];
   else
     w->at = BPF_CORE_READ(h, first);

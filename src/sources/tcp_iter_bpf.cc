@@ -168,10 +168,10 @@ DumpResult walk(StateMask mask, const SocketSink& sink, const TcpIterOptions& op
         if (o.status == TW_WALK_AGAIN) {
           // Read that bucket again, a few times at most: it changes only as fast as sockets
           // come and go on it.
-          if (o.next == last_again && ++again > kWalkTries)
+          again = o.next == last_again ? again + 1 : 1;
+          if (again > kWalkTries)
             return failed(DumpFailure::kInterrupted,
                           fmt::format("bpf: bucket {} kept changing while it was read", o.next));
-          if (o.next != last_again) again = 1;
           last_again = o.next;
           first = o.next;
           continue;
