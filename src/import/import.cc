@@ -299,6 +299,14 @@ Result<ImportReport> import_file(const ImportOptions& o, HostFacts* facts, const
         break;
     }
     std::string example = fmt::format("{}:{}: {}", where, report.lines, r.reason);
+    if (r.refuses_dump) {
+      strict_error =
+          r.detail.empty()
+              ? fmt::format("cannot count {}: {}:{}: {}", shown, where, report.lines, r.reason)
+              : fmt::format("cannot count {}: {}:{}: \"{}\": {}", shown, where, report.lines,
+                            shorten(r.detail, 60), r.reason);
+      return false;
+    }
     if (!r.detail.empty()) example += fmt::format(" ({})", shorten(r.detail, 60));
     if (o.strict) {
       strict_error = fmt::format("{} [--strict stops at the first line that fits no {} format]",

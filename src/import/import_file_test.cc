@@ -175,6 +175,52 @@ TEST(ImportFile, MixedDumpsAreRefused) {
   EXPECT_EQ(r->skipped, 1);
 }
 
+std::string read_fixture(const std::string& name) {
+  std::ifstream in(testing::import_fixture_dir() + "/" + name, std::ios::binary);
+  EXPECT_TRUE(in) << name;
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// netstat.exe with an interval (`netstat -ano 5 > out.txt`) writes the whole table again and again:
+// counted as one census each socket would count once per snapshot.
+TEST(ImportFile, SeveralNetstatSnapshotsAreRefused) {
+  std::string once = read_fixture("real/blog_zh_netstat_ano.txt");
+  ASSERT_TRUE(import_path(TempFile(once).path()));
+  TempFile twice(once + once);
+  int64_t sockets = 0;
+  auto r = import_path(twice.path(), {}, &sockets);
+  ASSERT_FALSE(r) << "read " << sockets << " sockets from two snapshots";
+  // The capture has 54 lines; the second title is its line 3 again.
+  EXPECT_NE(
+      r.error().find(
+          twice.path() +
+          ":57: \"\xE6\xB4\xBB\xE5\x8A\xA8\xE8\xBF\x9E\xE6\x8E\xA5\": a second netstat table"),
+      std::string::npos)
+      << r.error();
+  EXPECT_NE(r.error().find("keep one table"), std::string::npos) << r.error();
+}
+
+// A state in a language no real capture showed would drop whole states from the census if its
+// rows were skipped: the import stops, naming the line and the state.
+TEST(ImportFile, UnknownWindowsStateIsRefused) {
+  TempFile f(
+      "\r\nConexiones activas\r\n\r\n"
+      "  Proto  Direcci\xC3\xB3n local          Direcci\xC3\xB3n remota        Estado\r\n"
+      "  TCP    10.0.0.12:52000        52.1.2.3:443           ESTABLISHED\r\n"
+      "  TCP    0.0.0.0:135            0.0.0.0:0              ESCUCHANDO\r\n");
+  auto r = import_path(f.path());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().find("cannot count " + f.path() + ": " + f.path() +
+                           ":6: \"ESCUCHANDO\": a TCP state name timewait does not know"),
+            0u)
+      << r.error();
+  EXPECT_NE(r.error().find("Export-Csv"), std::string::npos) << r.error();
+  // --strict or not: the same refusal.
+  ImportOptions strict;
+  strict.strict = true;
+  EXPECT_FALSE(import_path(f.path(), strict));
+}
+
 TEST(ImportFile, SkippedLinesAreCountedAndNamed) {
   TempFile f(std::string(kSs) + "ESTAB 0 0 garbage 10.0.0.2:80\n" +
              "SLEEPING 0 0 10.0.0.1:1 10.0.0.2:80\n" + "ESTAB 0 0 10.0.0.1:40002 10.0.0.2:80\n" +

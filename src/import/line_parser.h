@@ -29,6 +29,9 @@ struct LineResult {
   // For kSocket: endpoints kept as printed only because the tool cut them to its column (they
   // are Endpoint::is_named() but hold no host or service name).
   uint8_t cut = 0;
+  // For kBad: the line shows that no count of this dump is right (a state in a language no parser
+  // reads, a second snapshot of the same table): the import stops there instead of skipping it.
+  bool refuses_dump = false;
 };
 
 inline LineResult socket_line() { return {LineKind::kSocket, "", {}}; }
@@ -36,6 +39,11 @@ inline LineResult header_line() { return {LineKind::kHeader, "", {}}; }
 inline LineResult ignored_line(const char* why) { return {LineKind::kIgnored, why, {}}; }
 inline LineResult bad_line(const char* why, std::string detail = {}) {
   return {LineKind::kBad, why, std::move(detail)};
+}
+inline LineResult refusing_line(const char* why, std::string detail = {}) {
+  LineResult r = bad_line(why, std::move(detail));
+  r.refuses_dump = true;
+  return r;
 }
 // `owner` empty: the line says the owner is unknown ("Can not obtain ownership information").
 inline LineResult owner_line(std::string_view owner) {

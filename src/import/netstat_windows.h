@@ -22,6 +22,7 @@ class NetstatWindowsParser : public LineParser {
  private:
   enum class Above { kNone, kTcp, kUdp };
   Above above_ = Above::kNone;  // the row the next -b owner lines belong to
+  bool seen_socket_ = false;    // a title after a row starts a second snapshot
 };
 
 // netstat.exe prints the states in the language of the Windows install. German spells them out
