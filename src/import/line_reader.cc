@@ -102,6 +102,15 @@ Status LineReader::start() {
   total_raw_ = static_cast<int64_t>(got);
   std::string_view head = first_raw_;
   size_t skip = 0;
+  // PowerShell's `Out-File -Encoding UTF32` (and BigEndianUTF32): read as UTF-16 it would look
+  // binary, which it is not.
+  if (head.starts_with(std::string_view("\xFF\xFE\0\0", 4)) ||
+      head.starts_with(std::string_view("\0\0\xFE\xFF", 4)))
+    return fail(
+        fmt::format("{} is UTF-32 text (PowerShell's `-Encoding UTF32`), which timewait does not "
+                    "read: convert it with `iconv -f UTF-32 -t UTF-8 {} > dump.txt`, or write it "
+                    "with `Out-File -Encoding utf8`",
+                    name_, name_ == "standard input" ? "FILE" : name_));
   if (head.starts_with("\xEF\xBB\xBF")) {
     skip = 3;
   } else if (head.starts_with("\xFF\xFE")) {

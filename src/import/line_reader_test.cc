@@ -88,5 +88,21 @@ TEST(LineReader, LinesAreValidUtf8) {
   EXPECT_EQ(lines[3], "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
 }
 
+// `Out-File -Encoding UTF32`: a refusal that says what the file is and how to convert it, not
+// "looks binary" (its zero bytes made it look so).
+TEST(LineReader, Utf32IsRefusedByName) {
+  for (std::string bom : {std::string("\xFF\xFE\0\0", 4), std::string("\0\0\xFE\xFF", 4)}) {
+    std::string text = bom;
+    for (char c : std::string("Active Connections\r\n")) {
+      std::string unit = bom[0] == '\xFF' ? std::string{c, 0, 0, 0} : std::string{0, 0, 0, c};
+      text += unit;
+    }
+    std::string error;
+    EXPECT_TRUE(read_all(text, nullptr, &error).empty());
+    EXPECT_NE(error.find("test is UTF-32 text"), std::string::npos) << error;
+    EXPECT_NE(error.find("iconv -f UTF-32 -t UTF-8 test"), std::string::npos) << error;
+  }
+}
+
 }  // namespace
 }  // namespace tw

@@ -12,8 +12,8 @@ namespace tw {
 namespace {
 
 // The title and the first column's heading as netstat.exe prints them in the languages of real
-// captures (tests/fixtures/import/real/README.md names each source). Russian and Chinese head
-// the first column "Имя" and "协议"; the others seen keep "Proto".
+// captures (tests/fixtures/import/real/README.md names each source). Russian, Chinese and Japanese
+// head the first column "Имя", "协议" and "プロトコル"; the others seen keep "Proto".
 bool is_title(std::string_view line) {
   static constexpr std::string_view kTitles[] = {
       "Active Connections",
@@ -24,24 +24,32 @@ bool is_title(std::string_view line) {
       "\xD0\xBF\xD0\xBE\xD0\xB4\xD0\xBA\xD0\xBB\xD1\x8E\xD1\x87\xD0\xB5\xD0\xBD\xD0\xB8\xD1"
       "\x8F",  // Активные подключения
       "\xE6\xB4\xBB\xE5\x8A\xA8\xE8\xBF\x9E\xE6\x8E\xA5",  // 活动连接
+      "\xE3\x82\xA2\xE3\x82\xAF\xE3\x83\x86\xE3\x82\xA3\xE3\x83\x96\xE3\x81\xAA\xE6\x8E\xA5"
+      "\xE7\xB6\x9A",  // アクティブな接続
+      "Conex\xC3\xB5"
+      "es ativas",  // Conexões ativas
+      "Connessioni attive",
   };
   std::string_view t = trim(line);
   return std::find(std::begin(kTitles), std::end(kTitles), t) != std::end(kTitles);
 }
 
 bool is_column_header(std::string_view first, size_t fields) {
-  return fields >= 4 && (first == "Proto" || first == "\xD0\x98\xD0\xBC\xD1\x8F" /* Имя */ ||
-                         first == "\xE5\x8D\x8F\xE8\xAE\xAE" /* 协议 */);
+  return fields >= 4 &&
+         (first == "Proto" || first == "\xD0\x98\xD0\xBC\xD1\x8F" /* Имя */ ||
+          first == "\xE5\x8D\x8F\xE8\xAE\xAE" /* 协议 */ ||
+          first == "\xE3\x83\x97\xE3\x83\xAD\xE3\x83\x88\xE3\x82\xB3\xE3\x83\xAB" /* プロトコル */);
 }
 
 // cmd.exe writes a redirected netstat in the console's OEM code page (866 Russian, 936 Chinese,
 // 932 Japanese, 850 Western); the line reader turns such bytes into U+FFFD. A title or column
-// header so written is text without digits, colons or brackets, which every socket row and
-// owner line of netstat has... and the rows themselves stay ASCII.
+// header so written is text without digits or colons, which every socket row has, and no -b
+// owner line (a bracketed executable, an ASCII service name); the rows themselves stay ASCII.
+// Shift-JIS and GBK bytes may read as ASCII letters or brackets ("ー" is 0x81 0x5B).
 bool is_header_in_code_page(std::string_view t) {
   if (t.find("\xEF\xBF\xBD") == std::string_view::npos) return false;
   return std::none_of(t.begin(), t.end(), [](char c) {
-    return std::isdigit(static_cast<unsigned char>(c)) || c == ':' || c == '[' || c == ']';
+    return std::isdigit(static_cast<unsigned char>(c)) || c == ':';
   });
 }
 
@@ -119,7 +127,7 @@ LineResult NetstatWindowsParser::parse(std::string_view line, Socket* s) {
     bool bracketed = t.front() == '[' && t.back() == ']';
     bool unknown = is_unknown_owner(t);
     // Before the owner rules: a one-word title in GBK or Shift-JIS may hold ASCII letters.
-    if (!unknown && is_header_in_code_page(t)) return header_line();
+    if (!unknown && !bracketed && is_header_in_code_page(t)) return header_line();
     // What the console shows when netstat with an interval is stopped: no -b component.
     if (t == "^C") return ignored_line("Ctrl+C mark");
     // A component is a name ("RpcSs", "CDPUserSvc_46a8de2e"), not an author's "..." elision.

@@ -93,8 +93,9 @@ TEST(NetstatWindows, German) {
             LineKind::kHeader);
 }
 
-// Lines of real captures (tests/fixtures/import/real/README.md): Russian and Chinese title and
-// column header, the -b "unknown owner" line in Spanish and French.
+// Lines of real captures (tests/fixtures/import/real/README.md): Russian, Chinese and Japanese
+// titles and column headers, the Portuguese title, the -b "unknown owner" line in Spanish and
+// French.
 TEST(NetstatWindows, OtherLanguages) {
   NetstatWindowsParser p;
   Socket s;
@@ -109,6 +110,14 @@ TEST(NetstatWindows, OtherLanguages) {
            "\xD0\xB0\xD0\xB4\xD1\x80\xD0\xB5\xD1\x81          "
            "\xD0\xA1\xD0\xBE\xD1\x81\xD1\x82\xD0\xBE\xD1\x8F\xD0\xBD\xD0\xB8\xD0\xB5",
            "\xE6\xB4\xBB\xE5\x8A\xA8\xE8\xBF\x9E\xE6\x8E\xA5",
+           "   "
+           "\xE3\x82\xA2\xE3\x82\xAF\xE3\x83\x86\xE3\x82\xA3\xE3\x83\x96\xE3\x81\xAA\xE6\x8E\xA5"
+           "\xE7\xB6\x9A",
+           "     \xE3\x83\x97\xE3\x83\xAD\xE3\x83\x88\xE3\x82\xB3\xE3\x83\xAB  "
+           "\xE3\x83\xAD\xE3\x83\xBC\xE3\x82\xAB\xE3\x83\xAB "
+           "\xE3\x82\xA2\xE3\x83\x89\xE3\x83\xAC\xE3\x82\xB9      PID",
+           "Conex\xC3\xB5"
+           "es ativas",
            "  \xE5\x8D\x8F\xE8\xAE\xAE  \xE6\x9C\xAC\xE5\x9C\xB0\xE5\x9C\xB0\xE5\x9D\x80          "
            "\xE5\xA4\x96\xE9\x83\xA8\xE5\x9C\xB0\xE5\x9D\x80        \xE7\x8A\xB6\xE6\x80\x81       "
            "    PID",
@@ -138,6 +147,9 @@ TEST(NetstatWindows, HeadersInAnotherCodePage) {
   const std::string bad = "\xEF\xBF\xBD";
   EXPECT_EQ(p.parse("    " + bad + bad + bad + " " + bad + bad, &s).kind, LineKind::kHeader);
   EXPECT_EQ(p.parse("  " + bad + "A" + bad + "N   " + bad + bad + "  PID", &s).kind,
+            LineKind::kHeader);
+  // Shift-JIS "ー" is 0x81 0x5B: a '[' among the code page's bytes.
+  EXPECT_EQ(p.parse("     " + bad + "[" + bad + "  " + bad + bad + "  PID", &s).kind,
             LineKind::kHeader);
   // With digits it is no header: the banner of a console, not netstat's.
   EXPECT_EQ(p.parse("(c) " + bad + bad + " (Microsoft Corporation), 2016.", &s).kind,
