@@ -1,5 +1,6 @@
 #include "import/powershell.h"
 
+#include "import/endpoint_reasons.h"
 #include "import/text_fields.h"
 
 namespace tw {
@@ -32,9 +33,22 @@ bool has_required(const std::vector<PsColumn>& cols) {
 LineResult fill(const std::vector<PsColumn>& cols, const std::string_view* cells, Socket* s) {
   *s = Socket{};
   bool have_state = false;
+  uint8_t cut = 0;
   for (size_t i = 0; i < cols.size(); ++i) {
     std::string_view v = cells[i];
-    if (v.ends_with("...") || v.ends_with("\xE2\x80\xA6"))
+    size_t mark = v.ends_with("...") ? 3 : v.ends_with(kCutMark) ? kCutMark.size() : 0;
+    bool address = cols[i] == PsColumn::kLocalAddress || cols[i] == PsColumn::kRemoteAddress;
+    // Format-Table cuts a long IPv6 address to its column ("2a01:cb19:18c:c700:ec96:8a3e:723...",
+    // PowerShell 7 with "…"): the socket still counts in its state, kept as printed, out of port
+    // pressure. A cut state, port or PID leaves nothing to count.
+    if (mark && address) {
+      Endpoint* ep = cols[i] == PsColumn::kLocalAddress ? &s->local : &s->remote;
+      if (!keep_cut(v.substr(0, v.size() - mark), {}, ep))
+        return bad_line(endpoint_reason(EndpointError::kTooManyNames), std::string(v));
+      ++cut;
+      continue;
+    }
+    if (mark)
       return bad_line(
           "a column was cut short by Format-Table (use `Format-Table -AutoSize` or "
           "`ConvertTo-Csv`)",
@@ -79,6 +93,7 @@ LineResult fill(const std::vector<PsColumn>& cols, const std::string_view* cells
     }
   }
   if (!have_state) return bad_line("no State value");
+  if (cut) return {LineKind::kSocket, kPowerShellCut, {}, cut};
   return socket_line();
 }
 

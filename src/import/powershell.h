@@ -11,6 +11,11 @@
 
 namespace tw {
 
+// The warning on a socket whose address Format-Table cut ("2a01:cb19:18c:c700:ec96:8a3e:723...").
+inline constexpr const char* kPowerShellCut =
+    "address cut by Format-Table, kept as printed and left out of port pressure (capture with "
+    "`Get-NetTCPConnection | Export-Csv FILE -NoTypeInformation`)";
+
 enum class PsColumn {
   kLocalAddress,
   kLocalPort,

@@ -38,7 +38,21 @@ TEST(PowerShellTable, CutColumns) {
   PowerShellTableParser p;
   Socket s;
   p.parse("LocalAddress LocalPort RemoteAddress RemotePort State AppliedSetting OwningProcess", &s);
+  // A cut address: the socket counts in its state, its endpoint kept as printed (and cut).
   auto r = p.parse("fe80::1c2a:3b4d:5e6f:7a8b%... 50500 fe80::9%12 443 TimeWait 0", &s);
+  ASSERT_EQ(r.kind, LineKind::kSocket);
+  EXPECT_STREQ(r.reason, kPowerShellCut);
+  EXPECT_EQ(r.cut, 1);
+  EXPECT_EQ(s.state, TcpState::kTimeWait);
+  EXPECT_EQ(s.local.port, 50500);
+  EXPECT_EQ(s.local.to_string(), "fe80::1c2a:3b4d:5e6f:7a8b%\xE2\x80\xA6:50500");
+  // PowerShell 7 marks the cut with "…".
+  ASSERT_EQ(
+      p.parse("::1 5426 2a01:cb19:18c:c700:ec96:8a3e:7\xE2\x80\xA6 58986 Established x 1", &s).kind,
+      LineKind::kSocket);
+  EXPECT_TRUE(s.remote.is_named());
+  // A cut state, port or PID leaves nothing to count.
+  r = p.parse("10.0.0.5 50500 10.0.0.9 443 Establi... x 0", &s);
   EXPECT_EQ(r.kind, LineKind::kBad);
   EXPECT_NE(std::string(r.reason).find("AutoSize"), std::string::npos);
   EXPECT_EQ(p.parse("10.0.0.5 50412 443 Established", &s).kind, LineKind::kBad);
