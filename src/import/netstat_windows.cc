@@ -97,7 +97,8 @@ std::optional<TcpState> windows_localized_state(std::string_view name) {
     std::string_view mid = name.substr(3, name.size() - 6);
     bool foreign = true;
     for (char c : mid) foreign = foreign && static_cast<unsigned char>(c) >= 0x80;
-    if (foreign || mid == "OE") return TcpState::kListen;
+    // "?": what an ASCII encoder (Out-File -Encoding ascii, Python's "replace") leaves of it.
+    if (foreign || mid == "OE" || mid == "?") return TcpState::kListen;
   }
   return std::nullopt;
 }

@@ -28,7 +28,8 @@ class NetstatWindowsParser : public LineParser {
 // netstat.exe prints the states in the language of the Windows install. German spells them out
 // (the others seen in real dumps keep the English names); "ABHÖREN" reaches a file in whatever
 // code page the console used: UTF-8, OEM 850 (0x99), Windows-1252 (0xD6), that byte shown as "™"
-// and saved as UTF-8, or U+FFFD where the line reader met a byte of another code page.
+// and saved as UTF-8, U+FFFD where the line reader met a byte of another code page, or "?" where
+// an ASCII encoder replaced it.
 std::optional<TcpState> windows_localized_state(std::string_view name);
 
 }  // namespace tw

@@ -65,7 +65,8 @@ TEST(NetstatWindows, German) {
       p.parse("  Proto  Lokale Adresse         Remoteadresse          Status           PID", &s)
           .kind,
       LineKind::kHeader);
-  for (std::string listen : {"ABH\xC3\x96REN", "ABH\x99REN", "ABH\xD6REN", "ABH\xE2\x84\xA2REN"}) {
+  for (std::string listen :
+       {"ABH\xC3\x96REN", "ABH\x99REN", "ABH\xD6REN", "ABH\xE2\x84\xA2REN", "ABH?REN"}) {
     ASSERT_EQ(
         p.parse("  TCP    0.0.0.0:135            0.0.0.0:0              " + listen + "  4", &s)
             .kind,
