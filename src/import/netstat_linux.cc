@@ -1,5 +1,6 @@
 #include "import/netstat_linux.h"
 
+#include <optional>
 #include <string>
 
 #include "import/endpoint_reasons.h"
@@ -9,8 +10,74 @@
 namespace tw {
 
 namespace {
+
 constexpr size_t kColumn = 23;  // net-tools netstat.c: address and port cut to 22 + ":"
+
+// net-tools prints its titles and state names from its message catalogs (net-tools 2.10, po/*.po
+// as Debian installs them under /usr/share/locale/*/LC_MESSAGES/net-tools.mo). de, pt_BR and cs
+// translate states; fr, ja and et keep the English ones. Czech LAST_ACK is two words.
+struct NetToolsTitle {
+  std::string_view text;
+  bool internet;  // "Active Internet connections"; else "Active UNIX domain sockets"
+};
+constexpr NetToolsTitle kTitles[] = {
+    {"Aktive Internetverbindungen", true},
+    {"Connexions Internet actives", true},
+    {"Conex\xC3\xB5"
+     "es Internet Ativas",
+     true},  // Conexões Internet Ativas
+    {"\xE7\xA8\xBC\xE5\x83\x8D\xE4\xB8\xAD\xE3\x81\xAE\xE3\x82\xA4\xE3\x83\xB3\xE3\x82\xBF\xE3\x83"
+     "\xBC\xE3\x83\x8D\xE3\x83\x83\xE3\x83\x88\xE6\x8E\xA5\xE7\xB6\x9A",
+     true},  // 稼働中のインターネット接続
+    {"Aktivn\xC3\xAD Internetov\xC3\xA1 spojen\xC3\xAD", true},  // Aktivní Internetová spojení
+    {"Aktiivsed interneti\xC3\xBChendused", true},               // Aktiivsed internetiühendused
+    {"Aktive Sockets in der UNIX-Dom\xC3\xA4ne", false},  // Aktive Sockets in der UNIX-Domäne
+    {"Sockets du domaine UNIX actives", false},
+    {"Domain sockets UNIX ativos", false},
+    {"\xE7\xA8\xBC\xE5\x83\x8D\xE4\xB8\xAD\xE3\x81\xAEUNIX\xE3\x83\x89\xE3\x83\xA1\xE3\x82\xA4\xE3"
+     "\x83\xB3\xE3\x82\xBD\xE3\x82\xB1\xE3\x83\x83\xE3\x83\x88",
+     false},  // 稼働中のUNIXドメインソケット
+    {"Aktivn\xC3\xAD sokety dom\xC3\xA9ny UNIX", false},  // Aktivní sokety domény UNIX
+    {"Aktiivsed UNIX domeeni soklid", false},
+};
+
+const NetToolsTitle* localized_title(std::string_view line) {
+  std::string_view t = trim(line);
+  for (auto& title : kTitles)
+    if (t.starts_with(title.text)) return &title;
+  return nullptr;
 }
+
+std::optional<TcpState> localized_state(std::string_view name) {
+  static constexpr std::pair<std::string_view, TcpState> kStates[] = {
+      {"VERBUNDEN", TcpState::kEstablished},
+      {"ESTABELECIDA", TcpState::kEstablished},
+      {"SYN_ENVIADO", TcpState::kSynSent},
+      {"SYN_RECEBIDO", TcpState::kSynRecv},
+      {"ESPERA_FIN1", TcpState::kFinWait1},  // ESPERA_FIN1
+      {"ESPERA_FIN2", TcpState::kFinWait2},  // ESPERA_FIN2
+      {"FECHAR", TcpState::kClose},
+      {"ESPERANDO_FECHAR", TcpState::kCloseWait},
+      {"\xC3\x9ALTIMO_ACK", TcpState::kLastAck},  // ÚLTIMO_ACK
+      {"OU\xC3\x87"
+       "A",
+       TcpState::kListen},  // OUÇA
+      {"FECHANDO", TcpState::kClosing},
+      {"SPOJENO", TcpState::kEstablished},
+      {"ZAV\xC5\x98"
+       "EN",
+       TcpState::kClose},                            // ZAVŘEN
+      {"NASLOUCH\xC3\x81", TcpState::kListen},       // NASLOUCHÁ
+      {"ZAV\xC3\x8DR\xC3\x81", TcpState::kClosing},  // ZAVÍRÁ
+  };
+  for (auto& [n, st] : kStates)
+    if (name == n) return st;
+  return std::nullopt;
+}
+
+constexpr std::string_view kCzechLastAck = "POSLEDN\xC3\x8D";  // "POSLEDNÍ ACK"
+
+}  // namespace
 
 LineResult NetstatLinuxParser::parse(std::string_view line, Socket* s) {
   std::string_view f[16];
@@ -20,6 +87,10 @@ LineResult NetstatLinuxParser::parse(std::string_view line, Socket* s) {
     if (n == 2 && f[1] == "Connections")
       return bad_line("not a Linux netstat title (Windows netstat prints \"Active Connections\")");
     other_section_ = line.find("Internet") == std::string_view::npos;
+    return header_line();
+  }
+  if (auto* title = localized_title(line)) {
+    other_section_ = !title->internet;
     return header_line();
   }
   if (f[0] == "Proto") return header_line();
@@ -61,10 +132,16 @@ LineResult NetstatLinuxParser::parse(std::string_view line, Socket* s) {
     if (v6) ep->addr = v4_mapped(ep->addr);
     if (!v6 && ep->addr.family == AF_INET6 && ep->addr.is_unspecified()) ep->addr = Address::v4(0);
   }
-  auto state = import_state(f[5]);
+  std::string_view spelled = f[5];
+  auto state = import_state(spelled);
+  if (!state) state = localized_state(spelled);
+  if (!state && spelled == kCzechLastAck && n > 6 && f[6] == "ACK") {
+    state = TcpState::kLastAck;
+    spelled = std::string_view(f[5].data(), f[6].data() + f[6].size() - f[5].data());
+  }
   if (!state) return bad_line("unknown state name", std::string(f[5]));
   s->state = *state;
-  s->original_state = f[5];
+  s->original_state = spelled;
   if (s->state == TcpState::kTimeWait) s->mini = true;
   // -o: "timewait (45.83/0/0)", "keepalive (7186.60/0/0)", "on (0.20/0/0)" or "off (0.00/0/0)":
   // the timer's name and the seconds left (net-tools netstat.c, tcp_do_one).

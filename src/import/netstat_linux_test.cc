@@ -131,5 +131,38 @@ TEST(NetstatLinux, OtherSocketsAreIgnored) {
   EXPECT_EQ(p.parse("tcp 0 0 1.2.3.4:22 0.0.0.0:* NOSUCH", &s).kind, LineKind::kBad);
 }
 
+// net-tools in another language (its catalogs, as local_netstat_tan_*.txt were captured): the
+// Czech LAST_ACK is two words, and a localized UNIX title starts a section without TCP lines.
+TEST(NetstatLinux, OtherLanguages) {
+  NetstatLinuxParser p;
+  Socket s;
+  ASSERT_EQ(p.parse("tcp        0      1 10.0.0.5:40000          10.0.0.9:80             "
+                    "POSLEDN\xC3\x8D ACK 1234/curl",
+                    &s)
+                .kind,
+            LineKind::kSocket);
+  EXPECT_EQ(s.state, TcpState::kLastAck);
+  EXPECT_EQ(s.original_state, "POSLEDN\xC3\x8D ACK");
+  EXPECT_EQ(s.pid, 1234);
+  ASSERT_EQ(p.parse("tcp        0      0 0.0.0.0:22              0.0.0.0:*               OU\xC3\x87"
+                    "A",
+                    &s)
+                .kind,
+            LineKind::kSocket);
+  EXPECT_EQ(s.state, TcpState::kListen);
+  EXPECT_EQ(
+      p.parse("Aktive Sockets in der UNIX-Dom\xC3\xA4ne (Server und stehende Verbindungen)", &s)
+          .kind,
+      LineKind::kHeader);
+  EXPECT_EQ(
+      p.parse("unix  2      [ ACC ]     STREAM     H\xC3\x96RT         12345    /run/x", &s).kind,
+      LineKind::kIgnored);
+  EXPECT_EQ(p.parse("Aktive Internetverbindungen (Server und stehende Verbindungen)", &s).kind,
+            LineKind::kHeader);
+  ASSERT_EQ(p.parse("tcp 0 0 127.0.0.1:9000 127.0.0.1:58080 VERBUNDEN", &s).kind,
+            LineKind::kSocket);
+  EXPECT_EQ(s.state, TcpState::kEstablished);
+}
+
 }  // namespace
 }  // namespace tw
