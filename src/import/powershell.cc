@@ -7,7 +7,7 @@ namespace tw {
 
 namespace {
 
-PsColumn column_named(std::string_view name) {
+PsColumn column_named(std::string_view name, std::string_view* wrapped_rest = nullptr) {
   static constexpr std::pair<std::string_view, PsColumn> kNames[] = {
       {"LocalAddress", PsColumn::kLocalAddress},
       {"LocalPort", PsColumn::kLocalPort},
@@ -19,6 +19,14 @@ PsColumn column_named(std::string_view name) {
   };
   for (auto& [n, c] : kNames)
     if (name == n) return c;
+  // Format-Table wraps the last header that does not fit the console ("OwningPr" over "ocess"):
+  // the rest of the name comes alone on the next line.
+  if (wrapped_rest && name.size() >= 3)
+    for (auto& [n, c] : kNames)
+      if (n.starts_with(name)) {
+        *wrapped_rest = n.substr(name.size());
+        return c;
+      }
   return PsColumn::kOther;
 }
 
@@ -139,7 +147,13 @@ LineResult PowerShellTableParser::parse(std::string_view line, Socket* s) {
   if (line.find("LocalAddress") != std::string_view::npos &&
       line.find("LocalPort") != std::string_view::npos) {
     columns_.clear();
-    for (size_t i = 0; i < n; ++i) columns_.push_back(column_named(f[i]));
+    wrapped_rest_ = {};
+    for (size_t i = 0; i < n; ++i)
+      columns_.push_back(column_named(f[i], i + 1 == n ? &wrapped_rest_ : nullptr));
+    return header_line();
+  }
+  if (!wrapped_rest_.empty() && trim(line) == wrapped_rest_) {
+    wrapped_rest_ = {};
     return header_line();
   }
   if (trim(line).find_first_not_of("- ") == std::string_view::npos) return header_line();

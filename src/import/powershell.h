@@ -33,6 +33,7 @@ class PowerShellTableParser : public LineParser {
 
  private:
   std::vector<PsColumn> columns_;  // from the header line
+  std::string_view wrapped_rest_;  // the end of a wrapped last header, due on the next line
 };
 
 class PowerShellCsvParser : public LineParser {

@@ -58,6 +58,31 @@ TEST(PowerShellTable, CutColumns) {
   EXPECT_EQ(p.parse("10.0.0.5 50412 443 Established", &s).kind, LineKind::kBad);
 }
 
+// A real capture (MongoDB notes, stored file 5707831156 of the index README.md uses): the console
+// was too narrow for "OwningProcess", so Format-Table wrapped its header onto a second line.
+TEST(PowerShellTable, WrappedLastHeader) {
+  PowerShellTableParser p;
+  Socket s;
+  EXPECT_EQ(p.parse("LocalAddress                        LocalPort RemoteAddress                  "
+                    "     RemotePort State       AppliedSetting OwningPr",
+                    &s)
+                .kind,
+            LineKind::kHeader);
+  EXPECT_EQ(p.parse(std::string(120, ' ') + "ocess    ", &s).kind, LineKind::kHeader);
+  EXPECT_EQ(p.parse("------------                        --------- -------------                  "
+                    "     ---------- -----       -------------- -------- ",
+                    &s)
+                .kind,
+            LineKind::kHeader);
+  ASSERT_EQ(p.parse("127.0.0.1                           27017     127.0.0.1                      "
+                    "     60217      Established Internet       14056    ",
+                    &s)
+                .kind,
+            LineKind::kSocket);
+  EXPECT_EQ(s.pid, 14056);
+  EXPECT_EQ(s.state, TcpState::kEstablished);
+}
+
 TEST(PowerShellCsv, ByName) {
   PowerShellCsvParser p;
   Socket s;
