@@ -56,9 +56,12 @@ bool is_header_in_code_page(std::string_view t) {
 // -b's "Can not obtain ownership information" as other languages print it (real captures):
 // Spanish "No se puede obtener información de propiedad" (its "ó" also as cmd.exe's code page 850
 // left it, shown as "¢" or read as U+FFFD), French "Impossible d’obtenir les informations de
-// propriétaire".
+// propriétaire", Chinese "无法获取所有权信息".
 bool is_unknown_owner(std::string_view t) {
-  if (t == "Can not obtain ownership information") return true;
+  if (t == "Can not obtain ownership information" ||
+      t == "\xE6\x97\xA0\xE6\xB3\x95\xE8\x8E\xB7\xE5\x8F\x96\xE6\x89\x80\xE6\x9C\x89\xE6\x9D\x83"
+           "\xE4\xBF\xA1\xE6\x81\xAF" /* 无法获取所有权信息 */)
+    return true;
   if (t.starts_with("No se puede obtener informaci") && t.ends_with("n de propiedad")) return true;
   return t.starts_with("Impossible d") &&
          t.find("obtenir les informations de propri") != std::string_view::npos;

@@ -129,6 +129,8 @@ TEST(NetstatWindows, OtherLanguages) {
            " No se puede obtener informaci\xC2\xA2n de propiedad",      // CP850 0xA2 shown as 1252
            " No se puede obtener informaci\xEF\xBF\xBDn de propiedad",  // 0xA2 as read
            " Impossible d\xE2\x80\x99obtenir les informations de propri\xC3\xA9taire",
+           " \xE6\x97\xA0\xE6\xB3\x95\xE8\x8E\xB7\xE5\x8F\x96\xE6\x89\x80\xE6\x9C\x89\xE6\x9D\x83"
+           "\xE4\xBF\xA1\xE6\x81\xAF",
        }) {
     ASSERT_EQ(
         p.parse("  TCP    0.0.0.0:445            0.0.0.0:0              LISTENING       4", &s)
