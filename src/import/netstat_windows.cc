@@ -85,6 +85,12 @@ EndpointError parse_endpoint(std::string_view text, Endpoint* ep) {
   return EndpointError::kNone;
 }
 
+// netstat -t's "Offload State" column: TCP_CONNECTION_OFFLOAD_STATE's names (InHost in real
+// captures, Offloaded where TCP Chimney took the connection).
+bool is_offload_state(std::string_view f) {
+  return f == "InHost" || f == "Offloading" || f == "Offloaded" || f == "Uploading";
+}
+
 }  // namespace
 
 std::optional<TcpState> windows_localized_state(std::string_view name) {
@@ -137,7 +143,9 @@ LineResult NetstatWindowsParser::parse(std::string_view line, Socket* s) {
     // A component is a name ("RpcSs", "CDPUserSvc_46a8de2e"), not an author's "..." elision.
     bool named = std::any_of(t.begin(), t.end(),
                              [](char c) { return std::isalnum(static_cast<unsigned char>(c)); });
-    bool component = (n == 1 && named) || t.starts_with("--");
+    // A console prompt pasted after the table ("C:\WINDOWS\Temp>") is no component.
+    bool prompt = t.find('\\') != std::string_view::npos || t.ends_with('>');
+    bool component = (n == 1 && named && !prompt) || t.starts_with("--");
     if (above != Above::kNone && (bracketed || unknown || component)) {
       above_ = above;
       if (above == Above::kUdp) return ignored_line("netstat -b owner line of a UDP socket");
@@ -166,10 +174,12 @@ LineResult NetstatWindowsParser::parse(std::string_view line, Socket* s) {
         std::string(f[3]));
   s->state = *state;
   s->original_state = f[3];
-  if (n >= 5) {
+  // -o adds the PID, -t the offload state (`netstat -ant`, typed out of Linux habit, has it).
+  for (size_t i = 4; i < n; ++i) {
+    if (is_offload_state(f[i])) continue;
     uint32_t pid;
-    if (!parse_u32(f[4], &pid) || pid > INT32_MAX)
-      return bad_line("PID is not a number", std::string(f[4]));
+    if (!parse_u32(f[i], &pid) || pid > INT32_MAX)
+      return bad_line("PID is not a number", std::string(f[i]));
     s->pid = static_cast<int32_t>(pid);
   }
   above_ = Above::kTcp;

@@ -159,6 +159,33 @@ TEST(NetstatWindows, HeadersInAnotherCodePage) {
             LineKind::kBad);
 }
 
+// `netstat -ant` (-t: the offload state), also with -o.
+TEST(NetstatWindows, OffloadState) {
+  NetstatWindowsParser p;
+  Socket s;
+  EXPECT_EQ(
+      p.parse("  Proto  Local Address          Foreign Address        State           Offload "
+              "State",
+              &s)
+          .kind,
+      LineKind::kHeader);
+  ASSERT_EQ(
+      p.parse("  TCP    10.10.10.14:1037       10.10.14.16:445        SYN_SENT        InHost   "
+              "   ",
+              &s)
+          .kind,
+      LineKind::kSocket);
+  EXPECT_EQ(s.state, TcpState::kSynSent);
+  EXPECT_EQ(s.pid, -1);
+  ASSERT_EQ(
+      p.parse("  TCP    127.0.0.1:52613   127.0.0.1:52614   ESTABLISHED     4120   Offloaded", &s)
+          .kind,
+      LineKind::kSocket);
+  EXPECT_EQ(s.pid, 4120);
+  // The prompt after the table is not the -b owner of the last row.
+  EXPECT_EQ(p.parse("C:\\WINDOWS\\Temp\\Privesc>", &s).kind, LineKind::kBad);
+}
+
 // Without -n, a reverse name that starts with a number is printed as that number: a host name.
 TEST(NetstatWindows, NumericHostLabels) {
   NetstatWindowsParser p;
