@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <iterator>
 #include <string>
 
 #include "import/endpoint_reasons.h"
@@ -175,7 +176,7 @@ LineResult NetstatWindowsParser::parse(std::string_view line, Socket* s) {
   s->state = *state;
   s->original_state = f[3];
   // -o adds the PID, -t the offload state (`netstat -ant`, typed out of Linux habit, has it).
-  for (size_t i = 4; i < n; ++i) {
+  for (size_t i = 4; i < n && i < 6; ++i) {
     if (is_offload_state(f[i])) continue;
     uint32_t pid;
     if (!parse_u32(f[i], &pid) || pid > INT32_MAX)
