@@ -1,6 +1,8 @@
-// Windows `netstat -an` and `netstat -ano` (English headers): "  TCP    127.0.0.1:18115
-// 127.0.0.1:80    TIME_WAIT    0", IPv6 in brackets ([::]:135, [fe80::1%4]:80), UDP lines
-// ignored. -o adds the owning PID (0 for TIME_WAIT rows, which no process owns).
+// Windows `netstat -an` and `netstat -ano`: "  TCP    127.0.0.1:18115    127.0.0.1:80
+// TIME_WAIT    0", IPv6 in brackets ([::]:135, [fe80::1%4]:80), UDP lines ignored. -o adds the
+// owning PID (0 for TIME_WAIT rows, which no process owns), -t the offload state. Titles and
+// headers in the languages of real captures, also in the console's code page; a state name of
+// no known language, or a second table (netstat with an interval), refuses the dump.
 #pragma once
 
 #include <optional>
