@@ -48,7 +48,9 @@ bool is_column_header(std::string_view first, size_t fields) {
 // owner line (a bracketed executable, an ASCII service name); the rows themselves stay ASCII.
 // Shift-JIS and GBK bytes may read as ASCII letters or brackets ("ー" is 0x81 0x5B).
 bool is_header_in_code_page(std::string_view t) {
-  if (t.find("\xEF\xBF\xBD") == std::string_view::npos) return false;
+  // An ASCII encoder (`Out-File -Encoding ascii`) leaves "?" for each such character instead.
+  if (t.find("\xEF\xBF\xBD") == std::string_view::npos && t.find("??") == std::string_view::npos)
+    return false;
   return std::none_of(t.begin(), t.end(), [](char c) {
     return std::isdigit(static_cast<unsigned char>(c)) || c == ':';
   });

@@ -154,6 +154,10 @@ TEST(NetstatWindows, HeadersInAnotherCodePage) {
   // Shift-JIS "ー" is 0x81 0x5B: a '[' among the code page's bytes.
   EXPECT_EQ(p.parse("     " + bad + "[" + bad + "  " + bad + bad + "  PID", &s).kind,
             LineKind::kHeader);
+  // The same through an ASCII encoder: "活动连接" is "????".
+  EXPECT_EQ(p.parse("????", &s).kind, LineKind::kHeader);
+  EXPECT_EQ(p.parse("  ??  ????          ????        ??           PID", &s).kind,
+            LineKind::kHeader);
   // With digits it is no header: the banner of a console, not netstat's.
   EXPECT_EQ(p.parse("(c) " + bad + bad + " (Microsoft Corporation), 2016.", &s).kind,
             LineKind::kBad);
