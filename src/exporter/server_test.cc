@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "exporter/content_coding.h"
 #include "testing/loopback.h"
 
 namespace tw {
@@ -110,6 +111,82 @@ TEST_F(Served, AnswersEveryFormOfScrapeRequest) {
   EXPECT_EQ(scrapes_, 4);
 }
 
+// RFC 9112 3.2: a server MUST answer 400 to an HTTP/1.1 request without Host, and to any with
+// two Host lines or an invalid one. httplib served them all.
+TEST_F(Served, RefusesARequestWithoutExactlyOneValidHost) {
+  for (const std::string& raw : {
+           std::string("GET /metrics HTTP/1.1\r\n") + kClose + "\r\n",
+           fmt::format("GET http://127.0.0.1:{}/metrics HTTP/1.1\r\n{}\r\n", server_->port(),
+                       kClose),
+           std::string("GET /metrics HTTP/1.1\r\nHost: a\r\nHost: b\r\n") + kClose + "\r\n",
+           std::string("GET /metrics HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n"),
+           std::string("GET /metrics HTTP/1.1\r\nHost: a/b\r\n") + kClose + "\r\n",
+       }) {
+    std::string r = request(server_->port(), raw);
+    EXPECT_TRUE(r.starts_with("HTTP/1.1 400")) << raw << "\n" << r;
+    EXPECT_NE(r.find("Host"), std::string::npos) << r;
+  }
+  EXPECT_EQ(scrapes_, 0);
+  EXPECT_EQ(server_->rejected(), 5);
+}
+
+// The header block and the body of a response.
+std::pair<std::string, std::string> split_response(const std::string& r) {
+  const size_t end = r.find("\r\n\r\n");
+  if (end == std::string::npos) return {r, ""};
+  return {r.substr(0, end + 2), r.substr(end + 4)};
+}
+
+size_t count_of(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// gzip where the client takes it, as Prometheus asks (its request, bytes as Prometheus 2.42 sent
+// them here); never where it refuses it (httplib sent gzip for "gzip;q=0" and Brotli for "br").
+TEST_F(Served, CompressesOnlyWhereAccepted) {
+  const std::string prometheus =
+      "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1:18042\r\nUser-Agent: Prometheus/2.42.0+ds\r\n"
+      "Accept: application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
+      "version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1\r\nAccept-Encoding: "
+      "gzip\r\nX-Prometheus-Scrape-Timeout-Seconds: 1\r\n\r\n";
+  auto [head, body] = split_response(request(server_->port(), prometheus));
+  EXPECT_TRUE(head.starts_with("HTTP/1.1 200")) << head;
+  EXPECT_NE(head.find("Content-Encoding: gzip\r\n"), std::string::npos) << head;
+  EXPECT_NE(head.find("Vary: Accept-Encoding\r\n"), std::string::npos) << head;
+  EXPECT_NE(head.find("Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n"),
+            std::string::npos)
+      << head;
+  EXPECT_EQ(body, gzip_compress("x 1\n"));
+  EXPECT_NE(head.find(fmt::format("Content-Length: {}\r\n", body.size())), std::string::npos);
+
+  for (const char* refused : {"gzip;q=0", "br", "identity", "gzip;q=0.1, identity", ""}) {
+    auto [h, b] = split_response(
+        request(server_->port(), fmt::format("GET /metrics HTTP/1.1\r\nHost: x\r\nAccept-Encoding: "
+                                             "{}\r\n{}\r\n",
+                                             refused, kClose)));
+    EXPECT_TRUE(h.starts_with("HTTP/1.1 200")) << refused << ": " << h;
+    EXPECT_EQ(h.find("Content-Encoding"), std::string::npos) << refused << ": " << h;
+    EXPECT_EQ(b, "x 1\n") << refused;
+  }
+  // HEAD: the headers GET would send, no body.
+  auto [hh, hb] = split_response(
+      request(server_->port(),
+              std::string("HEAD /metrics HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n") +
+                  kClose + "\r\n"));
+  EXPECT_NE(hh.find("Content-Encoding: gzip\r\n"), std::string::npos) << hh;
+  EXPECT_EQ(hb, "");
+  // A refusal's small body is never compressed.
+  auto [rh, rb] = split_response(
+      request(server_->port(),
+              std::string("POST /metrics HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n") +
+                  kClose + "\r\n"));
+  EXPECT_TRUE(rh.starts_with("HTTP/1.1 405")) << rh;
+  EXPECT_EQ(rh.find("Content-Encoding"), std::string::npos) << rh;
+  EXPECT_EQ(rb, "read-only: only GET and HEAD\n");
+}
+
 TEST_F(Served, IsReadOnly) {
   for (const char* method : {"POST", "PUT", "DELETE", "PATCH", "OPTIONS"}) {
     std::string r = request(server_->port(), fmt::format("{} /metrics HTTP/1.1\r\nHost: x\r\n"
@@ -117,8 +194,11 @@ TEST_F(Served, IsReadOnly) {
                                                          method, kClose));
     EXPECT_TRUE(r.starts_with("HTTP/1.1 405")) << method << ": " << r;
     EXPECT_NE(r.find("Allow: GET, HEAD"), std::string::npos) << r;
+    // Once: httplib says it for every answer (one request a connection).
+    EXPECT_EQ(count_of(r, "Connection: close\r\n"), 1u) << r;
   }
   EXPECT_EQ(scrapes_, 0);
+  EXPECT_EQ(server_->rejected(), 5);  // one each
 }
 
 TEST_F(Served, BoundsHeadersAndBodies) {
