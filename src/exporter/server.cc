@@ -118,7 +118,11 @@ class OneRequestServer : public httplib::Server {
 
  private:
   bool process_and_close_socket(socket_t sock) override {
-    ConnectionStream strm(sock, t_accepted + request_timeout_, read_timeout_, write_timeout_);
+    // Not set off a BoundedPool worker (no such caller now): the deadline runs from here.
+    const auto accepted = t_accepted == std::chrono::steady_clock::time_point{}
+                              ? std::chrono::steady_clock::now()
+                              : t_accepted;
+    ConnectionStream strm(sock, accepted + request_timeout_, read_timeout_, write_timeout_);
     bool closed = false;
     const bool ok = process_request(strm, /*close_connection=*/true, closed, nullptr);
     if (strm.missed_deadline()) ++*dropped_slow_;
