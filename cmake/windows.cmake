@@ -33,13 +33,14 @@ link_libraries(ws2_32 iphlpapi wevtapi advapi32)
 set(TIMEWAIT_WINDOWS_MODULES model sources census import trace doctor)
 # Files of the shared folders that are Linux's alone and have no `_win32.cc` stand-in.
 set(TIMEWAIT_LINUX_ONLY testing/scoped_netns.cc testing/sockets.cc testing/loopback.cc
+    testing/preset_netns.cc
     cli/sample_targets.cc  # --netns/--pid targets of the sampler (exporter, watch)
     cli/usage_definition.cc)  # man pages and completions (help-man, completion)
 # Subcommands built for Windows; any other cli/cmd_*.cc is Linux-only.
 set(TIMEWAIT_WINDOWS_COMMANDS cmd_census.cc cmd_doctor.cc cmd_explain.cc)
 # A test is Linux-only when it includes one of these (namespaces, real sockets, Linux headers).
 set(TIMEWAIT_LINUX_TEST_INCLUDES
-    "#include [<\"](testing/scoped_netns|testing/sockets|sources/netns|linux/|sys/|unistd)")
+    "#include [<\"](testing/scoped_netns|testing/sockets|testing/preset_netns|sources/netns|linux/|sys/|unistd)")
 
 # Drops from the list in `var` the cli/cmd_*.cc files not in TIMEWAIT_WINDOWS_COMMANDS.
 function(timewait_windows_commands var)

@@ -11,6 +11,7 @@
 #include "cli/option_checks.h"
 #include "sampler/sampler.h"
 #include "sources/netns.h"
+#include "watch/terminal_caps.h"
 #include "watch/watch_loop.h"
 
 namespace tw::cli {
@@ -47,7 +48,8 @@ int run(const WatchFlags& fl) {
         fmt::format("--pid {}: no such process (or its namespace cannot be seen); give "
                     "the pid of a running process",
                     fl.pid));
-  const bool screen = !fl.json && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
+  const bool screen = !fl.json && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO) &&
+                      !watch::terminal_lacks_cursor_addressing(STDOUT_FILENO);
   if (screen && fl.sub->count("--top"))
     return error("--top sets the rows of the log; the screen shows as many as fit: leave it out");
 

@@ -13,8 +13,8 @@
 
 #include "census/port_pool.h"
 #include "sources/host_reader.h"
+#include "testing/preset_netns.h"
 #include "testing/scoped_netns.h"
-#include "testing/sockets.h"
 #include "testing/temp_dir.h"
 
 namespace tw {
@@ -151,23 +151,7 @@ TEST(Metrics, PromtoolRejectsABrokenExpositionSoItsVerdictMeansSomething) {
   EXPECT_NE(rc, 0) << out;
 }
 
-class LiveMetrics : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() { testing::ScopedNetns::remove_stale(); }
-  void SetUp() override {
-    ns_ = std::make_unique<testing::ScopedNetns>();
-    testing::EnterNetns in(ns_->name());
-    uint16_t p4 = socks_.listen("127.0.0.1");
-    uint16_t p6 = socks_.listen("::1");
-    for (int i = 0; i < 4; ++i) socks_.established("127.0.0.1", p4);
-    for (int i = 0; i < 7; ++i) socks_.time_wait("127.0.0.1", p4);
-    for (int i = 0; i < 3; ++i) socks_.time_wait("::1", p6);
-    port4_ = p4;
-  }
-  std::unique_ptr<testing::ScopedNetns> ns_;
-  testing::Sockets socks_;
-  uint16_t port4_ = 0;
-};
+using LiveMetrics = testing::PresetNetns;
 
 TEST_F(LiveMetrics, ServedNumbersEqualTheNamespacesCensusAndPassPromtool) {
   SamplerOptions so;
@@ -181,14 +165,17 @@ TEST_F(LiveMetrics, ServedNumbersEqualTheNamespacesCensusAndPassPromtool) {
   auto series = [&](const std::string& name, const std::string& labels = "") {
     return value_of(text, fmt::format("{}{{netns=\"{}\"{}}}", name, ns, labels));
   };
-  EXPECT_EQ(series("timewait_sockets", R"(,family="ipv4",state="time_wait")"), 7);
-  EXPECT_EQ(series("timewait_sockets", R"(,family="ipv6",state="time_wait")"), 3);
-  EXPECT_EQ(series("timewait_sockets", R"(,family="ipv4",state="established")"), 8);
+  EXPECT_EQ(series("timewait_sockets", R"(,family="ipv4",state="time_wait")"), kTimeWait4);
+  EXPECT_EQ(series("timewait_sockets", R"(,family="ipv6",state="time_wait")"), kTimeWait6);
+  EXPECT_EQ(series("timewait_sockets", R"(,family="ipv4",state="established")"), 2 * kEstablished);
+  EXPECT_EQ(series("timewait_sockets", R"(,family="ipv4",state="close_wait")"), kCloseWait);
   EXPECT_EQ(series("timewait_sockets", R"(,family="ipv4",state="listen")"), 1);
   EXPECT_EQ(series("timewait_sockets", R"(,family="ipv6",state="listen")"), 1);
-  EXPECT_EQ(series("timewait_sockstat_tcp_tw"), 10);
-  EXPECT_EQ(series("timewait_tcpext_tw_total"), 10);  // a fresh namespace: all made here
-  EXPECT_NEAR(series("timewait_time_wait_created_per_second", R"(,window="60s")") * 60, 10, 1e-9);
+  EXPECT_EQ(series("timewait_sockstat_tcp_tw"), kTimeWait4 + kTimeWait6);
+  // A fresh namespace: all made here.
+  EXPECT_EQ(series("timewait_tcpext_tw_total"), kTimeWait4 + kTimeWait6);
+  EXPECT_NEAR(series("timewait_time_wait_created_per_second", R"(,window="60s")") * 60,
+              kTimeWait4 + kTimeWait6, 1e-9);
   // The pool is the namespace's own (default range, nothing reserved).
   auto low = s.facts.sysctl("net.ipv4.ip_local_port_range");
   ASSERT_TRUE(low);
@@ -199,7 +186,7 @@ TEST_F(LiveMetrics, ServedNumbersEqualTheNamespacesCensusAndPassPromtool) {
                    fmt::format(R"(,local_address="127.0.0.1",remote_address="127.0.0.1",)"
                                R"(remote_port="{}")",
                                port4_)),
-            11);  // 4 established clients + 7 TIME_WAIT
+            kEstablished + kTimeWait4 + kCloseWait);  // the clients, in any state
   EXPECT_EQ(series("timewait_up"), 1);
 
   auto [rc, out] = promtool_check(text);

@@ -11,8 +11,7 @@
 #include "census/port_pool.h"
 #include "sources/host_reader.h"
 #include "sources/netns.h"
-#include "testing/scoped_netns.h"
-#include "testing/sockets.h"
+#include "testing/preset_netns.h"
 
 namespace tw {
 namespace {
@@ -121,24 +120,7 @@ TEST(SampleTarget, Labels) {
   EXPECT_EQ((SampleTarget{"", 42}).label(), "pid:42");
 }
 
-class LiveSampler : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() { testing::ScopedNetns::remove_stale(); }
-  void SetUp() override {
-    ns_ = std::make_unique<testing::ScopedNetns>();
-    testing::EnterNetns in(ns_->name());
-    uint16_t p4 = socks_.listen("127.0.0.1");
-    uint16_t p6 = socks_.listen("::1");
-    for (int i = 0; i < 3; ++i) socks_.established("127.0.0.1", p4);
-    for (int i = 0; i < 6; ++i) socks_.time_wait("127.0.0.1", p4);
-    for (int i = 0; i < 2; ++i) socks_.time_wait("::1", p6);
-    socks_.close_wait("127.0.0.1", p4);
-    port4_ = p4;
-  }
-  std::unique_ptr<testing::ScopedNetns> ns_;
-  testing::Sockets socks_;
-  uint16_t port4_ = 0;
-};
+using LiveSampler = testing::PresetNetns;
 
 TEST_F(LiveSampler, CountsWhatTheNamespaceHolds) {
   auto before = netns_inode_of_self();
@@ -152,20 +134,21 @@ TEST_F(LiveSampler, CountsWhatTheNamespaceHolds) {
   ASSERT_TRUE(s.ok()) << s.error;
   EXPECT_EQ(s.facts.netns, ns_->name());
   EXPECT_EQ(s.census().count(TcpState::kListen), 2);
-  EXPECT_EQ(s.census().count(TcpState::kEstablished), 6);  // both ends
-  EXPECT_EQ(s.census().count(TcpState::kTimeWait), 8);
-  EXPECT_EQ(s.census().count(TcpState::kCloseWait), 1);
+  EXPECT_EQ(s.census().count(TcpState::kEstablished), 2 * kEstablished);  // both ends
+  EXPECT_EQ(s.census().count(TcpState::kTimeWait), kTimeWait4 + kTimeWait6);
+  EXPECT_EQ(s.census().count(TcpState::kCloseWait), kCloseWait);
   // The half-closed client: FIN_WAIT1 until the peer's ACK of its FIN lands (it may be delayed).
-  EXPECT_EQ(s.census().count(TcpState::kFinWait1) + s.census().count(TcpState::kFinWait2), 1);
+  EXPECT_EQ(s.census().count(TcpState::kFinWait1) + s.census().count(TcpState::kFinWait2),
+            kCloseWait);
   // By family: the v4 and v6 listeners and TIME_WAITs apart.
-  EXPECT_EQ(s.families.v4[state_index(TcpState::kTimeWait)], 6);
-  EXPECT_EQ(s.families.v6[state_index(TcpState::kTimeWait)], 2);
+  EXPECT_EQ(s.families.v4[state_index(TcpState::kTimeWait)], kTimeWait4);
+  EXPECT_EQ(s.families.v6[state_index(TcpState::kTimeWait)], kTimeWait6);
   EXPECT_EQ(s.families.v4[state_index(TcpState::kListen)], 1);
   EXPECT_EQ(s.families.v6[state_index(TcpState::kListen)], 1);
   ASSERT_TRUE(s.facts.sockstat);
-  EXPECT_EQ(s.facts.sockstat->tw, 8);
+  EXPECT_EQ(s.facts.sockstat->tw, kTimeWait4 + kTimeWait6);
   // Every TIME_WAIT was made in the last few seconds: all count in the 60 s rate.
-  EXPECT_NEAR(s.time_wait_rate(60) * 60, 8, 1e-9);
+  EXPECT_NEAR(s.time_wait_rate(60) * 60, kTimeWait4 + kTimeWait6, 1e-9);
   // The v4 tuple toward the listener holds the pool's ports.
   ASSERT_FALSE(s.tuples.empty());
   EXPECT_EQ(s.tuples[0].tuple.key.remote.port, port4_);
@@ -191,11 +174,11 @@ TEST_F(LiveSampler, ViewFollowsStatesAndGrouping) {
   Sampler sampler({SampleTarget{ns_->name()}}, o);
   const Sample& s = *sampler.latest()->samples[0];
   ASSERT_TRUE(s.ok()) << s.error;
-  EXPECT_EQ(s.census().total(), 8);
+  EXPECT_EQ(s.census().total(), kTimeWait4 + kTimeWait6);
   EXPECT_EQ(s.census().count(TcpState::kEstablished), 0);
   EXPECT_EQ(s.census().group_count(), 2u);  // the v4 and the v6 listener's ports
   // The doctor's census still sees every socket.
-  EXPECT_EQ(s.input.sockets->count(TcpState::kEstablished), 6);
+  EXPECT_EQ(s.input.sockets->count(TcpState::kEstablished), 2 * kEstablished);
 }
 
 TEST_F(LiveSampler, AMissingNamespaceFailsOnlyItsTarget) {

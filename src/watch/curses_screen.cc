@@ -49,9 +49,11 @@ Result<std::unique_ptr<CursesScreen>> CursesScreen::open(bool colour) {
   if (!impl->screen) {
     const char* term = std::getenv("TERM");
     return fail(
-        fmt::format("cannot drive the terminal (TERM={}); set TERM to your terminal's type, or use "
+        fmt::format("cannot drive the terminal ({}); set TERM to your terminal's type, or use "
                     "--json or redirect the output for a log",
-                    term && *term ? term : "unset"));
+                    !term    ? "TERM is unset"
+                    : !*term ? "TERM is empty"
+                             : fmt::format("TERM={}", term)));
   }
   set_term(impl->screen);
   cbreak();

@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <cmath>
 #include <ctime>
+#include <sstream>
 
 #include "census/report.h"
+#include "census/table.h"
 
 namespace tw::watch {
 
@@ -359,8 +361,13 @@ std::vector<Line> layout(const Frame& f, const ViewState& v, double interval_s, 
                          size_t height) {
   std::vector<Line> out;
   if (width < kMinWidth || height < kMinHeight) {
-    out.push_back(plain(width, fmt::format("timewait watch needs {}x{}; this is {}x{}", kMinWidth,
-                                           kMinHeight, width, height)));
+    // In words over the lines there are: one line cut at 20 columns said only "timewait watch
+    // needs".
+    std::istringstream words(wrap_text(fmt::format("timewait watch needs {}x{}; this is {}x{}",
+                                                   kMinWidth, kMinHeight, width, height),
+                                       width));
+    for (std::string l; out.size() < height && std::getline(words, l);)
+      out.push_back(plain(width, l));
     out.resize(height);
     return out;
   }
@@ -370,9 +377,10 @@ std::vector<Line> layout(const Frame& f, const ViewState& v, double interval_s, 
     out.push_back(rate_line(f, width));
     out.push_back(history_line(f, width));
     out.push_back(counter_line(f, width));
-    // Keep the middle at least a few lines on a short screen: the top gives way.
+    // Keep the middle at least a few lines on a short screen: the top gives way, and with it the
+    // state table's header when none of its rows is left under it.
     const size_t top_max = height > 8 ? height - 8 : 1;
-    if (out.size() > top_max) out.resize(top_max);
+    if (out.size() > top_max) out.resize(top_max < 3 ? 1 : top_max);
     out.push_back(Line{});
     const size_t room = height - out.size() - 2;
     switch (v.panel) {

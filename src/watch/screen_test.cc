@@ -2,6 +2,7 @@
 // destination first, pause, filter, panels, the bottom lines; and the sparkline.
 #include "watch/screen.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "watch/fake_world_test.h"
@@ -96,6 +97,45 @@ TEST(Screen, EveryLineFitsAtManySizes) {
   auto tiny = texts(layout(s.frame, ViewState{}, 1, 30, 5));
   ASSERT_EQ(tiny.size(), 5u);
   EXPECT_NE(tiny[0].find("needs 40x10"), std::string::npos) << tiny[0];
+}
+
+// Too small a window says what it needs and what it has, in full, on as many lines as it takes
+// (one line cut to the width said "timewait watch needs" and nothing more at 20 columns).
+TEST(Screen, TooSmallSaysSoInFull) {
+  Shown s(three());
+  for (auto [w, h] : {std::pair<size_t, size_t>{20, 5}, {39, 9}, {12, 6}, {80, 9}}) {
+    auto lines = texts(layout(s.frame, ViewState{}, 1, w, h));
+    ASSERT_EQ(lines.size(), h);
+    std::string all;
+    for (const auto& l : lines) {
+      EXPECT_LE(l.size(), w) << l;
+      all += l + " ";
+    }
+    EXPECT_NE(all.find("needs 40x10;"), std::string::npos) << w << "x" << h << ": " << all;
+    EXPECT_NE(all.find(fmt::format("this is {}x{}", w, h)), std::string::npos)
+        << w << "x" << h << ": " << all;
+  }
+  // Smaller than any message: still exactly the screen.
+  auto speck = texts(layout(s.frame, ViewState{}, 1, 2, 1));
+  ASSERT_EQ(speck.size(), 1u);
+  EXPECT_LE(speck[0].size(), 2u);
+}
+
+// A short screen drops the state table from the bottom, its header with the last row: at 40x10
+// the header stood alone over no rows.
+TEST(Screen, TheStateTableHeaderNeverStandsAlone) {
+  Shown s(three());
+  for (size_t w : {40, 80})
+    for (size_t h = 10; h <= 16; ++h) {
+      auto lines = texts(layout(s.frame, ViewState{}, 1, w, h));
+      const int head = find(lines, "STATE ");
+      if (head < 0) continue;
+      ASSERT_LT(head + 1, static_cast<int>(lines.size()));
+      const std::string& next = lines[head + 1];
+      EXPECT_TRUE(next.starts_with("TIME-WAIT") || next.starts_with("ESTAB") ||
+                  next.starts_with("TOTAL"))
+          << w << "x" << h << ": after the header: '" << next << "'";
+    }
 }
 
 TEST(Screen, LongListEndsWithHowManyMore) {

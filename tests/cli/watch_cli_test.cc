@@ -246,6 +246,36 @@ TEST(WatchCli, ColoursOnlyWithoutNoColor) {
   }
 }
 
+// On a terminal that cannot place the cursor (TERM=dumb) the log is written, as to a pipe: the
+// screen came out garbled there, its last line alone readable. A TERM that names no terminal is
+// one line and exit 1.
+TEST(WatchCli, ADumbOrUnknownTerminalGetsTheLogOrOneLine) {
+  testing::ScopedNetns ns("twwatch");
+  static const std::regex kStamp(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ twwatch-\S+ #2 )");
+  {
+    Tmux tmux(fmt::format("TERM=dumb {} watch --netns {} --interval 0.2 --count 2", TIMEWAIT_BIN,
+                          ns.name()));
+    ASSERT_TRUE(tmux.wait_for("watch-exited-0", 20)) << tmux.capture();
+    const std::string screen = tmux.capture();
+    bool second_block = false;
+    for (const auto& l : lines_of(screen)) second_block |= std::regex_search(l, kStamp);
+    EXPECT_TRUE(second_block) << screen;
+    EXPECT_EQ(screen.find("q quit"), std::string::npos) << screen;
+  }
+  for (const char* term : {"env -u TERM", "TERM=", "TERM=no-such-terminal"}) {
+    Tmux tmux(fmt::format("{} {} watch --netns {} --count 2", term, TIMEWAIT_BIN, ns.name()));
+    ASSERT_TRUE(tmux.wait_for("watch-exited-1", 20)) << term << "\n" << tmux.capture();
+    const std::string screen = tmux.capture();
+    EXPECT_NE(screen.find("timewait: error: cannot drive the terminal"), std::string::npos)
+        << screen;
+    EXPECT_NE(screen.find(std::string(term) == "env -u TERM" ? "TERM is unset"
+                          : std::string(term) == "TERM="     ? "TERM is empty"
+                                                             : "TERM=no-such-terminal"),
+              std::string::npos)
+        << screen;
+  }
+}
+
 TEST(WatchCli, LogHasOneBlockPerRefreshWithTheChurn) {
   Churn churn;
   ASSERT_TRUE(churn.ok());
