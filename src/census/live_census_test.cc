@@ -361,6 +361,49 @@ TEST(LivePortPressure, ListenersInsideTheRangeAreNotAvailable) {
   EXPECT_DOUBLE_EQ(p[0].percent(), 100.0);
 }
 
+// A dual-stack socket connected to ::ffff:127.0.0.1 takes its port from the IPv4 tuple's pool
+// (tcp_v6_connect hands it to tcp_v4_connect): 12 IPv4 connections in a 20-port range leave 8
+// for it. The census must count one tuple 100 % in use, not 60 % and 40 %.
+TEST(LivePortPressure, MappedIPv6SharesTheIPv4Tuple) {
+  ScopedNetns ns;
+  ns.set_sysctl("net.ipv4.ip_local_port_range", "40000 40019");
+  Sockets socks;
+  int mapped = 0, last_errno = 0;
+  {
+    EnterNetns in(ns.name());
+    uint16_t port = socks.listen("::", 8080);  // dual-stack: IPv4 and mapped clients reach it
+    for (int i = 0; i < 12; ++i) socks.established("127.0.0.1", port);
+    sockaddr_in6 to{};
+    to.sin6_family = AF_INET6;
+    to.sin6_port = htons(port);
+    ASSERT_EQ(inet_pton(AF_INET6, "::ffff:127.0.0.1", &to.sin6_addr), 1);
+    for (int i = 0; i < 100; ++i) {  // bounded: the range holds 20
+      int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      ASSERT_GE(fd, 0);
+      if (connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
+        last_errno = errno;
+        close(fd);
+        break;
+      }
+      socks.add(fd);
+      ++mapped;
+    }
+  }
+  ASSERT_EQ(last_errno, EADDRNOTAVAIL);
+  EXPECT_EQ(mapped, 8);
+  Census c = count_in(ns.name(), SourceKind::kNetlink);
+  auto p = c.pressure();
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(describe_key(p[0].key, GroupBy::kTuple), "127.0.0.1 -> 127.0.0.1:8080");
+  EXPECT_EQ(p[0].in_use, 12 + mapped);
+  EXPECT_DOUBLE_EQ(p[0].percent(), 100.0);
+  GroupKey as_printed = p[0].key;
+  as_printed.local.addr = *Address::parse("::ffff:127.0.0.1");
+  as_printed.remote.addr = *Address::parse("::ffff:127.0.0.1");
+  ASSERT_TRUE(c.pressure_of(as_printed));
+  EXPECT_EQ(c.pressure_of(as_printed)->in_use, 12 + mapped);
+}
+
 TEST(LiveTimeWaitRate, EstimatesAKnownPace) {
   ScopedNetns ns;
   Sockets socks;
