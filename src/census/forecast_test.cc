@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "census/report.h"
+
 namespace tw {
 namespace {
 
@@ -188,7 +190,7 @@ TEST(Forecast, TuplesSortSoonestExhaustionFirst) {
 
 // A tuple 95 % held (critical, not growing) goes before one running out in ~40 s (warning): the
 // first row, the one the doctor's finding takes its severity from, is the worst level.
-TEST(Forecast, TuplesSortByLevelFirst) {
+Census critical_and_rising() {
   CensusOptions o;
   o.pool = *parse_port_range("40000 40999");
   Census c(o);
@@ -204,6 +206,11 @@ TEST(Forecast, TuplesSortByLevelFirst) {
   };
   add("10.0.0.8", 950, 20000);  // made 40 s ago
   add("10.0.0.9", 200, 55000);  // made 5 s ago: 20/s over 10 s, 1,000 held in ~40 s
+  return c;
+}
+
+TEST(Forecast, TuplesSortByLevelFirst) {
+  const Census c = critical_and_rising();
   auto rows = forecast_tuples(c, no_reuse());
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[1].forecast.state, PoolState::kRising);
@@ -229,6 +236,28 @@ TEST(Forecast, TcpMaxTwBucketsBelowThePoolStopsTheExhaustion) {
   EXPECT_EQ(capped.level(), "ok");
   p.max_tw_buckets = 1000;
   EXPECT_EQ(forecast(t, p).state, PoolState::kRising);
+}
+
+// The census table prints that order, and its title must say so, not "soonest exhaustion first"
+// (the rising tuple, the soonest to run out, is second).
+TEST(Forecast, TheCensusTableTitleNamesThisOrder) {
+  HostFacts facts;
+  facts.os = "linux";
+  facts.sysctls["net.ipv4.ip_local_port_range"] = "40000 40999";
+  facts.sysctls["net.ipv4.tcp_tw_reuse"] = "0";
+  const Census c = critical_and_rising();
+  CensusReport r;
+  r.facts = &facts;
+  r.census = &c;
+  r.width = 400;  // one line per row
+  const std::string out = render_census_table(r);
+  EXPECT_EQ(out.find("soonest exhaustion first"), std::string::npos) << out;
+  EXPECT_NE(out.find(kTupleOrderText), std::string::npos) << out;
+  const size_t critical = out.find("10.0.0.1 -> 10.0.0.8:80"),
+               rising = out.find("10.0.0.1 -> 10.0.0.9:80");
+  ASSERT_NE(critical, std::string::npos);
+  ASSERT_NE(rising, std::string::npos);
+  EXPECT_LT(critical, rising) << out;
 }
 
 }  // namespace

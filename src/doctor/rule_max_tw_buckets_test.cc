@@ -106,20 +106,22 @@ TEST(RuleMaxTwBuckets, RaiseCoversTheMeasuredCloseRate) {
 // fail. The raise stays in the finding, left to a person, with the tuple named; with a range
 // that holds what the closes need it is applied as before.
 TEST(RuleMaxTwBuckets, ARaiseThatWouldExhaustATupleIsNotApplied) {
-  InputBuilder b;
-  b.set("net.ipv4.ip_local_port_range", "40000 40999");
-  b.set("net.ipv4.tcp_max_tw_buckets", "200");
-  b.set("net.ipv4.tcp_tw_reuse", "0");
-  b.churn(40, 5, "10.0.0.1", "10.0.0.9:8080", 40000);  // 200 TIME_WAITs, the limit
-  b.facts.sockstat->tw = 200;
-  DoctorInput in = b.build();
-  in.earlier = in.facts;
-  in.earlier->counters["TCPTimeWaitOverflow"] = 0;
-  in.facts.counters["TCPTimeWaitOverflow"] = 300;
-  in.earlier->counters["TW"] = 0;
-  in.facts.counters["TW"] = 0;
-  in.interval_seconds = 5;
-  auto f = rule_max_tw_buckets(in);
+  // 200 TIME_WAITs (the limit) toward one destination; 300 closes refused in 5 s: 60/s.
+  auto overflowing = [](const char* range) {
+    InputBuilder b;
+    b.set("net.ipv4.ip_local_port_range", range);
+    b.set("net.ipv4.tcp_max_tw_buckets", "200");
+    b.set("net.ipv4.tcp_tw_reuse", "0");
+    b.churn(40, 5, "10.0.0.1", "10.0.0.9:8080", 40000);
+    b.facts.sockstat->tw = 200;
+    b.facts.counters = {{"TCPTimeWaitOverflow", 300}, {"TW", 0}};
+    DoctorInput in = b.build();
+    in.earlier = in.facts;
+    in.earlier->counters = {{"TCPTimeWaitOverflow", 0}, {"TW", 0}};
+    in.interval_seconds = 5;
+    return rule_max_tw_buckets(in);
+  };
+  auto f = overflowing("40000 40999");
   ASSERT_EQ(f.size(), 1u);
   EXPECT_EQ(f[0].severity, Severity::kCritical);
   ASSERT_EQ(f[0].sysctls.size(), 1u);
@@ -130,12 +132,7 @@ TEST(RuleMaxTwBuckets, ARaiseThatWouldExhaustATupleIsNotApplied) {
   EXPECT_EQ(f[0].data["raise_exhausts"]["available"], 1000);
   EXPECT_TRUE(testing::evidence_has(f[0], "~3,600 ports of its 1,000"));
 
-  b.set("net.ipv4.ip_local_port_range", "10000 65535");  // 55,536 ports hold 3,600
-  DoctorInput wide = b.build();
-  wide.earlier = in.earlier;
-  wide.facts.counters = in.facts.counters;
-  wide.interval_seconds = 5;
-  f = rule_max_tw_buckets(wide);
+  f = overflowing("10000 65535");  // 55,536 ports hold 3,600
   ASSERT_EQ(f[0].sysctls.size(), 1u);
   EXPECT_TRUE(f[0].sysctls[0].apply);
   EXPECT_TRUE(f[0].data["raise_exhausts"].is_null());

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "run_tool.h"
+#include "testing/loopback.h"
 #include "testing/scoped_netns.h"
 #include "testing/sockets.h"
 
@@ -21,6 +22,7 @@ namespace {
 
 using nlohmann::json;
 using testing::EnterNetns;
+using testing::loopback;
 using testing::run_tool;
 using testing::ScopedNetns;
 using testing::Sockets;
@@ -29,14 +31,6 @@ constexpr uint16_t kFirstPort = 8080;
 constexpr int kDestinations = 4, kEach = 25;  // 100 ports: 40000-40099
 
 enum class Mode { kConnect, kBind, kBindNoPort };
-
-sockaddr_in loopback(uint16_t port) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return a;
-}
 
 // One connection toward port in `mode`; the errno of the failing call, or 0.
 int connect_one(Mode mode, uint16_t port, Sockets* keep) {
