@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <array>
+#include <bitset>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -151,6 +153,21 @@ struct TuplePressure {
   }
 };
 
+// The pool ports that outbound sockets from one local address hold, over all its destinations.
+// connect() alone shares a port between destinations; a port taken by bind() before connect()
+// (without IP_BIND_ADDRESS_NO_PORT) serves one socket, and connect() toward any other
+// destination skips it (__inet_hash_connect skips bind()-made buckets): measured here, 25
+// bind()-then-connect() sockets toward each of 4 destinations in a 100-port range left none for
+// connect() and bind() failed with EADDRINUSE, while each tuple was only 25 % in use.
+struct SourcePool {
+  Address local;
+  int64_t tuples = 0;        // its tuples holding pool ports (inbound ones left out)
+  int64_t ports_held = 0;    // distinct pool ports its outbound sockets hold
+  int64_t ports_shared = 0;  // of them, held toward two or more destinations
+  int64_t available = 0;     // as for a tuple: the pool less the listeners' ports
+  double percent() const { return available ? 100.0 * ports_held / available : 0; }
+};
+
 inline constexpr double kPressureWarnPercent = 50;
 inline constexpr double kPressureCriticalPercent = 90;
 
@@ -184,18 +201,25 @@ class Census {
   // Groups sorted by total, largest first (ties by key); top = 0 means all.
   std::vector<GroupRow> groups(size_t top = 0) const;
   size_t group_count() const { return groups_.size(); }
-  // Tuples sorted by percent, worst first; top = 0 means all. A tuple whose sockets all sit on
+  // Tuples sorted by percent, worst first; top = 0 means all. An IPv4-mapped IPv6 address
+  // (::ffff:10.0.0.1, a dual-stack socket) counts as its IPv4 address: the kernel gives such a
+  // socket its port from the IPv4 tuple's. A tuple whose sockets all sit on
   // one local port that has a listener is inbound traffic to that service (a listener inside the
   // ephemeral range), not source-port use, and is left out.
   std::vector<TuplePressure> pressure(size_t top = 0) const;
   size_t pressure_count() const;
-  // The pressure of one tuple (a GroupBy::kTuple key), or nullopt when it holds no port of the
+  // The pressure of one tuple (a GroupBy::kTuple key; an IPv4-mapped address is its IPv4 one, as
+  // in pressure()), or nullopt when it holds no port of the
   // pool or is inbound traffic to a listener.
   std::optional<TuplePressure> pressure_of(const GroupKey& tuple) const;
   // Tuples that port pressure could not measure because the dump printed host or service names
   // (captured without -n), with their sockets by state; worst first, top = 0 means all.
   std::vector<GroupRow> unmeasured_pressure(size_t top = 0) const;
   size_t unmeasured_pressure_count() const { return unmeasured_.size(); }
+  // Per local address, the ports its outbound sockets hold over all destinations, most first
+  // (the first kMaxSourcePools addresses seen; a host has few).
+  std::vector<SourcePool> source_pools() const;
+  static constexpr size_t kMaxSourcePools = 64;
 
  private:
   // All of a tuple's sockets on one local port that has a listener: traffic to that service.
@@ -203,6 +227,8 @@ class Census {
     return !t.mixed_local_ports && listening_[t.local_port];
   }
   int64_t available() const;
+  static Socket unmapped(const Socket& s);
+  void add_pressure(const Socket& s);
   CensusOptions options_;
   StateCounts counts_{};
   int64_t total_ = 0;
@@ -212,6 +238,10 @@ class Census {
   std::unordered_map<GroupKey, GroupRow, GroupKeyHash, GroupKeyEq> groups_;
   std::unordered_map<GroupKey, TuplePressure, GroupKeyHash, GroupKeyEq> tuples_;
   std::unordered_map<GroupKey, GroupRow, GroupKeyHash, GroupKeyEq> unmeasured_;
+  struct PortsHeld {
+    std::bitset<65536> once, twice;  // a socket on the port; sockets toward two destinations
+  };
+  std::map<Address, PortsHeld> ports_held_;                 // map nodes: 16 KB each on the heap
   std::vector<bool> listening_ = std::vector<bool>(65536);  // local ports with a LISTEN socket
   int64_t listening_in_pool_ = 0;                           // of them, usable ports of the pool
 };

@@ -157,5 +157,30 @@ TEST(Census, CountsOrphanedFinWait2MiniSockets) {
   EXPECT_EQ(c.time_wait_ages().with_timer, 0);
 }
 
+// Per local address: the ports its outbound sockets hold over every destination, and how many
+// of them serve two or more (connect() shares ports; bind() before connect() does not).
+TEST(Census, SourcePoolsCountPortsHeldAndShared) {
+  CensusOptions o;
+  o.pool = *parse_port_range("40000 40099");
+  Census c(o);
+  for (int i = 0; i < 10; ++i)
+    c.add(sock(TcpState::kEstablished, "10.0.0.1", 40000 + i, "10.0.0.8", 80));
+  for (int i = 0; i < 10; ++i)
+    c.add(sock(TcpState::kTimeWait, "10.0.0.1", 40005 + i, "10.0.0.9", 80));
+  c.add(sock(TcpState::kEstablished, "10.0.0.2", 40000, "10.0.0.9", 80));
+  c.add(sock(TcpState::kListen, "0.0.0.0", 40050, "0.0.0.0", 0));
+  c.add(sock(TcpState::kEstablished, "10.0.0.1", 40050, "10.0.0.7", 5000));  // inbound
+  auto pools = c.source_pools();
+  ASSERT_EQ(pools.size(), 2u);
+  EXPECT_EQ(pools[0].local.to_string(), "10.0.0.1");
+  EXPECT_EQ(pools[0].tuples, 2);
+  EXPECT_EQ(pools[0].ports_held, 15);   // 40000-40014
+  EXPECT_EQ(pools[0].ports_shared, 5);  // 40005-40009 toward both
+  EXPECT_EQ(pools[0].available, 99);    // less the listener's port
+  EXPECT_EQ(pools[1].local.to_string(), "10.0.0.2");
+  EXPECT_EQ(pools[1].ports_held, 1);
+  EXPECT_EQ(pools[1].ports_shared, 0);
+}
+
 }  // namespace
 }  // namespace tw

@@ -36,6 +36,8 @@ ForecastPolicy forecast_policy(const HostFacts& f) {
   if (auto v = f.sysctl_int("net.ipv4.tcp_tw_reuse")) p.tw_reuse = static_cast<int>(*v);
   if (auto v = f.sysctl_int("net.ipv4.tcp_timestamps")) p.timestamps = *v != 0;
   if (auto v = f.sysctl_int("net.ipv4.tcp_tw_reuse_delay"); v && *v > 0) p.reuse_delay_s = *v / 1e3;
+  if (auto v = f.sysctl_int("net.ipv4.tcp_max_tw_buckets"))
+    p.max_tw_buckets = std::max<int64_t>(0, *v);
   return p;
 }
 
@@ -110,12 +112,15 @@ Forecast forecast(const TuplePressure& t, const ForecastPolicy& p) {
   // projection (most tuples of a busy host, so a million of them stay cheap).
   if (t.in_use + r * p.time_wait_seconds < t.available) return f;
   for (double s = kStepSeconds; s <= p.time_wait_seconds + kStepSeconds / 2; s += kStepSeconds) {
-    const double held = t.in_use + r * s - t.ages.expiring_within(s);
-    if (held >= t.available) {
-      f.state = PoolState::kRising;
-      f.eta_s = s;
+    const double time_wait = t.time_wait + r * s - t.ages.expiring_within(s);
+    if (not_time_wait + time_wait < t.available) continue;
+    if (p.max_tw_buckets && not_time_wait + *p.max_tw_buckets < t.available) {
+      f.capped_by_max_tw_buckets = true;
       break;
     }
+    f.state = PoolState::kRising;
+    f.eta_s = s;
+    break;
   }
   return f;
 }

@@ -21,6 +21,11 @@ struct ForecastPolicy {
   std::optional<int> tw_reuse;                    // Linux tcp_tw_reuse 0/1/2; nullopt: unknown
   bool timestamps = true;                         // tcp_timestamps != 0 (reuse needs them)
   double reuse_delay_s = 1;                       // tcp_tw_reuse_delay (fixed 1 s before ~6.14)
+  // tcp_max_tw_buckets: the namespace keeps at most this many TIME_WAITs; past it a closing
+  // socket is freed at once with its port (measured: a 100-port range with the limit at 10 took
+  // 300 connect-and-close in a row, 290 of them counted in TCPTimeWaitOverflow). So one tuple's
+  // TIME_WAITs never hold more ports than this.
+  std::optional<int64_t> max_tw_buckets;
 
   // tcp_tw_reuse=1, or =2 (loopback only) toward a loopback tuple, with timestamps on.
   bool reuse_applies(const GroupKey& tuple) const;
@@ -28,6 +33,7 @@ struct ForecastPolicy {
 
 // From the host's captured settings: tcp_tw_reuse, tcp_timestamps, tcp_tw_reuse_delay (Linux),
 // TcpTimedWaitDelay (Windows; 120 s, Server 2003 and later, when not given).
+// tcp_max_tw_buckets (Linux).
 ForecastPolicy forecast_policy(const HostFacts& facts);
 
 enum class PoolState {
@@ -65,6 +71,9 @@ struct Forecast {
   double sustainable = 0;       // new connections per second the pool carries for good
   std::optional<double> eta_s;  // seconds until no free port (0 when exhausted)
   PoolState state = PoolState::kOk;
+  // At the last 10 s rate the TIME_WAITs would fill the free ports, but tcp_max_tw_buckets stops
+  // them first: the closes past it skip TIME_WAIT (and its protection) and the ports last.
+  bool capped_by_max_tw_buckets = false;
 
   // "critical" when exhausted, under kCriticalEtaSeconds to go or >= 90 % in use; "warning" when
   // rising or >= 50 % in use (counting TIME_WAITs reuse may take, while reuse_unverified()); else
@@ -79,8 +88,14 @@ struct TupleForecast {
   Forecast forecast;
 };
 
-// Every tuple under pressure in the census, worst first: exhausted, then the soonest ETA, then the
-// most ports in use; top = 0 means all.
+// Every tuple under pressure in the census, worst first: by level (critical, warning, ok), then
+// exhausted before rising before ok, then the soonest ETA, then the most ports in use; top = 0
+// means all. A tuple 99 % held with no rate (critical) goes before one rising toward exhaustion
+// in a minute (warning), so the first row's level is the worst of all of them.
+//
+// kTupleOrderText says so in the tables that print this order.
+inline constexpr std::string_view kTupleOrderText =
+    "worst level first, then soonest exhaustion, then most ports in use";
 std::vector<TupleForecast> forecast_tuples(const Census& c, const ForecastPolicy& p,
                                            size_t top = 0);
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "census/report.h"
+
 namespace tw {
 namespace {
 
@@ -188,7 +190,7 @@ TEST(Forecast, TuplesSortSoonestExhaustionFirst) {
 
 // A tuple 95 % held (critical, not growing) goes before one running out in ~40 s (warning): the
 // first row, the one the doctor's finding takes its severity from, is the worst level.
-TEST(Forecast, TuplesSortByLevelFirst) {
+Census critical_and_rising() {
   CensusOptions o;
   o.pool = *parse_port_range("40000 40999");
   Census c(o);
@@ -204,12 +206,58 @@ TEST(Forecast, TuplesSortByLevelFirst) {
   };
   add("10.0.0.8", 950, 20000);  // made 40 s ago
   add("10.0.0.9", 200, 55000);  // made 5 s ago: 20/s over 10 s, 1,000 held in ~40 s
+  return c;
+}
+
+TEST(Forecast, TuplesSortByLevelFirst) {
+  const Census c = critical_and_rising();
   auto rows = forecast_tuples(c, no_reuse());
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[1].forecast.state, PoolState::kRising);
   EXPECT_EQ(rows[1].forecast.level(), "warning");
   EXPECT_EQ(rows[0].tuple.key.remote.addr.to_string(), "10.0.0.8");
   EXPECT_EQ(rows[0].forecast.level(), "critical");
+}
+
+// 200 TIME_WAITs made in the last 5 s in a 1,000-port pool would fill it in ~40 s, but with
+// tcp_max_tw_buckets at 200 the kernel frees every further close at once (measured: 1,500
+// connects at 60/s, none failed): no ETA. A limit above what the pool holds changes nothing.
+TEST(Forecast, TcpMaxTwBucketsBelowThePoolStopsTheExhaustion) {
+  ForecastPolicy p = no_reuse();
+  const TuplePressure t = churned(1000, 40, 5);
+  Forecast uncapped = forecast(t, p);
+  EXPECT_EQ(uncapped.state, PoolState::kRising);
+  EXPECT_FALSE(uncapped.capped_by_max_tw_buckets);
+  p.max_tw_buckets = 200;
+  Forecast capped = forecast(t, p);
+  EXPECT_EQ(capped.state, PoolState::kOk);
+  EXPECT_FALSE(capped.eta_s);
+  EXPECT_TRUE(capped.capped_by_max_tw_buckets);
+  EXPECT_EQ(capped.level(), "ok");
+  p.max_tw_buckets = 1000;
+  EXPECT_EQ(forecast(t, p).state, PoolState::kRising);
+}
+
+// The census table prints that order, and its title must say so, not "soonest exhaustion first"
+// (the rising tuple, the soonest to run out, is second).
+TEST(Forecast, TheCensusTableTitleNamesThisOrder) {
+  HostFacts facts;
+  facts.os = "linux";
+  facts.sysctls["net.ipv4.ip_local_port_range"] = "40000 40999";
+  facts.sysctls["net.ipv4.tcp_tw_reuse"] = "0";
+  const Census c = critical_and_rising();
+  CensusReport r;
+  r.facts = &facts;
+  r.census = &c;
+  r.width = 400;  // one line per row
+  const std::string out = render_census_table(r);
+  EXPECT_EQ(out.find("soonest exhaustion first"), std::string::npos) << out;
+  EXPECT_NE(out.find(kTupleOrderText), std::string::npos) << out;
+  const size_t critical = out.find("10.0.0.1 -> 10.0.0.8:80"),
+               rising = out.find("10.0.0.1 -> 10.0.0.9:80");
+  ASSERT_NE(critical, std::string::npos);
+  ASSERT_NE(rising, std::string::npos);
+  EXPECT_LT(critical, rising) << out;
 }
 
 }  // namespace

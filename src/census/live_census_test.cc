@@ -299,6 +299,32 @@ TEST(LiveTimeWaitReuse, BpfTellsWhatTheKernelWouldReuse) {
   EXPECT_FALSE(kernel_reuses());
 }
 
+// Connects to addr:port until connect() fails (at most 100 times: the ranges here hold 20),
+// keeping the sockets in `socks`; returns how many connected, and the failing call's errno.
+std::pair<int, int> connect_until_failure(const char* addr, uint16_t port, Sockets* socks) {
+  sockaddr_in6 to6{};
+  sockaddr_in to4{};
+  to6.sin6_family = AF_INET6;
+  to6.sin6_port = to4.sin_port = htons(port);
+  to4.sin_family = AF_INET;
+  const bool v6 = inet_pton(AF_INET6, addr, &to6.sin6_addr) == 1;
+  if (!v6 && inet_pton(AF_INET, addr, &to4.sin_addr) != 1) return {0, EINVAL};
+  const sockaddr* to =
+      v6 ? reinterpret_cast<const sockaddr*>(&to6) : reinterpret_cast<const sockaddr*>(&to4);
+  const socklen_t len = v6 ? sizeof to6 : sizeof to4;
+  for (int i = 0; i < 100; ++i) {
+    int fd = socket(to->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return {i, errno};
+    if (connect(fd, to, len) != 0) {
+      const int err = errno;
+      close(fd);
+      return {i, err};
+    }
+    socks->add(fd);
+  }
+  return {100, 0};
+}
+
 TEST(LivePortPressure, ShrunkRangeFlagsTheTuple) {
   ScopedNetns ns;
   // 50 ports; the kernel prefers even ports for connect() but uses odd ones too when needed.
@@ -335,21 +361,7 @@ TEST(LivePortPressure, ListenersInsideTheRangeAreNotAvailable) {
     EnterNetns in(ns.name());
     uint16_t port = socks.listen("127.0.0.1", 8080);
     for (uint16_t p = 40012; p <= 40019; ++p) socks.listen("127.0.0.1", p);
-    sockaddr_in to{};
-    to.sin_family = AF_INET;
-    to.sin_port = htons(port);
-    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    for (int i = 0; i < 100; ++i) {  // bounded: the range holds 20
-      int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-      ASSERT_GE(fd, 0);
-      if (connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
-        last_errno = errno;
-        close(fd);
-        break;
-      }
-      socks.add(fd);
-      ++connected;
-    }
+    std::tie(connected, last_errno) = connect_until_failure("127.0.0.1", port, &socks);
   }
   ASSERT_EQ(last_errno, EADDRNOTAVAIL);
   EXPECT_EQ(connected, 12);
@@ -359,6 +371,35 @@ TEST(LivePortPressure, ListenersInsideTheRangeAreNotAvailable) {
   EXPECT_EQ(p[0].in_use, connected);
   EXPECT_EQ(p[0].available, connected);
   EXPECT_DOUBLE_EQ(p[0].percent(), 100.0);
+}
+
+// A dual-stack socket connected to ::ffff:127.0.0.1 takes its port from the IPv4 tuple's pool
+// (tcp_v6_connect hands it to tcp_v4_connect): 12 IPv4 connections in a 20-port range leave 8
+// for it. The census must count one tuple 100 % in use, not 60 % and 40 %.
+TEST(LivePortPressure, MappedIPv6SharesTheIPv4Tuple) {
+  ScopedNetns ns;
+  ns.set_sysctl("net.ipv4.ip_local_port_range", "40000 40019");
+  Sockets socks;
+  int mapped = 0, last_errno = 0;
+  {
+    EnterNetns in(ns.name());
+    uint16_t port = socks.listen("::", 8080);  // dual-stack: IPv4 and mapped clients reach it
+    for (int i = 0; i < 12; ++i) socks.established("127.0.0.1", port);
+    std::tie(mapped, last_errno) = connect_until_failure("::ffff:127.0.0.1", port, &socks);
+  }
+  ASSERT_EQ(last_errno, EADDRNOTAVAIL);
+  EXPECT_EQ(mapped, 8);
+  Census c = count_in(ns.name(), SourceKind::kNetlink);
+  auto p = c.pressure();
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(describe_key(p[0].key, GroupBy::kTuple), "127.0.0.1 -> 127.0.0.1:8080");
+  EXPECT_EQ(p[0].in_use, 12 + mapped);
+  EXPECT_DOUBLE_EQ(p[0].percent(), 100.0);
+  GroupKey as_printed = p[0].key;
+  as_printed.local.addr = *Address::parse("::ffff:127.0.0.1");
+  as_printed.remote.addr = *Address::parse("::ffff:127.0.0.1");
+  ASSERT_TRUE(c.pressure_of(as_printed));
+  EXPECT_EQ(c.pressure_of(as_printed)->in_use, 12 + mapped);
 }
 
 TEST(LiveTimeWaitRate, EstimatesAKnownPace) {

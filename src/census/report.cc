@@ -164,10 +164,11 @@ void add_pressure_table(const CensusReport& r, std::string* out) {
   auto rows = forecast_tuples(c, policy, r.top);
   const PortPool& pool = *c.options().pool;
   *out += "\n" + wrap_text(fmt::format("Port pressure per destination ({}; each tuple sustains {} "
-                                       "new connections; soonest exhaustion first)",
+                                       "new connections; {})",
                                        pool_text(pool),
                                        format_rate(static_cast<double>(pool.usable()) /
-                                                   policy.time_wait_seconds)),
+                                                   policy.time_wait_seconds),
+                                       kTupleOrderText),
                            r.width, "", "  ");
   if (rows.empty()) {
     *out += c.unmeasured_pressure_count() ? "no tuple printed as numbers uses the ephemeral range\n"
@@ -259,6 +260,7 @@ nlohmann::json forecast_json(const Forecast& f) {
           {"tw_reuse", f.reuse},
           {"free_with_reuse", f.free_with_reuse ? json(*f.free_with_reuse) : json(nullptr)},
           {"eta_s", f.eta_s ? json(round_to(*f.eta_s, 1)) : json(nullptr)},
+          {"capped_by_max_tw_buckets", f.capped_by_max_tw_buckets},
           {"state", pool_state_name(f.state)},
           {"level", f.level()}};
 }

@@ -101,5 +101,42 @@ TEST(RuleMaxTwBuckets, RaiseCoversTheMeasuredCloseRate) {
   EXPECT_TRUE(testing::has_sysctl(f[0], "net.ipv4.tcp_max_tw_buckets", "36864"));
 }
 
+// The limit is full and the table refuses closes, toward a destination whose range holds 1,000
+// ports: raised, each close keeps its port 60 s again (60/s: 3,600 ports), so connect() would
+// fail. The raise stays in the finding, left to a person, with the tuple named; with a range
+// that holds what the closes need it is applied as before.
+TEST(RuleMaxTwBuckets, ARaiseThatWouldExhaustATupleIsNotApplied) {
+  // 200 TIME_WAITs (the limit) toward one destination; 300 closes refused in 5 s: 60/s.
+  auto overflowing = [](const char* range) {
+    InputBuilder b;
+    b.set("net.ipv4.ip_local_port_range", range);
+    b.set("net.ipv4.tcp_max_tw_buckets", "200");
+    b.set("net.ipv4.tcp_tw_reuse", "0");
+    b.churn(40, 5, "10.0.0.1", "10.0.0.9:8080", 40000);
+    b.facts.sockstat->tw = 200;
+    b.facts.counters = {{"TCPTimeWaitOverflow", 300}, {"TW", 0}};
+    DoctorInput in = b.build();
+    in.earlier = in.facts;
+    in.earlier->counters = {{"TCPTimeWaitOverflow", 0}, {"TW", 0}};
+    in.interval_seconds = 5;
+    return rule_max_tw_buckets(in);
+  };
+  auto f = overflowing("40000 40999");
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].severity, Severity::kCritical);
+  ASSERT_EQ(f[0].sysctls.size(), 1u);
+  EXPECT_EQ(f[0].sysctls[0].value, "8192");
+  EXPECT_FALSE(f[0].sysctls[0].apply);
+  EXPECT_EQ(f[0].data["raise_exhausts"]["tuple"], "10.0.0.1 -> 10.0.0.9:8080");
+  EXPECT_EQ(f[0].data["raise_exhausts"]["would_hold"], 3600);
+  EXPECT_EQ(f[0].data["raise_exhausts"]["available"], 1000);
+  EXPECT_TRUE(testing::evidence_has(f[0], "~3,600 ports of its 1,000"));
+
+  f = overflowing("10000 65535");  // 55,536 ports hold 3,600
+  ASSERT_EQ(f[0].sysctls.size(), 1u);
+  EXPECT_TRUE(f[0].sysctls[0].apply);
+  EXPECT_TRUE(f[0].data["raise_exhausts"].is_null());
+}
+
 }  // namespace
 }  // namespace tw

@@ -46,6 +46,9 @@ std::string outlook(const Forecast& f) {
     case PoolState::kOk:
       break;
   }
+  if (f.capped_by_max_tw_buckets)
+    return "the free ports last only because tcp_max_tw_buckets stops the TIME_WAITs first (the "
+           "closes past it skip TIME_WAIT: see tcp-max-tw-buckets)";
   return f.rate_10s ? "the free ports last at the last 10 s rate" : "";
 }
 
@@ -92,8 +95,12 @@ std::string title(const TupleForecast& worst) {
       break;
   }
   if (f.level() == "ok")
-    return fmt::format("worst tuple uses {} of the ephemeral ports (toward {})",
-                       format_percent(f.percent), worst.tuple.key.remote.to_string());
+    return fmt::format("worst tuple uses {} of the ephemeral ports (toward {}){}",
+                       format_percent(f.percent), worst.tuple.key.remote.to_string(),
+                       f.capped_by_max_tw_buckets
+                           ? "; at the last 10 s rate they would run out, but tcp_max_tw_buckets "
+                             "stops its TIME_WAITs first (see tcp-max-tw-buckets)"
+                           : "");
   if (f.held_percent() < kPressureWarnPercent)  // warning only because reuse is not verified
     return fmt::format(
         "{} holds {} of the ephemeral ports, {} in TIME_WAIT: tcp_tw_reuse takes them only if the "
@@ -103,6 +110,18 @@ std::string title(const TupleForecast& worst) {
       "{} holds {} of the ephemeral ports{}", name, format_percent(f.percent),
       f.rate_10s ? fmt::format("; at the last 10 s rate ({}) they last", format_rate(*f.rate_10s))
                  : " (no TIME_WAIT timers: rate unknown)");
+}
+
+// Over this share of the pool held from one address toward several destinations with no port
+// shared, the ports are bind()'s, not connect()'s: connect() alone takes ports of the range low
+// end's parity first and shares those between destinations before it takes another, so it does
+// not spread over most of the pool with each port serving one destination.
+constexpr double kBoundPoolWarnPercent = 70;
+
+std::optional<SourcePool> bound_pool(const Census& c) {
+  for (const SourcePool& p : c.source_pools())
+    if (p.tuples >= 2 && p.ports_shared == 0 && p.percent() >= kBoundPoolWarnPercent) return p;
+  return std::nullopt;
 }
 
 void linux_fixes(const DoctorInput& in, const TupleForecast& worst, Finding* f) {
@@ -254,6 +273,33 @@ std::vector<Finding> rule_port_pressure(const DoctorInput& in) {
                : level == "warning" ? Severity::kWarning
                                     : Severity::kOk;
   f.title = title(worst);
+  f.data["bound_pool"] = nullptr;
+  const auto bound = in.is_windows() ? std::nullopt : bound_pool(*in.sockets);
+  if (bound) {
+    const bool full = bound->ports_held >= bound->available;
+    f.data["bound_pool"] = {{"local", bound->local.to_string()},
+                            {"ports_held", bound->ports_held},
+                            {"available", bound->available},
+                            {"destinations", bound->tuples}};
+    f.evidence.insert(
+        f.evidence.begin() + 1,
+        fmt::format("{}: {} of {} ports ({}) held toward {} destinations, none shared between "
+                    "them: ports bind() takes before connect() serve one destination each, and "
+                    "connect() toward any destination skips them",
+                    bound->local.to_string(), with_commas(bound->ports_held),
+                    with_commas(bound->available), format_percent(bound->percent()),
+                    bound->tuples));
+    const Severity s =
+        bound->percent() >= kPressureCriticalPercent ? Severity::kCritical : Severity::kWarning;
+    if (s > f.severity) {
+      f.severity = s;
+      f.title = fmt::format(
+          "{}: {} of {} source ports held toward {} destinations, none shared: bind() before "
+          "connect() takes them from one pool for all destinations{}",
+          bound->local.to_string(), with_commas(bound->ports_held), with_commas(bound->available),
+          bound->tuples, full ? ", and it is full: connect() and bind() fail now" : "");
+    }
+  }
   if (f.severity == Severity::kOk) return {f};
   f.why = fmt::format(
       "Every connection to one destination (address, port) from one source address needs its own "
@@ -267,6 +313,12 @@ std::vector<Finding> rule_port_pressure(const DoctorInput& in) {
     windows_fixes(in, worst, &f);
   else
     linux_fixes(in, worst, &f);
+  if (bound)
+    f.application.insert(
+        f.application.begin(),
+        "Set IP_BIND_ADDRESS_NO_PORT (Linux 4.2) before bind(), or do not bind() before "
+        "connect(): the port is then chosen at connect() for the 4-tuple, and one port serves "
+        "every destination (`timewait lab run bind-before-connect` measures the difference).");
   for (size_t i = 0; i < f.application.size(); ++i)
     f.application[i] = fmt::format("{}. {}", i + 1, f.application[i]);
   return {f};

@@ -71,13 +71,24 @@ bool Address::is_unspecified() const {
   return true;
 }
 
+bool Address::is_v4_mapped() const {
+  static constexpr uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  return family == AF_INET6 && std::memcmp(bytes.data(), kMapped, 12) == 0;
+}
+
+Address Address::unmapped_v4() const {
+  if (!is_v4_mapped()) return *this;
+  Address a;
+  a.family = AF_INET;
+  std::memcpy(a.bytes.data(), bytes.data() + 12, 4);
+  return a;
+}
+
 bool Address::is_loopback() const {
   if (family == AF_INET) return bytes[0] == 127;
   if (family != AF_INET6) return false;
   static constexpr uint8_t kLoop[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-  static constexpr uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-  return std::memcmp(bytes.data(), kLoop, 16) == 0 ||
-         (std::memcmp(bytes.data(), kMapped, 12) == 0 && bytes[12] == 127);
+  return std::memcmp(bytes.data(), kLoop, 16) == 0 || (is_v4_mapped() && bytes[12] == 127);
 }
 
 std::string Address::to_string() const {

@@ -39,6 +39,9 @@ struct Address {
   bool is_v4() const;
   bool is_unspecified() const;  // 0.0.0.0, :: or unknown
   bool is_loopback() const;     // 127/8 or ::1 (also ::ffff:127/104)
+  bool is_v4_mapped() const;    // ::ffff:a.b.c.d
+  // The IPv4 address of an IPv4-mapped IPv6 one (::ffff:10.0.0.1 -> 10.0.0.1), else itself.
+  Address unmapped_v4() const;
   // "10.0.0.1", "2001:db8::1" (no brackets), or the name.
   std::string to_string() const;
   // Accepts dotted IPv4, IPv6 with or without brackets, and "*" (unspecified).

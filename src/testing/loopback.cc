@@ -10,8 +10,6 @@
 
 namespace tw::testing {
 
-namespace {
-
 sockaddr_in loopback(int port) {
   sockaddr_in a{};
   a.sin_family = AF_INET;
@@ -19,8 +17,6 @@ sockaddr_in loopback(int port) {
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   return a;
 }
-
-}  // namespace
 
 int connect_loopback(int port) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);

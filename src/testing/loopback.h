@@ -2,10 +2,14 @@
 // connect, send a request and read until the server closes, all bounded in time.
 #pragma once
 
+#include <netinet/in.h>
+
 #include <string>
 
 namespace tw::testing {
 
+// 127.0.0.1:port (port 0: any, for bind()).
+sockaddr_in loopback(int port);
 // A connected TCP socket to 127.0.0.1:port, or -1.
 int connect_loopback(int port);
 // Reads until the peer closes or `seconds` pass; what came.
