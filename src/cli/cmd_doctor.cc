@@ -130,13 +130,17 @@ int run_revert(const DoctorFlags& fl) {
       fmt::print("  {} = {} (now {})\n", name, value.value_or("(unknown when applied; left as is)"),
                  now.sysctl(name).value_or("unknown"));
     fmt::print("and {} {}\n(dry run: add --yes to restore them)\n",
-               b.conf_existed ? "put back the earlier" : "remove", paths.conf());
+               !b.persisted     ? "leave alone (the apply did not write it)"
+               : b.conf_existed ? "put back the earlier"
+                                : "remove",
+               paths.conf());
     return kExitOk;
   }
   auto r = revert_apply(paths, *target, write_proc_sysctl);
   if (!r) return error(r.error(), kExitFailure);
   for (auto& c : r->restored) fmt::print("restored {} = {}\n", c.name, c.new_value);
-  fmt::print("{} {}\n", r->conf_removed ? "removed" : "restored", paths.conf());
+  if (r->conf_touched)
+    fmt::print("{} {}\n", r->conf_removed ? "removed" : "restored", paths.conf());
   return kExitOk;
 }
 
@@ -144,19 +148,22 @@ int run_apply(const DoctorFlags& fl, const std::vector<Finding>& findings, const
   ApplyPaths paths{fl.root};
   auto target = apply_target(fl, facts);
   if (!target) return error(target.error(), kExitFailure);
+  // /etc/sysctl.d is applied at boot to the namespace that reads it: another namespace's values
+  // written there would land on this one at the next boot, so only our own namespace's go there.
+  const bool host = target_name(fl) == "host";
   // Refusals come before anything is shown as planned: a device or FIFO at either path, or a
   // backup of another namespace that this apply would mix into.
   for (const std::string& p : {paths.conf(), paths.backup()})
-    if (auto t = check_output_path(p, /*create_dirs=*/true); !t) return error(t.error());
+    if (host || p == paths.backup())
+      if (auto t = check_output_path(p, /*create_dirs=*/true); !t) return error(t.error());
   if (auto st = check_backup_target(paths, *target); !st) return error(st.error());
-  auto plan = plan_apply(findings, facts, paths);
+  auto plan = plan_apply(findings, facts, paths, /*persist=*/host);
   if (!plan) return error(plan.error(), kExitFailure);
-  const bool host = target_name(fl) == "host";
   const std::string boot_only = fmt::format(
-      "{} is read at boot for the host's own namespace only: it will not set {} again when that "
-      "namespace is created, and at the next boot it sets these values on the host",
+      "{} is left alone: it is read at boot for this machine's own namespace, not for {}, whose "
+      "values last as long as it does (whatever creates it must set them again)",
       paths.conf(), target_name(fl));
-  std::string diff = render_diff(paths.conf(), plan->old_conf, plan->new_conf);
+  std::string diff = host ? render_diff(paths.conf(), plan->old_conf, plan->new_conf) : "";
   if (fl.json) {
     nlohmann::json changes = nlohmann::json::array();
     for (auto& c : plan->changes)
@@ -165,7 +172,7 @@ int run_apply(const DoctorFlags& fl, const std::vector<Finding>& findings, const
                          {"new", c.new_value},
                          {"finding", c.finding}});
     nlohmann::json j{{"schema", "timewait-doctor-apply/1"},
-                     {"file", paths.conf()},
+                     {"file", host ? nlohmann::json(paths.conf()) : nlohmann::json()},
                      {"changes", changes},
                      {"refused", plan->refused},
                      {"diff", diff},
@@ -192,20 +199,21 @@ int run_apply(const DoctorFlags& fl, const std::vector<Finding>& findings, const
   for (auto& c : plan->changes)
     fmt::print("{}: {} {} -> {}\n", c.finding, c.name, c.old_value.value_or("(unknown)"),
                c.new_value);
-  fmt::print("\n{}", diff);
+  if (host) fmt::print("\n{}", diff);
   if (!fl.yes) {
     fmt::print(
-        "\n(dry run: add --yes to write {} and set these in /proc/sys of {}; "
+        "\n(dry run: add --yes to {}set these in /proc/sys of {}; "
         "`timewait doctor{} --revert --yes` undoes it)\n",
-        paths.conf(), describe(*target), host ? "" : " --netns " + target_name(fl));
+        host ? "write " + paths.conf() + " and " : "", describe(*target),
+        host ? "" : " --netns " + target_name(fl));
     if (!host) fmt::print("{}", wrap_text("note: " + boot_only, output_width(), "", "  "));
     return kExitOk;
   }
   auto st = execute_apply(*plan, paths, *target, write_proc_sysctl);
   if (!st) return error(st.error(), kExitFailure);
-  fmt::print("\nwrote {}; set {} value{} in /proc/sys of {}; old values kept in {}\n", paths.conf(),
-             plan->changes.size(), plan->changes.size() == 1 ? "" : "s", target_name(fl),
-             paths.backup());
+  fmt::print("\n{}set {} value{} in /proc/sys of {}; old values kept in {}\n",
+             host ? "wrote " + paths.conf() + "; " : "", plan->changes.size(),
+             plan->changes.size() == 1 ? "" : "s", target_name(fl), paths.backup());
   if (!host) note(boot_only);
   return kExitOk;
 }

@@ -108,7 +108,7 @@ Register reg(15, [](CLI::App& app) {
                   "groups by peer, peer-port, local, local-port")
       ->capture_default_str();
   sub->add_option("--sort", fl->sort,
-                  "Destinations by pressure (soonest exhaustion), rate, time-wait")
+                  "Destinations by pressure (worst level, then soonest ETA), rate, time-wait")
       ->capture_default_str();
   sub->add_flag("--json", fl->json,
                 "One JSON object per refresh on one line (JSON lines), schema timewait-watch/1");

@@ -103,8 +103,9 @@ std::optional<std::string> harmful_reason(const std::string& name, const std::st
 }
 
 Result<ApplyPlan> plan_apply(const std::vector<Finding>& findings, const HostFacts& facts,
-                             const ApplyPaths& paths) {
+                             const ApplyPaths& paths, bool persist) {
   ApplyPlan plan;
+  plan.persist = persist;
   std::map<std::string, std::string> chosen;
   for (const Finding& f : findings)
     for (const SysctlSetting& s : f.sysctls) {
@@ -125,10 +126,10 @@ Result<ApplyPlan> plan_apply(const std::vector<Finding>& findings, const HostFac
       if (current && fold(*current) == value) continue;
       plan.changes.push_back({s.name, current, value, f.id});
     }
-  auto old = slurp(paths.conf());
+  auto old = persist ? slurp(paths.conf()) : std::nullopt;
   plan.conf_existed = old.has_value();
   plan.old_conf = old.value_or("");
-  if (plan.changes.empty()) {
+  if (plan.changes.empty() || !persist) {
     plan.new_conf = plan.old_conf;
     return plan;
   }
@@ -255,6 +256,8 @@ std::string unmanaged(const std::string& name, const std::optional<std::string>&
 }  // namespace
 
 Result<std::optional<SavedApply>> read_backup(const ApplyPaths& paths) {
+  // Opening a FIFO there would wait for a writer forever, a device could be read without end.
+  if (auto t = check_output_path(paths.backup(), /*create_dirs=*/true); !t) return fail(t.error());
   auto text = slurp(paths.backup());
   if (!text) return std::optional<SavedApply>();
   json b = json::parse(*text, nullptr, false);
@@ -280,6 +283,7 @@ Result<std::optional<SavedApply>> read_backup(const ApplyPaths& paths) {
           name, v.is_null() ? std::nullopt : std::optional<std::string>(v.get<std::string>()));
     saved.conf_existed = b.value("conf_existed", false);
     saved.conf = b.value("conf", "");
+    saved.persisted = b.value("persisted", true);
   } catch (const json::exception&) {
     return fail(bad);
   }
@@ -389,6 +393,7 @@ Status execute_apply(const ApplyPlan& plan, const ApplyPaths& paths, const Apply
         {"machine_id", target.machine_id},
         {"boot_id", target.boot_id},
         {"kernel", target.kernel},
+        {"persisted", plan.persist},
         {"conf_existed", plan.conf_existed},
         {"conf", plan.old_conf},
         {"values", json::object()}};
@@ -414,6 +419,7 @@ Status execute_apply(const ApplyPlan& plan, const ApplyPaths& paths, const Apply
                             st.error(), written ? "the values set before it" : "no value set",
                             paths.conf()));
   }
+  if (!plan.persist) return {};
   if (auto st = write_file_atomically(paths.conf(), plan.new_conf, true); !st) {
     undo(values, before, write);
     restore_backup(paths, old_backup);
@@ -437,7 +443,8 @@ Result<RevertReport> revert_apply(const ApplyPaths& paths, const ApplyTarget& ta
   const SavedApply& b = **saved;
   // Checked before any value is written: the file goes back only to a regular file or a new
   // path, and is removed only where it is one (a symlink to /dev/null masks a sysctl.d file).
-  auto conf = check_output_path(paths.conf(), /*create_dirs=*/true);
+  Result<OutputTarget> conf = OutputTarget{};
+  if (b.persisted) conf = check_output_path(paths.conf(), /*create_dirs=*/true);
   if (!conf) return fail(conf.error());
   std::map<std::string, std::string> before;
   std::vector<std::pair<std::string, std::string>> values;
@@ -452,7 +459,10 @@ Result<RevertReport> revert_apply(const ApplyPaths& paths, const ApplyTarget& ta
   if (auto st = write_all(values, before, write, &written); !st)
     return fail(fmt::format("{}; nothing was restored ({} kept)", st.error(), paths.backup()));
   RevertReport r;
-  if (b.conf_existed) {
+  r.conf_touched = b.persisted;
+  if (!b.persisted) {
+    // The apply left the file alone: it may have changed since, and is not ours to restore.
+  } else if (b.conf_existed) {
     if (auto st = write_file_atomically(paths.conf(), b.conf, true); !st) {
       undo(values, before, write);
       return fail(fmt::format("{}; nothing was restored ({} kept)", st.error(), paths.backup()));

@@ -37,6 +37,10 @@ struct ApplyPlan {
   std::vector<std::string> refused;  // "name=value: why" for harmful or conflicting settings
   bool conf_existed = false;
   std::string old_conf, new_conf;
+  // False for a namespace other than the one timewait runs in: /etc/sysctl.d is applied at boot
+  // to the namespace that reads it, so writing another namespace's values there would set them
+  // on this one at the next boot. The file is then neither written nor restored.
+  bool persist = true;
 };
 
 // Why setting `name` to `value` (now `current`) is harmful, or nullopt if it is not.
@@ -46,7 +50,7 @@ std::optional<std::string> harmful_reason(const std::string& name, const std::st
 // The settings to apply: findings' sysctls with apply = true whose value differs from `facts`,
 // first finding wins (findings are worst first); harmful ones are refused.
 Result<ApplyPlan> plan_apply(const std::vector<Finding>& findings, const HostFacts& facts,
-                             const ApplyPaths& paths);
+                             const ApplyPaths& paths, bool persist = true);
 
 // A line diff of old and new file text ("--- path", "+++ path", lines with " ", "-", "+").
 std::string render_diff(const std::string& path, const std::string& old_text,
@@ -91,6 +95,7 @@ struct SavedApply {
   std::vector<std::pair<std::string, std::optional<std::string>>> values;
   bool conf_existed = false;
   std::string conf;
+  bool persisted = true;  // the apply wrote the sysctl.d file (backups before this field did)
 };
 // nullopt when there is no backup.
 Result<std::optional<SavedApply>> read_backup(const ApplyPaths& paths);
@@ -109,6 +114,7 @@ Status execute_apply(const ApplyPlan& plan, const ApplyPaths& paths, const Apply
 struct RevertReport {
   std::vector<SysctlChange> restored;  // new_value = the restored value
   bool conf_removed = false;           // the file did not exist before --apply
+  bool conf_touched = true;            // false: the apply never wrote it (another namespace)
 };
 
 // Under the lock: restores the values saved by execute_apply for `target`, then the file, then

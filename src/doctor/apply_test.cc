@@ -176,6 +176,30 @@ TEST(Apply, ExecuteThenRevertRestoresFileAndValues) {
   EXPECT_FALSE(revert_apply(paths, kHere, write, read));  // nothing left to revert
 }
 
+// Another namespace's apply (persist = false) leaves the boot-time file as it is, through the
+// apply and the revert, even when the file changes in between: it is the host's.
+TEST(Apply, AnApplyThatDoesNotPersistNeverTouchesTheFile) {
+  TempRoot root;
+  ApplyPaths paths{root.path};
+  fs::create_directories(root.path + "/etc/sysctl.d");
+  std::ofstream(paths.conf()) << "net.ipv4.tcp_syncookies = 1\n";
+  FakeKernel k{{{"net.ipv4.tcp_tw_reuse", "2"}}};
+  auto plan = plan_apply({finding("x", Severity::kWarning, {{"net.ipv4.tcp_tw_reuse", "1", true}})},
+                         facts(), paths, /*persist=*/false);
+  ASSERT_TRUE(plan);
+  EXPECT_EQ(plan->new_conf, plan->old_conf);
+  ASSERT_TRUE(execute_apply(*plan, paths, kHere, k.writer(), k.reader()));
+  EXPECT_EQ(k.values["net.ipv4.tcp_tw_reuse"], "1");
+  EXPECT_EQ(slurp(paths.conf()), "net.ipv4.tcp_syncookies = 1\n");
+  EXPECT_EQ(nlohmann::json::parse(slurp(paths.backup()))["persisted"], false);
+  std::ofstream(paths.conf()) << "net.core.somaxconn = 4096\n";  // the host's admin, meanwhile
+  auto r = revert_apply(paths, kHere, k.writer(), k.reader());
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_FALSE(r->conf_touched);
+  EXPECT_EQ(k.values["net.ipv4.tcp_tw_reuse"], "2");
+  EXPECT_EQ(slurp(paths.conf()), "net.core.somaxconn = 4096\n");
+}
+
 TEST(Apply, RevertRemovesAFileThatDidNotExist) {
   TempRoot root;
   ApplyPaths paths{root.path};

@@ -273,7 +273,7 @@ void help_lines(size_t width, std::vector<Line>& out) {
       "Keys (?: back)",
       "  q        quit",
       "  p/space  pause: the screen keeps its numbers; press again to go on",
-      "  s        sort destinations by pressure (soonest exhaustion), rate, TIME-WAIT",
+      "  s        sort destinations by pressure (worst level, then soonest ETA), rate, TIME-WAIT",
       "  /        filter by text in LOCAL -> REMOTE (Enter keeps it, Esc clears)",
       "  d        the doctor's findings, worst first (timewait doctor for the fixes)",
       "Columns: IN USE ports of the pool held toward the destination, any state;",

@@ -58,8 +58,10 @@ TEST_F(ApplyCli, RevertRefusesABackupOfAnotherNamespace) {
 
   auto dry = doctor(&a_, "--apply");
   ASSERT_EQ(dry.code, 0) << dry.err;
-  EXPECT_NE(one_line(dry.out).find("is read at boot for the host's own namespace only"),
-            std::string::npos)
+  EXPECT_NE(
+      one_line(dry.out).find(
+          "60-timewait.conf is left alone: it is read at boot for this machine's own namespace"),
+      std::string::npos)
       << dry.out;
   auto yes = doctor(&a_, "--apply --yes");
   ASSERT_EQ(yes.code, 0) << yes.err;
@@ -93,7 +95,9 @@ TEST_F(ApplyCli, RevertRefusesABackupOfAnotherNamespace) {
   auto would = doctor(&a_, "--revert");
   ASSERT_EQ(would.code, 0) << would.err;
   EXPECT_NE(would.out.find("net.ipv4.tcp_timestamps = 0 (now 1)"), std::string::npos) << would.out;
-  EXPECT_NE(would.out.find("remove " + root_ + "/etc/sysctl.d/60-timewait.conf"), std::string::npos)
+  EXPECT_NE(would.out.find("leave alone (the apply did not write it) " + root_ +
+                           "/etc/sysctl.d/60-timewait.conf"),
+            std::string::npos)
       << would.out;
   auto rev = doctor(&a_, "--revert --yes");
   ASSERT_EQ(rev.code, 0) << rev.err;
@@ -150,15 +154,40 @@ TEST_F(ApplyCli, ConcurrentAppliesKeepTheOriginals) {
   EXPECT_EQ(doctor(&a_, "--revert --yes").code, 1);  // twice: nothing left
 }
 
-TEST_F(ApplyCli, ApplyRefusesADeviceAtTheConfPath) {
+// A FIFO at the backup's path: --apply and --revert refuse it in one line, before anything is
+// written; --revert used to open it and wait for a writer for ever.
+TEST_F(ApplyCli, ApplyAndRevertRefuseAFifoAtTheBackupPath) {
+  a_.set_sysctl("net.ipv4.tcp_timestamps", "0");
+  std::filesystem::create_directories(root_ + "/var/lib/timewait");
+  ASSERT_EQ(mkfifo((root_ + "/var/lib/timewait/sysctl-backup.json").c_str(), 0644), 0);
+  for (std::string args : {"--apply --yes", "--revert --yes", "--revert"}) {
+    SCOPED_TRACE(args);
+    auto r = doctor(&a_, args);
+    EXPECT_EQ(r.code, 2) << r.out << r.err;
+    EXPECT_NE(r.err.find("is a named pipe (FIFO)"), std::string::npos) << r.err;
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(proc_sys(a_, "net/ipv4/tcp_timestamps"), "0");  // nothing half-done
+  }
+}
+
+// A namespace's values never go to /etc/sysctl.d (read at boot for this machine's namespace): a
+// FIFO there does not matter to it, and the file is neither created nor opened.
+TEST_F(ApplyCli, ANamespaceApplyNeverTouchesTheBootFile) {
   a_.set_sysctl("net.ipv4.tcp_timestamps", "0");
   std::filesystem::create_directories(root_ + "/etc/sysctl.d");
-  ASSERT_EQ(mkfifo((root_ + "/etc/sysctl.d/60-timewait.conf").c_str(), 0644), 0);
+  const std::string conf = root_ + "/etc/sysctl.d/60-timewait.conf";
+  ASSERT_EQ(mkfifo(conf.c_str(), 0644), 0);
   auto r = doctor(&a_, "--apply --yes");
-  EXPECT_EQ(r.code, 2) << r.out << r.err;
-  EXPECT_NE(r.err.find("is a named pipe (FIFO)"), std::string::npos) << r.err;
-  EXPECT_EQ(r.out, "");
-  EXPECT_EQ(proc_sys(a_, "net/ipv4/tcp_timestamps"), "0");  // nothing half-done
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_EQ(proc_sys(a_, "net/ipv4/tcp_timestamps"), "1");
+  struct stat st {};
+  ASSERT_EQ(lstat(conf.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
+  auto rev = doctor(&a_, "--revert --yes");
+  EXPECT_EQ(rev.code, 0) << rev.out << rev.err;
+  EXPECT_EQ(proc_sys(a_, "net/ipv4/tcp_timestamps"), "0");
+  ASSERT_EQ(lstat(conf.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
 }
 
 }  // namespace

@@ -210,23 +210,30 @@ TEST_F(DoctorCli, PortPressureOnShrunkRangeThenApplyAndRevert) {
   char dir[] = "/tmp/twdoc-root-XXXXXX";
   std::string root = mkdtemp(dir);
   std::string conf = root + "/etc/sysctl.d/60-timewait.conf";
-  // Without --yes: shows the diff, changes nothing.
+  // The file the host's own earlier --apply wrote: the namespace's values must never go there
+  // (systemd-sysctl would set them on the host at the next boot).
+  std::filesystem::create_directories(root + "/etc/sysctl.d");
+  const std::string host_conf = "net.ipv4.tcp_syncookies = 1\n";
+  std::ofstream(conf) << host_conf;
+  auto conf_text = [&] {
+    std::ifstream in(conf);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  // Without --yes: shows the change, changes nothing.
   auto dry = run_tool(fmt::format("doctor --netns {} --apply --root {}", ns_.name(), root));
   EXPECT_EQ(dry.code, 0) << dry.err;
-  EXPECT_NE(dry.out.find("+net.ipv4.ip_local_port_range = 32768 60999"), std::string::npos)
-      << dry.out;
+  EXPECT_NE(dry.out.find("net.ipv4.ip_local_port_range 40000"), std::string::npos) << dry.out;
+  EXPECT_NE(dry.out.find("-> 32768 60999"), std::string::npos) << dry.out;
+  EXPECT_EQ(dry.out.find("+net.ipv4"), std::string::npos) << dry.out;  // no diff of the file
+  EXPECT_NE(dry.out.find("is left alone"), std::string::npos) << dry.out;
   EXPECT_EQ(dry.out.find("tcp_tw_reuse"), std::string::npos) << dry.out;
   EXPECT_NE(dry.out.find("dry run"), std::string::npos);
-  EXPECT_FALSE(std::filesystem::exists(conf));
   EXPECT_EQ(proc_sys(ns_, "net/ipv4/tcp_tw_reuse"), "2");
 
   auto yes = run_tool(fmt::format("doctor --netns {} --apply --yes --root {}", ns_.name(), root));
   EXPECT_EQ(yes.code, 0) << yes.err << yes.out;
-  std::ifstream in(conf);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  EXPECT_NE(text.find("net.ipv4.ip_local_port_range = 32768 60999\n"), std::string::npos) << text;
-  EXPECT_EQ(text.find("tcp_tw_reuse"), std::string::npos);  // "weigh first": not applied
-  EXPECT_EQ(proc_sys(ns_, "net/ipv4/tcp_tw_reuse"), "2");
+  EXPECT_EQ(conf_text(), host_conf);
+  EXPECT_EQ(proc_sys(ns_, "net/ipv4/tcp_tw_reuse"), "2");  // "weigh first": not applied
   EXPECT_EQ(proc_sys(ns_, "net/ipv4/ip_local_port_range"), "32768\t60999");
   // The host's own settings are untouched.
   EXPECT_EQ(testing::run_output("cat /proc/sys/net/ipv4/tcp_tw_reuse"), host_reuse);
@@ -241,7 +248,7 @@ TEST_F(DoctorCli, PortPressureOnShrunkRangeThenApplyAndRevert) {
   EXPECT_EQ(rev.code, 0) << rev.err;
   EXPECT_EQ(proc_sys(ns_, "net/ipv4/tcp_tw_reuse"), "2");
   EXPECT_EQ(proc_sys(ns_, "net/ipv4/ip_local_port_range"), "40000\t40099");
-  EXPECT_FALSE(std::filesystem::exists(conf));
+  EXPECT_EQ(conf_text(), host_conf);  // neither removed nor rewritten by the revert
   auto again =
       run_tool(fmt::format("doctor --netns {} --revert --yes --root {}", ns_.name(), root));
   EXPECT_EQ(again.code, 1);
