@@ -151,11 +151,11 @@ int run_apply(const DoctorFlags& fl, const std::vector<Finding>& findings, const
   // /etc/sysctl.d is applied at boot to the namespace that reads it: another namespace's values
   // written there would land on this one at the next boot, so only our own namespace's go there.
   const bool host = target_name(fl) == "host";
-  // Refusals come before anything is shown as planned: a device or FIFO at either path, or a
-  // backup of another namespace that this apply would mix into.
-  for (const std::string& p : {paths.conf(), paths.backup()})
-    if (host || p == paths.backup())
-      if (auto t = check_output_path(p, /*create_dirs=*/true); !t) return error(t.error());
+  // Refusals come before anything is shown as planned: a device or FIFO at the file's path, or
+  // at the backup's or a backup of another namespace that this apply would mix into (both
+  // refused by check_backup_target, which reads it).
+  if (host)
+    if (auto t = check_output_path(paths.conf(), /*create_dirs=*/true); !t) return error(t.error());
   if (auto st = check_backup_target(paths, *target); !st) return error(st.error());
   auto plan = plan_apply(findings, facts, paths, /*persist=*/host);
   if (!plan) return error(plan.error(), kExitFailure);
