@@ -6,6 +6,7 @@
 
 #include "census/forecast.h"
 #include "census/table.h"
+#include "model/safe_text.h"
 
 namespace tw {
 
@@ -205,7 +206,7 @@ void add_owner_table(const CensusReport& r, std::string* out) {
   size_t n = 0;
   for (auto& o : r.owners) {
     if (r.top && n++ == r.top) break;
-    t.add({fmt::format("{}", o.pid), with_commas(o.sockets), o.command});
+    t.add({fmt::format("{}", o.pid), with_commas(o.sockets), printable_line(o.command)});
   }
   *out += t.render(r.width);
   if (r.top && r.owners.size() > r.top)
@@ -265,14 +266,17 @@ nlohmann::json forecast_json(const Forecast& f) {
           {"level", f.level()}};
 }
 
+// Hostname, netns, command names and dumps' host names come from the input: each field is made
+// printable where it is laid out, and the whole text once more (model/safe_text.h).
 std::string render_census_table(const CensusReport& r) {
   const HostFacts& f = *r.facts;
   std::string out;
-  std::string where = f.netns.empty() ? "" : fmt::format("netns {}", f.netns);
+  std::string where = f.netns.empty() ? "" : fmt::format("netns {}", printable_line(f.netns));
   if (!f.hostname.empty())
-    where = fmt::format("{}{}{}", f.hostname, where.empty() ? "" : ", ", where);
+    where = fmt::format("{}{}{}", printable_line(f.hostname), where.empty() ? "" : ", ", where);
   out += wrap_text(fmt::format("TCP sockets{}{} (source: {}{})", where.empty() ? "" : " on ", where,
-                               f.source, f.captured_at.empty() ? "" : ", " + f.captured_at),
+                               printable_line(f.source),
+                               f.captured_at.empty() ? "" : ", " + printable_line(f.captured_at)),
                    r.width, "", "  ") +
          "\n";
   add_state_table(r, &out);
@@ -289,7 +293,7 @@ std::string render_census_table(const CensusReport& r) {
   add_pressure_table(r, &out);
   add_owner_table(r, &out);
   if (!r.note.empty()) out += "\n" + wrap_text("note: " + r.note, r.width, "", "  ");
-  return out;
+  return printable(out);
 }
 
 json census_to_json(const CensusReport& r) {

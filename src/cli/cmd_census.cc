@@ -63,8 +63,12 @@ int run(const CensusFlags& fl) {
         "netstat -p/-o, a snapshot): leave -p out with --from");
   if (!fl.port_range.empty())
     if (auto p = parse_port_range_option(fl.port_range); !p) return error(p.error());
-  // With --save -, standard output carries the snapshot and nothing else.
-  const bool snapshot_to_stdout = fl.save == "-";
+  // With --save - (or /dev/stdout, the same stream), standard output carries the snapshot and
+  // nothing else.
+  const bool snapshot_to_stdout = fl.save == "-" || (!fl.save.empty() && [&] {
+                                    auto t = check_output_path(fl.save);
+                                    return t && t->standard_output;
+                                  }());
   if (snapshot_to_stdout && fl.json)
     return error("--save - writes the snapshot to standard output; --json would mix into it");
 
@@ -189,7 +193,7 @@ int run(const CensusFlags& fl) {
   if (fl.json) {
     nlohmann::json j = census_to_json(report);
     if (!import_json.is_null()) j["import"] = import_json;
-    fmt::print("{}\n", j.dump(2));
+    fmt::print("{}\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
   } else {
     fmt::print("{}", render_census_table(report));
     if (!fl.save.empty()) fmt::print("\nsnapshot written to {}\n", fl.save);

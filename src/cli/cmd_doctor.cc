@@ -19,6 +19,9 @@
 #include "doctor/render.h"
 #include "doctor/rules.h"
 #include "import/import.h"
+#ifndef _WIN32
+#include "lab/stop.h"
+#endif
 #include "sources/host_reader.h"
 #include "sources/live_sockets.h"
 #include "sources/netns.h"
@@ -280,6 +283,15 @@ int run(const DoctorFlags& fl) {
   std::unique_ptr<DoctorCollector> collector;
   std::optional<TraceSummary> traced;
   bool live = false;
+#ifndef _WIN32
+  // SIGTERM, SIGINT or SIGHUP during --trace or --interval ends the wait, not the doctor: the
+  // findings come from what was measured, with the usual exit status.
+  std::optional<lab::StopOnSignals> stop_signals;
+  if (!offline && !windows_files && (fl.trace > 0 || fl.interval > 0)) stop_signals.emplace();
+  const auto stopped = [] { return lab::stop_requested(); };
+#else
+  const auto stopped = [] { return false; };
+#endif
   auto start = [&]() -> Status {
     auto pool = choose_pool(fl, facts);
     if (!pool) return fail(pool.error());
@@ -327,16 +339,32 @@ int run(const DoctorFlags& fl) {
       if (!ino) return error(ino.error(), kExitFailure);
       TraceFilter filter;
       filter.netns_inode = static_cast<uint32_t>(*ino);
-      auto s = sample_summary(filter, fl.trace, [&] {
-        note(fmt::format("tracing TCP for {} s to name the processes behind the findings",
-                         fl.trace));
-      });
+      auto s = sample_summary(
+          filter, fl.trace,
+          [&] {
+            note(fmt::format("tracing TCP for {} s to name the processes behind the findings",
+                             fl.trace));
+          },
+          stopped);
       if (!s) return error(s.error(), kExitFailure);
       traced = std::move(*s);
+      if (stopped())
+        note(fmt::format("stopped by a signal: the trace covers {:.1f} s", traced->seconds));
     }
-    if (fl.interval > 0) {
+    if (fl.interval > 0 && !stopped()) {
       earlier = read_host_facts();
-      std::this_thread::sleep_for(std::chrono::duration<double>(fl.interval));
+      const auto t0 = std::chrono::steady_clock::now();
+      const auto end = t0 + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                std::chrono::duration<double>(fl.interval));
+      while (std::chrono::steady_clock::now() < end && !stopped())
+        std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+            end - std::chrono::steady_clock::now(), std::chrono::milliseconds(100)));
+      // Rates over a cut interval would be noise: without the earlier reading the rules say
+      // what they say for a single one.
+      if (stopped()) {
+        earlier.reset();
+        note("stopped by a signal: --interval was cut short; no rates measured");
+      }
     }
     facts = read_host_facts();
     facts.netns = target_name(fl);
@@ -359,7 +387,7 @@ int run(const DoctorFlags& fl) {
     in.facts = facts;
   }
   in.earlier = earlier;
-  in.interval_seconds = fl.interval;
+  in.interval_seconds = earlier ? fl.interval : 0;
   if (traced) in.trace = &*traced;
   in.windows_registry = !fl.windows_reg.empty();
   in.windows_dynamicport = !fl.windows_dynamicport.empty();
@@ -368,7 +396,8 @@ int run(const DoctorFlags& fl) {
 
   DoctorReport report{&facts, &findings, note_text, fl.verbose, output_width()};
   if (fl.json)
-    fmt::print("{}\n", doctor_to_json(report).dump(2));
+    fmt::print("{}\n", doctor_to_json(report).dump(2, ' ', false,
+                                                   nlohmann::json::error_handler_t::replace));
   else
     fmt::print("{}", render_doctor_table(report));
   return exit_code_for(worst(findings));

@@ -35,7 +35,31 @@ Status read_json_file(const std::string& path, plan::PlanInput* in) {
   std::ifstream f(path);
   if (!f)
     return fail(fmt::format("--input {}: cannot open the file; give a JSON plan input", path));
-  nlohmann::json j = nlohmann::json::parse(f, nullptr, false);
+  // A plan input is a flat object of a few dozen members: a file much larger or deeper is not
+  // one, and is refused before the parser holds it.
+  constexpr std::streamoff kMaxBytes = 1 << 20;
+  constexpr int kMaxDepth = 8;
+  std::string text(kMaxBytes + 1, '\0');
+  f.read(text.data(), kMaxBytes + 1);  // a pipe (--input /dev/stdin) has no size to ask first
+  text.resize(static_cast<size_t>(f.gcount()));
+  if (static_cast<std::streamoff>(text.size()) > kMaxBytes)
+    return fail(
+        fmt::format("--input {}: larger than {} KiB; not a plan input (docs/plan.md "
+                    "shows the form)",
+                    path, kMaxBytes >> 10));
+  bool too_deep = false;
+  nlohmann::json j = nlohmann::json::parse(
+      text,
+      [&](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+        too_deep = too_deep || depth > kMaxDepth;
+        return !too_deep;
+      },
+      false);
+  if (too_deep)
+    return fail(
+        fmt::format("--input {}: nested deeper than {} levels; not a plan input "
+                    "(docs/plan.md shows the form)",
+                    path, kMaxDepth));
   if (j.is_discarded())
     return fail(fmt::format("--input {}: not valid JSON (docs/plan.md shows the form)", path));
   if (auto st = plan::apply_json(j, in); !st)
@@ -134,7 +158,8 @@ int run(const PlanFlags& fl) {
   if (!p) return error(p.error());
   const auto lv = plan::levers(*p);
   if (fl.json)
-    fmt::print("{}\n", plan::to_json(*p, lv).dump(2));
+    fmt::print("{}\n",
+               plan::to_json(*p, lv).dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
   else
     fmt::print("{}", plan::render_table(*p, lv, output_width()));
   return kExitOk;

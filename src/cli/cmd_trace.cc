@@ -123,7 +123,8 @@ int run(const TraceFlags& fl) {
     auto s = (*tracer)->summary(seconds);
     if (!s) return error(s.error(), kExitFailure);
     if (fl.json)
-      fmt::print("{}\n", summary_to_json(*s, scope).dump(2));
+      fmt::print("{}\n", summary_to_json(*s, scope).dump(2, ' ', false,
+                                                         nlohmann::json::error_handler_t::replace));
     else
       fmt::print("{}", render_summary_table(*s, scope));
     return kExitOk;

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <thread>
 
 #include "cli/command.h"
 #include "cli/option_checks.h"
@@ -48,6 +49,15 @@ int run(const WatchFlags& fl) {
         fmt::format("--pid {}: no such process (or its namespace cannot be seen); give "
                     "the pid of a running process",
                     fl.pid));
+  // Entering it needs CAP_SYS_ADMIN: tried once on a throwaway thread (setns moves only the
+  // calling thread), so a user who may not is told as census tells it, not by a screen of errors.
+  if (!fl.netns.empty() || fl.pid) {
+    Status entered;
+    std::thread([&] {
+      entered = !fl.netns.empty() ? enter_netns_by_name(fl.netns) : enter_netns_of_pid(fl.pid);
+    }).join();
+    if (!entered) return error(entered.error());
+  }
   const bool screen = !fl.json && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO) &&
                       !watch::terminal_lacks_cursor_addressing(STDOUT_FILENO);
   if (screen && fl.sub->count("--top"))

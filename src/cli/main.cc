@@ -13,6 +13,7 @@
 #include "cli/command.h"
 #include "cli/terminal.h"
 #include "cli/version.h"
+#include "model/safe_text.h"
 
 namespace tw::cli {
 
@@ -25,12 +26,16 @@ std::vector<std::pair<int, Setup>>& registry() {
 
 Register::Register(int order, Setup setup) { registry().emplace_back(order, std::move(setup)); }
 
+// Messages echo paths, arguments and bytes of input files: clipped and escaped before the
+// terminal sees them (model/safe_text.h).
 int error(std::string_view message, int code) {
-  fmt::print(stderr, "timewait: error: {}\n", message);
+  fmt::print(stderr, "timewait: error: {}\n", message_for_terminal(message));
   return code;
 }
 
-void note(std::string_view message) { fmt::print(stderr, "timewait: note: {}\n", message); }
+void note(std::string_view message) {
+  fmt::print(stderr, "timewait: note: {}\n", message_for_terminal(message));
+}
 
 namespace {
 

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "census/table.h"
+#include "model/safe_text.h"
 
 namespace tw {
 
@@ -78,11 +79,14 @@ void details(const Finding& f, std::string_view netns, size_t width, std::string
 
 std::string render_doctor_table(const DoctorReport& r) {
   const HostFacts& h = *r.facts;
+  // The host's names come from the input (a snapshot, a dump): printable fields, and the whole
+  // text once more at the end (model/safe_text.h).
+  const auto p = [](const std::string& s) { return printable_line(s); };
   std::string out = fmt::format(
-      "timewait doctor: {}{}{}{}, source {}{}\n", h.os.empty() ? "unknown OS" : h.os,
-      h.kernel.empty() ? "" : " " + h.kernel, h.hostname.empty() ? "" : " on " + h.hostname,
-      h.netns.empty() ? "" : ", netns " + h.netns, h.source.empty() ? "?" : h.source,
-      h.captured_at.empty() ? "" : ", " + h.captured_at);
+      "timewait doctor: {}{}{}{}, source {}{}\n", h.os.empty() ? "unknown OS" : p(h.os),
+      h.kernel.empty() ? "" : " " + p(h.kernel), h.hostname.empty() ? "" : " on " + p(h.hostname),
+      h.netns.empty() ? "" : ", netns " + p(h.netns), h.source.empty() ? "?" : p(h.source),
+      h.captured_at.empty() ? "" : ", " + p(h.captured_at));
   if (!r.note.empty()) out += wrap("note: " + r.note, "", r.width);
   Table table({{"SEVERITY", false}, {"ID", false}, {"FINDING", false}});
   for (auto& f : *r.findings) table.add({std::string(severity_name(f.severity)), f.id, f.title});
@@ -91,7 +95,7 @@ std::string render_doctor_table(const DoctorReport& r) {
   for (auto& f : *r.findings)
     if (f.checked && (r.verbose || f.severity != Severity::kOk)) details(f, h.netns, r.width, &out);
   out += fmt::format("\nworst: {} (exit status {})\n", severity_name(w), exit_code_for(w));
-  return out;
+  return printable(out);
 }
 
 json finding_to_json(const Finding& f, std::string_view netns) {

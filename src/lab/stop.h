@@ -1,4 +1,5 @@
-// Ctrl-C for the lab: SIGINT and SIGTERM only raise a flag. Every traffic loop checks it, returns
+// Ctrl-C for the lab and trace: SIGINT, SIGTERM and SIGHUP (a closed terminal or ssh session)
+// only raise a flag. Every traffic loop checks it, returns
 // early, and the normal unwinding path deletes the namespaces (their veth ends go with them).
 #pragma once
 
@@ -9,7 +10,8 @@ namespace tw::lab {
 bool stop_requested();
 void request_stop();
 
-// Installs the SIGINT/SIGTERM handlers for its lifetime and restores the previous ones after.
+// Installs the SIGINT/SIGTERM/SIGHUP handlers for its lifetime and restores the previous ones
+// after.
 class StopOnSignals {
  public:
   StopOnSignals();
@@ -19,7 +21,7 @@ class StopOnSignals {
 
  private:
   struct sigaction old_int_ {
-  }, old_term_{};
+  }, old_term_{}, old_hup_{};
 };
 
 }  // namespace tw::lab

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "model/safe_text.h"
+
 namespace tw {
 
 using nlohmann::json;
@@ -19,37 +21,58 @@ json facts_to_json(const HostFacts& f) {
   return j;
 }
 
+// Every member is checked for its type before it is read, so a wrong one is named with the type
+// it must have (the JSON library's own message names neither).
 Result<HostFacts> facts_from_json(const json& j) {
   if (!j.is_object()) return fail("\"facts\" is not an object");
   HostFacts f;
-  try {
-    auto str = [&](const char* key, std::string* out) {
-      if (j.contains(key)) *out = j.at(key).get<std::string>();
-    };
-    str("os", &f.os);
-    str("hostname", &f.hostname);
-    str("kernel", &f.kernel);
-    str("netns", &f.netns);
-    str("source", &f.source);
-    str("captured_at", &f.captured_at);
-    if (j.contains("sysctls"))
-      f.sysctls = j.at("sysctls").get<std::map<std::string, std::string>>();
-    if (j.contains("counters")) f.counters = j.at("counters").get<std::map<std::string, int64_t>>();
-    if (j.contains("windows_params"))
-      f.windows_params = j.at("windows_params").get<std::map<std::string, int64_t>>();
-    if (j.contains("sockstat")) {
-      const json& s = j.at("sockstat");
-      Sockstat st;
-      st.inuse = s.value("inuse", int64_t{0});
-      st.orphan = s.value("orphan", int64_t{0});
-      st.tw = s.value("tw", int64_t{0});
-      st.alloc = s.value("alloc", int64_t{0});
-      st.mem = s.value("mem", int64_t{0});
-      st.inuse6 = s.value("inuse6", int64_t{0});
-      f.sockstat = st;
+  auto str = [&](const char* key, std::string* out) -> Status {
+    auto it = j.find(key);
+    if (it == j.end()) return {};
+    if (!it->is_string()) return fail(fmt::format("\"facts.{}\" must be a string", key));
+    *out = it->get<std::string>();
+    return {};
+  };
+  // An object whose every value is checked by `ok` (what it must be, for the message).
+  auto map_of = [&](const char* key, auto* out, auto ok, std::string_view what) -> Status {
+    auto it = j.find(key);
+    if (it == j.end()) return {};
+    if (!it->is_object())
+      return fail(fmt::format("\"facts.{}\" must be an object of {}", key, what));
+    for (auto& [name, v] : it->items()) {
+      if (!ok(v))
+        return fail(fmt::format("\"facts.{}.{}\" must be {}", key, clipped(name, 60), what));
+      (*out)[name] = v.template get<typename std::decay_t<decltype(*out)>::mapped_type>();
     }
-  } catch (const json::exception& e) {
-    return fail(fmt::format("\"facts\" has a value of the wrong type: {}", e.what()));
+    return {};
+  };
+  const auto is_string = [](const json& v) { return v.is_string(); };
+  const auto is_integer = [](const json& v) {
+    return v.is_number_integer() &&
+           !(v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(INT64_MAX));
+  };
+  for (auto [key, out] : {std::pair{"os", &f.os}, std::pair{"hostname", &f.hostname},
+                          std::pair{"kernel", &f.kernel}, std::pair{"netns", &f.netns},
+                          std::pair{"source", &f.source}, std::pair{"captured_at", &f.captured_at}})
+    if (auto st = str(key, out); !st) return fail(st.error());
+  if (auto st = map_of("sysctls", &f.sysctls, is_string, "strings"); !st) return fail(st.error());
+  if (auto st = map_of("counters", &f.counters, is_integer, "integers"); !st)
+    return fail(st.error());
+  if (auto st = map_of("windows_params", &f.windows_params, is_integer, "integers"); !st)
+    return fail(st.error());
+  if (auto it = j.find("sockstat"); it != j.end()) {
+    if (!it->is_object()) return fail("\"facts.sockstat\" must be an object of integers");
+    Sockstat st;
+    for (auto [key, out] : {std::pair{"inuse", &st.inuse}, std::pair{"orphan", &st.orphan},
+                            std::pair{"tw", &st.tw}, std::pair{"alloc", &st.alloc},
+                            std::pair{"mem", &st.mem}, std::pair{"inuse6", &st.inuse6}}) {
+      auto v = it->find(key);
+      if (v == it->end()) continue;
+      if (!is_integer(*v))
+        return fail(fmt::format("\"facts.sockstat.{}\" must be an integer", key));
+      *out = v->get<int64_t>();
+    }
+    f.sockstat = st;
   }
   return f;
 }

@@ -6,6 +6,7 @@
 
 #include "census/report.h"
 #include "census/table.h"
+#include "model/safe_text.h"
 #include "plan/sources.h"
 
 namespace tw::plan {
@@ -138,7 +139,8 @@ std::string render_table(const Plan& p, const std::vector<Lever>& levers, size_t
   out += "Sources:\n";
   for (size_t i = 0; i < notes.list.size(); ++i)
     out += wrap_text(notes.list[i], width, fmt::format("[{}] ", i + 1), "    ");
-  return out;
+  // The input's description holds a snapshot's hostname and a plan file's text.
+  return printable(out);
 }
 
 nlohmann::json to_json(const Plan& p, const std::vector<Lever>& levers) {

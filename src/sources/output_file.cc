@@ -6,8 +6,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 
 namespace tw {
 
@@ -35,11 +39,58 @@ std::string_view kind_of(mode_t m) {
 
 }  // namespace
 
+namespace {
+
+constexpr std::string_view kOnlyRegular =
+    "timewait writes only regular files (give a new file's path, or - for standard output)";
+
+// The descriptor a link under /proc/PID/fd (or /proc/PID/task/TID/fd) names, when `link` is one
+// (/dev/stdout -> /proc/self/fd/1, /dev/fd/N): its "target" is no path to replace but a stream
+// already open. `pid` is the process it belongs to.
+std::optional<int> descriptor_link(const std::string& link, pid_t* pid) {
+  char* dir = realpath(parent_of(link).c_str(), nullptr);
+  if (!dir) return std::nullopt;
+  const std::string d = dir;
+  free(dir);
+  unsigned p = 0, tid = 0;
+  int n = 0;
+  const bool fd_dir =
+      (sscanf(d.c_str(), "/proc/%u/fd%n", &p, &n) == 1 && static_cast<size_t>(n) == d.size()) ||
+      (sscanf(d.c_str(), "/proc/%u/task/%u/fd%n", &p, &tid, &n) == 2 &&
+       static_cast<size_t>(n) == d.size());
+  if (!fd_dir) return std::nullopt;
+  const std::string name = fs::path(link).filename().string();
+  int fd = -1;
+  auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), fd);
+  if (ec != std::errc() || end != name.data() + name.size()) return std::nullopt;
+  *pid = static_cast<pid_t>(p);
+  return fd;
+}
+
+// fs.protected_symlinks (Documentation/admin-guide/sysctl/fs.rst): in a sticky world-writable
+// directory a symlink is followed only when its owner is the follower or the directory's owner.
+// Checked here because timewait follows links itself (to replace the target, not the link); an
+// error names the link, its owner and what to give instead.
+Status may_follow(const std::string& link, const struct stat& st) {
+  struct stat ds;
+  if (stat(parent_of(link).c_str(), &ds) != 0) return {};
+  const bool shared_sticky = (ds.st_mode & S_ISVTX) && (ds.st_mode & S_IWOTH);
+  if (!shared_sticky || st.st_uid == geteuid() || st.st_uid == ds.st_uid) return {};
+  return fail(fmt::format(
+      "{} is a symbolic link owned by uid {} in the shared sticky directory {}; following it "
+      "could replace another user's file, which the kernel's fs.protected_symlinks forbids too: "
+      "give the target's own path, or remove the link",
+      link, st.st_uid, parent_of(link)));
+}
+
+}  // namespace
+
 Result<OutputTarget> check_output_path(const std::string& path, bool create_dirs) {
   OutputTarget t;
   t.path = path;
   if (path == "-") {
     t.standard_output = true;
+    t.stream_fd = 1;
     return t;
   }
   if (path.empty()) return fail("an empty path was given as the file to write");
@@ -50,6 +101,20 @@ Result<OutputTarget> check_output_path(const std::string& path, bool create_dirs
   bool found = false;
   for (int i = 0;; ++i) {
     if (i == kMaxSymlinks) return fail(fmt::format("{}: too many levels of symbolic links", path));
+    // /dev/stdout, /dev/fd/N, /proc/self/fd/N: the stream itself. Replacing what its link
+    // text names would swap the file behind a shell's `> out.json` (or a file that name now
+    // means) instead of writing into the open descriptor.
+    pid_t owner = 0;
+    if (auto fd = descriptor_link(p, &owner)) {
+      if (owner != getpid())
+        return fail(fmt::format("{} is a file descriptor of another process (pid {}); {}", path,
+                                owner, kOnlyRegular));
+      if (fcntl(*fd, F_GETFD) < 0)
+        return fail(fmt::format("{}: descriptor {} is not open", path, *fd));
+      t.stream_fd = *fd;
+      t.standard_output = *fd == 1;
+      return t;
+    }
     if (lstat(p.c_str(), &st) != 0) {
       if (errno != ENOENT) return fail(fmt::format("cannot check {}: {}", p, std::strerror(errno)));
       break;
@@ -58,29 +123,25 @@ Result<OutputTarget> check_output_path(const std::string& path, bool create_dirs
       found = true;
       break;
     }
+    if (auto st_follow = may_follow(p, st); !st_follow) return fail(st_follow.error());
     std::error_code ec;
     fs::path target = fs::read_symlink(p, ec);
     if (ec) return fail(fmt::format("cannot read the symbolic link {}: {}", p, ec.message()));
     p = target.is_absolute() ? target.string() : (fs::path(parent_of(p)) / target).string();
   }
-  // /dev/stdout and /proc/self/fd/N are links whose text ("pipe:[123]") names no file: only
-  // what the path opens tells that it is a pipe or a terminal.
+  // Other magic links (/proc/self/ns/net) have link text that names no file: only what the
+  // path opens tells what it is.
   struct stat opened;
   if (!found && stat(path.c_str(), &opened) == 0 && !S_ISREG(opened.st_mode))
-    return fail(fmt::format(
-        "{} is {}; timewait writes only regular files (give a new file's path, or - for "
-        "standard output)",
-        path, kind_of(opened.st_mode)));
+    return fail(fmt::format("{} is {}; {}", path, kind_of(opened.st_mode), kOnlyRegular));
   t.resolved = p;
   const std::string via = p == path ? "" : fmt::format(" (the target of the symlink {})", path);
   if (found) {
     if (!S_ISREG(st.st_mode))
-      return fail(fmt::format(
-          "{}{} is {}; timewait writes only regular files (give a new file's path, or - for "
-          "standard output)",
-          p, via, kind_of(st.st_mode)));
+      return fail(fmt::format("{}{} is {}; {}", p, via, kind_of(st.st_mode), kOnlyRegular));
     t.exists = true;
-    t.mode = st.st_mode & 07777;
+    // Another user's file (one planted in /tmp, 0666) lends the replacement no permissions.
+    t.mode = st.st_uid == geteuid() ? st.st_mode & 07777 : 0;
     return t;
   }
   const std::string dir = parent_of(p);
@@ -95,39 +156,69 @@ Result<OutputTarget> check_output_path(const std::string& path, bool create_dirs
   return t;
 }
 
+namespace {
+std::string name_of(const std::string& path) { return fs::path(path).filename().string(); }
+}  // namespace
+
 void OutputFile::discard_temporary() {
   fclose(f_);
   f_ = nullptr;
-  unlink(tmp_.c_str());
+  unlinkat(dir_fd_, name_of(tmp_).c_str(), 0);
+  close(dir_fd_);
+  dir_fd_ = -1;
 }
 
-Status OutputFile::open_temporary(bool create_dirs) {
+Status OutputFile::open_temporary(bool create_dirs, mode_t new_mode) {
   if (create_dirs) {
     std::error_code ec;
     const std::string dir = parent_of(target_.resolved);
     fs::create_directories(dir, ec);
     if (ec) return fail(fmt::format("cannot create directory {}: {}", dir, ec.message()));
   }
+  // The directory checked is the one written: held open, so renaming a directory of the path
+  // meanwhile (one in /tmp another user owns) cannot send the file elsewhere.
+  const std::string dir = parent_of(target_.resolved);
+  dir_fd_ = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd_ < 0)
+    return fail(fmt::format("cannot open directory {}: {}", dir, std::strerror(errno)));
   // O_EXCL: the temporary name is never an existing file or a symlink planted there.
   const fs::path target(target_.resolved);
   const std::string stem =
       (target.parent_path() / ("." + target.filename().string() + ".tmp-")).string();
+  const bool replacing = target_.exists && target_.mode != 0;
   int fd = -1;
   for (int i = 0; fd < 0 && i < 100; ++i) {
     tmp_ = fmt::format("{}{}-{}", stem, getpid(), i);
-    fd = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    fd =
+        ::openat(dir_fd_, name_of(tmp_).c_str(),
+                 O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, replacing ? 0600 : new_mode);
     if (fd < 0 && errno != EEXIST) break;
   }
-  if (fd < 0)
+  if (fd < 0) {
+    const int err = errno;
+    close(dir_fd_);
+    dir_fd_ = -1;
     return fail(fmt::format("cannot create a temporary file beside {}: {}", target_.resolved,
-                            std::strerror(errno)));
-  // The replacement keeps the permissions of the file it replaces (a 0600 file stays private).
-  if (target_.exists) (void)fchmod(fd, target_.mode);
+                            std::strerror(err)));
+  }
+  // A replacement keeps the permissions of the caller's file it replaces (a 0600 file stays
+  // private), set once the file is made 0600; a new file (or one another user owned) gets
+  // `new_mode` less the umask.
+  if (replacing && fchmod(fd, target_.mode) != 0) {
+    int err = errno;
+    close(fd);
+    unlinkat(dir_fd_, name_of(tmp_).c_str(), 0);
+    close(dir_fd_);
+    dir_fd_ = -1;
+    return fail(fmt::format("cannot set the mode of {}: {}", tmp_, std::strerror(err)));
+  }
   f_ = fdopen(fd, "w");
   if (!f_) {
     int err = errno;
     close(fd);
-    unlink(tmp_.c_str());
+    unlinkat(dir_fd_, name_of(tmp_).c_str(), 0);
+    close(dir_fd_);
+    dir_fd_ = -1;
     return fail(fmt::format("cannot write {}: {}", tmp_, std::strerror(err)));
   }
   return {};
@@ -146,20 +237,17 @@ Status OutputFile::commit_temporary() {
     err = errno;
   }
   f_ = nullptr;
-  if (ok && rename(tmp_.c_str(), target_.resolved.c_str()) != 0) {
+  if (ok &&
+      renameat(dir_fd_, name_of(tmp_).c_str(), dir_fd_, name_of(target_.resolved).c_str()) != 0) {
     ok = false;
     err = errno;
   }
-  if (!ok) {
-    unlink(tmp_.c_str());
-    return fail(fmt::format("writing {} failed: {}", target_.resolved, std::strerror(err)));
-  }
+  if (!ok) unlinkat(dir_fd_, name_of(tmp_).c_str(), 0);
   // The rename itself is durable once the directory is synced.
-  int dir = ::open(parent_of(target_.resolved).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir >= 0) {
-    (void)fsync(dir);
-    close(dir);
-  }
+  if (ok) (void)fsync(dir_fd_);
+  close(dir_fd_);
+  dir_fd_ = -1;
+  if (!ok) return fail(fmt::format("writing {} failed: {}", target_.resolved, std::strerror(err)));
   return {};
 }
 

@@ -1,8 +1,13 @@
 // Where every file timewait writes goes through (`census --save`, `doctor --apply`'s sysctl.d file
 // and backup): a regular file or a new path is replaced atomically (a temporary file beside it,
-// fsync, rename); a device node, FIFO, socket or directory at the path is refused, so a root user
-// can never replace /dev/full or a named pipe by a file. A symlink is followed: its target is
-// replaced and the link stays. "-" is standard output.
+// created exclusively, fsync, rename); a device node, FIFO, socket or directory at the path is
+// refused, so a root user can never replace /dev/full or a named pipe by a file. A symlink is
+// followed (its target is replaced and the link stays) only where the kernel's
+// fs.protected_symlinks would follow it: not a link in a sticky world-writable directory (/tmp)
+// owned by another user than the caller and the directory's owner, which is how an attacker
+// plants /tmp/x -> /etc/shadow. "-" is standard output; a descriptor of this process named by
+// path (/dev/stdout, /dev/fd/N, /proc/self/fd/N) is written as that stream, never by replacing
+// the file behind it.
 #pragma once
 
 #include <sys/types.h>
@@ -21,8 +26,9 @@ struct OutputTarget {
   std::string path;              // as given
   std::string resolved;          // the file to replace: the symlink's target for a symlink
   bool exists = false;           // a regular file is there now
-  mode_t mode = 0644;            // its permission bits, kept by the replacement
-  bool standard_output = false;  // path "-"
+  mode_t mode = 0644;            // its permission bits, kept by a replacement the caller owns
+  bool standard_output = false;  // path "-" or /dev/stdout: stream_fd is 1
+  int stream_fd = -1;            // a descriptor of this process to write to, or -1 for a file
 };
 // `create_dirs`: a missing parent directory is fine (OutputFile::open makes it, for --apply's
 // /etc/sysctl.d); else it is an error. Nothing is created here.
@@ -39,8 +45,9 @@ class OutputFile {
   OutputFile& operator=(const OutputFile&) = delete;
 
   // Errors here are about the path (bad input); errors of commit() are failed writes.
-  static Result<std::unique_ptr<OutputFile>> open(const std::string& path,
-                                                  bool create_dirs = false);
+  // `new_mode`: the permissions of a file made new (0600 for snapshots, which name processes).
+  static Result<std::unique_ptr<OutputFile>> open(const std::string& path, bool create_dirs = false,
+                                                  mode_t new_mode = 0644);
   FILE* stream() { return f_; }
   const OutputTarget& target() const { return target_; }
   Status commit();
@@ -50,12 +57,13 @@ class OutputFile {
   // The platform's half (output_file.cc, output_file_win32.cc): make the parent directory if
   // asked and a temporary file beside target_.resolved (tmp_, f_); flush, sync and rename it
   // over the target; or close and remove it.
-  Status open_temporary(bool create_dirs);
+  Status open_temporary(bool create_dirs, mode_t new_mode);
   Status commit_temporary();
   void discard_temporary();
   OutputTarget target_;
   std::string tmp_;
   FILE* f_ = nullptr;
+  int dir_fd_ = -1;  // Linux: the target's directory, held from the temporary file to the rename
 };
 
 // `text` to `path` through OutputFile: open (path errors) and commit (write errors) in one.

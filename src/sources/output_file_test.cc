@@ -116,16 +116,128 @@ TEST(OutputFile, DashIsStandardOutput) {
   EXPECT_FALSE(fs::exists("-"));
 }
 
-// /dev/stdout is a link to /proc/self/fd/1, whose text ("pipe:[123]") is no path: what it opens
-// is a pipe, refused as a FIFO (not "cannot create a temporary file beside .../pipe:[123]").
-TEST(OutputFile, AProcFdLinkToAPipeIsRefusedAsAFifo) {
+// /proc/self/fd/N (what /dev/fd/N and /dev/stdout lead to) is a descriptor already open: its
+// stream is written, whatever it is (here a pipe), never the path its link text spells.
+TEST(OutputFile, AProcFdLinkIsWrittenAsItsStream) {
   int p[2];
   ASSERT_EQ(pipe(p), 0);
-  auto t = check_output_path(fmt::format("/proc/self/fd/{}", p[1]));
-  close(p[0]);
+  const std::string path = fmt::format("/proc/self/fd/{}", p[1]);
+  auto t = check_output_path(path);
+  ASSERT_TRUE(t) << t.error();
+  EXPECT_EQ(t->stream_fd, p[1]);
+  EXPECT_FALSE(t->standard_output);
+  ASSERT_TRUE(write_file_atomically(path, "through the pipe\n"));
   close(p[1]);
-  ASSERT_FALSE(t);
-  EXPECT_NE(t.error().find("is a named pipe (FIFO)"), std::string::npos) << t.error();
+  char buf[64] = {};
+  EXPECT_EQ(read(p[0], buf, sizeof buf - 1), 17);
+  close(p[0]);
+  EXPECT_STREQ(buf, "through the pipe\n");
+  // A descriptor that is not open is an error naming it.
+  auto closed = check_output_path("/proc/self/fd/987");
+  ASSERT_FALSE(closed);
+  EXPECT_NE(closed.error().find("descriptor 987 is not open"), std::string::npos) << closed.error();
+  // Another process's descriptors are not this one's to write.
+  auto other = check_output_path("/proc/1/fd/1");
+  ASSERT_FALSE(other);
+  EXPECT_NE(other.error().find("another process (pid 1)"), std::string::npos) << other.error();
+}
+
+// /dev/stdout redirected to a file: the file behind the descriptor is written through it (same
+// inode, the text after what was there), not replaced by a new file of that name.
+TEST(OutputFile, DevStdoutToAFileWritesTheStreamNotTheFile) {
+  TempDir d;
+  fflush(stdout);
+  const int saved = dup(1);
+  const int fd = ::open((d / "out").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(dup2(fd, 1), 1);
+  struct stat before;
+  ASSERT_EQ(stat((d / "out").c_str(), &before), 0);
+  fputs("table\n", stdout);
+  auto t = check_output_path("/dev/stdout");
+  const bool checked = t && t->standard_output && t->stream_fd == 1;
+  const auto written = write_file_atomically("/dev/stdout", "snapshot\n");
+  fflush(stdout);
+  dup2(saved, 1);
+  close(saved);
+  close(fd);
+  EXPECT_TRUE(checked);
+  ASSERT_TRUE(written) << written.error();
+  struct stat after;
+  ASSERT_EQ(stat((d / "out").c_str(), &after), 0);
+  EXPECT_EQ(after.st_ino, before.st_ino);
+  EXPECT_EQ(slurp(d / "out"), "table\nsnapshot\n");
+  EXPECT_EQ(d.names(), std::vector<std::string>{"out"});
+}
+
+// fs.protected_symlinks, as the kernel applies it: in a sticky world-writable directory a link
+// owned by another user (than the caller and the directory's owner) is not followed.
+TEST(OutputFile, RefusesAnotherUsersSymlinkInAStickyWorldWritableDirectory) {
+  TempDir d;
+  const std::string shared = d / "tmp";
+  ASSERT_EQ(mkdir(shared.c_str(), 0777), 0);
+  ASSERT_EQ(chmod(shared.c_str(), 01777), 0);
+  std::ofstream(d / "private") << "root's secret\n";
+  ASSERT_EQ(chmod((d / "private").c_str(), 0600), 0);
+  fs::create_symlink(d / "private", shared + "/planted");
+  ASSERT_EQ(lchown((shared + "/planted").c_str(), 65534, 65534), 0);  // nobody's link
+  auto w = write_file_atomically(shared + "/planted", "attacker wins\n");
+  ASSERT_FALSE(w);
+  EXPECT_NE(w.error().find("owned by uid 65534"), std::string::npos) << w.error();
+  EXPECT_NE(w.error().find("protected_symlinks"), std::string::npos) << w.error();
+  EXPECT_EQ(slurp(d / "private"), "root's secret\n");
+  EXPECT_TRUE(fs::is_symlink(shared + "/planted"));
+  // The caller's own link there is followed, as the kernel would.
+  fs::create_symlink(d / "private", shared + "/mine");
+  ASSERT_TRUE(write_file_atomically(shared + "/mine", "mine\n"));
+  EXPECT_EQ(slurp(d / "private"), "mine\n");
+  // So is a link owned by the directory's owner (the directory is made nobody's here).
+  ASSERT_EQ(chown(shared.c_str(), 65534, 65534), 0);
+  ASSERT_TRUE(write_file_atomically(shared + "/planted", "dir owner's link\n"));
+  EXPECT_EQ(slurp(d / "private"), "dir owner's link\n");
+  // Not sticky, or not world-writable: no such rule (the directory's permissions guard it).
+  ASSERT_EQ(chown(shared.c_str(), 0, 0), 0);
+  ASSERT_EQ(chmod(shared.c_str(), 0755), 0);
+  EXPECT_TRUE(write_file_atomically(shared + "/planted", "x\n"));
+  EXPECT_EQ(d.names(), (std::vector<std::string>{"private", "tmp"}));  // no temporary file left
+  std::vector<std::string> in_shared;
+  for (auto& e : fs::directory_iterator(shared)) in_shared.push_back(e.path().filename());
+  std::sort(in_shared.begin(), in_shared.end());
+  EXPECT_EQ(in_shared, (std::vector<std::string>{"mine", "planted"}));
+}
+
+// A new file gets the mode asked for (snapshots 0600), less the umask; a replaced file of the
+// caller keeps its mode; another user's file lends the replacement none of its mode.
+TEST(OutputFile, ModeOfNewAndReplacedFiles) {
+  TempDir d;
+  auto mode_of = [&](const std::string& name) {
+    struct stat st;
+    return stat((d / name).c_str(), &st) == 0 ? st.st_mode & 07777 : 07777u;
+  };
+  auto write = [&](const std::string& name, mode_t mode) {
+    auto out = OutputFile::open(d / name, false, mode);
+    ASSERT_TRUE(out) << out.error();
+    fputs("x", (*out)->stream());
+    ASSERT_TRUE((*out)->commit());
+  };
+  write("private", 0600);
+  EXPECT_EQ(mode_of("private"), 0600u);
+  const mode_t old = umask(027);
+  write("masked", 0666);
+  umask(old);
+  EXPECT_EQ(mode_of("masked"), 0640u);
+  std::ofstream(d / "kept") << "old";
+  ASSERT_EQ(chmod((d / "kept").c_str(), 0640), 0);
+  write("kept", 0600);
+  EXPECT_EQ(mode_of("kept"), 0640u);
+  std::ofstream(d / "theirs") << "old";
+  ASSERT_EQ(chmod((d / "theirs").c_str(), 0666), 0);
+  ASSERT_EQ(chown((d / "theirs").c_str(), 65534, 65534), 0);
+  write("theirs", 0600);
+  EXPECT_EQ(mode_of("theirs"), 0600u);
+  struct stat st;
+  ASSERT_EQ(stat((d / "theirs").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, geteuid());
 }
 
 // Standard output as a file: nothing reaches it unless committed, so a snapshot started over

@@ -44,6 +44,7 @@ Result<OutputTarget> check_output_path(const std::string& path, bool create_dirs
   t.path = path;
   if (path == "-") {
     t.standard_output = true;
+    t.stream_fd = 1;
     return t;
   }
   if (path.empty()) return fail("an empty path was given as the file to write");
@@ -87,7 +88,7 @@ void OutputFile::discard_temporary() {
   DeleteFileW(path_of(tmp_).c_str());
 }
 
-Status OutputFile::open_temporary(bool create_dirs) {
+Status OutputFile::open_temporary(bool create_dirs, mode_t /*new_mode: ACLs rule here*/) {
   if (create_dirs) {
     std::error_code ec;
     const std::string dir = parent_of(target_.resolved);

@@ -118,5 +118,88 @@ TEST(Snapshot, CutFileIsAnError) {
   EXPECT_EQ(error_of(kHead + R"("sockets":[)" + kOk + R"(],"socket_count":1})"), "");
 }
 
+// Hostile files: nesting, size and values that only look like addresses and ports are refused
+// with a line naming the socket, fast and without a crash.
+TEST(Snapshot, DeepNestingIsRefusedBeforeItIsBuilt) {
+  const std::string deep = std::string(200000, '[') + std::string(200000, ']');
+  const std::string socket =
+      R"({"state":"ESTAB","local":"10.0.0.1:1","remote":"10.0.0.2:2","x":)" + deep + "}";
+  const std::string e = error_of(kHead + R"("sockets":[)" + kOk + "," + socket + "]}");
+  EXPECT_NE(e.find("socket #2: nested deeper than 8 levels"), std::string::npos) << e;
+  const std::string f =
+      error_of(R"({"format":"timewait-snapshot","version":1,"facts":{"sysctls":)" + deep + "}}");
+  EXPECT_NE(f.find("\"facts\": nested deeper than 8 levels"), std::string::npos) << f;
+}
+
+TEST(Snapshot, AnOversizedMemberIsStoppedWhileItIsRead) {
+  const std::string big(1 << 20, 'a');
+  const std::string e = error_of(kHead + R"("sockets":[)" + kOk +
+                                 R"(,{"state":"ESTAB","local":"10.0.0.1:1","remote":"10.0.0.2:2",)"
+                                 R"("command":")" +
+                                 big + R"("}]})");
+  EXPECT_NE(e.find("socket #2 is larger than 64 KiB"), std::string::npos) << e;
+  // A million ordinary sockets are not too large: the bound is per socket.
+  std::string many = kHead + R"("sockets":[)";
+  for (int i = 0; i < 2000; ++i) many += (i ? "," : "") + kOk;
+  EXPECT_EQ(error_of(many + R"(],"socket_count":2000})"), "");
+}
+
+TEST(Snapshot, PortsAndAddressesMustBeRealOnes) {
+  auto socket = [](const std::string& local) {
+    return kHead + R"("sockets":[{"state":"ESTAB","local":")" + local +
+           R"(","remote":"10.0.0.2:80"}]})";
+  };
+  EXPECT_NE(error_of(socket("10.0.0.1:-5")).find("port \"-5\" is not a number from 0 to 65535"),
+            std::string::npos);
+  EXPECT_NE(error_of(socket("10.0.0.1:65536")).find("\"local\" is not ADDRESS:PORT"),
+            std::string::npos);
+  EXPECT_NE(error_of(socket("999.1.1.1:80")).find("\"999.1.1.1\" is not an IPv4 or IPv6 address"),
+            std::string::npos);
+  EXPECT_NE(error_of(socket("web\\u0007x:80")).find("is not an IPv4 or IPv6 address"),
+            std::string::npos);
+  // What a dump taken without -n printed, re-saved, still reads.
+  EXPECT_EQ(error_of(socket("localhost:http")), "");
+  EXPECT_EQ(error_of(socket("db-1.example.com:postgresql")), "");
+  EXPECT_EQ(error_of(socket("[::1]:0")), "");
+  EXPECT_EQ(error_of(socket("10.0.0.1:65535")), "");
+}
+
+TEST(Snapshot, WrongTypedFactsNameTheMemberAndTheType) {
+  auto facts = [](const std::string& body) {
+    return R"({"format":"timewait-snapshot","version":1,"facts":{)" + body + R"(},"sockets":[]})";
+  };
+  EXPECT_EQ(error_of(facts(R"("hostname":5)")), "\"facts.hostname\" must be a string");
+  EXPECT_EQ(error_of(facts(R"("sysctls":{"net.ipv4.tcp_tw_reuse":1})")),
+            "\"facts.sysctls.net.ipv4.tcp_tw_reuse\" must be strings");
+  EXPECT_EQ(error_of(facts(R"("counters":[1])")),
+            "\"facts.counters\" must be an object of integers");
+  EXPECT_EQ(error_of(facts(R"("sockstat":{"tw":"x"})")),
+            "\"facts.sockstat.tw\" must be an integer");
+  EXPECT_EQ(error_of(facts(R"("counters":{"TW":18446744073709551615})")),
+            "\"facts.counters.TW\" must be integers");
+}
+
+TEST(Snapshot, ANameThatIsNotUtf8IsWrittenAsValidJson) {
+  std::string path = fmt::format("/tmp/twsnap-utf-{}.json", getpid());
+  HostFacts facts;
+  facts.hostname = "host\xff";
+  auto w = SnapshotWriter::open(path, facts);
+  ASSERT_TRUE(w) << w.error();
+  Socket s;
+  s.state = TcpState::kEstablished;
+  s.local = {*Address::parse("10.0.0.1"), 1};
+  s.remote = {*Address::parse("10.0.0.2"), 2};
+  s.pid = 1;
+  s.command = "bad\xc0name";
+  (*w)->add(s);
+  ASSERT_TRUE((*w)->finish());
+  HostFacts read;
+  std::string command;
+  ASSERT_TRUE(read_snapshot(path, &read, [&](const Socket& x) { command = x.command; }));
+  std::filesystem::remove(path);
+  EXPECT_EQ(read.hostname, "host\xef\xbf\xbd");
+  EXPECT_EQ(command, "bad\xef\xbf\xbdname");
+}
+
 }  // namespace
 }  // namespace tw

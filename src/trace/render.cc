@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "census/report.h"
+#include "model/safe_text.h"
 
 namespace tw {
 
@@ -134,8 +135,8 @@ std::string render_event_header() {
 
 std::string render_event_line(const TraceEvent& e, uint64_t t0_ns) {
   return fmt::format(kEventRow, fmt::format("{:.3f}", seconds_since(e.ts_ns, t0_ns)), pid_text(e),
-                     e.comm.empty() ? "-" : e.comm, e.local.to_string(), e.remote.to_string(),
-                     event_text(e));
+                     e.comm.empty() ? "-" : printable_line(e.comm), e.local.to_string(),
+                     e.remote.to_string(), event_text(e));
 }
 
 std::string render_event_json(const TraceEvent& e, uint64_t t0_ns) {
@@ -143,7 +144,8 @@ std::string render_event_json(const TraceEvent& e, uint64_t t0_ns) {
   std::string out = fmt::format(
       "{{\"t\":{:.6f},\"event\":\"{}\",\"pid\":{},\"comm\":{},\"attribution\":\"{}\","
       "\"role\":\"{}\",\"local\":\"{}\",\"remote\":\"{}\"",
-      seconds_since(e.ts_ns, t0_ns), kind_name(e.kind), e.pid, nlohmann::json(e.comm).dump(),
+      seconds_since(e.ts_ns, t0_ns), kind_name(e.kind), e.pid,
+      nlohmann::json(e.comm).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
       attribution_name(e.attribution), role_name(e.role), e.local.to_string(),
       e.remote.to_string());
   if (e.kind == TraceEventKind::kState)
@@ -177,10 +179,11 @@ std::string render_summary_table(const TraceSummary& s, const std::string& scope
                      "FAILED CONNECTS", "CLOSES FIRST");
   for (const TraceProcess& p : s.processes()) {
     std::string_view first = closes_first(p.counts);
-    out += fmt::format(kProc, p.pid, p.comm, count_rate(p.counts.connects, s.seconds),
-                       count_rate(p.counts.active_closes, s.seconds),
-                       count_rate(p.counts.passive_closes, s.seconds), failed_text(p.counts),
-                       first.empty() ? "-" : first);
+    out +=
+        fmt::format(kProc, p.pid, printable_line(p.comm), count_rate(p.counts.connects, s.seconds),
+                    count_rate(p.counts.active_closes, s.seconds),
+                    count_rate(p.counts.passive_closes, s.seconds), failed_text(p.counts),
+                    first.empty() ? "-" : first);
   }
 
   size_t width = 6;
@@ -202,23 +205,24 @@ std::string render_summary_table(const TraceSummary& s, const std::string& scope
                 active = count_rate(f.counts.active_closes, s.seconds),
                 passive = count_rate(f.counts.passive_closes, s.seconds),
                 failed = failed_text(f.counts), local = address_text(f.local),
-                remote = address_text(f.remote);
+                remote = address_text(f.remote), comm = printable_line(f.comm);
     std::string_view role = role_name(f.role), who = first.empty() ? "-" : first;
-    out += fmt::vformat(row, fmt::make_format_args(f.pid, f.comm, role, local, remote, connects,
+    out += fmt::vformat(row, fmt::make_format_args(f.pid, comm, role, local, remote, connects,
                                                    active, passive, failed, who));
   }
 
   std::string flagged;
   for (const TraceProcess& p : s.processes())
     if (p.counts.bind_before_connect)
-      flagged += fmt::format("  {} ({}): {} connect() calls on a socket bound to a port first\n",
-                             p.pid, p.comm, with_commas(p.counts.bind_before_connect));
+      flagged +=
+          fmt::format("  {} ({}): {} connect() calls on a socket bound to a port first\n", p.pid,
+                      printable_line(p.comm), with_commas(p.counts.bind_before_connect));
   if (!flagged.empty())
     out +=
         "\nBIND BEFORE CONNECT (each source address becomes its own port pool; set "
         "IP_BIND_ADDRESS_NO_PORT before bind(), or do not bind)\n" +
         flagged;
-  return out;
+  return printable(out);
 }
 
 nlohmann::json summary_to_json(const TraceSummary& s, const std::string& scope) {

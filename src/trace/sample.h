@@ -11,8 +11,10 @@
 namespace tw {
 
 // check_trace_requirements() and prepare_tracefs() must have succeeded. `attached` runs once the
-// programs are attached, before the wait.
+// programs are attached, before the wait. `stop` returning true ends the wait early; the summary
+// then covers the time traced.
 Result<TraceSummary> sample_summary(const TraceFilter& filter, double seconds,
-                                    const std::function<void()>& attached = {});
+                                    const std::function<void()>& attached = {},
+                                    const std::function<bool()>& stop = {});
 
 }  // namespace tw

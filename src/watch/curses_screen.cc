@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "model/safe_text.h"
 #include "watch/view_state.h"
 
 namespace tw::watch {
@@ -97,8 +98,11 @@ void CursesScreen::paint(const std::vector<Line>& lines) {
     for (const Span& sp : lines[y].spans) {
       const attr_t a = attributes(sp.attr, impl_->colour);
       wattron(stdscr, a);
-      // The bottom-right cell makes addstr report an error after writing: harmless.
-      waddnstr(stdscr, sp.text.c_str(), static_cast<int>(sp.text.size()));
+      // Process names are anyone's choice (prctl PR_SET_NAME): no byte of one reaches the
+      // terminal as a control. The bottom-right cell makes addstr report an error after
+      // writing: harmless.
+      const std::string text = printable_line(sp.text);
+      waddnstr(stdscr, text.c_str(), static_cast<int>(text.size()));
       wattroff(stdscr, a);
     }
   }

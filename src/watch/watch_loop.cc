@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "model/safe_text.h"
 #include "watch/curses_screen.h"
 #include "watch/frame_json.h"
 #include "watch/log_block.h"
@@ -24,8 +25,9 @@ using Clock = std::chrono::steady_clock;
 volatile sig_atomic_t g_stop = 0;
 void on_stop_signal(int) { g_stop = 1; }
 
-// Ctrl-C and SIGTERM end the loop through the normal path, so the terminal is restored and the
-// exit status is 0. Installed before ncurses starts, which then leaves them alone.
+// Ctrl-C, SIGTERM and SIGHUP (the terminal or the ssh session went away) end the loop through the
+// normal path, so the terminal is restored (main screen, cursor shown) and the exit status is 0.
+// Installed before ncurses starts, which then leaves them alone.
 class StopSignals {
  public:
   StopSignals() {
@@ -35,15 +37,17 @@ class StopSignals {
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old_int_);
     sigaction(SIGTERM, &sa, &old_term_);
+    sigaction(SIGHUP, &sa, &old_hup_);
   }
   ~StopSignals() {
     sigaction(SIGINT, &old_int_, nullptr);
     sigaction(SIGTERM, &old_term_, nullptr);
+    sigaction(SIGHUP, &old_hup_, nullptr);
   }
 
  private:
   struct sigaction old_int_ {
-  }, old_term_{};
+  }, old_term_{}, old_hup_{};
 };
 
 // When the run must end by --duration (never: max()).
@@ -80,8 +84,11 @@ Status run_lines(Sampler& sampler, const WatchOptions& o, LineFormat format, std
   auto due = start;
   for (int64_t n = 1;; ++n) {
     const Frame f = next_frame(sampler, o.states);
-    const std::string text = format == LineFormat::kJson ? frame_json(f, o.top).dump() + "\n"
-                                                         : render_log_block(f, o.top);
+    const std::string text =
+        format == LineFormat::kJson
+            ? frame_json(f, o.top).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+                  "\n"
+            : printable(render_log_block(f, o.top));
     std::fwrite(text.data(), 1, text.size(), out);
     if (std::fflush(out) != 0) return {};  // cli/main.cc reports the failed write
     if (o.count && n >= o.count) return {};

@@ -440,6 +440,50 @@ TEST(TraceCli, DoctorTraceNamesTheProcessBehindTheWorstTuple) {
       << found->dump(2);
 }
 
+// SIGHUP (a closed terminal or ssh session) ends the trace as Ctrl-C does: with its summary and
+// exit 0, where it used to die without one. A process named with terminal controls (anyone may
+// name a process so) is shown escaped.
+TEST(TraceCli, SighupEndsWithTheSummaryAndNamesAreEscaped) {
+  ScopedNetns ns("twtest");
+  constexpr uint16_t kPort = 8095;
+  const std::string comm = "tw\x1b]0;x\x07";
+  PassiveServer server(ns, kPort, "twhup-srv");
+  auto tracer = start_tracer(ns, {"--summary"});
+  Child client = spawn(ns.name(), comm, [] {
+    int64_t n = 0;
+    for (int i = 0; i < 20; ++i) {
+      int s = socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in a = loopback(kPort);
+      if (connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) n++;
+      close(s);
+    }
+    return n;
+  });
+  ASSERT_EQ(result_of(client), 20);
+  auto r = tracer->stop(SIGHUP);
+  server.stop();
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("TCP connects and closes per process"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(fmt::format("{} tw\\x1b]0;x\\x07", client.pid)), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find('\x1b'), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find('\x07'), std::string::npos) << r.out;
+}
+
+// SIGTERM during doctor --trace ends the trace, not the doctor: the findings of what was traced,
+// with the doctor's exit status (it died by the signal, status 143, with nothing printed).
+TEST(TraceCli, DoctorTraceEndsWithItsFindingsOnSigterm) {
+  ScopedNetns ns("twtest");
+  BackgroundTool doctor({"doctor", "--netns", ns.name(), "--trace", "120"});
+  ASSERT_TRUE(doctor.wait_for_stderr("tracing TCP for 120 s")) << doctor.finish().err;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = doctor.terminate(60);
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_TRUE(r.code == 0 || r.code == 3 || r.code == 4) << r.code << "\n" << r.err;
+  EXPECT_NE(r.out.find("worst: "), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("stopped by a signal: the trace covers"), std::string::npos) << r.err;
+  EXPECT_LT(s, 60.0);
+}
+
 #else
 
 // Built without libbpf/bpftool/clang-16: trace says so, the rest of timewait is unchanged.

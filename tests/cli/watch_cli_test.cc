@@ -10,8 +10,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <deque>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -243,6 +245,46 @@ TEST(WatchCli, ColoursOnlyWithoutNoColor) {
     EXPECT_NE(screen.find("\x1b[7m"), std::string::npos) << screen;
     tmux.keys("q");
     EXPECT_TRUE(tmux.wait_for("watch-exited-0", 10)) << tmux.capture();
+  }
+}
+
+// SIGHUP (the terminal or ssh session closing) and SIGTERM end watch like q: the main screen
+// is back, the cursor shown, exit status 0. SIGHUP used to kill it on the alternate screen with
+// the cursor hidden.
+TEST(WatchCli, SighupAndSigtermGiveTheTerminalBack) {
+  testing::ScopedNetns ns("twwatch");
+  for (int sig : {SIGHUP, SIGTERM}) {
+    SCOPED_TRACE(strsignal(sig));
+    Tmux tmux(fmt::format("{} watch --netns {} --interval 0.5", TIMEWAIT_BIN, ns.name()));
+    ASSERT_TRUE(tmux.wait_for("q quit", 20)) << tmux.capture();
+    ASSERT_EQ(tmux.show("#{alternate_on}"), "1");
+    ASSERT_EQ(tmux.show("#{cursor_flag}"), "0");  // watch hides it
+    // The pane runs a shell; watch is its child.
+    const std::string shell = tmux.show("#{pane_pid}");
+    std::string watch = run_output("pgrep -P " + shell);
+    while (!watch.empty() && watch.back() == '\n') watch.pop_back();
+    ASSERT_FALSE(watch.empty());
+    ASSERT_EQ(kill(std::stoi(watch), sig), 0);
+    ASSERT_TRUE(tmux.wait_for("watch-exited-0", 10)) << tmux.capture();
+    EXPECT_EQ(tmux.show("#{alternate_on}"), "0");
+    EXPECT_EQ(tmux.show("#{cursor_flag}"), "1");
+    EXPECT_EQ(tmux.capture().find("q quit"), std::string::npos) << tmux.capture();
+  }
+}
+
+// As census: a namespace the user may not enter is one line and exit 2, before any screen or
+// log (it printed a block of errors per refresh and exited 0).
+TEST(WatchCli, ANamespaceThatCannotBeEnteredIsOneLineAndExit2) {
+  testing::ScopedNetns ns("twwatch");
+  for (const char* mode : {"", "--json "}) {
+    SCOPED_TRACE(mode);
+    const std::string out = run_output(fmt::format(
+        "setpriv --reuid=65534 --regid=65534 --clear-groups {} watch {}--netns {} --count 2 "
+        "2>&1; echo rc=$?",
+        TIMEWAIT_BIN, mode, ns.name()));
+    EXPECT_NE(out.find("needs root (CAP_SYS_ADMIN)"), std::string::npos) << out;
+    EXPECT_TRUE(out.ends_with("\nrc=2\n")) << out;
+    EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 2) << out;
   }
 }
 
