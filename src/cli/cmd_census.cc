@@ -228,8 +228,9 @@ Register reg(10, [](CLI::App& app) {
   sub->add_option("--save", fl->save,
                   "Also write a snapshot (sockets with their owners, sysctls, sockstat) to FILE "
                   "for `census --from` / `doctor --from` elsewhere. FILE is replaced atomically "
-                  "(through a symlink, its target); a device, FIFO or directory is refused; - "
-                  "writes the snapshot alone to standard output");
+                  "(through a symlink, its target, unless another user's link in a shared "
+                  "sticky directory such as /tmp), made 0600; a device, FIFO or directory is "
+                  "refused; - (or /dev/stdout) writes the snapshot alone to standard output");
   sub->add_option("--source", fl->source, kSourceHelp)->capture_default_str();
   sub->add_option("--port-range", fl->port_range,
                   "Ephemeral range LOW-HIGH for port pressure of a dump without one");

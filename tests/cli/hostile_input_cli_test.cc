@@ -155,10 +155,13 @@ TEST(SnapshotCli, DeepNestingIsOneLineAndExit2Fast) {
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
     EXPECT_LT(s, 10.0);  // milliseconds when bounded; the crash took a deep recursion first
   }
-  // The plan's own JSON input too.
+  // The plan's own JSON input too, in depth and in size.
   std::ofstream(d / "plan.json") << deep;
-  testing::expect_usage_errors(
-      {{"plan --input " + (d / "plan.json"), "nested deeper than 8 levels"}});
+  std::ofstream(d / "huge.json") << "{\"rate\": 1" << std::string(2 << 20, ' ') << "}";
+  testing::expect_usage_errors({
+      {"plan --input " + (d / "plan.json"), "nested deeper than 8 levels"},
+      {"plan --input " + (d / "huge.json"), "larger than 1024 KiB; not a plan input"},
+  });
 }
 
 TEST(SnapshotCli, ValuesThatOnlyLookRightAreOneLineErrors) {
