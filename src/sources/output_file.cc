@@ -109,8 +109,13 @@ Result<OutputTarget> check_output_path(const std::string& path, bool create_dirs
       if (owner != getpid())
         return fail(fmt::format("{} is a file descriptor of another process (pid {}); {}", path,
                                 owner, kOnlyRegular));
-      if (fcntl(*fd, F_GETFD) < 0)
-        return fail(fmt::format("{}: descriptor {} is not open", path, *fd));
+      const int flags = fcntl(*fd, F_GETFD);
+      if (flags < 0) return fail(fmt::format("{}: descriptor {} is not open", path, *fd));
+      // Inherited descriptors (a shell's 3>file) are not close-on-exec; timewait's own (a
+      // netlink socket, a namespace) all are, and are no place for a snapshot.
+      if (flags & FD_CLOEXEC)
+        return fail(fmt::format("{}: descriptor {} is timewait's own, not one it was given; {}",
+                                path, *fd, kOnlyRegular));
       t.stream_fd = *fd;
       t.standard_output = *fd == 1;
       return t;

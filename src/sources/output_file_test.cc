@@ -136,6 +136,12 @@ TEST(OutputFile, AProcFdLinkIsWrittenAsItsStream) {
   auto closed = check_output_path("/proc/self/fd/987");
   ASSERT_FALSE(closed);
   EXPECT_NE(closed.error().find("descriptor 987 is not open"), std::string::npos) << closed.error();
+  // One of this process's own (close-on-exec) descriptors is not a place it was given to write.
+  const int own = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+  auto mine = check_output_path(fmt::format("/dev/fd/{}", own));
+  close(own);
+  ASSERT_FALSE(mine);
+  EXPECT_NE(mine.error().find("is timewait's own"), std::string::npos) << mine.error();
   // Another process's descriptors are not this one's to write.
   auto other = check_output_path("/proc/1/fd/1");
   ASSERT_FALSE(other);
