@@ -37,10 +37,6 @@ std::string_view kind_of(mode_t m) {
   return "not a regular file";
 }
 
-}  // namespace
-
-namespace {
-
 constexpr std::string_view kOnlyRegular =
     "timewait writes only regular files (give a new file's path, or - for standard output)";
 
