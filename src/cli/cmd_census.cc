@@ -15,6 +15,7 @@
 #include "cli/option_checks.h"
 #include "cli/terminal.h"
 #include "doctor/socket_owners.h"
+#include "model/safe_text.h"
 #include "sources/host_reader.h"
 #include "sources/live_sockets.h"
 #include "sources/netns.h"
@@ -196,7 +197,7 @@ int run(const CensusFlags& fl) {
     fmt::print("{}\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
   } else {
     fmt::print("{}", render_census_table(report));
-    if (!fl.save.empty()) fmt::print("\nsnapshot written to {}\n", fl.save);
+    if (!fl.save.empty()) fmt::print("\nsnapshot written to {}\n", printable_line(fl.save));
   }
   return kExitOk;
 }
