@@ -63,6 +63,20 @@ Result<SourceKind> parse_source(const std::string& s) {
   return fail(fmt::format("unknown source '{}'; use auto, bpf, netlink or proc", s));
 }
 
+void refuse_empty_values(CLI::App* app) {
+  for (CLI::Option* o : app->get_options()) {
+    if (o->get_items_expected_min() == 0) continue;  // a flag, or a value that may be left out
+    o->check(CLI::Validator(
+        [](std::string& text) -> std::string {
+          if (!text.empty()) return "";
+          return "an empty value means nothing here; give one, or leave the option out";
+        },
+        "", "non-empty"));
+  }
+  for (CLI::App* sub : app->get_subcommands([](CLI::App*) { return true; }))
+    refuse_empty_values(sub);
+}
+
 namespace {
 constexpr std::string_view kLinuxOnly = " (Linux only)";
 }

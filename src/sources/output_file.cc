@@ -2,9 +2,11 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -98,7 +100,45 @@ Result<OutputTarget> check_output_path(const std::string& path, bool create_dirs
 void OutputFile::discard_temporary() {
   fclose(f_);
   f_ = nullptr;
-  unlink(tmp_.c_str());
+  if (!tmp_.empty()) unlink(tmp_.c_str());  // an unnamed O_TMPFILE is gone with its last fd
+}
+
+namespace {
+
+// The start of the temporary names beside `target`: `.NAME.tmp-` (PID-N follows).
+std::string temporary_stem(const std::string& target) {
+  const fs::path t(target);
+  return (t.parent_path() / ("." + t.filename().string() + ".tmp-")).string();
+}
+
+}  // namespace
+
+void remove_stale_temporaries(const std::string& path) {
+  const fs::path target(path);
+  const std::string prefix = "." + target.filename().string() + ".tmp-";
+  const fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    // PID-N, both decimal, nothing else.
+    const std::string rest = name.substr(prefix.size());
+    const size_t dash = rest.find('-');
+    auto digits = [](std::string_view s) {
+      return !s.empty() && s.size() <= 10 &&
+             std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+    };
+    if (dash == std::string::npos || !digits(std::string_view(rest).substr(0, dash)) ||
+        !digits(std::string_view(rest).substr(dash + 1)))
+      continue;
+    const long pid = std::stol(rest.substr(0, dash));
+    if (pid <= 0 || pid == getpid() || kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH)
+      continue;  // its writer may still be at work
+    struct stat st;
+    if (lstat(e.path().c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid())
+      continue;
+    unlink(e.path().c_str());
+  }
 }
 
 Status OutputFile::open_temporary(bool create_dirs) {
@@ -108,11 +148,12 @@ Status OutputFile::open_temporary(bool create_dirs) {
     fs::create_directories(dir, ec);
     if (ec) return fail(fmt::format("cannot create directory {}: {}", dir, ec.message()));
   }
+  // An unnamed file first: a run killed while writing it leaves nothing behind. Its name comes
+  // at commit, for the moment before the rename.
+  const std::string stem = temporary_stem(target_.resolved);
+  tmp_.clear();
+  int fd = ::open(parent_of(target_.resolved).c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
   // O_EXCL: the temporary name is never an existing file or a symlink planted there.
-  const fs::path target(target_.resolved);
-  const std::string stem =
-      (target.parent_path() / ("." + target.filename().string() + ".tmp-")).string();
-  int fd = -1;
   for (int i = 0; fd < 0 && i < 100; ++i) {
     tmp_ = fmt::format("{}{}-{}", stem, getpid(), i);
     fd = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -127,8 +168,9 @@ Status OutputFile::open_temporary(bool create_dirs) {
   if (!f_) {
     int err = errno;
     close(fd);
-    unlink(tmp_.c_str());
-    return fail(fmt::format("cannot write {}: {}", tmp_, std::strerror(err)));
+    if (!tmp_.empty()) unlink(tmp_.c_str());
+    return fail(fmt::format("cannot write a temporary file beside {}: {}", target_.resolved,
+                            std::strerror(err)));
   }
   return {};
 }
@@ -141,6 +183,27 @@ Status OutputFile::commit_temporary() {
     ok = false;
     err = errno;
   }
+  if (ok && tmp_.empty()) {
+    // Give the unnamed file a temporary name (linkat of /proc/self/fd needs no capability, unlike
+    // AT_EMPTY_PATH): from here to the rename is the only time a kill leaves it behind, and
+    // remove_stale_temporaries knows its name.
+    const std::string fd_path = fmt::format("/proc/self/fd/{}", fileno(f_));
+    const std::string stem = temporary_stem(target_.resolved);
+    for (int i = 0; tmp_.empty() && i < 100; ++i) {
+      std::string name = fmt::format("{}{}-{}", stem, getpid(), i);
+      if (linkat(AT_FDCWD, fd_path.c_str(), AT_FDCWD, name.c_str(), AT_SYMLINK_FOLLOW) == 0) {
+        tmp_ = name;
+      } else if (errno != EEXIST) {
+        ok = false;
+        err = errno;
+        break;
+      }
+    }
+    if (ok && tmp_.empty()) {
+      ok = false;
+      err = EEXIST;
+    }
+  }
   if (fclose(f_) != 0 && ok) {
     ok = false;
     err = errno;
@@ -151,7 +214,7 @@ Status OutputFile::commit_temporary() {
     err = errno;
   }
   if (!ok) {
-    unlink(tmp_.c_str());
+    if (!tmp_.empty()) unlink(tmp_.c_str());
     return fail(fmt::format("writing {} failed: {}", target_.resolved, std::strerror(err)));
   }
   // The rename itself is durable once the directory is synced.

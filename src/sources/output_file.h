@@ -1,8 +1,9 @@
 // Where every file timewait writes goes through (`census --save`, `doctor --apply`'s sysctl.d file
-// and backup): a regular file or a new path is replaced atomically (a temporary file beside it,
-// fsync, rename); a device node, FIFO, socket or directory at the path is refused, so a root user
-// can never replace /dev/full or a named pipe by a file. A symlink is followed: its target is
-// replaced and the link stays. "-" is standard output.
+// and backup): a regular file or a new path is replaced atomically (an unnamed O_TMPFILE beside
+// it, written and synced, then linked to a temporary name and renamed; a named temporary file
+// where the filesystem has no O_TMPFILE); a device node, FIFO, socket or directory at the path is
+// refused, so a root user can never replace /dev/full or a named pipe by a file. A symlink is
+// followed: its target is replaced and the link stays. "-" is standard output.
 #pragma once
 
 #include <sys/types.h>
@@ -54,9 +55,16 @@ class OutputFile {
   Status commit_temporary();
   void discard_temporary();
   OutputTarget target_;
-  std::string tmp_;
+  std::string tmp_;  // the temporary name ("" while it is an unnamed O_TMPFILE)
   FILE* f_ = nullptr;
 };
+
+// Removes the temporary files OutputFile left beside `path` when a run writing it was killed
+// (SIGKILL between linking the finished file and renaming it, or on a filesystem without
+// O_TMPFILE): only regular files owned by this user that match its exact name,
+// `.NAME.tmp-PID-N`, of a process that no longer runs. The caller holds the lock that writers of
+// `path` take, so none of them is half-way.
+void remove_stale_temporaries(const std::string& path);
 
 // `text` to `path` through OutputFile: open (path errors) and commit (write errors) in one.
 Status write_file_atomically(const std::string& path, const std::string& text,
