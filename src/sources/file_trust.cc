@@ -43,7 +43,11 @@ Status check_root_only(const std::string& path, const std::string& what) {
           "away, and look at who made it)",
           what, path));
     if (!S_ISREG(st.st_mode))
-      return fail(fmt::format("{} {} is not a regular file; move it away", what, path));
+      return fail(fmt::format("{} {} is {}, not a file timewait wrote; move it away", what, path,
+                              S_ISFIFO(st.st_mode)                         ? "a named pipe (FIFO)"
+                              : S_ISDIR(st.st_mode)                        ? "a directory"
+                              : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
+                                                                           : "not a regular file"));
     if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
       return fail(refusal(what, path, st,
                           "move it away (it may be forged), restore the values by hand if they "
