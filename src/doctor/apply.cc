@@ -78,7 +78,7 @@ std::string proc_sys_path(const std::string& name) {
 // Floors below which a value is harmful whatever it replaces (a revert restores old values, so
 // "lower than now" cannot catch these there).
 constexpr int64_t kMinTimeWaitBuckets = 1000;
-constexpr int64_t kMinRangePorts = 1000;
+constexpr int64_t kMinRangePorts = 100;  // 1.7 new connections a second to one destination
 constexpr int64_t kMinSomaxconn = 128;
 
 // The number of ports of an ip_local_port_range value ("32768\t60999"), nullopt if it is not one.
