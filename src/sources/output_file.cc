@@ -191,7 +191,11 @@ Status OutputFile::commit_temporary() {
     const std::string stem = temporary_stem(target_.resolved);
     for (int i = 0; tmp_.empty() && i < 100; ++i) {
       std::string name = fmt::format("{}{}-{}", stem, getpid(), i);
-      if (linkat(AT_FDCWD, fd_path.c_str(), AT_FDCWD, name.c_str(), AT_SYMLINK_FOLLOW) == 0) {
+      int rc = linkat(AT_FDCWD, fd_path.c_str(), AT_FDCWD, name.c_str(), AT_SYMLINK_FOLLOW);
+      // Without /proc mounted: the descriptor itself (needs CAP_DAC_READ_SEARCH).
+      if (rc != 0 && errno == ENOENT)
+        rc = linkat(fileno(f_), "", AT_FDCWD, name.c_str(), AT_EMPTY_PATH);
+      if (rc == 0) {
         tmp_ = name;
       } else if (errno != EEXIST) {
         ok = false;
