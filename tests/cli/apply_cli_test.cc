@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -181,6 +182,36 @@ TEST_F(ApplyCli, IpNetnsExecIsNotTheHost) {
   EXPECT_EQ(proc_sys(a_, "net/ipv4/ip_local_port_range"), "40000\t40999");
   EXPECT_FALSE(fs::exists(conf()));
   EXPECT_FALSE(fs::exists(file));
+}
+
+// One namespace, however it is named: applied through --pid of a process in it, its backup is
+// the one --netns and `ip netns exec` find and revert.
+TEST_F(ApplyCli, PidNetnsAndInsideAreTheSameNamespace) {
+  const std::string pid_file = root_ + "/sleeper.pid";
+  ASSERT_EQ(std::system(fmt::format("ip netns exec {} sh -c 'echo $$ > {}; exec sleep 60' &",
+                                    a_.name(), pid_file)
+                            .c_str()),
+            0);
+  std::string pid;
+  for (int i = 0; i < 100 && pid.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    pid = testing::read_file(pid_file);
+    while (!pid.empty() && pid.back() == '\n') pid.pop_back();
+  }
+  ASSERT_FALSE(pid.empty());
+  auto r = run_tool(fmt::format("doctor --pid {} --apply --yes --root {}", pid, root_));
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_NE(proc_sys(a_, "net/ipv4/ip_local_port_range"), "40000\t40999");
+  EXPECT_FALSE(fs::exists(conf()));
+  const std::string file = backup_of(a_);
+  EXPECT_TRUE(fs::exists(file)) << file;
+  auto would = run_with("ip netns exec " + a_.name(), "doctor --revert --root " + root_);
+  EXPECT_EQ(would.code, 0) << would.err;
+  EXPECT_NE(would.out.find(file), std::string::npos) << would.out;
+  auto rev = doctor(&a_, "--revert --yes");
+  EXPECT_EQ(rev.code, 0) << rev.err;
+  EXPECT_EQ(proc_sys(a_, "net/ipv4/ip_local_port_range"), "40000\t40999");
+  std::system(fmt::format("kill {}", pid).c_str());
 }
 
 // After a reboot every namespace has new inodes; the host is still the host (PID 1's). Its
