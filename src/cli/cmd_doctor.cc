@@ -431,9 +431,12 @@ Register reg(20, [](CLI::App& app) {
   sub->add_option("--port-range", fl->port_range,
                   "Ephemeral range LOW-HIGH for port pressure of a dump without one");
   sub->add_flag("--apply", fl->apply,
-                "Write the safe kernel settings among the fixes to /etc/sysctl.d/60-timewait.conf "
-                "and /proc/sys (shows the diff; changes nothing without --yes)");
-  sub->add_flag("--revert", fl->revert, "Restore the values --apply replaced (with --yes)");
+                "Write the safe kernel settings among the fixes to /proc/sys and, for the host's "
+                "namespace (PID 1's), /etc/sysctl.d/60-timewait.conf; the values replaced are kept "
+                "in the namespace's backup under /var/lib/timewait/backups (shows the diff; "
+                "changes nothing without --yes)");
+  sub->add_flag("--revert", fl->revert,
+                "Restore the values --apply replaced in this namespace (with --yes)");
   sub->add_flag("-y,--yes", fl->yes, "Really write with --apply / --revert");
   sub->add_option("--root", fl->root,
                   "Prefix for the files --apply and --revert write (tests); /proc/sys is the "

@@ -27,8 +27,9 @@ std::string owner_of(uid_t uid) {
 std::string refusal(const std::string& what, const std::string& path, const struct stat& st,
                     const std::string& fix) {
   return fmt::format(
-      "{} {} is owned by {} with mode {:04o}: only root may be able to write it, or the "
-      "directories above it, or another user could make timewait write their values; {}",
+      "{} {} is owned by {} with mode {:04o}; timewait trusts it only when root alone can write "
+      "it and every directory above it (else another user could make timewait write their "
+      "values): {}",
       what, path, owner_of(st.st_uid), st.st_mode & 07777, fix);
 }
 

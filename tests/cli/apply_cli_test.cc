@@ -295,7 +295,9 @@ TEST_F(ApplyCli, ABackupOthersCouldWriteIsRefused) {
       auto r = doctor(&a_, args);
       EXPECT_EQ(r.code, 2) << r.out << r.err;
       EXPECT_NE(r.err.find(attack.says), std::string::npos) << r.err;
-      EXPECT_NE(r.err.find("only root may be able to write it"), std::string::npos) << r.err;
+      EXPECT_NE(r.err.find("timewait trusts it only when root alone can write it"),
+                std::string::npos)
+          << r.err;
       EXPECT_EQ(lines(r.err), 1) << r.err;
       EXPECT_EQ(r.out, "");
       EXPECT_EQ(proc_sys(a_, "net/ipv4/ip_local_port_range"), wide);
