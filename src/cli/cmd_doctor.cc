@@ -169,7 +169,7 @@ int run_apply(const DoctorFlags& fl, const std::vector<Finding>& findings, const
     if (auto t = check_output_path(paths.conf(), /*create_dirs=*/true); !t) return error(t.error());
   if (auto b = read_backup(paths, *target); !b) return error(b.error());
   auto plan = plan_apply(findings, facts, paths, /*persist=*/host);
-  if (!plan) return error(plan.error(), kExitFailure);
+  if (!plan) return error(plan.error());
   const std::string boot_only = fmt::format(
       "{} is left alone: it is read at boot for the host's network namespace, not for {}, whose "
       "values last as long as it does (whatever creates it must set them again)",

@@ -68,6 +68,32 @@ std::vector<std::pair<std::string, std::string>> conf_entries(const std::string&
   return out;
 }
 
+// Why a name = value pair of a backup cannot be restored by timewait, or "".
+std::string unmanaged(const std::string& name, const std::optional<std::string>& value) {
+  if (!is_managed_sysctl(name))
+    return fmt::format("it names {}, which `doctor --apply` never writes", name);
+  if (value && !is_sysctl_value(*value))
+    return fmt::format("its value for {} is not one the kernel prints", name);
+  return "";
+}
+
+// Why `text` is not a sysctl.d file --apply could have written, or "": comments and the settings
+// it writes, with values it does not refuse.
+std::string conf_problem(const std::string& text) {
+  for (auto& [name, value] : conf_entries(text)) {
+    if (auto why = unmanaged(name, value); !why.empty()) return why;
+    if (auto harm = harmful_reason(name, value, std::nullopt))
+      return fmt::format("it sets {} = {} ({})", name, value, *harm);
+  }
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    auto t = fold(line);
+    if (!t.empty() && t[0] != '#' && t[0] != ';' && t.find('=') == std::string::npos)
+      return fmt::format("it has a line that is not a setting ({})", t.substr(0, 80));
+  }
+  return "";
+}
+
 std::string proc_sys_path(const std::string& name) {
   std::string path = "/proc/sys/" + name;
   for (size_t i = 10; i < path.size(); ++i)
@@ -163,6 +189,12 @@ Result<ApplyPlan> plan_apply(const std::vector<Finding>& findings, const HostFac
   auto old = persist ? slurp(paths.conf()) : std::nullopt;
   plan.conf_existed = old.has_value();
   plan.old_conf = old.value_or("");
+  // The backup keeps this text for --revert, which restores only what --apply could have written.
+  if (auto why = conf_problem(plan.old_conf); !why.empty() && !plan.changes.empty())
+    return fail(fmt::format(
+        "{} holds what `doctor --apply` never writes: {}; --revert could not put it back, so "
+        "nothing is applied: move such settings to another file in /etc/sysctl.d first",
+        paths.conf(), why));
   if (plan.changes.empty() || !persist) {
     plan.new_conf = plan.old_conf;
     return plan;
@@ -266,34 +298,14 @@ std::string now_iso() {
       fmt::gmtime(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())));
 }
 
-// Why a name = value pair of a backup cannot be restored by timewait, or "".
-std::string unmanaged(const std::string& name, const std::optional<std::string>& value) {
-  if (!is_managed_sysctl(name))
-    return fmt::format("it names {}, which `doctor --apply` never writes", name);
-  if (value && !is_sysctl_value(*value))
-    return fmt::format("its value for {} is not one the kernel prints", name);
-  return "";
-}
-
 }  // namespace
 
 Status check_backup_contents(const SavedApply& saved) {
-  std::vector<std::pair<std::string, std::optional<std::string>>> all = saved.values;
-  for (auto& [k, v] : conf_entries(saved.conf)) all.emplace_back(k, v);
   std::string why;
-  for (auto& [name, value] : all)
+  for (auto& [name, value] : saved.values)
     if (why = unmanaged(name, value); !why.empty()) break;
-  // --apply writes only values it does not refuse into the file: a harmful line is a hand edit.
-  for (auto& [name, value] : conf_entries(saved.conf))
-    if (auto harm = harmful_reason(name, value, std::nullopt); harm && why.empty())
-      why = fmt::format("its sysctl.d text sets {} = {} ({})", name, value, *harm);
-  // The file --apply writes holds comments and `name = value` lines only.
-  std::istringstream in(saved.conf);
-  for (std::string line; why.empty() && std::getline(in, line);) {
-    auto t = fold(line);
-    if (!t.empty() && t[0] != '#' && t[0] != ';' && t.find('=') == std::string::npos)
-      why = "its sysctl.d text has a line that is not a setting";
-  }
+  if (why.empty())
+    if (auto c = conf_problem(saved.conf); !c.empty()) why = "its sysctl.d text: " + c;
   if (why.empty()) return {};
   return fail(
       fmt::format("{} was not written by timewait: {} (restore its values by hand, then remove it)",

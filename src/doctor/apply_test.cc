@@ -100,6 +100,31 @@ TEST(Apply, PlanTakesApplicableChangedSafeSettings) {
   EXPECT_EQ(plan->new_conf.find("fin_timeout"), std::string::npos);
 }
 
+// The file's old text goes into the backup for --revert, which restores only what --apply could
+// have written: a file holding anything else is refused before anything is done.
+TEST(Apply, PlanRefusesAFileRevertCouldNotPutBack) {
+  TempRoot root;
+  ApplyPaths paths{root.path};
+  fs::create_directories(root.path + "/etc/sysctl.d");
+  auto reuse = [&] {
+    return plan_apply({finding("x", Severity::kWarning, {{"net.ipv4.tcp_tw_reuse", "1", true}})},
+                      facts(), paths);
+  };
+  std::ofstream(paths.conf()) << "# ours\nnet.ipv4.tcp_tw_reuse = 2\n";
+  EXPECT_TRUE(reuse());
+  for (std::string text : {"kernel.core_pattern = |/bin/sh\n", "net.core.somaxconn = 64\n",
+                           "net.ipv4.tcp_tw_reuse\n"}) {
+    std::ofstream(paths.conf()) << text;
+    auto plan = reuse();
+    ASSERT_FALSE(plan) << text;
+    EXPECT_NE(plan.error().find("holds what `doctor --apply` never writes"), std::string::npos)
+        << plan.error();
+  }
+  // Not persisted (another namespace): the file is not read at all.
+  EXPECT_TRUE(plan_apply({finding("x", Severity::kWarning, {{"net.ipv4.tcp_tw_reuse", "1", true}})},
+                         facts(), paths, /*persist=*/false));
+}
+
 TEST(Apply, DiffShowsAddedAndRemovedLines) {
   std::string d = render_diff("/x.conf", "a = 1\nb = 2\n", "a = 1\nb = 3\nc = 4\n");
   EXPECT_EQ(d, "--- /x.conf\n+++ /x.conf\n a = 1\n-b = 2\n+b = 3\n+c = 4\n");
