@@ -539,6 +539,9 @@ TEST(EmptyValues, AreUsageErrors) {
       {"explain ''", "an empty value"},
       {"census --state ''", "--state: an empty value"},
   });
+  // Where "" means something it stays allowed: no reserved ports, as the kernel prints none.
+  auto none = run_tool("plan --rate 10 --reserved-ports ''");
+  EXPECT_EQ(none.code, 0) << none.err;
 }
 
 }  // namespace
