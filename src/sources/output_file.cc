@@ -35,6 +35,12 @@ std::string_view kind_of(mode_t m) {
   return "not a regular file";
 }
 
+// The start of the temporary names beside `target`: `.NAME.tmp-` (PID-N follows).
+std::string temporary_stem(const std::string& target) {
+  const fs::path t(target);
+  return (t.parent_path() / ("." + t.filename().string() + ".tmp-")).string();
+}
+
 }  // namespace
 
 Result<OutputTarget> check_output_path(const std::string& path, bool create_dirs) {
@@ -101,44 +107,6 @@ void OutputFile::discard_temporary() {
   fclose(f_);
   f_ = nullptr;
   if (!tmp_.empty()) unlink(tmp_.c_str());  // an unnamed O_TMPFILE is gone with its last fd
-}
-
-namespace {
-
-// The start of the temporary names beside `target`: `.NAME.tmp-` (PID-N follows).
-std::string temporary_stem(const std::string& target) {
-  const fs::path t(target);
-  return (t.parent_path() / ("." + t.filename().string() + ".tmp-")).string();
-}
-
-}  // namespace
-
-void remove_stale_temporaries(const std::string& path) {
-  const fs::path target(path);
-  const std::string prefix = "." + target.filename().string() + ".tmp-";
-  const fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir, ec)) {
-    const std::string name = e.path().filename().string();
-    if (name.rfind(prefix, 0) != 0) continue;
-    // PID-N, both decimal, nothing else.
-    const std::string rest = name.substr(prefix.size());
-    const size_t dash = rest.find('-');
-    auto digits = [](std::string_view s) {
-      return !s.empty() && s.size() <= 10 &&
-             std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-    };
-    if (dash == std::string::npos || !digits(std::string_view(rest).substr(0, dash)) ||
-        !digits(std::string_view(rest).substr(dash + 1)))
-      continue;
-    const long pid = std::stol(rest.substr(0, dash));
-    if (pid <= 0 || pid == getpid() || kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH)
-      continue;  // its writer may still be at work
-    struct stat st;
-    if (lstat(e.path().c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid())
-      continue;
-    unlink(e.path().c_str());
-  }
 }
 
 Status OutputFile::open_temporary(bool create_dirs) {
@@ -228,6 +196,34 @@ Status OutputFile::commit_temporary() {
     close(dir);
   }
   return {};
+}
+
+void remove_stale_temporaries(const std::string& path) {
+  const fs::path target(path);
+  const std::string prefix = "." + target.filename().string() + ".tmp-";
+  const fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    // PID-N, both decimal, nothing else.
+    const std::string rest = name.substr(prefix.size());
+    const size_t dash = rest.find('-');
+    auto digits = [](std::string_view s) {
+      return !s.empty() && s.size() <= 10 &&
+             std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+    };
+    if (dash == std::string::npos || !digits(std::string_view(rest).substr(0, dash)) ||
+        !digits(std::string_view(rest).substr(dash + 1)))
+      continue;
+    const long pid = std::stol(rest.substr(0, dash));
+    if (pid <= 0 || pid == getpid() || kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH)
+      continue;  // its writer may still be at work
+    struct stat st;
+    if (lstat(e.path().c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid())
+      continue;
+    unlink(e.path().c_str());
+  }
 }
 
 }  // namespace tw
