@@ -123,7 +123,7 @@ int run_revert(const DoctorFlags& fl) {
   if (auto st = enter_target(fl); !st) return error(st.error());
   HostFacts now = read_host_facts();
   auto target = apply_target(fl, now);
-  if (!target) return error(target.error(), kExitFailure);
+  if (!target) return error(target.error());  // not root: /proc/1/ns/net is unreadable
   auto saved = read_backup(paths, *target);
   if (!saved) return error(saved.error());
   if (!*saved) return error(nothing_to_revert(paths, *target), kExitFailure);
@@ -157,7 +157,7 @@ int run_revert(const DoctorFlags& fl) {
 int run_apply(const DoctorFlags& fl, const std::vector<Finding>& findings, const HostFacts& facts) {
   ApplyPaths paths{fl.root};
   auto target = apply_target(fl, facts);
-  if (!target) return error(target.error(), kExitFailure);
+  if (!target) return error(target.error());  // not root: /proc/1/ns/net is unreadable
   // /etc/sysctl.d is applied at boot to the host's namespace (PID 1's): another namespace's
   // values written there would land on the host at the next boot, whether it was entered with
   // --netns/--pid or by `ip netns exec`.
