@@ -23,6 +23,7 @@ pkgs=(
   libcpp-httplib-dev                 # timewait exporter: the HTTP server (bounded, read-only)
   prometheus                         # exporter tests: promtool (rules, metrics) and a real server
   prometheus-node-exporter           # exporter tests: the real peer our sockstat/TcpExt numbers must equal
+  strace                             # apply tests: SIGKILL a real doctor --apply at a chosen system call
 )
 missing=()
 for p in "${pkgs[@]}"; do

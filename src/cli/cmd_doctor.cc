@@ -14,6 +14,7 @@
 #include "cli/offline_input.h"
 #include "cli/option_checks.h"
 #include "cli/terminal.h"
+#include "cli/version.h"
 #include "doctor/apply.h"
 #include "doctor/collector.h"
 #include "doctor/render.h"
@@ -104,10 +105,17 @@ Result<PoolChoice> choose_pool(const DoctorFlags& fl, const HostFacts& facts) {
 
 // The namespace --apply writes and --revert restores (the caller has entered it).
 Result<ApplyTarget> apply_target(const DoctorFlags& fl, const HostFacts& facts) {
-  auto inode = netns_inode_of_self();
-  if (!inode) return fail(inode.error());
-  ApplyTarget t{*inode, target_name(fl), facts.hostname};
-  t.netns_cookie = netns_cookie_of_self();
+  auto id = netns_identity_of_self();
+  if (!id) return fail(id.error());
+  ApplyTarget t;
+  t.host_netns = id->host;
+  t.name = !fl.netns.empty() ? fl.netns : id->name;
+  t.pid = fl.pid;
+  t.inode = id->inode;
+  t.cookie = id->cookie;
+  t.host_inode = id->host_inode;
+  t.hostname = facts.hostname;
+  t.timewait_version = build_info().version;
   return with_this_boot(std::move(t));
 }
 
@@ -118,20 +126,21 @@ int run_revert(const DoctorFlags& fl) {
   if (auto st = enter_target(fl); !st) return error(st.error());
   HostFacts now = read_host_facts();
   auto target = apply_target(fl, now);
-  if (!target) return error(target.error(), kExitFailure);
-  if (auto st = check_backup_target(paths, *target); !st) return error(st.error());
+  if (!target) return error(target.error());  // not root: /proc/1/ns/net is unreadable
+  auto saved = read_backup(paths, *target);
+  if (!saved) return error(saved.error());
+  if (!*saved) return error(nothing_to_revert(paths, *target), kExitFailure);
   if (!fl.yes) {
-    auto saved = read_backup(paths);
-    if (!saved) return error(saved.error());
-    if (!*saved)
-      return error(fmt::format("nothing to revert: {} does not exist", paths.backup()),
-                   kExitFailure);
     const SavedApply& b = **saved;
     fmt::print("would restore in /proc/sys of {} the values saved in {}:\n", describe(*target),
-               paths.backup());
-    for (auto& [name, value] : b.values)
-      fmt::print("  {} = {} (now {})\n", name, value.value_or("(unknown when applied; left as is)"),
-                 now.sysctl(name).value_or("unknown"));
+               b.path);
+    for (auto& [name, value] : b.values) {
+      auto harm = value ? harmful_reason(name, *value, std::nullopt) : std::nullopt;
+      fmt::print("  {} = {} (now {}){}\n", name,
+                 value.value_or("(unknown when applied; left as is)"),
+                 now.sysctl(name).value_or("unknown"),
+                 harm ? ": not restored, timewait never writes it (" + *harm + ")" : "");
+    }
     fmt::print("and {} {}\n(dry run: add --yes to restore them)\n",
                !b.persisted     ? "leave alone (the apply did not write it)"
                : b.conf_existed ? "put back the earlier"
@@ -144,29 +153,39 @@ int run_revert(const DoctorFlags& fl) {
   for (auto& c : r->restored) fmt::print("restored {} = {}\n", c.name, c.new_value);
   if (r->conf_touched)
     fmt::print("{} {}\n", r->conf_removed ? "removed" : "restored", paths.conf());
+  if (!r->refused.empty()) return error(refused_restore(**saved, r->refused), kExitFailure);
   return kExitOk;
 }
 
 int run_apply(const DoctorFlags& fl, const std::vector<Finding>& findings, const HostFacts& facts) {
   ApplyPaths paths{fl.root};
   auto target = apply_target(fl, facts);
-  if (!target) return error(target.error(), kExitFailure);
-  // /etc/sysctl.d is applied at boot to the namespace that reads it: another namespace's values
-  // written there would land on this one at the next boot, so only our own namespace's go there.
-  const bool host = target_name(fl) == "host";
-  // Refusals come before anything is shown as planned: a device or FIFO at the file's path, or
-  // at the backup's or a backup of another namespace that this apply would mix into (both
-  // refused by check_backup_target, which reads it).
+  if (!target) return error(target.error());  // not root: /proc/1/ns/net is unreadable
+  // /etc/sysctl.d is applied at boot to the host's namespace (PID 1's): another namespace's
+  // values written there would land on the host at the next boot, whether it was entered with
+  // --netns/--pid or by `ip netns exec`.
+  const bool host = target->host_netns;
+  const std::string who = host ? "the host" : describe(*target);
+  // Refusals come before anything is shown as planned: a device or FIFO at the file's path, or a
+  // backup of this namespace another user could have written or that is not one (read_backup).
   if (host)
     if (auto t = check_output_path(paths.conf(), /*create_dirs=*/true); !t) return error(t.error());
-  if (auto st = check_backup_target(paths, *target); !st) return error(st.error());
+  if (auto b = read_backup(paths, *target); !b) return error(b.error());
   auto plan = plan_apply(findings, facts, paths, /*persist=*/host);
-  if (!plan) return error(plan.error(), kExitFailure);
+  if (!plan) return error(plan.error());
   const std::string boot_only = fmt::format(
-      "{} is left alone: it is read at boot for this machine's own namespace, not for {}, whose "
+      "{} is left alone: it is read at boot for the host's network namespace, not for {}, whose "
       "values last as long as it does (whatever creates it must set them again)",
-      paths.conf(), target_name(fl));
+      paths.conf(), describe(*target));
   std::string diff = host ? render_diff(paths.conf(), plan->old_conf, plan->new_conf) : "";
+  // A value --revert will not write back (the harmful value this apply replaces).
+  std::vector<std::string> one_way;
+  for (auto& c : plan->changes)
+    if (c.old_value)
+      if (auto why = harmful_reason(c.name, *c.old_value, std::nullopt))
+        one_way.push_back(fmt::format(
+            "--revert will not set {} back to {} ({}); set it by hand if you ever need it", c.name,
+            *c.old_value, *why));
   if (fl.json) {
     nlohmann::json changes = nlohmann::json::array();
     for (auto& c : plan->changes)
@@ -174,15 +193,19 @@ int run_apply(const DoctorFlags& fl, const std::vector<Finding>& findings, const
                          {"old", c.old_value ? nlohmann::json(*c.old_value) : nlohmann::json()},
                          {"new", c.new_value},
                          {"finding", c.finding}});
-    nlohmann::json j{{"schema", "timewait-doctor-apply/1"},
-                     {"file", host ? nlohmann::json(paths.conf()) : nlohmann::json()},
-                     {"changes", changes},
-                     {"refused", plan->refused},
-                     {"diff", diff},
-                     {"applied", fl.yes && !plan->changes.empty()},
-                     {"netns", {{"name", target->netns}, {"inode", target->netns_inode}}},
-                     {"host", target->host},
-                     {"boot_note", host ? nlohmann::json() : nlohmann::json(boot_only)}};
+    nlohmann::json j{
+        {"schema", "timewait-doctor-apply/1"},
+        {"file", host ? nlohmann::json(paths.conf()) : nlohmann::json()},
+        {"changes", changes},
+        {"refused", plan->refused},
+        {"diff", diff},
+        {"applied", fl.yes && !plan->changes.empty()},
+        {"netns",
+         {{"name", host ? "host" : target->name}, {"host", host}, {"inode", target->inode}}},
+        {"host", target->hostname},
+        {"backup", backup_path(paths, *target)},
+        {"not_revertible", one_way},
+        {"boot_note", host ? nlohmann::json() : nlohmann::json(boot_only)}};
     if (fl.yes) {
       auto st = execute_apply(*plan, paths, *target, write_proc_sysctl);
       if (!st) j["error"] = st.error();
@@ -207,17 +230,18 @@ int run_apply(const DoctorFlags& fl, const std::vector<Finding>& findings, const
     fmt::print(
         "\n(dry run: add --yes to {}set these in /proc/sys of {}; "
         "`timewait doctor{} --revert --yes` undoes it)\n",
-        host ? "write " + paths.conf() + " and " : "", describe(*target),
-        host ? "" : " --netns " + target_name(fl));
+        host ? "write " + paths.conf() + " and " : "", describe(*target), target_options(*target));
     if (!host) fmt::print("{}", wrap_text("note: " + boot_only, output_width(), "", "  "));
+    for (auto& w : one_way) fmt::print("{}", wrap_text("note: " + w, output_width(), "", "  "));
     return kExitOk;
   }
   auto st = execute_apply(*plan, paths, *target, write_proc_sysctl);
   if (!st) return error(st.error(), kExitFailure);
   fmt::print("\n{}set {} value{} in /proc/sys of {}; old values kept in {}\n",
              host ? "wrote " + paths.conf() + "; " : "", plan->changes.size(),
-             plan->changes.size() == 1 ? "" : "s", target_name(fl), paths.backup());
+             plan->changes.size() == 1 ? "" : "s", who, backup_path(paths, *target));
   if (!host) note(boot_only);
+  for (auto& w : one_way) note(w);
   return kExitOk;
 }
 
@@ -436,9 +460,12 @@ Register reg(20, [](CLI::App& app) {
   sub->add_option("--port-range", fl->port_range,
                   "Ephemeral range LOW-HIGH for port pressure of a dump without one");
   sub->add_flag("--apply", fl->apply,
-                "Write the safe kernel settings among the fixes to /etc/sysctl.d/60-timewait.conf "
-                "and /proc/sys (shows the diff; changes nothing without --yes)");
-  sub->add_flag("--revert", fl->revert, "Restore the values --apply replaced (with --yes)");
+                "Write the safe kernel settings among the fixes to /proc/sys and, for the host's "
+                "namespace (PID 1's), /etc/sysctl.d/60-timewait.conf; the values replaced are kept "
+                "in the namespace's backup under /var/lib/timewait/backups (shows the diff; "
+                "changes nothing without --yes)");
+  sub->add_flag("--revert", fl->revert,
+                "Restore the values --apply replaced in this namespace (with --yes)");
   sub->add_flag("-y,--yes", fl->yes, "Really write with --apply / --revert");
   sub->add_option("--root", fl->root,
                   "Prefix for the files --apply and --revert write (tests); /proc/sys is the "

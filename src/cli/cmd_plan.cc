@@ -180,8 +180,9 @@ Register reg(27, [](CLI::App& app) {
       ->check(number(1, 1e9));
   sub->add_option("--port-range", fl->port_range,
                   "Ephemeral range LOW-HIGH (default: the platform's, Linux 32768-60999)");
-  sub->add_option("--reserved-ports", fl->reserved,
-                  "Ports kept out of the range, as ip_local_reserved_ports (8080,9000-9010)");
+  allow_empty_value(sub->add_option(
+      "--reserved-ports", fl->reserved,
+      "Ports kept out of the range, as ip_local_reserved_ports (8080,9000-9010; \"\": none)"));
   sub->add_option("--time-wait", fl->time_wait,
                   "TIME_WAIT seconds (default: Linux 60, Windows 120, other 2MSL = 240)")
       ->check(whole_number(1, 3600));

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "cli/option_checks.h"
 #include "cli/terminal.h"
 #include "cli/version.h"
 #include "model/safe_text.h"
@@ -99,6 +100,7 @@ int main(int argc, char** argv) {
   std::stable_sort(reg.begin(), reg.end(), [](auto& a, auto& b) { return a.first < b.first; });
   std::vector<std::pair<CLI::App*, std::function<int()>>> commands;
   for (auto& [order, setup] : reg) commands.push_back(setup(app));
+  refuse_empty_values(&app);
   int code;
   try {
     code = parse_and_run(app, argc, argv, commands);

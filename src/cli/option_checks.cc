@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <set>
 #include <string>
 
 namespace tw::cli {
@@ -61,6 +62,33 @@ Result<SourceKind> parse_source(const std::string& s) {
   if (s == "proc") return SourceKind::kProc;
   if (s == "bpf") return SourceKind::kBpf;
   return fail(fmt::format("unknown source '{}'; use auto, bpf, netlink or proc", s));
+}
+
+namespace {
+std::set<const CLI::Option*>& empty_allowed() {
+  static std::set<const CLI::Option*> s;
+  return s;
+}
+}  // namespace
+
+CLI::Option* allow_empty_value(CLI::Option* o) {
+  empty_allowed().insert(o);
+  return o;
+}
+
+void refuse_empty_values(CLI::App* app) {
+  for (CLI::Option* o : app->get_options()) {
+    if (o->get_items_expected_min() == 0) continue;  // a flag, or a value that may be left out
+    if (empty_allowed().count(o)) continue;
+    o->check(CLI::Validator(
+        [](std::string& text) -> std::string {
+          if (!text.empty()) return "";
+          return "an empty value means nothing here; give one, or leave the option out";
+        },
+        "", "non-empty"));
+  }
+  for (CLI::App* sub : app->get_subcommands([](CLI::App*) { return true; }))
+    refuse_empty_values(sub);
 }
 
 namespace {

@@ -20,6 +20,16 @@ CLI::Validator seconds(double lo, double hi);
 // A finite number from lo to hi.
 CLI::Validator number(double lo, double hi);
 
+// Every option of `app` and its subcommands that takes a value refuses an empty one (`--root ""`,
+// `--netns ""`, `--save ""`): a usage error naming the option instead of a run that takes it
+// as "not given". Options whose value may be left out (`--reuse`) and those marked with
+// allow_empty_value are left as they are. Called once, after every command has declared its
+// options.
+void refuse_empty_values(CLI::App* app);
+// Exempts `o` from refuse_empty_values: its empty value means something (`plan --reserved-ports
+// ""`: no reserved ports, as the kernel prints none). Returns `o`.
+CLI::Option* allow_empty_value(CLI::Option* o);
+
 // The first of `names` given on the command line of `sub`, or "" if none: options that do
 // nothing in the mode chosen are refused rather than silently dropped.
 std::string given(const CLI::App* sub, std::initializer_list<std::string_view> names);

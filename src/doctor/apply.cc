@@ -17,6 +17,7 @@
 
 #include "model/portable.h"
 #include "sources/file_lock.h"
+#include "sources/file_trust.h"
 #include "sources/output_file.h"
 
 namespace tw {
@@ -67,6 +68,32 @@ std::vector<std::pair<std::string, std::string>> conf_entries(const std::string&
   return out;
 }
 
+// Why a name = value pair of a backup cannot be restored by timewait, or "".
+std::string unmanaged(const std::string& name, const std::optional<std::string>& value) {
+  if (!is_managed_sysctl(name))
+    return fmt::format("it names {}, which `doctor --apply` never writes", name);
+  if (value && !is_sysctl_value(*value))
+    return fmt::format("its value for {} is not one the kernel prints", name);
+  return "";
+}
+
+// Why `text` is not a sysctl.d file --apply could have written, or "": comments and the settings
+// it writes, with values it does not refuse.
+std::string conf_problem(const std::string& text) {
+  for (auto& [name, value] : conf_entries(text)) {
+    if (auto why = unmanaged(name, value); !why.empty()) return why;
+    if (auto harm = harmful_reason(name, value, std::nullopt))
+      return fmt::format("it sets {} = {} ({})", name, value, *harm);
+  }
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    auto t = fold(line);
+    if (!t.empty() && t[0] != '#' && t[0] != ';' && t.find('=') == std::string::npos)
+      return fmt::format("it has a line that is not a setting ({})", t.substr(0, 80));
+  }
+  return "";
+}
+
 std::string proc_sys_path(const std::string& name) {
   std::string path = "/proc/sys/" + name;
   for (size_t i = 10; i < path.size(); ++i)
@@ -74,9 +101,19 @@ std::string proc_sys_path(const std::string& name) {
   return path;
 }
 
-std::string first_line(const std::string& path) {
-  auto text = slurp(path).value_or("");
-  return text.substr(0, text.find('\n'));
+// Floors below which a value is harmful whatever it replaces (a revert restores old values, so
+// "lower than now" cannot catch these there).
+constexpr int64_t kMinTimeWaitBuckets = 1000;
+constexpr int64_t kMinRangePorts = 100;  // 1.7 new connections a second to one destination
+constexpr int64_t kMinSomaxconn = 128;
+
+// The number of ports of an ip_local_port_range value ("32768\t60999"), nullopt if it is not one.
+std::optional<int64_t> range_ports(const std::string& value) {
+  std::istringstream in(value);
+  int64_t lo = 0, hi = 0;
+  std::string rest;
+  if (!(in >> lo >> hi) || (in >> rest) || lo < 1 || hi > 65535 || lo > hi) return std::nullopt;
+  return hi - lo + 1;
 }
 
 }  // namespace
@@ -89,8 +126,31 @@ std::optional<std::string> harmful_reason(const std::string& name, const std::st
     return "tcp_tw_recycle drops SYNs from clients behind NAT (removed in Linux 4.12)";
   if (name == "net.ipv4.tcp_timestamps" && value == "0")
     return "turning timestamps off disables PAWS and tcp_tw_reuse";
+  if (name == "net.ipv4.tcp_max_tw_buckets" && v && *v < kMinTimeWaitBuckets)
+    return fmt::format(
+        "a tcp_max_tw_buckets under {} makes connections close without TIME_WAIT (late "
+        "segments then reach new connections)",
+        kMinTimeWaitBuckets);
   if (name == "net.ipv4.tcp_max_tw_buckets" && v && cur && *v < *cur)
     return "lowering tcp_max_tw_buckets makes connections close without TIME_WAIT";
+  if (name == "net.ipv4.ip_local_port_range") {
+    auto ports = range_ports(value);
+    if (!ports) return "it is not a port range (LOW HIGH, from 1 to 65535, LOW <= HIGH)";
+    if (*ports < kMinRangePorts)
+      return fmt::format(
+          "a range of {} port{} runs out at {} new connection{} a second to one destination "
+          "(each port stays in TIME_WAIT 60 s)",
+          *ports, *ports == 1 ? "" : "s", std::max<int64_t>(1, *ports / 60),
+          *ports / 60 > 1 ? "s" : "");
+    auto now = current ? range_ports(*current) : std::nullopt;
+    if (now && *ports < *now)
+      return fmt::format("a narrower range ({} ports, now {}) runs out of ports sooner", *ports,
+                         *now);
+  }
+  if (name == "net.core.somaxconn" && v && *v < kMinSomaxconn)
+    return fmt::format(
+        "a listen backlog under {} (Linux's default before 5.4) drops connections in any burst",
+        kMinSomaxconn);
   if (name == "net.ipv4.tcp_fin_timeout")
     return "tcp_fin_timeout governs orphaned FIN_WAIT2, not TIME_WAIT; the doctor never changes it";
   if (name == "net.ipv4.tcp_tw_reuse_delay" && v && *v < 1000)
@@ -129,6 +189,12 @@ Result<ApplyPlan> plan_apply(const std::vector<Finding>& findings, const HostFac
   auto old = persist ? slurp(paths.conf()) : std::nullopt;
   plan.conf_existed = old.has_value();
   plan.old_conf = old.value_or("");
+  // The backup keeps this text for --revert, which restores only what --apply could have written.
+  if (auto why = conf_problem(plan.old_conf); !why.empty() && !plan.changes.empty())
+    return fail(fmt::format(
+        "{} holds what `doctor --apply` never writes: {}; --revert could not put it back, so "
+        "nothing is applied: move such settings to another file in /etc/sysctl.d first",
+        paths.conf(), why));
   if (plan.changes.empty() || !persist) {
     plan.new_conf = plan.old_conf;
     return plan;
@@ -224,18 +290,6 @@ bool is_sysctl_value(const std::string& value) {
          });
 }
 
-ApplyTarget with_this_boot(ApplyTarget t) {
-  t.boot_id = fold(first_line("/proc/sys/kernel/random/boot_id"));
-  t.machine_id = fold(first_line("/etc/machine-id"));
-  t.kernel = fold(first_line("/proc/sys/kernel/osrelease"));
-  return t;
-}
-
-std::string describe(const ApplyTarget& t) {
-  return fmt::format("netns {} (inode {}) on {}", t.netns, t.netns_inode,
-                     t.host.empty() ? "an unnamed host" : t.host);
-}
-
 namespace {
 
 std::string now_iso() {
@@ -244,108 +298,53 @@ std::string now_iso() {
       fmt::gmtime(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())));
 }
 
-// Why a name = value pair of a backup cannot be restored by timewait, or "".
-std::string unmanaged(const std::string& name, const std::optional<std::string>& value) {
-  if (!is_managed_sysctl(name))
-    return fmt::format("it names {}, which `doctor --apply` never writes", name);
-  if (value && !is_sysctl_value(*value))
-    return fmt::format("its value for {} is not one the kernel prints", name);
-  return "";
-}
-
 }  // namespace
 
-Result<std::optional<SavedApply>> read_backup(const ApplyPaths& paths) {
-  // Opening a FIFO there would wait for a writer forever, a device could be read without end.
-  if (auto t = check_output_path(paths.backup(), /*create_dirs=*/true); !t) return fail(t.error());
-  auto text = slurp(paths.backup());
-  if (!text) return std::optional<SavedApply>();
-  json b = json::parse(*text, nullptr, false);
-  const std::string bad = fmt::format(
-      "{} is not a timewait backup (move it away, or restore its values by hand)", paths.backup());
-  if (b.is_discarded() || !b.is_object() || !b.contains("values") || !b["values"].is_object())
-    return fail(bad);
-  SavedApply saved;
-  try {
-    if (b.contains("netns")) {
-      const json& n = b.at("netns");
-      ApplyTarget t{n.at("inode").get<uint64_t>(), n.at("name").get<std::string>(),
-                    b.value("host", "")};
-      t.netns_cookie = n.value("cookie", uint64_t{0});
-      t.boot_id = b.value("boot_id", "");
-      t.machine_id = b.value("machine_id", "");
-      t.kernel = b.value("kernel", "");
-      saved.target = t;
-    }
-    saved.written_at = b.value("written_at", "");
-    for (auto& [name, v] : b["values"].items())
-      saved.values.emplace_back(
-          name, v.is_null() ? std::nullopt : std::optional<std::string>(v.get<std::string>()));
-    saved.conf_existed = b.value("conf_existed", false);
-    saved.conf = b.value("conf", "");
-    saved.persisted = b.value("persisted", true);
-  } catch (const json::exception&) {
-    return fail(bad);
-  }
-  // A hand-edited backup could make --revert write any sysctl (kernel.core_pattern) or put any
-  // line in the boot-time file: only what --apply itself writes is restored.
-  std::vector<std::pair<std::string, std::optional<std::string>>> all = saved.values;
-  for (auto& [k, v] : conf_entries(saved.conf)) all.emplace_back(k, v);
-  for (auto& [name, value] : all)
-    if (auto why = unmanaged(name, value); !why.empty())
-      return fail(fmt::format(
-          "{} was not written by timewait: {} (restore its values by hand, then remove it)",
-          paths.backup(), why));
-  return std::optional<SavedApply>(std::move(saved));
+Status check_backup_contents(const SavedApply& saved) {
+  std::string why;
+  for (auto& [name, value] : saved.values)
+    if (why = unmanaged(name, value); !why.empty()) break;
+  if (why.empty())
+    if (auto c = conf_problem(saved.conf); !c.empty()) why = "its sysctl.d text: " + c;
+  if (why.empty()) return {};
+  return fail(
+      fmt::format("{} was not written by timewait: {} (restore its values by hand, then remove it)",
+                  saved.path, why));
 }
 
-Status check_backup_target(const ApplyPaths& paths, const ApplyTarget& target) {
-  auto saved = read_backup(paths);
-  if (!saved) return fail(saved.error());
-  if (!*saved) return {};
-  const auto& was = (*saved)->target;
-  if (!was)
-    return fail(fmt::format(
-        "{} does not say which network namespace it was written for (an older timewait); "
-        "restore its values by hand, then remove it",
-        paths.backup()));
-  const bool other_machine = !was->machine_id.empty() && !target.machine_id.empty() &&
-                             was->machine_id != target.machine_id;
-  if (was->netns_inode != target.netns_inode || was->host != target.host || other_machine)
-    return fail(fmt::format(
-        "{} holds the values of {}{}, not of {}: revert it there first (`timewait doctor{} "
-        "--revert --yes`)",
-        paths.backup(), describe(*was), other_machine ? " (another machine)" : "", describe(target),
-        was->netns == "host" ? "" : " --netns " + was->netns));
-  // The same inode may be another namespace: one made after the backup's was deleted (the kernel
-  // gives the freed number again), or anything after a reboot. The initial namespace is the same
-  // one across boots (and its /etc/sysctl.d file was applied at boot), so only it may span them.
-  const bool other_boot =
-      !was->boot_id.empty() && !target.boot_id.empty() && was->boot_id != target.boot_id;
-  const bool other_cookie =
-      was->netns_cookie && target.netns_cookie && was->netns_cookie != target.netns_cookie;
-  if (target.netns_inode != kInitNetnsInode && (other_boot || other_cookie))
-    return fail(fmt::format(
-        "{} holds the values of {}{}, which is gone: {} only has its inode (netns cookie {}, not "
-        "{}); restore the values by hand if they apply, then remove it",
-        paths.backup(), describe(*was),
-        (*saved)->written_at.empty() ? "" : ", written " + (*saved)->written_at,
-        other_boot ? "the machine rebooted since, and this namespace" : "this namespace",
-        target.netns_cookie, was->netns_cookie));
-  return {};
+std::vector<std::string> restore_refusals(const SavedApply& saved) {
+  std::vector<std::string> out;
+  for (auto& [name, value] : saved.values)
+    if (value)
+      if (auto why = harmful_reason(name, *value, std::nullopt))
+        out.push_back(fmt::format("{} = {} ({})", name, *value, *why));
+  return out;
 }
 
 namespace {
 
-Result<std::unique_ptr<FileLock>> lock(const ApplyPaths& paths) { return lock_file(paths.lock()); }
+Result<std::unique_ptr<FileLock>> lock(const ApplyPaths& paths, const ApplyTarget& target) {
+  // The directories are checked before anything is made in them, and made root's alone.
+  if (auto st = check_root_only(backup_path(paths, target), "the backup"); !st)
+    return fail(st.error());
+  if (auto st = make_private_dir(paths.backups()); !st) return fail(st.error());
+  auto held = lock_file(paths.lock());
+  if (!held) return fail(held.error());
+  // Under the lock no other apply or revert is writing: a temporary file of ours still there was
+  // left by one that was killed.
+  remove_stale_temporaries(paths.conf());
+  remove_stale_temporaries(backup_path(paths, target));
+  remove_stale_temporaries(paths.legacy_backup());
+  return held;
+}
 
 // Puts the backup file back as it was before this run: its old text, or no file.
-void restore_backup(const ApplyPaths& paths, const std::optional<std::string>& old) {
+void restore_backup(const std::string& path, const std::optional<std::string>& old) {
   if (old) {
-    (void)write_file_atomically(paths.backup(), *old, true);
+    (void)write_file_atomically(path, *old, true);
   } else {
     std::error_code ec;
-    fs::remove(paths.backup(), ec);
+    fs::remove(path, ec);
   }
 }
 
@@ -375,29 +374,22 @@ void undo(const std::vector<std::pair<std::string, std::string>>& values,
 Status execute_apply(const ApplyPlan& plan, const ApplyPaths& paths, const ApplyTarget& target,
                      const SysctlWriter& write, const SysctlReader& read) {
   if (plan.changes.empty()) return {};
-  auto held = lock(paths);
+  auto held = lock(paths, target);
   if (!held) return fail(held.error());
-  if (auto st = check_backup_target(paths, target); !st) return st;
-  const std::optional<std::string> old_backup = slurp(paths.backup());
-  json backup;
-  if (old_backup) {
-    backup = json::parse(*old_backup, nullptr, false);
+  auto existing = read_backup(paths, target);
+  if (!existing) return fail(existing.error());
+  const std::string path = backup_path(paths, target);
+  const std::optional<std::string> old_backup = slurp(path);
+  SavedApply b;
+  if (*existing) {
+    b = **existing;
   } else {
-    backup = json{
-        {"format", "timewait-sysctl-backup"},
-        {"version", 1},
-        {"written_at", now_iso()},
-        {"netns",
-         {{"inode", target.netns_inode}, {"name", target.netns}, {"cookie", target.netns_cookie}}},
-        {"host", target.host},
-        {"machine_id", target.machine_id},
-        {"boot_id", target.boot_id},
-        {"kernel", target.kernel},
-        {"persisted", plan.persist},
-        {"conf_existed", plan.conf_existed},
-        {"conf", plan.old_conf},
-        {"values", json::object()}};
+    b.written_at = now_iso();
+    b.persisted = plan.persist;
+    b.conf_existed = plan.conf_existed;
+    b.conf = plan.old_conf;
   }
+  b.target = target;  // the same namespace (read_backup checked): its identity as of now
   // The values in force now, read under the lock: the plan's were read when the doctor started
   // (--interval and --trace make that minutes), and another run may have changed them since.
   std::map<std::string, std::string> before;
@@ -408,39 +400,43 @@ Status execute_apply(const ApplyPlan& plan, const ApplyPaths& paths, const Apply
     before[c.name] = *now;
     values.emplace_back(c.name, c.new_value);
     // A second --apply adds names it did not touch yet and never overwrites an original value.
-    if (!backup["values"].contains(c.name)) backup["values"][c.name] = *now;
+    if (std::none_of(b.values.begin(), b.values.end(),
+                     [&](const auto& v) { return v.first == c.name; }))
+      b.values.emplace_back(c.name, *now);
   }
-  backup["updated_at"] = now_iso();
-  if (auto st = write_file_atomically(paths.backup(), backup.dump(2) + "\n", true); !st) return st;
+  if (auto st = write_file_atomically(path, backup_text(b, now_iso()), true, 0600); !st) return st;
   size_t written = 0;
   if (auto st = write_all(values, before, write, &written); !st) {
-    restore_backup(paths, old_backup);
+    restore_backup(path, old_backup);
     return fail(fmt::format("{}; nothing was changed ({} put back as it was, {} untouched)",
                             st.error(), written ? "the values set before it" : "no value set",
                             paths.conf()));
   }
-  if (!plan.persist) return {};
-  if (auto st = write_file_atomically(paths.conf(), plan.new_conf, true); !st) {
-    undo(values, before, write);
-    restore_backup(paths, old_backup);
-    return fail(fmt::format("{}; nothing was changed (the values set were put back)", st.error()));
+  if (plan.persist)
+    if (auto st = write_file_atomically(paths.conf(), plan.new_conf, true); !st) {
+      undo(values, before, write);
+      restore_backup(path, old_backup);
+      return fail(
+          fmt::format("{}; nothing was changed (the values set were put back)", st.error()));
+    }
+  // An older timewait's single backup now lives in this namespace's own file.
+  if (*existing && (*existing)->legacy) {
+    std::error_code ec;
+    fs::remove((*existing)->path, ec);
   }
   return {};
 }
 
 Result<RevertReport> revert_apply(const ApplyPaths& paths, const ApplyTarget& target,
                                   const SysctlWriter& write, const SysctlReader& read) {
-  auto held = lock(paths);
+  auto held = lock(paths, target);
   if (!held) return fail(held.error());
-  if (auto st = check_backup_target(paths, target); !st) return fail(st.error());
-  auto saved = read_backup(paths);
+  auto saved = read_backup(paths, target);
   if (!saved) return fail(saved.error());
-  if (!*saved)
-    return fail(
-        fmt::format("nothing to revert: {} does not exist (no `doctor --apply --yes` "
-                    "since the last --revert)",
-                    paths.backup()));
+  if (!*saved) return fail(nothing_to_revert(paths, target));
   const SavedApply& b = **saved;
+  RevertReport r;
+  r.refused = restore_refusals(b);
   // Checked before any value is written: the file goes back only to a regular file or a new
   // path, and is removed only where it is one (a symlink to /dev/null masks a sysctl.d file).
   Result<OutputTarget> conf = OutputTarget{};
@@ -450,6 +446,7 @@ Result<RevertReport> revert_apply(const ApplyPaths& paths, const ApplyTarget& ta
   std::vector<std::pair<std::string, std::string>> values;
   for (auto& [name, value] : b.values) {
     if (!value) continue;  // the value was unknown when applied: nothing to restore
+    if (harmful_reason(name, *value, std::nullopt)) continue;  // in r.refused
     auto now = read(name);
     if (!now) return fail(now.error());
     before[name] = *now;
@@ -457,15 +454,14 @@ Result<RevertReport> revert_apply(const ApplyPaths& paths, const ApplyTarget& ta
   }
   size_t written = 0;
   if (auto st = write_all(values, before, write, &written); !st)
-    return fail(fmt::format("{}; nothing was restored ({} kept)", st.error(), paths.backup()));
-  RevertReport r;
+    return fail(fmt::format("{}; nothing was restored ({} kept)", st.error(), b.path));
   r.conf_touched = b.persisted;
   if (!b.persisted) {
     // The apply left the file alone: it may have changed since, and is not ours to restore.
   } else if (b.conf_existed) {
     if (auto st = write_file_atomically(paths.conf(), b.conf, true); !st) {
       undo(values, before, write);
-      return fail(fmt::format("{}; nothing was restored ({} kept)", st.error(), paths.backup()));
+      return fail(fmt::format("{}; nothing was restored ({} kept)", st.error(), b.path));
     }
   } else {
     std::error_code ec;
@@ -479,8 +475,18 @@ Result<RevertReport> revert_apply(const ApplyPaths& paths, const ApplyTarget& ta
   }
   for (auto& [name, value] : values) r.restored.push_back({name, before[name], value, ""});
   std::error_code ec;
-  fs::remove(paths.backup(), ec);
+  fs::remove(b.path, ec);
   return r;
+}
+
+std::string refused_restore(const SavedApply& saved, const std::vector<std::string>& refused) {
+  std::string list;
+  for (auto& r : refused) list += (list.empty() ? "" : "; ") + r;
+  return fmt::format(
+      "not restored from {}, as timewait never writes {}: {}; set {} by hand (sysctl -w "
+      "NAME=VALUE) if you need {}",
+      saved.path, refused.size() == 1 ? "this value" : "these values", list,
+      refused.size() == 1 ? "it" : "them", refused.size() == 1 ? "it" : "them");
 }
 
 }  // namespace tw

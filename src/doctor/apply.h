@@ -10,20 +10,12 @@
 #include <string>
 #include <vector>
 
+#include "doctor/apply_backup.h"
 #include "doctor/finding.h"
 #include "model/host_facts.h"
 #include "model/result.h"
 
 namespace tw {
-
-// Where --apply writes; `root` prefixes both paths (tests use a temporary directory). /proc/sys is
-// never prefixed: it is the target namespace's own.
-struct ApplyPaths {
-  std::string root;  // "" = /
-  std::string conf() const { return root + "/etc/sysctl.d/60-timewait.conf"; }
-  std::string backup() const { return root + "/var/lib/timewait/sysctl-backup.json"; }
-  std::string lock() const { return root + "/var/lib/timewait/.lock"; }
-};
 
 struct SysctlChange {
   std::string name;
@@ -37,9 +29,9 @@ struct ApplyPlan {
   std::vector<std::string> refused;  // "name=value: why" for harmful or conflicting settings
   bool conf_existed = false;
   std::string old_conf, new_conf;
-  // False for a namespace other than the one timewait runs in: /etc/sysctl.d is applied at boot
-  // to the namespace that reads it, so writing another namespace's values there would set them
-  // on this one at the next boot. The file is then neither written nor restored.
+  // False for a namespace other than PID 1's: /etc/sysctl.d is applied at boot to the host's
+  // namespace, so writing another namespace's values there would set them on the host at the
+  // next boot. The file is then neither written nor restored.
   bool persist = true;
 };
 
@@ -68,44 +60,24 @@ Result<std::string> read_proc_sysctl(const std::string& name);
 bool is_managed_sysctl(const std::string& name);
 bool is_sysctl_value(const std::string& value);
 
-// The network namespace (and host) whose /proc/sys an apply wrote: the backup records it, and
-// only the same namespace on the same host may be reverted from it.
-struct ApplyTarget {
-  uint64_t netns_inode = 0;  // /proc/thread-self/ns/net
-  std::string netns;         // "host", a name (ip netns), "pid:N"
-  std::string host;          // hostname
-  // An inode is given again to a namespace made after one is gone; the cookie is not (0:
-  // unknown). Both hold for one boot only: boot_id tells which.
-  uint64_t netns_cookie = 0;
-  std::string boot_id;     // /proc/sys/kernel/random/boot_id
-  std::string machine_id;  // /etc/machine-id: a host name can repeat across machines
-  std::string kernel;      // uname release
-};
-// The boot and machine of this process filled in (the rest is the caller's).
-ApplyTarget with_this_boot(ApplyTarget t);
-// The initial network namespace's inode (PROC_NET_INIT_INO): the one /etc/sysctl.d sets at boot.
-inline constexpr uint64_t kInitNetnsInode = 0xF0000000;
-std::string describe(const ApplyTarget& t);  // "netns blue (inode 4026532281) on web1"
+// Refuses (a sentence for the user) a backup that names a setting `--apply` never writes, a value
+// that is not a number, range or port list, or a sysctl.d line `--apply` would not have written:
+// a hand edit could make --revert write any sysctl (kernel.core_pattern) or put any line in the
+// boot-time file.
+// A line harmful_reason refuses in the sysctl.d text is a hand edit too (--apply never writes one).
+Status check_backup_contents(const SavedApply& saved);
 
-// What the backup holds: where it was written, the values to restore (nullopt: unknown when
-// applied) and the sysctl.d file as it was.
-struct SavedApply {
-  std::optional<ApplyTarget> target;  // nullopt: written by a timewait that did not record it
-  std::string written_at;             // ISO 8601 UTC, "" when not recorded
-  std::vector<std::pair<std::string, std::optional<std::string>>> values;
-  bool conf_existed = false;
-  std::string conf;
-  bool persisted = true;  // the apply wrote the sysctl.d file (backups before this field did)
-};
-// nullopt when there is no backup.
-Result<std::optional<SavedApply>> read_backup(const ApplyPaths& paths);
+// The saved values --revert does not write back ("name = value (why)"): those --apply would
+// refuse as harmful (harmful_reason without the comparisons with the value in force, which a
+// revert undoes by design), such as the tcp_timestamps = 0 an apply replaced, or values planted
+// to be "restored" (tcp_max_tw_buckets = 0). The rest is restored.
+std::vector<std::string> restore_refusals(const SavedApply& saved);
+// The one line that says which values were not restored, and what to do.
+std::string refused_restore(const SavedApply& saved, const std::vector<std::string>& refused);
 
-// Refuses (a sentence for the user) a backup written for another namespace or host than
-// `target`: restoring it here would write another namespace's values. No backup is fine.
-Status check_backup_target(const ApplyPaths& paths, const ApplyTarget& target);
-
-// Under the lock: keeps the values in force now (merged with an earlier, unreverted apply of the
-// same target, whose originals are never overwritten), sets each value, then writes the file
+// Under the lock: keeps the values in force now in `target`'s backup (merged with an earlier,
+// unreverted apply of the same target, whose originals are never overwritten; an older
+// timewait's single backup of it is moved to backup_path), sets each value, then writes the file
 // atomically. All or nothing: when the kernel refuses a value or a write fails, the values
 // already set are put back, the backup is as before and the file untouched.
 Status execute_apply(const ApplyPlan& plan, const ApplyPaths& paths, const ApplyTarget& target,
@@ -115,10 +87,12 @@ struct RevertReport {
   std::vector<SysctlChange> restored;  // new_value = the restored value
   bool conf_removed = false;           // the file did not exist before --apply
   bool conf_touched = true;            // false: the apply never wrote it (another namespace)
+  std::vector<std::string> refused;    // restore_refusals: left as they are now
 };
 
 // Under the lock: restores the values saved by execute_apply for `target`, then the file, then
-// drops the copy. All or nothing as execute_apply: a refused value puts back the ones restored.
+// drops the copy. Refused before anything is written: a backup read_backup refuses, or one with
+// restore_refusals. All or nothing as execute_apply: a refused value puts back the ones restored.
 Result<RevertReport> revert_apply(const ApplyPaths& paths, const ApplyTarget& target,
                                   const SysctlWriter& write,
                                   const SysctlReader& read = read_proc_sysctl);

@@ -59,6 +59,19 @@ TEST(Apply, HarmfulSettingsAreRefused) {
   EXPECT_TRUE(harmful_reason("net.ipv4.tcp_tw_reuse_delay", "1", "1000"));
   EXPECT_TRUE(harmful_reason("net.ipv4.tcp_syncookies", "0", "1"));
   EXPECT_TRUE(harmful_reason("net.netfilter.nf_conntrack_tcp_timeout_time_wait", "10", "120"));
+  // Floors that hold whatever the value replaces (a revert has no "lower than now").
+  EXPECT_TRUE(harmful_reason("net.ipv4.tcp_max_tw_buckets", "0", std::nullopt));
+  EXPECT_FALSE(harmful_reason("net.ipv4.tcp_max_tw_buckets", "1000", std::nullopt));
+  EXPECT_TRUE(harmful_reason("net.ipv4.ip_local_port_range", "60999 61000", std::nullopt));
+  EXPECT_TRUE(harmful_reason("net.ipv4.ip_local_port_range", "61000 60999", std::nullopt));
+  EXPECT_TRUE(harmful_reason("net.ipv4.ip_local_port_range", "0 70000", std::nullopt));
+  EXPECT_TRUE(harmful_reason("net.ipv4.ip_local_port_range", "1-2", std::nullopt));
+  EXPECT_FALSE(harmful_reason("net.ipv4.ip_local_port_range", "40000\t40999", std::nullopt));
+  EXPECT_TRUE(harmful_reason("net.ipv4.ip_local_port_range", "32768 60999", "1024\t65535"));
+  EXPECT_FALSE(harmful_reason("net.ipv4.ip_local_port_range", "1024 65535", "32768\t60999"));
+  EXPECT_TRUE(harmful_reason("net.core.somaxconn", "1", std::nullopt));
+  EXPECT_FALSE(harmful_reason("net.core.somaxconn", "4096", std::nullopt));
+  EXPECT_TRUE(harmful_reason("net.ipv4.tcp_syncookies", "0", std::nullopt));
 }
 
 TEST(Apply, PlanTakesApplicableChangedSafeSettings) {
@@ -87,13 +100,51 @@ TEST(Apply, PlanTakesApplicableChangedSafeSettings) {
   EXPECT_EQ(plan->new_conf.find("fin_timeout"), std::string::npos);
 }
 
+// The file's old text goes into the backup for --revert, which restores only what --apply could
+// have written: a file holding anything else is refused before anything is done.
+TEST(Apply, PlanRefusesAFileRevertCouldNotPutBack) {
+  TempRoot root;
+  ApplyPaths paths{root.path};
+  fs::create_directories(root.path + "/etc/sysctl.d");
+  auto reuse = [&] {
+    return plan_apply({finding("x", Severity::kWarning, {{"net.ipv4.tcp_tw_reuse", "1", true}})},
+                      facts(), paths);
+  };
+  std::ofstream(paths.conf()) << "# ours\nnet.ipv4.tcp_tw_reuse = 2\n";
+  EXPECT_TRUE(reuse());
+  for (std::string text : {"kernel.core_pattern = |/bin/sh\n", "net.core.somaxconn = 64\n",
+                           "net.ipv4.tcp_tw_reuse\n"}) {
+    std::ofstream(paths.conf()) << text;
+    auto plan = reuse();
+    ASSERT_FALSE(plan) << text;
+    EXPECT_NE(plan.error().find("holds what `doctor --apply` never writes"), std::string::npos)
+        << plan.error();
+  }
+  // Not persisted (another namespace): the file is not read at all.
+  EXPECT_TRUE(plan_apply({finding("x", Severity::kWarning, {{"net.ipv4.tcp_tw_reuse", "1", true}})},
+                         facts(), paths, /*persist=*/false));
+}
+
 TEST(Apply, DiffShowsAddedAndRemovedLines) {
   std::string d = render_diff("/x.conf", "a = 1\nb = 2\n", "a = 1\nb = 3\nc = 4\n");
   EXPECT_EQ(d, "--- /x.conf\n+++ /x.conf\n a = 1\n-b = 2\n+b = 3\n+c = 4\n");
 }
 
-// The namespace an apply wrote, as the backup records it.
-const ApplyTarget kHere{4026531840, "host", "web1"};
+// The namespace an apply wrote, as the backup records it: the host's.
+ApplyTarget target(bool host, uint64_t inode, std::string name = "") {
+  ApplyTarget t;
+  t.host_netns = host;
+  t.name = std::move(name);
+  t.inode = inode;
+  t.cookie = host ? 1 : inode % 1000;
+  t.host_inode = 4026531833;
+  t.hostname = "web1";
+  t.boot_id = "boot-a";
+  t.machine_id = "machine-1";
+  t.kernel = "6.18";
+  return t;
+}
+const ApplyTarget kHere = target(true, 4026531833);
 
 // tcp_tw_reuse 2 -> 1: the apply most tests start from.
 Result<ApplyPlan> reuse_plan(const ApplyPaths& paths) {
@@ -149,7 +200,7 @@ TEST(Apply, ExecuteThenRevertRestoresFileAndValues) {
   // No temporary files are left beside the targets.
   for (auto& e : fs::directory_iterator(root.path + "/etc/sysctl.d"))
     EXPECT_EQ(e.path().filename(), "60-timewait.conf");
-  auto backup = nlohmann::json::parse(slurp(paths.backup()));
+  auto backup = nlohmann::json::parse(slurp(backup_path(paths, kHere)));
   EXPECT_EQ(backup["values"]["net.ipv4.tcp_tw_reuse"], "2");
 
   // A second apply keeps the original old value.
@@ -162,17 +213,20 @@ TEST(Apply, ExecuteThenRevertRestoresFileAndValues) {
       paths);
   ASSERT_TRUE(plan2);
   ASSERT_TRUE(execute_apply(*plan2, paths, kHere, write, read));
-  backup = nlohmann::json::parse(slurp(paths.backup()));
+  backup = nlohmann::json::parse(slurp(backup_path(paths, kHere)));
   EXPECT_EQ(backup["values"]["net.ipv4.tcp_tw_reuse"], "2");
   EXPECT_EQ(backup["values"]["net.ipv4.tcp_max_tw_buckets"], "1000");
 
   auto r = revert_apply(paths, kHere, write, read);
   ASSERT_TRUE(r) << r.error();
   EXPECT_EQ(kernel["net.ipv4.tcp_tw_reuse"], "2");
-  EXPECT_EQ(kernel["net.ipv4.tcp_timestamps"], "0");
+  // tcp_timestamps = 0 is a value timewait never writes, to undo its own fix either.
+  EXPECT_EQ(kernel["net.ipv4.tcp_timestamps"], "1");
+  ASSERT_EQ(r->refused.size(), 1u);
+  EXPECT_EQ(r->refused[0].rfind("net.ipv4.tcp_timestamps = 0 (", 0), 0u) << r->refused[0];
   EXPECT_EQ(kernel["net.ipv4.tcp_max_tw_buckets"], "1000");
   EXPECT_EQ(slurp(paths.conf()), "net.ipv4.tcp_tw_reuse = 2\n");
-  EXPECT_FALSE(fs::exists(paths.backup()));
+  EXPECT_FALSE(fs::exists(backup_path(paths, kHere)));
   EXPECT_FALSE(revert_apply(paths, kHere, write, read));  // nothing left to revert
 }
 
@@ -191,7 +245,7 @@ TEST(Apply, AnApplyThatDoesNotPersistNeverTouchesTheFile) {
   ASSERT_TRUE(execute_apply(*plan, paths, kHere, k.writer(), k.reader()));
   EXPECT_EQ(k.values["net.ipv4.tcp_tw_reuse"], "1");
   EXPECT_EQ(slurp(paths.conf()), "net.ipv4.tcp_syncookies = 1\n");
-  EXPECT_EQ(nlohmann::json::parse(slurp(paths.backup()))["persisted"], false);
+  EXPECT_EQ(nlohmann::json::parse(slurp(backup_path(paths, kHere)))["persisted"], false);
   std::ofstream(paths.conf()) << "net.core.somaxconn = 4096\n";  // the host's admin, meanwhile
   auto r = revert_apply(paths, kHere, k.writer(), k.reader());
   ASSERT_TRUE(r) << r.error();
@@ -213,9 +267,9 @@ TEST(Apply, RevertRemovesAFileThatDidNotExist) {
   EXPECT_FALSE(fs::exists(paths.conf()));
 }
 
-// A backup belongs to the namespace and host it was written for: reverting or adding to it from
-// another one would write that namespace's values here.
-TEST(Apply, BackupOfAnotherNamespaceIsRefused) {
+// Each namespace has its own backup: another one's apply neither sees nor blocks this one's, and
+// a file at this namespace's path recording another namespace (or machine) is refused.
+TEST(Apply, EachNamespaceHasItsOwnBackup) {
   TempRoot root;
   ApplyPaths paths{root.path};
   FakeKernel k{{{"net.ipv4.tcp_tw_reuse", "2"}}};
@@ -223,23 +277,39 @@ TEST(Apply, BackupOfAnotherNamespaceIsRefused) {
   SysctlReader read = k.reader();
   auto plan = reuse_plan(paths);
   ASSERT_TRUE(execute_apply(*plan, paths, kHere, write, read));
-  auto saved = read_backup(paths);
+  auto saved = read_backup(paths, kHere);
   ASSERT_TRUE(saved && *saved);
-  ASSERT_TRUE((*saved)->target);
-  EXPECT_EQ((*saved)->target->netns_inode, kHere.netns_inode);
-  EXPECT_EQ((*saved)->target->netns, "host");
-  EXPECT_EQ((*saved)->target->host, "web1");
+  EXPECT_TRUE((*saved)->target.host_netns);
+  EXPECT_EQ((*saved)->target.hostname, "web1");
+  EXPECT_EQ((*saved)->path, root.path + "/var/lib/timewait/backups/host.json");
 
-  const ApplyTarget other{4026532999, "blue", "web1"};
-  auto st = check_backup_target(paths, other);
+  const ApplyTarget blue = target(false, 4026532999, "blue");
+  EXPECT_NE(backup_path(paths, blue), backup_path(paths, kHere));
+  auto none = revert_apply(paths, blue, write, read);
+  ASSERT_FALSE(none);
+  EXPECT_NE(none.error().find("nothing to revert"), std::string::npos) << none.error();
+  auto blue_plan =
+      plan_apply({finding("x", Severity::kWarning, {{"net.ipv4.tcp_tw_reuse", "1", true}})},
+                 facts(), paths, /*persist=*/false);
+  k.values["net.ipv4.tcp_tw_reuse"] = "0";  // blue's own value
+  ASSERT_TRUE(execute_apply(*blue_plan, paths, blue, write, read));
+  ASSERT_TRUE(fs::exists(backup_path(paths, blue)));
+  auto r = revert_apply(paths, blue, write, read);
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ(k.values["net.ipv4.tcp_tw_reuse"], "0");
+  EXPECT_TRUE(fs::exists(backup_path(paths, kHere)));  // the host's is still there
+
+  // The host of another machine (a copied disk) is not this one.
+  ApplyTarget elsewhere = kHere;
+  elsewhere.machine_id = "machine-2";
+  auto st = read_backup(paths, elsewhere);
   ASSERT_FALSE(st);
-  EXPECT_NE(st.error().find("netns host (inode 4026531840) on web1"), std::string::npos)
+  EXPECT_NE(st.error().find("holds the values of the host's network namespace"), std::string::npos)
       << st.error();
   k.writes.clear();
-  EXPECT_FALSE(revert_apply(paths, other, write, read));
-  EXPECT_FALSE(execute_apply(*plan, paths, other, write, read));
-  EXPECT_TRUE(k.writes.empty());  // nothing was written into the other namespace
-  EXPECT_FALSE(check_backup_target(paths, ApplyTarget{kHere.netns_inode, "host", "web2"}));
+  EXPECT_FALSE(revert_apply(paths, elsewhere, write, read));
+  EXPECT_FALSE(execute_apply(*plan, paths, elsewhere, write, read));
+  EXPECT_TRUE(k.writes.empty());
   EXPECT_TRUE(revert_apply(paths, kHere, write, read));
 }
 
@@ -251,19 +321,35 @@ TEST(Apply, HandEditedBackupIsRefused) {
   FakeKernel k{{{"net.ipv4.tcp_tw_reuse", "2"}, {"kernel.hostname", "web1"}}};
   auto plan = reuse_plan(paths);
   ASSERT_TRUE(execute_apply(*plan, paths, kHere, k.writer(), k.reader()));
-  const std::string good = slurp(paths.backup());
+  const std::string good = slurp(backup_path(paths, kHere));
   for (auto edit : std::vector<std::function<void(nlohmann::json&)>>{
            [](nlohmann::json& b) { b["values"]["kernel.hostname"] = "pwned"; },
            [](nlohmann::json& b) { b["values"]["net.ipv4.tcp_tw_reuse"] = "1; reboot"; },
            [](nlohmann::json& b) {
              b["conf"] = "kernel.core_pattern = |/tmp/x\n";
              b["conf_existed"] = true;
+           },
+           [](nlohmann::json& b) {
+             b["conf"] = "net.ipv4.tcp_syncookies = 0\n";  // harmful: --apply never writes it
+             b["conf_existed"] = true;
+           },
+           [](nlohmann::json& b) {
+             b["conf"] = "-net.ipv4.tcp_tw_reuse = 1\n";
+             b["conf_existed"] = true;
+           },
+           [](nlohmann::json& b) {
+             b["conf"] = "net.ipv4.tcp_tw_reuse = 1\nnet/ipv4/tcp_syncookies = 0\n";
+             b["conf_existed"] = true;
+           },
+           [](nlohmann::json& b) {
+             b["conf"] = "@include /etc/shadow\n";
+             b["conf_existed"] = true;
            }}) {
     auto b = nlohmann::json::parse(good);
     edit(b);
-    std::ofstream(paths.backup()) << b.dump();
+    std::ofstream(backup_path(paths, kHere)) << b.dump();
     k.writes.clear();
-    auto st = check_backup_target(paths, kHere);
+    auto st = read_backup(paths, kHere);
     ASSERT_FALSE(st);
     EXPECT_NE(st.error().find("was not written by timewait"), std::string::npos) << st.error();
     EXPECT_FALSE(revert_apply(paths, kHere, k.writer(), k.reader()));
@@ -271,7 +357,7 @@ TEST(Apply, HandEditedBackupIsRefused) {
     EXPECT_EQ(k.values["kernel.hostname"], "web1");
   }
   // Truncated: not a backup either.
-  std::ofstream(paths.backup()) << good.substr(0, good.size() / 2);
+  std::ofstream(backup_path(paths, kHere)) << good.substr(0, good.size() / 2);
   EXPECT_FALSE(revert_apply(paths, kHere, k.writer(), k.reader()));
   EXPECT_TRUE(k.writes.empty());
 }
@@ -298,21 +384,21 @@ TEST(Apply, AKernelRefusalChangesNothing) {
   EXPECT_NE(st.error().find("nothing was changed"), std::string::npos) << st.error();
   EXPECT_EQ(k.values["net.ipv4.tcp_timestamps"], "0");  // set, then put back
   EXPECT_FALSE(fs::exists(paths.conf()));
-  EXPECT_FALSE(fs::exists(paths.backup()));
+  EXPECT_FALSE(fs::exists(backup_path(paths, kHere)));
 
   // With an earlier apply's backup there, it stays exactly as it was.
   k.refuse.clear();
   auto first = plan_apply(
       {finding("y", Severity::kWarning, {{"net.ipv4.tcp_tw_reuse", "1", true}})}, h, paths);
   ASSERT_TRUE(execute_apply(*first, paths, kHere, k.writer(), k.reader()));
-  const std::string backup = slurp(paths.backup()), conf = slurp(paths.conf());
+  const std::string backup = slurp(backup_path(paths, kHere)), conf = slurp(paths.conf());
   k.refuse = "net.ipv4.ip_local_port_range";
   auto again = plan_apply({finding("x", Severity::kWarning,
                                    {{"net.ipv4.tcp_timestamps", "1", true},
                                     {"net.ipv4.ip_local_port_range", "32768 60999", true}})},
                           h, paths);
   EXPECT_FALSE(execute_apply(*again, paths, kHere, k.writer(), k.reader()));
-  EXPECT_EQ(slurp(paths.backup()), backup);
+  EXPECT_EQ(slurp(backup_path(paths, kHere)), backup);
   EXPECT_EQ(slurp(paths.conf()), conf);
   EXPECT_EQ(k.values["net.ipv4.tcp_timestamps"], "0");
   EXPECT_EQ(k.values["net.ipv4.tcp_tw_reuse"], "1");
@@ -325,7 +411,7 @@ TEST(Apply, TheBackupKeepsTheValueReadWhenWriting) {
   FakeKernel k{{{"net.ipv4.tcp_tw_reuse", "0"}}};  // facts() said 2, minutes ago
   auto plan = reuse_plan(paths);
   ASSERT_TRUE(execute_apply(*plan, paths, kHere, k.writer(), k.reader()));
-  auto backup = nlohmann::json::parse(slurp(paths.backup()));
+  auto backup = nlohmann::json::parse(slurp(backup_path(paths, kHere)));
   EXPECT_EQ(backup["values"]["net.ipv4.tcp_tw_reuse"], "0");
   EXPECT_EQ(backup["host"], "web1");
   EXPECT_FALSE(backup["written_at"].get<std::string>().empty());
@@ -334,33 +420,136 @@ TEST(Apply, TheBackupKeepsTheValueReadWhenWriting) {
 }
 
 // A namespace made after the backup's one was deleted often gets the same inode: its cookie (or,
-// after a reboot, the boot id) tells them apart. The host's own namespace spans reboots.
-TEST(Apply, ANamespaceWithTheSameInodeButAnotherCookieIsRefused) {
+// after a reboot, the boot id) tells them apart, and the gone one's backup is named stale. The
+// host's own namespace spans reboots: after one, its backup is still the host's.
+TEST(Apply, ANamespaceWithTheSameInodeButAnotherCookieIsAnother) {
   TempRoot root;
   ApplyPaths paths{root.path};
   FakeKernel k{{{"net.ipv4.tcp_tw_reuse", "2"}}};
-  ApplyTarget blue{4026532387, "blue", "web1", 11477, "boot-a", "machine-1", "6.18"};
+  const ApplyTarget blue = target(false, 4026532387, "blue");
   auto plan = reuse_plan(paths);
   ASSERT_TRUE(execute_apply(*plan, paths, blue, k.writer(), k.reader()));
-  EXPECT_TRUE(check_backup_target(paths, blue));
-  ApplyTarget reborn = blue;
-  reborn.netns_cookie = 11480;
-  auto st = check_backup_target(paths, reborn);
-  ASSERT_FALSE(st);
-  EXPECT_NE(st.error().find("which is gone"), std::string::npos) << st.error();
-  ApplyTarget rebooted = blue;
-  rebooted.boot_id = "boot-b";
-  EXPECT_FALSE(check_backup_target(paths, rebooted));
-  ApplyTarget other_machine = blue;
-  other_machine.machine_id = "machine-2";
-  EXPECT_FALSE(check_backup_target(paths, other_machine));
+  auto mine = read_backup(paths, blue);
+  ASSERT_TRUE(mine && *mine);
+  for (auto change : std::vector<std::function<void(ApplyTarget&)>>{
+           [](ApplyTarget& t) { t.cookie += 3; }, [](ApplyTarget& t) { t.boot_id = "boot-b"; }}) {
+    ApplyTarget reborn = blue;
+    change(reborn);
+    EXPECT_FALSE(same_namespace(blue, reborn));
+    auto none = read_backup(paths, reborn);
+    ASSERT_TRUE(none);
+    EXPECT_FALSE(*none);
+    auto stale = stale_backups(paths, reborn);
+    ASSERT_EQ(stale.size(), 1u);
+    EXPECT_EQ(stale[0].path, backup_path(paths, blue));
+    const std::string msg = nothing_to_revert(paths, reborn);
+    EXPECT_NE(msg.find("is the stale backup of netns blue"), std::string::npos) << msg;
+    EXPECT_NE(msg.find(reborn.boot_id == "boot-b" ? "rebooted" : "deleted since"),
+              std::string::npos)
+        << msg;
+  }
   ASSERT_TRUE(revert_apply(paths, blue, k.writer(), k.reader()));
 
-  ApplyTarget host{kInitNetnsInode, "host", "web1", 3, "boot-a", "machine-1", "6.18"};
+  ApplyTarget host = kHere;
   ASSERT_TRUE(execute_apply(*plan, paths, host, k.writer(), k.reader()));
-  host.boot_id = "boot-b";
+  host.boot_id = "boot-b";  // rebooted: another inode, cookie and kernel, the same host
+  host.inode = 4026531840;
+  host.cookie = 7;
   host.kernel = "6.19";
-  EXPECT_TRUE(check_backup_target(paths, host));
+  auto after = read_backup(paths, host);
+  ASSERT_TRUE(after) << after.error();
+  ASSERT_TRUE(*after);
+  EXPECT_TRUE(revert_apply(paths, host, k.writer(), k.reader()));
+}
+
+// timewait 0.x kept one backup, sysctl-backup.json, and wrote "host" for any namespace entered
+// without --netns (`ip netns exec` too): it is read as the namespace it really was, moved to its
+// own file by the next apply, and no longer blocks other namespaces.
+TEST(Apply, TheOldSingleBackupIsReadAndMoved) {
+  TempRoot root;
+  ApplyPaths paths{root.path};
+  fs::create_directories(paths.dir());
+  FakeKernel k{{{"net.ipv4.tcp_tw_reuse", "1"}, {"net.ipv4.tcp_timestamps", "0"}}};
+  auto old = [&](const std::string& name, uint64_t inode, const std::string& boot) {
+    nlohmann::json b{{"format", "timewait-sysctl-backup"},
+                     {"version", 1},
+                     {"netns", {{"inode", inode}, {"name", name}, {"cookie", 5}}},
+                     {"host", "web1"},
+                     {"machine_id", "machine-1"},
+                     {"boot_id", boot},
+                     {"persisted", true},
+                     {"conf_existed", false},
+                     {"conf", ""},
+                     {"values", {{"net.ipv4.tcp_tw_reuse", "2"}}}};
+    std::ofstream(paths.legacy_backup()) << b.dump();
+  };
+  // From an earlier boot, "host": the host's (kInitNetnsInode made it read as gone before).
+  old("host", 0xF0000000, "boot-0");
+  auto saved = read_backup(paths, kHere);
+  ASSERT_TRUE(saved) << saved.error();
+  ASSERT_TRUE(*saved);
+  EXPECT_TRUE((*saved)->legacy);
+  // Another namespace is not blocked by it.
+  const ApplyTarget blue = target(false, 4026532387, "blue");
+  auto none = read_backup(paths, blue);
+  ASSERT_TRUE(none) << none.error();
+  EXPECT_FALSE(*none);
+  // The next apply moves it, keeping its original value.
+  auto plan = plan_apply(
+      {finding("t", Severity::kWarning, {{"net.ipv4.tcp_timestamps", "1", true}})}, facts(), paths);
+  ASSERT_TRUE(execute_apply(*plan, paths, kHere, k.writer(), k.reader()));
+  EXPECT_FALSE(fs::exists(paths.legacy_backup()));
+  auto moved = nlohmann::json::parse(slurp(backup_path(paths, kHere)));
+  EXPECT_EQ(moved["values"]["net.ipv4.tcp_tw_reuse"], "2");
+  EXPECT_EQ(moved["values"]["net.ipv4.tcp_timestamps"], "0");
+  EXPECT_EQ(moved["netns"]["host"], true);
+  auto r = revert_apply(paths, kHere, k.writer(), k.reader());
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ(k.values["net.ipv4.tcp_tw_reuse"], "2");
+
+  // From this boot, "host" with another inode than PID 1's: an `ip netns exec` namespace's.
+  old("host", blue.inode, kHere.boot_id);
+  auto host_has = read_backup(paths, kHere);
+  ASSERT_TRUE(host_has);
+  EXPECT_FALSE(*host_has);
+  ApplyTarget exec_ns = blue;
+  exec_ns.cookie = 5;
+  auto ns_has = read_backup(paths, exec_ns);
+  ASSERT_TRUE(ns_has) << ns_has.error();
+  ASSERT_TRUE(*ns_has);
+  EXPECT_FALSE((*ns_has)->target.host_netns);
+}
+
+// Values planted to be "restored" (or the harmful value an apply replaced) are not written back;
+// the rest is, and the refusal names each.
+TEST(Apply, RevertLeavesHarmfulSavedValues) {
+  TempRoot root;
+  ApplyPaths paths{root.path};
+  FakeKernel k{{{"net.ipv4.tcp_tw_reuse", "2"},
+                {"net.ipv4.tcp_max_tw_buckets", "262144"},
+                {"net.ipv4.ip_local_port_range", "32768\t60999"},
+                {"net.core.somaxconn", "4096"},
+                {"net.ipv4.tcp_syncookies", "1"}}};
+  auto plan = reuse_plan(paths);
+  ASSERT_TRUE(execute_apply(*plan, paths, kHere, k.writer(), k.reader()));
+  auto b = nlohmann::json::parse(slurp(backup_path(paths, kHere)));
+  b["values"]["net.ipv4.tcp_max_tw_buckets"] = "0";
+  b["values"]["net.ipv4.ip_local_port_range"] = "60999 61000";
+  b["values"]["net.core.somaxconn"] = "1";
+  b["values"]["net.ipv4.tcp_syncookies"] = "0";
+  std::ofstream(backup_path(paths, kHere)) << b.dump();
+  k.writes.clear();
+  auto r = revert_apply(paths, kHere, k.writer(), k.reader());
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ(r->refused.size(), 4u);
+  EXPECT_EQ(k.writes, std::vector<std::string>{"net.ipv4.tcp_tw_reuse=2"});
+  EXPECT_EQ(k.values["net.ipv4.tcp_max_tw_buckets"], "262144");
+  EXPECT_EQ(k.values["net.ipv4.ip_local_port_range"], "32768\t60999");
+  const std::string line = refused_restore(SavedApply{backup_path(paths, kHere)}, r->refused);
+  for (const char* says : {"net.ipv4.tcp_max_tw_buckets = 0 (", "60999 61000 (a range of 2 ports",
+                           "net.core.somaxconn = 1 (", "net.ipv4.tcp_syncookies = 0 ("})
+    EXPECT_NE(line.find(says), std::string::npos) << line;
+  EXPECT_EQ(line.find('\n'), std::string::npos);
 }
 
 // systemd masks a sysctl.d file with a symlink to /dev/null: --revert neither removes the link
@@ -379,7 +568,7 @@ TEST(Apply, RevertNeverRemovesOrWritesThroughADevice) {
   EXPECT_NE(r.error().find("character device"), std::string::npos) << r.error();
   EXPECT_TRUE(fs::is_symlink(paths.conf()));
   EXPECT_TRUE(k.writes.empty());
-  EXPECT_TRUE(fs::exists(paths.backup()));
+  EXPECT_TRUE(fs::exists(backup_path(paths, kHere)));
 }
 
 }  // namespace

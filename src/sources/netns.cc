@@ -1,5 +1,6 @@
 #include "sources/netns.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -9,6 +10,8 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <fstream>
+#include <memory>
 
 namespace tw {
 
@@ -84,6 +87,60 @@ uint64_t netns_cookie_of_self() {
   if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) != 0) cookie = 0;
   close(fd);
   return cookie;
+}
+
+namespace {
+
+// pid 2 is kthreadd when its parent is 0 (the initial pid namespace); its namespace is then the
+// initial one, which is PID 1's on any machine that boots normally.
+bool is_kthreadd(const std::string& proc) {
+  std::ifstream in(proc + "/2/status");
+  bool named = false, orphan = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line == "Name:\tkthreadd") named = true;
+    if (line == "PPid:\t0") orphan = true;
+  }
+  return named && orphan;
+}
+
+}  // namespace
+
+Result<NetnsIdentity> netns_identity_of_self(const std::string& proc,
+                                             const std::string& run_netns) {
+  NetnsIdentity id;
+  struct stat self;
+  const std::string self_path = proc + "/thread-self/ns/net";
+  if (stat(self_path.c_str(), &self) != 0)
+    return fail(fmt::format("cannot read this thread's network namespace ({}): {}", self_path,
+                            std::strerror(errno)));
+  id.dev = self.st_dev;
+  id.inode = self.st_ino;
+  id.cookie = netns_cookie_of_self();
+  struct stat init;
+  const std::string init_path = proc + "/1/ns/net";
+  if (stat(init_path.c_str(), &init) != 0) {
+    const int err = errno;
+    if ((err != EACCES && err != EPERM) || !is_kthreadd(proc) ||
+        stat((proc + "/2/ns/net").c_str(), &init) != 0)
+      return fail(fmt::format(
+          "cannot tell whether this is the host's network namespace: {}: {} (run as root)",
+          init_path, std::strerror(err)));
+  }
+  id.host = init.st_dev == self.st_dev && init.st_ino == self.st_ino;
+  id.host_inode = init.st_ino;
+  // A name makes a namespace recognisable to a person (and to `--netns`); `ip netns exec NAME`
+  // leaves no other trace of it.
+  std::unique_ptr<DIR, int (*)(DIR*)> dir(opendir(run_netns.c_str()), closedir);
+  if (dir && !id.host)
+    while (const dirent* e = readdir(dir.get())) {
+      const std::string n = e->d_name;
+      if (n == "." || n == "..") continue;
+      struct stat st;
+      if (stat((run_netns + "/" + n).c_str(), &st) == 0 && st.st_dev == self.st_dev &&
+          st.st_ino == self.st_ino && (id.name.empty() || n < id.name))
+        id.name = n;  // the first name in order when a namespace has two
+    }
+  return id;
 }
 
 }  // namespace tw

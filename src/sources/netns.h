@@ -23,4 +23,21 @@ Result<uint64_t> netns_inode_of_self();
 // 0 where the kernel has no cookies.
 uint64_t netns_cookie_of_self();
 
+// Who the calling thread's network namespace is, as `doctor --apply` records it in a backup.
+struct NetnsIdentity {
+  uint64_t dev = 0, inode = 0;  // stat() of /proc/thread-self/ns/net: the namespace's identity
+  uint64_t cookie = 0;          // netns_cookie_of_self()
+  // PID 1's namespace: the one the machine's own boot (systemd-sysctl, /etc/sysctl.d) sets up.
+  bool host = false;
+  uint64_t host_inode = 0;  // PID 1's namespace's inode
+  std::string name;         // its name under /run/netns (`ip netns add`), "" when it has none
+};
+// "host" is decided by comparing with PID 1's namespace (dev and inode of /proc/1/ns/net), never
+// by a constant inode: the initial namespace's number differs between kernels. Where PID 1's
+// cannot be read (a sandbox's init that refuses ptrace access), kthreadd's is used (pid 2 with
+// parent 0: kernel threads always live in the initial namespace). Fails when neither can be read.
+// `proc` and `run_netns` are injectable for tests.
+Result<NetnsIdentity> netns_identity_of_self(const std::string& proc = "/proc",
+                                             const std::string& run_netns = "/run/netns");
+
 }  // namespace tw

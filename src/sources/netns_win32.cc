@@ -15,5 +15,8 @@ Status enter_netns_of_pid(int) { return fail(kLinuxOnly); }
 Result<uint64_t> netns_inode_by_name(const std::string&) { return fail(kLinuxOnly); }
 Result<uint64_t> netns_inode_of_self() { return fail(kLinuxOnly); }
 uint64_t netns_cookie_of_self() { return 0; }
+Result<NetnsIdentity> netns_identity_of_self(const std::string&, const std::string&) {
+  return fail(kLinuxOnly);
+}
 
 }  // namespace tw

@@ -2,9 +2,11 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
@@ -35,6 +37,12 @@ std::string_view kind_of(mode_t m) {
   if (S_ISFIFO(m)) return "a named pipe (FIFO)";
   if (S_ISSOCK(m)) return "a socket";
   return "not a regular file";
+}
+
+// The start of the temporary names beside `target`: `.NAME.tmp-` (PID-N follows).
+std::string temporary_stem(const std::string& target) {
+  const fs::path t(target);
+  return (t.parent_path() / ("." + t.filename().string() + ".tmp-")).string();
 }
 
 constexpr std::string_view kOnlyRegular =
@@ -164,7 +172,8 @@ std::string name_of(const std::string& path) { return fs::path(path).filename().
 void OutputFile::discard_temporary() {
   fclose(f_);
   f_ = nullptr;
-  unlinkat(dir_fd_, name_of(tmp_).c_str(), 0);
+  // An unnamed O_TMPFILE is gone with its last descriptor.
+  if (!tmp_.empty()) unlinkat(dir_fd_, name_of(tmp_).c_str(), 0);
   close(dir_fd_);
   dir_fd_ = -1;
 }
@@ -182,17 +191,18 @@ Status OutputFile::open_temporary(bool create_dirs, mode_t new_mode) {
   dir_fd_ = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd_ < 0)
     return fail(fmt::format("cannot open directory {}: {}", dir, std::strerror(errno)));
-  // O_EXCL: the temporary name is never an existing file or a symlink planted there.
-  const fs::path target(target_.resolved);
-  const std::string stem =
-      (target.parent_path() / ("." + target.filename().string() + ".tmp-")).string();
+  const std::string stem = temporary_stem(target_.resolved);
   const bool replacing = target_.exists && target_.mode != 0;
-  int fd = -1;
+  const mode_t mode = replacing ? 0600 : new_mode;
+  // An unnamed file first: a run killed while writing it leaves nothing behind. Its name comes
+  // at commit, for the moment before the rename.
+  tmp_.clear();
+  int fd = ::openat(dir_fd_, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
+  // Else a named one. O_EXCL: the temporary name is never an existing file or a planted symlink.
   for (int i = 0; fd < 0 && i < 100; ++i) {
     tmp_ = fmt::format("{}{}-{}", stem, getpid(), i);
-    fd =
-        ::openat(dir_fd_, name_of(tmp_).c_str(),
-                 O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, replacing ? 0600 : new_mode);
+    fd = ::openat(dir_fd_, name_of(tmp_).c_str(),
+                  O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
     if (fd < 0 && errno != EEXIST) break;
   }
   if (fd < 0) {
@@ -208,19 +218,21 @@ Status OutputFile::open_temporary(bool create_dirs, mode_t new_mode) {
   if (replacing && fchmod(fd, target_.mode) != 0) {
     int err = errno;
     close(fd);
-    unlinkat(dir_fd_, name_of(tmp_).c_str(), 0);
+    if (!tmp_.empty()) unlinkat(dir_fd_, name_of(tmp_).c_str(), 0);
     close(dir_fd_);
     dir_fd_ = -1;
-    return fail(fmt::format("cannot set the mode of {}: {}", tmp_, std::strerror(err)));
+    return fail(fmt::format("cannot set the mode of a temporary file beside {}: {}",
+                            target_.resolved, std::strerror(err)));
   }
   f_ = fdopen(fd, "w");
   if (!f_) {
     int err = errno;
     close(fd);
-    unlinkat(dir_fd_, name_of(tmp_).c_str(), 0);
+    if (!tmp_.empty()) unlinkat(dir_fd_, name_of(tmp_).c_str(), 0);
     close(dir_fd_);
     dir_fd_ = -1;
-    return fail(fmt::format("cannot write {}: {}", tmp_, std::strerror(err)));
+    return fail(fmt::format("cannot write a temporary file beside {}: {}", target_.resolved,
+                            std::strerror(err)));
   }
   return {};
 }
@@ -233,6 +245,31 @@ Status OutputFile::commit_temporary() {
     ok = false;
     err = errno;
   }
+  if (ok && tmp_.empty()) {
+    // Give the unnamed file a temporary name (linkat of /proc/self/fd needs no capability, unlike
+    // AT_EMPTY_PATH): from here to the rename is the only time a kill leaves it behind, and
+    // remove_stale_temporaries knows its name.
+    const std::string fd_path = fmt::format("/proc/self/fd/{}", fileno(f_));
+    const std::string stem = temporary_stem(target_.resolved);
+    for (int i = 0; tmp_.empty() && i < 100; ++i) {
+      std::string name = fmt::format("{}{}-{}", stem, getpid(), i);
+      int rc = linkat(AT_FDCWD, fd_path.c_str(), dir_fd_, name_of(name).c_str(), AT_SYMLINK_FOLLOW);
+      // Without /proc mounted: the descriptor itself (needs CAP_DAC_READ_SEARCH).
+      if (rc != 0 && errno == ENOENT)
+        rc = linkat(fileno(f_), "", dir_fd_, name_of(name).c_str(), AT_EMPTY_PATH);
+      if (rc == 0) {
+        tmp_ = name;
+      } else if (errno != EEXIST) {
+        ok = false;
+        err = errno;
+        break;
+      }
+    }
+    if (ok && tmp_.empty()) {
+      ok = false;
+      err = EEXIST;
+    }
+  }
   if (fclose(f_) != 0 && ok) {
     ok = false;
     err = errno;
@@ -243,13 +280,41 @@ Status OutputFile::commit_temporary() {
     ok = false;
     err = errno;
   }
-  if (!ok) unlinkat(dir_fd_, name_of(tmp_).c_str(), 0);
+  if (!ok && !tmp_.empty()) unlinkat(dir_fd_, name_of(tmp_).c_str(), 0);
   // The rename itself is durable once the directory is synced.
   if (ok) (void)fsync(dir_fd_);
   close(dir_fd_);
   dir_fd_ = -1;
   if (!ok) return fail(fmt::format("writing {} failed: {}", target_.resolved, std::strerror(err)));
   return {};
+}
+
+void remove_stale_temporaries(const std::string& path) {
+  const fs::path target(path);
+  const std::string prefix = "." + target.filename().string() + ".tmp-";
+  const fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    // PID-N, both decimal, nothing else.
+    const std::string rest = name.substr(prefix.size());
+    const size_t dash = rest.find('-');
+    auto digits = [](std::string_view s) {
+      return !s.empty() && s.size() <= 10 &&
+             std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+    };
+    if (dash == std::string::npos || !digits(std::string_view(rest).substr(0, dash)) ||
+        !digits(std::string_view(rest).substr(dash + 1)))
+      continue;
+    const long pid = std::stol(rest.substr(0, dash));
+    if (pid <= 0 || pid == getpid() || kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH)
+      continue;  // its writer may still be at work
+    struct stat st;
+    if (lstat(e.path().c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid())
+      continue;
+    unlink(e.path().c_str());
+  }
 }
 
 }  // namespace tw

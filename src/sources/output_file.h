@@ -1,13 +1,14 @@
 // Where every file timewait writes goes through (`census --save`, `doctor --apply`'s sysctl.d file
-// and backup): a regular file or a new path is replaced atomically (a temporary file beside it,
-// created exclusively, fsync, rename); a device node, FIFO, socket or directory at the path is
-// refused, so a root user can never replace /dev/full or a named pipe by a file. A symlink is
-// followed (its target is replaced and the link stays) only where the kernel's
-// fs.protected_symlinks would follow it: not a link in a sticky world-writable directory (/tmp)
-// owned by another user than the caller and the directory's owner, which is how an attacker
-// plants /tmp/x -> /etc/shadow. "-" is standard output; a descriptor of this process named by
-// path (/dev/stdout, /dev/fd/N, /proc/self/fd/N) is written as that stream, never by replacing
-// the file behind it.
+// and backup): a regular file or a new path is replaced atomically (an unnamed O_TMPFILE in the
+// target's directory, held open, written and synced, then linked to a temporary name and renamed;
+// a named temporary file, created exclusively, where the filesystem has no O_TMPFILE); a device
+// node, FIFO, socket or directory at the path is refused, so a root user can never replace
+// /dev/full or a named pipe by a file. A symlink is followed (its target is replaced and the link
+// stays) only where the kernel's fs.protected_symlinks would follow it: not a link in a sticky
+// world-writable directory (/tmp) owned by another user than the caller and the directory's
+// owner, which is how an attacker plants /tmp/x -> /etc/shadow. "-" is standard output; a
+// descriptor of this process named by path (/dev/stdout, /dev/fd/N, /proc/self/fd/N) is written
+// as that stream, never by replacing the file behind it.
 #pragma once
 
 #include <sys/types.h>
@@ -61,13 +62,21 @@ class OutputFile {
   Status commit_temporary();
   void discard_temporary();
   OutputTarget target_;
-  std::string tmp_;
+  std::string tmp_;  // the temporary name ("" while it is an unnamed O_TMPFILE)
   FILE* f_ = nullptr;
   int dir_fd_ = -1;  // Linux: the target's directory, held from the temporary file to the rename
 };
 
+// Removes the temporary files OutputFile left beside `path` when a run writing it was killed
+// (SIGKILL between linking the finished file and renaming it, or on a filesystem without
+// O_TMPFILE): only regular files owned by this user that match its exact name,
+// `.NAME.tmp-PID-N`, of a process that no longer runs. The caller holds the lock that writers of
+// `path` take, so none of them is half-way.
+void remove_stale_temporaries(const std::string& path);
+
 // `text` to `path` through OutputFile: open (path errors) and commit (write errors) in one.
+// `new_mode` as in OutputFile::open.
 Status write_file_atomically(const std::string& path, const std::string& text,
-                             bool create_dirs = false);
+                             bool create_dirs = false, mode_t new_mode = 0644);
 
 }  // namespace tw

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -271,6 +272,53 @@ TEST(OutputFile, StandardOutputGetsOnlyCommittedText) {
   close(saved);
   close(fd);
   EXPECT_EQ(slurp(d / "out"), "{\"whole\":1}\n");
+}
+
+}  // namespace
+}  // namespace tw
+
+namespace tw {
+namespace {
+
+// The file being written has no name until commit (O_TMPFILE): a run killed while writing leaves
+// nothing in the directory.
+TEST(OutputFile, NoNamedTemporaryWhileWriting) {
+  testing::TempDir d;
+  auto out = OutputFile::open(d / "x");
+  ASSERT_TRUE(out) << out.error();
+  fputs("text\n", (*out)->stream());
+  fflush((*out)->stream());
+  EXPECT_TRUE(d.names().empty());
+  ASSERT_TRUE((*out)->commit());
+  EXPECT_EQ(d.names(), std::vector<std::string>{"x"});
+  EXPECT_EQ(testing::read_text(d / "x"), "text\n");
+}
+
+// What a kill between link and rename leaves is removed: only our exact name, only a dead
+// writer's, only the caller's own files.
+TEST(OutputFile, StaleTemporariesOfDeadWritersAreRemoved) {
+  testing::TempDir d;
+  pid_t child = fork();
+  if (child == 0) _exit(0);
+  ASSERT_GT(child, 0);
+  ASSERT_EQ(waitpid(child, nullptr, 0), child);
+  const std::string dead = std::to_string(child), live = std::to_string(getppid());
+  const std::vector<std::string> kept = {".x.tmp-" + live + "-0", ".x.tmp-" + dead + "-0.bak",
+                                         ".y.tmp-" + dead + "-0", ".x.tmp-" + dead,
+                                         "x.tmp-" + dead + "-0",  ".x.tmp--0"};
+  for (const std::string& n : kept) std::ofstream(d / n) << "keep";
+  std::ofstream(d / (".x.tmp-" + dead + "-0")) << "stale";
+  std::ofstream(d / (".x.tmp-" + dead + "-12")) << "stale";
+  std::vector<std::string> expected = kept;
+  if (geteuid() == 0) {  // another user's file of that name is not ours to remove
+    const std::string theirs = ".x.tmp-" + dead + "-3";
+    std::ofstream(d / theirs) << "theirs";
+    ASSERT_EQ(chown((d / theirs).c_str(), 65534, 65534), 0);
+    expected.push_back(theirs);
+  }
+  std::sort(expected.begin(), expected.end());
+  remove_stale_temporaries(d / "x");
+  EXPECT_EQ(d.names(), expected);
 }
 
 }  // namespace

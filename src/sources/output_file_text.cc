@@ -85,8 +85,9 @@ Status OutputFile::commit() {
   return {};
 }
 
-Status write_file_atomically(const std::string& path, const std::string& text, bool create_dirs) {
-  auto out = OutputFile::open(path, create_dirs);
+Status write_file_atomically(const std::string& path, const std::string& text, bool create_dirs,
+                             mode_t new_mode) {
+  auto out = OutputFile::open(path, create_dirs, new_mode);
   if (!out) return fail(out.error());
   if (fwrite(text.data(), 1, text.size(), (*out)->stream()) != text.size())
     return fail(fmt::format("writing {} failed: {}", path, std::strerror(errno)));
