@@ -273,11 +273,11 @@ TEST_F(ApplyCli, ABackupOthersCouldWriteIsRefused) {
     std::function<void()> make, undo;
   };
   std::vector<Attack> attacks = {
-      {"owned by nobody", "the backup " + file + " is owned by nobody (65534) with mode 0644",
+      {"owned by nobody", "the backup " + file + " is owned by nobody (65534) with mode 0600",
        [&] { ASSERT_EQ(chown(file.c_str(), kNobody, kNobody), 0); },
        [&] { ASSERT_EQ(chown(file.c_str(), 0, 0), 0); }},
       {"group-writable backup", "with mode 0664", [&] { ASSERT_EQ(chmod(file.c_str(), 0664), 0); },
-       [&] { ASSERT_EQ(chmod(file.c_str(), 0644), 0); }},
+       [&] { ASSERT_EQ(chmod(file.c_str(), 0600), 0); }},
       {"group-writable directory", "the directory above the backup " + dir,
        [&] { ASSERT_EQ(chmod(dir.c_str(), 0770), 0); },
        [&] { ASSERT_EQ(chmod(dir.c_str(), 0700), 0); }},
