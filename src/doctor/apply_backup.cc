@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "doctor/apply.h"
+#include "model/safe_text.h"
 #include "sources/file_trust.h"
 #include "sources/output_file.h"
 
@@ -122,10 +123,11 @@ ApplyTarget with_this_boot(ApplyTarget t) {
 }
 
 std::string describe(const ApplyTarget& t) {
-  const std::string on = t.hostname.empty() ? "an unnamed host" : t.hostname;
+  const std::string on = t.hostname.empty() ? "an unnamed host" : printable_line(t.hostname);
   if (t.host_netns)
     return fmt::format("the host's network namespace (inode {}) on {}", t.inode, on);
-  if (!t.name.empty()) return fmt::format("netns {} (inode {}) on {}", t.name, t.inode, on);
+  if (!t.name.empty())
+    return fmt::format("netns {} (inode {}) on {}", printable_line(t.name), t.inode, on);
   if (t.pid)
     return fmt::format("the network namespace of pid {} (inode {}) on {}", t.pid, t.inode, on);
   return fmt::format("an unnamed network namespace (inode {}) on {}", t.inode, on);
@@ -133,7 +135,7 @@ std::string describe(const ApplyTarget& t) {
 
 std::string target_options(const ApplyTarget& t) {
   if (t.host_netns) return "";
-  if (!t.name.empty()) return " --netns " + t.name;
+  if (!t.name.empty()) return " --netns " + shell_quote(t.name);
   if (t.pid) return fmt::format(" --pid {}", t.pid);
   return "";
 }
