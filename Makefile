@@ -38,6 +38,7 @@ deb: configure
 
 bench: configure
 	@bash bench/run.sh $(BUILD)
+	@bash bench/exporter_soak.sh $(BUILD)
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')

@@ -41,6 +41,7 @@ constexpr Clock::time_point kNever = Clock::time_point::max();
 // it cannot name another connection's socket after libmicrohttpd closed its descriptor and the
 // number was given again.
 struct Conn {
+  std::string ip;  // the client's address bytes (the per-address count's key)
   int dup = -1;
   Clock::time_point deadline;
   bool answered = false;  // the request was complete and went to the handler
@@ -90,6 +91,20 @@ struct MetricsServer::Impl {
   std::mutex mu;
   std::unordered_map<int, std::shared_ptr<Conn>> pending;  // by fd: accepted, not yet started
   std::unordered_set<std::shared_ptr<Conn>> live;
+  // Open connections per client address. The limits are enforced here, at accept, rather than by
+  // libmicrohttpd's own options: 0.9.75 with a thread pool leaves a worker's mutex locked when a
+  // connection is refused at its share of MHD_OPTION_CONNECTION_LIMIT (seen here: that worker
+  // stalled and MHD_stop_daemon never returned), so libmicrohttpd is given limits it never meets.
+  std::unordered_map<std::string, size_t> per_ip;
+  size_t max_connections = 0;  // what the descriptor limit allows of options_.max_connections
+  int64_t refused = 0;
+
+  // Drops `c` from the live set and its address's count (with `mu` held).
+  void forget(const std::shared_ptr<Conn>& c) {
+    if (live.erase(c) == 0) return;
+    auto it = per_ip.find(c->ip);
+    if (it != per_ip.end() && --it->second == 0) per_ip.erase(it);
+  }
   std::condition_variable watch_cv;
   bool stopping = false;
   std::thread watchdog;
@@ -128,7 +143,8 @@ struct MetricsServer::Impl {
           c.dup = -1;
           if (!c.answered) ++self->dropped_slow_;
         }
-        it = live.erase(it);
+        auto dead = *it++;
+        forget(dead);
       }
     }
   }
@@ -154,7 +170,7 @@ struct MetricsServer::Impl {
           ::close(c.dup);
           c.dup = -1;
         }
-        impl->live.erase(*holder);
+        impl->forget(*holder);
       }
       delete holder;
       *socket_context = nullptr;
@@ -164,11 +180,28 @@ struct MetricsServer::Impl {
   // Registers an accepted socket with the watchdog and hands it to libmicrohttpd.
   bool add(int fd, const sockaddr* addr, socklen_t len) {
     auto c = std::make_shared<Conn>();
-    c->dup = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (addr->sa_family == AF_INET)
+      c->ip.assign(
+          reinterpret_cast<const char*>(&reinterpret_cast<const sockaddr_in*>(addr)->sin_addr), 4);
+    else if (addr->sa_family == AF_INET6)
+      c->ip.assign(
+          reinterpret_cast<const char*>(&reinterpret_cast<const sockaddr_in6*>(addr)->sin6_addr),
+          16);
     c->deadline =
         Clock::now() + std::chrono::seconds(std::max(self->options_.request_timeout_s, 1));
     {
       std::lock_guard lock(mu);
+      // Past a limit: closed at once (the client sees its connection end, unanswered).
+      const size_t per_ip_limit = self->options_.max_connections_per_ip;
+      auto count = per_ip.find(c->ip);
+      if (live.size() >= max_connections ||
+          (per_ip_limit && count != per_ip.end() && count->second >= per_ip_limit)) {
+        ::close(fd);
+        ++refused;
+        return false;
+      }
+      c->dup = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+      ++per_ip[c->ip];
       // A record left under this number belonged to a socket libmicrohttpd closed without
       // starting it; the watchdog ends it (its dup) at its deadline.
       pending[fd] = c;
@@ -178,7 +211,7 @@ struct MetricsServer::Impl {
     // Refused (a connection limit) and closed by libmicrohttpd.
     std::lock_guard lock(mu);
     if (auto it = pending.find(fd); it != pending.end() && it->second == c) pending.erase(it);
-    live.erase(c);
+    forget(c);
     if (c->dup >= 0) ::close(c->dup);
     c->dup = -1;
     return false;
@@ -416,15 +449,16 @@ Status MetricsServer::bind() {
   impl_->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 
   const size_t connections = fit_descriptors(options_.max_connections);
+  impl_->max_connections = connections;
   unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC;
   const auto& web = options_.web;
   if (web.tls) flags |= MHD_USE_TLS;
   std::vector<MHD_OptionItem> opts = {
       {MHD_OPTION_THREAD_POOL_SIZE, static_cast<intptr_t>(std::max<size_t>(options_.threads, 1)),
        nullptr},
-      {MHD_OPTION_CONNECTION_LIMIT, static_cast<intptr_t>(connections), nullptr},
-      {MHD_OPTION_PER_IP_CONNECTION_LIMIT, static_cast<intptr_t>(options_.max_connections_per_ip),
-       nullptr},
+      // Never met (see Impl::per_ip): each worker's share is above all the connections.
+      {MHD_OPTION_CONNECTION_LIMIT,
+       static_cast<intptr_t>((connections + 16) * std::max<size_t>(options_.threads, 1)), nullptr},
       {MHD_OPTION_CONNECTION_TIMEOUT, static_cast<intptr_t>(std::max(options_.read_timeout_s, 1)),
        nullptr},
       {MHD_OPTION_CONNECTION_MEMORY_LIMIT, static_cast<intptr_t>(options_.connection_memory),

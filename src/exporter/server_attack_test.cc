@@ -231,3 +231,39 @@ TEST_F(Attacked, ThePerAddressLimitHolds) {
 
 }  // namespace
 }  // namespace tw
+
+namespace tw {
+namespace {
+
+// Past --max-connections, a new connection is closed at once; when the holders go, scrapes are
+// served again; and stop() still returns (refusals inside libmicrohttpd 0.9.75's thread pool left
+// a worker's mutex locked and MHD_stop_daemon waiting for ever: the limit is the server's own).
+TEST_F(Attacked, PastTheConnectionLimitNewOnesAreClosedAndStopStillReturns) {
+  ServerOptions o;
+  o.max_connections = 8;
+  o.max_connections_per_ip = 0;
+  start(o);
+  std::vector<int> held;
+  for (int i = 0; i < 40; ++i)
+    held.push_back(
+        testing::connect_from_address(fmt::format("127.0.0.{}", 2 + i % 8), server_->port()));
+  std::this_thread::sleep_for(300ms);
+  const auto t0 = Clock::now();
+  EXPECT_FALSE(scrape(5).second);
+  EXPECT_LT(Clock::now() - t0, 2s) << "not closed at once";
+  for (int fd : held) close(fd);
+  bool served = false;
+  for (int i = 0; i < 30 && !served; ++i) {
+    std::this_thread::sleep_for(100ms);
+    served = scrape(5).second;
+  }
+  EXPECT_TRUE(served);
+  const auto t1 = Clock::now();
+  server_->stop();
+  thread_.join();
+  server_.reset();
+  EXPECT_LT(Clock::now() - t1, 5s);
+}
+
+}  // namespace
+}  // namespace tw
