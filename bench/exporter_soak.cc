@@ -7,7 +7,7 @@
 // missed: every scrape answered, p99 under 1 s, RSS growth under 64 MiB, descriptors back.
 //
 //   exporter_soak --port P --pid EXPORTER_PID [--seconds 60] [--scrapers 500] [--idle 1000]
-//                 [--slow 100] [--floods 8] [--pause-ms 250] [--scraper-addresses 10]
+//                 [--slow 100] [--floods 8] [--pause-ms 1000] [--scraper-addresses 10]
 #include <arpa/inet.h>
 #include <fmt/format.h>
 #include <netinet/in.h>
@@ -32,7 +32,7 @@ using namespace std::chrono_literals;
 
 struct Args {
   int port = 0, pid = 0, seconds = 60, scrapers = 500, idle = 1000, slow = 100, floods = 8;
-  int pause_ms = 250, scraper_addresses = 10;
+  int pause_ms = 1000, scraper_addresses = 10;
 };
 
 struct Scraper {
@@ -100,6 +100,8 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "exporter_soak: the exporter on port {} does not answer\n", a.port);
     return 1;
   }
+  // The first scrape's own connection closed in the server too, then the start figures.
+  std::this_thread::sleep_for(1s);
   const long rss0 = tw::testing::rss_kib(a.pid);
   const int fds0 = tw::testing::open_fds(a.pid);
   long rss_peak = rss0;
@@ -192,7 +194,7 @@ int main(int argc, char** argv) {
   // Every client gone: the exporter's descriptors come back to the start (bounded wait: the
   // server closes what the clients left within its timeouts).
   int fds_end = tw::testing::open_fds(a.pid);
-  for (int i = 0; i < 150 && fds_end != fds0; ++i) {
+  for (int i = 0; i < 150 && fds_end > fds0; ++i) {
     std::this_thread::sleep_for(100ms);
     fds_end = tw::testing::open_fds(a.pid);
   }
@@ -225,6 +227,6 @@ int main(int argc, char** argv) {
   target("every scrape answered", unanswered == 0 && answered > 0);
   target("p99 under 1 s", p99 < 1.0);
   target("RSS growth under 64 MiB", growth_mib < 64);
-  target("descriptors back to the start", fds_end == fds0);
+  target("descriptors back to the start", fds_end <= fds0);
   return ok ? 0 : 1;
 }

@@ -33,7 +33,7 @@ grep -q "listening on" "$WORK/exporter.log" || die "the exporter did not start: 
 rc=0
 ip netns exec "$NS" "$BUILD/bench/exporter_soak" --port 10040 --pid "$EXPORTER_PID" \
   --seconds "${SOAK_SECONDS:-60}" --scrapers "${SOAK_SCRAPERS:-500}" \
-  --pause-ms "${SOAK_PAUSE_MS:-250}" || rc=$?
+  --pause-ms "${SOAK_PAUSE_MS:-1000}" || rc=$?
 kill -TERM "$EXPORTER_PID"
 wait "$EXPORTER_PID" || die "the exporter exited with status $? on SIGTERM"
 EXPORTER_PID=""

@@ -26,7 +26,7 @@ struct ExporterFlags {
   bool all_netns = false;
   double min_interval = 5;
   int64_t top_tuples = 10;
-  int64_t max_connections = 1024;
+  int64_t max_connections = 2048;
   int64_t max_connections_per_ip = 64;
   std::string web_config;
   std::string source = "auto";

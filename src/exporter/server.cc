@@ -268,7 +268,7 @@ struct MetricsServer::Impl {
     if (gzip_ok) {
       const char* ae = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Accept-Encoding");
       gzip = choose_coding(ae ? ae : "", ae != nullptr) == ContentCoding::kGzip;
-      if (gzip) body = gzip_compress(body);
+      if (gzip) body = compressed(body);
     }
     MHD_Response* r =
         MHD_create_response_from_buffer(body.size(), body.data(), MHD_RESPMEM_MUST_COPY);
@@ -289,6 +289,22 @@ struct MetricsServer::Impl {
     MHD_destroy_response(r);
     return ok;
   }
+
+  // `body` gzip-compressed; the last result is kept: scrapes within one --min-interval share a
+  // census, so most bodies are the one compressed just before.
+  std::string compressed(const std::string& body) {
+    {
+      std::lock_guard lock(gzip_mu);
+      if (body == gzip_in) return gzip_out;
+    }
+    std::string out = gzip_compress(body);
+    std::lock_guard lock(gzip_mu);
+    gzip_in = body;
+    gzip_out = out;
+    return out;
+  }
+  std::mutex gzip_mu;
+  std::string gzip_in, gzip_out;
 
   // Whether the request carries a user and password of basic_auth_users.
   bool authorized(MHD_Connection* connection) {

@@ -30,9 +30,9 @@ struct ServerOptions {
   // scrape waits for a census on one of them; the others go on serving.
   size_t threads = 4;
   // Open connections at once; past it a new connection is closed as soon as it is accepted.
-  size_t max_connections = 1024;
+  size_t max_connections = 2048;
   // Open connections from one client address: a few hostile addresses cannot take every slot
-  // (max_connections / max_connections_per_ip addresses can).
+  // (max_connections / max_connections_per_ip = 32 addresses can).
   size_t max_connections_per_ip = 64;
   int backlog = 1024;  // listen(); the kernel caps it at net.core.somaxconn
   // A connection silent this long is closed (libmicrohttpd's idle timeout).

@@ -142,7 +142,7 @@ TEST_F(Attacked, HeaderFloodsAreCutAndMemoryStaysBounded) {
 
 // 1,000 idle connections and 100 slowloris clients (a byte a second) from 127.0.0.2-9 (with
 // cpp-httplib some scrapes waited 7-30 s). The per-address limit (64) keeps them to 512 of the
-// 1,024 connections, the deadline cuts each slow one 5 s after accept however often it sends,
+// 2,048 connections, the deadline cuts each slow one 5 s after accept however often it sends,
 // the idle timeout the silent ones; a scraper on 127.0.0.1 is answered promptly throughout.
 TEST_F(Attacked, IdleAndSlowClientsFromOtherAddressesDoNotDelayAScrape) {
   start(ServerOptions{});
