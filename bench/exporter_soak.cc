@@ -122,6 +122,9 @@ int main(int argc, char** argv) {
   }
   std::vector<double> latencies;
   int64_t answered = 0, unanswered = 0, timed_out = 0;
+  // Why a scrape went unanswered: no connection, closed before any byte, a partial or non-200
+  // answer, a socket error (the last errno).
+  int64_t no_connect = 0, closed_empty = 0, bad_answer = 0, socket_error = 0, last_errno = 0;
   const auto end = Clock::now() + std::chrono::seconds(a.seconds);
   auto last_sample = Clock::now();
   std::vector<pollfd> fds;
@@ -148,7 +151,11 @@ int main(int argc, char** argv) {
         s.started = now;
         s.sent = 0;
         s.got.clear();
-        if (s.fd < 0) finish(s, false);
+        if (s.fd < 0) {
+          ++no_connect;
+          last_errno = errno;
+          finish(s, false);
+        }
       }
       if (s.fd >= 0 && now - s.started > 10s) {  // Prometheus' scrape timeout
         ++timed_out;
@@ -169,6 +176,8 @@ int main(int argc, char** argv) {
         if (n > 0)
           s.sent += static_cast<size_t>(n);
         else if (n < 0 && errno != EAGAIN && errno != EINPROGRESS && errno != ENOTCONN) {
+          ++socket_error;
+          last_errno = errno;
           finish(s, false);
           continue;
         }
@@ -178,7 +187,14 @@ int main(int argc, char** argv) {
         if (n > 0) {
           s.got.append(buf, static_cast<size_t>(n));
         } else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
-          finish(s, n == 0 && complete_200(s.got));
+          const bool ok = n == 0 && complete_200(s.got);
+          if (!ok && n < 0) {
+            ++socket_error;
+            last_errno = errno;
+          } else if (!ok) {
+            ++(s.got.empty() ? closed_empty : bad_answer);
+          }
+          finish(s, ok);
         }
       }
     }
@@ -212,6 +228,12 @@ int main(int argc, char** argv) {
       a.seconds, a.scrapers, a.scraper_addresses, a.pause_ms, a.idle, a.slow, a.floods);
   fmt::print("  scrapes answered    {} of {} ({} timed out at 10 s)\n", answered,
              answered + unanswered, timed_out);
+  if (unanswered)
+    fmt::print(
+        "  unanswered          {} not connected, {} closed before a byte, {} partial or not "
+        "200, {} socket errors (last: {})\n",
+        no_connect, closed_empty, bad_answer, socket_error,
+        last_errno ? std::strerror(static_cast<int>(last_errno)) : "none");
   fmt::print("  latency s           p50 {:.4f}  p90 {:.4f}  p99 {:.4f}  max {:.4f}\n", pct(0.5),
              pct(0.9), p99, latencies.empty() ? 0.0 : latencies.back());
   fmt::print("  hostile             {} connections made, {} cut by the server\n", hostile_connects,

@@ -45,6 +45,7 @@ struct Conn {
   int dup = -1;
   Clock::time_point deadline;
   bool answered = false;  // the request was complete and went to the handler
+  bool counted = false;   // in the connection counts (until its answer is sent or it is cut)
 };
 
 std::string url_host(const std::string& host) {
@@ -99,11 +100,32 @@ struct MetricsServer::Impl {
   size_t max_connections = 0;  // what the descriptor limit allows of options_.max_connections
   int64_t refused = 0;
 
-  // Drops `c` from the live set and its address's count (with `mu` held).
-  void forget(const std::shared_ptr<Conn>& c) {
-    if (live.erase(c) == 0) return;
-    auto it = per_ip.find(c->ip);
+  size_t counted = 0;  // connections in the counts
+
+  // Takes `c` out of the connection counts (with `mu` held): when its answer is sent (the
+  // connection is done; libmicrohttpd closes it a moment later, and a scraper coming back at once
+  // must not find its last connection still counted) or when it goes.
+  void uncount(Conn& c) {
+    if (!c.counted) return;
+    c.counted = false;
+    --counted;
+    auto it = per_ip.find(c.ip);
     if (it != per_ip.end() && --it->second == 0) per_ip.erase(it);
+  }
+  // Drops `c` from the live set and the counts (with `mu` held).
+  void forget(const std::shared_ptr<Conn>& c) {
+    uncount(*c);
+    live.erase(c);
+  }
+
+  // libmicrohttpd's NOTIFY_COMPLETED: the answer went out (or the request ended in an error).
+  static void completed(void* cls, MHD_Connection* connection, void**,
+                        enum MHD_RequestTerminationCode) {
+    auto* impl = static_cast<Impl*>(cls);
+    auto c = conn_of(connection);
+    if (!c) return;
+    std::lock_guard lock(impl->mu);
+    impl->uncount(*c);
   }
   std::condition_variable watch_cv;
   bool stopping = false;
@@ -194,7 +216,7 @@ struct MetricsServer::Impl {
       // Past a limit: closed at once (the client sees its connection end, unanswered).
       const size_t per_ip_limit = self->options_.max_connections_per_ip;
       auto count = per_ip.find(c->ip);
-      if (live.size() >= max_connections ||
+      if (counted >= max_connections ||
           (per_ip_limit && count != per_ip.end() && count->second >= per_ip_limit)) {
         ::close(fd);
         ++refused;
@@ -202,6 +224,8 @@ struct MetricsServer::Impl {
       }
       c->dup = fcntl(fd, F_DUPFD_CLOEXEC, 0);
       ++per_ip[c->ip];
+      ++counted;
+      c->counted = true;
       // A record left under this number belonged to a socket libmicrohttpd closed without
       // starting it; the watchdog ends it (its dup) at its deadline.
       pending[fd] = c;
@@ -481,6 +505,7 @@ Status MetricsServer::bind() {
        nullptr},
       {MHD_OPTION_CONNECTION_MEMORY_INCREMENT, 1024, nullptr},
       {MHD_OPTION_NOTIFY_CONNECTION, reinterpret_cast<intptr_t>(&Impl::notify), impl_.get()},
+      {MHD_OPTION_NOTIFY_COMPLETED, reinterpret_cast<intptr_t>(&Impl::completed), impl_.get()},
   };
   if (web.tls) {
     opts.push_back({MHD_OPTION_HTTPS_MEM_CERT, 0, const_cast<char*>(web.cert_pem.c_str())});
