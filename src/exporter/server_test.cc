@@ -243,17 +243,29 @@ TEST_F(Served, BoundsHeadersAndBodies) {
   many += std::string(kClose) + "\r\n";
   std::string r = request(server_->port(), many);
   EXPECT_TRUE(r.starts_with("HTTP/1.1 431")) << r;
-  // One header line past the library's 8 KiB limit: refused, not buffered.
+  // Exactly as documented: 64 fields (Host and Connection included) are served, 65 are 431
+  // (cpp-httplib refused at 61).
+  for (int fields : {64, 65}) {
+    std::string req = "GET /metrics HTTP/1.1\r\nHost: x\r\n" + std::string(kClose);
+    for (int i = 2; i < fields; ++i) req += fmt::format("X-H{}: v\r\n", i);
+    r = request(server_->port(), req + "\r\n");
+    EXPECT_TRUE(r.starts_with(fields == 64 ? "HTTP/1.1 200" : "HTTP/1.1 431"))
+        << fields << ": " << r;
+  }
+  // A request line past the connection's 16 KiB: 414.
+  r = request(server_->port(), "GET /" + std::string(20000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_TRUE(r.starts_with("HTTP/1.1 414")) << r.substr(0, 100);
+  // One header line past the connection's 16 KiB: refused (431), not buffered.
   std::string big = "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'a') +
                     "\r\n" + kClose + "\r\n";
   r = request(server_->port(), big);
-  EXPECT_FALSE(r.starts_with("HTTP/1.1 200")) << r.substr(0, 100);
+  EXPECT_TRUE(r.starts_with("HTTP/1.1 431")) << r.substr(0, 100);
   std::string body = std::string("GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n") +
                      kClose + "\r\nhello";
   r = request(server_->port(), body);
   EXPECT_TRUE(r.starts_with("HTTP/1.1 413")) << r;
   EXPECT_EQ(r.find("x 1"), std::string::npos) << r;
-  EXPECT_EQ(scrapes_, 0);
+  EXPECT_EQ(scrapes_, 1);  // the 64-field request
 }
 
 TEST_F(Served, AnIdleClientIsDroppedAndDoesNotHoldTheWorkers) {
