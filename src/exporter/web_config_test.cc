@@ -11,6 +11,7 @@
 
 #include "exporter/basic_auth.h"
 #include "exporter/server.h"
+#include "testing/loopback.h"
 #include "testing/temp_dir.h"
 #include "testing/tls_files.h"
 
@@ -247,6 +248,28 @@ TEST_F(TlsServed, VerifyClientCertIfGivenTakesNoneButRefusesAForeignOne) {
   EXPECT_TRUE(curl("--cert client.crt --key client.key").out.ends_with("x 1\n"));
   auto foreign = curl("--cert other-client.crt --key other-client.key");
   EXPECT_EQ(foreign.out.find("x 1"), std::string::npos) << foreign.out;
+}
+
+// A client that starts a TLS handshake and drips it (slowloris before the request) is cut 5 s
+// after accept, as a plain one is (by the deadline or by libmicrohttpd's idle timeout, which a
+// handshake that does not progress does not reset: whichever comes first).
+TEST_F(TlsServed, AStalledHandshakeIsCutAtTheDeadline) {
+  serve("tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n");
+  const auto t0 = std::chrono::steady_clock::now();
+  int fd = testing::connect_loopback(server_->port());
+  ASSERT_GE(fd, 0);
+  const char hello_start[] = {0x16, 0x03, 0x01, 0x02, 0x00, 0x01};  // a ClientHello, begun
+  ASSERT_EQ(send(fd, hello_start, sizeof hello_start, MSG_NOSIGNAL), ssize_t(sizeof hello_start));
+  // A byte every second, as slowloris does, until the server closes (bounded at 15 s).
+  std::string got;
+  for (int i = 0; i < 15; ++i) {
+    got = testing::read_until_close(fd, 1);
+    if (send(fd, "\x01", 1, MSG_NOSIGNAL) < 0) break;
+  }
+  close(fd);
+  const auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_LT(took, std::chrono::seconds(9));
+  EXPECT_GE(took, std::chrono::seconds(4));
 }
 
 // Basic auth over plain HTTP (no tls_server_config), as exporter-toolkit allows.
