@@ -98,7 +98,6 @@ struct MetricsServer::Impl {
   // stalled and MHD_stop_daemon never returned), so libmicrohttpd is given limits it never meets.
   std::unordered_map<std::string, size_t> per_ip;
   size_t max_connections = 0;  // what the descriptor limit allows of options_.max_connections
-  int64_t refused = 0;
 
   size_t counted = 0;  // connections in the counts
 
@@ -219,10 +218,13 @@ struct MetricsServer::Impl {
       if (counted >= max_connections ||
           (per_ip_limit && count != per_ip.end() && count->second >= per_ip_limit)) {
         ::close(fd);
-        ++refused;
         return false;
       }
       c->dup = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+      if (c->dup < 0) {  // out of descriptors: a connection the watchdog could not cut
+        ::close(fd);
+        return false;
+      }
       ++per_ip[c->ip];
       ++counted;
       c->counted = true;
@@ -232,7 +234,7 @@ struct MetricsServer::Impl {
       live.insert(c);
     }
     if (MHD_add_connection(daemon, fd, addr, len) == MHD_YES) return true;
-    // Refused (a connection limit) and closed by libmicrohttpd.
+    // Refused by libmicrohttpd (out of memory, say), which closed the socket.
     std::lock_guard lock(mu);
     if (auto it = pending.find(fd); it != pending.end() && it->second == c) pending.erase(it);
     forget(c);
