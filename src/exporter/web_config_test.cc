@@ -96,6 +96,11 @@ TEST(WebConfig, RefusesWhatExporterToolkitRefusesInOneLine) {
   std::string e = error_of(dir, "basic_auth_users:\n  \"\\e]0;pwned\\a\": x\n");
   EXPECT_EQ(e.find('\x1b'), std::string::npos) << e;
   EXPECT_NE(e.find("\\x1b"), std::string::npos) << e;
+  // Nesting 400,000 deep (within the size bound) is refused, not a crash of the parser's stack.
+  EXPECT_NE(error_of(dir, "a: " + std::string(400000, '[')).find("not valid YAML"),
+            std::string::npos);
+  EXPECT_NE(error_of(dir, "tls_server_config: " + std::string(300000, '{')).find("not valid YAML"),
+            std::string::npos);
   auto missing = load_web_config(dir / "absent.yml");
   ASSERT_FALSE(missing);
   EXPECT_NE(missing.error().find("absent.yml: cannot read: No such file"), std::string::npos)
