@@ -1,7 +1,8 @@
 // `timewait exporter` as a user runs it: usage errors, a taken port (exit 1, one line), a bad
 // --web.config.file (exit 2, one line), node_exporter's web config (TLS, client certificates,
-// basic auth), header floods against the binary (its RSS and descriptors), SIGTERM (exit 0), the served exposition passing `promtool check metrics`, and Debian's real Prometheus
-// scraping it on loopback: the values its HTTP API returns equal a census of the same namespace.
+// basic auth), header floods against the binary (its RSS and descriptors), SIGTERM (exit 0),
+// the served exposition passing `promtool check metrics`, and Debian's real Prometheus scraping
+// it on loopback: the values its HTTP API returns equal a census of the same namespace.
 #include <arpa/inet.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
