@@ -281,9 +281,46 @@ struct MetricsServer::Impl {
     unsigned n = 0;
     const bool given = gnutls_certificate_get_peers(session, &n) != nullptr && n > 0;
     if (!given) return want == ClientAuth::kVerifyIfGiven;
-    if (want == ClientAuth::kRequireAny) return true;
-    unsigned status = 0;
-    return gnutls_certificate_verify_peers2(session, &status) == 0 && status == 0;
+    if (want != ClientAuth::kRequireAny) {
+      unsigned status = 0;
+      if (gnutls_certificate_verify_peers2(session, &status) != 0 || status != 0) return false;
+    }
+    return names_an_allowed_san(session);
+  }
+
+  // client_allowed_sans: whether the client's certificate names one of them (as exporter-toolkit:
+  // its DNS names, emails, IP addresses and URIs).
+  bool names_an_allowed_san(gnutls_session_t session) const {
+    const auto& allowed = self->options_.web.allowed_sans;
+    if (allowed.empty()) return true;
+    unsigned n = 0;
+    const gnutls_datum_t* certs = gnutls_certificate_get_peers(session, &n);
+    gnutls_x509_crt_t crt = nullptr;
+    if (!certs || n == 0 || gnutls_x509_crt_init(&crt) < 0) return false;
+    bool found = false;
+    if (gnutls_x509_crt_import(crt, &certs[0], GNUTLS_X509_FMT_DER) >= 0) {
+      for (unsigned seq = 0; !found && seq < 64; ++seq) {
+        char buf[1024];
+        size_t size = sizeof buf;
+        unsigned critical = 0;
+        const int type = gnutls_x509_crt_get_subject_alt_name(crt, seq, buf, &size, &critical);
+        if (type == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE) break;
+        if (type < 0) continue;
+        std::string name;
+        if (type == GNUTLS_SAN_IPADDRESS) {
+          char text[INET6_ADDRSTRLEN] = "";
+          if (size == 4 || size == 16)
+            inet_ntop(size == 4 ? AF_INET : AF_INET6, buf, text, sizeof text);
+          name = text;
+        } else if (type == GNUTLS_SAN_DNSNAME || type == GNUTLS_SAN_RFC822NAME ||
+                   type == GNUTLS_SAN_URI) {
+          name.assign(buf, size);
+        }
+        for (const auto& a : allowed) found = found || (!name.empty() && name == a);
+      }
+    }
+    gnutls_x509_crt_deinit(crt);
+    return found;
   }
 
   enum MHD_Result answer(MHD_Connection* connection, unsigned status, std::string body,

@@ -266,10 +266,21 @@ Status check_tls(const Parser& p, const YAML::Node& tls, WebConfig& out) {
     return p.error(k + ".cipher_suites",
                    "not supported here (Go's cipher names; GnuTLS's NORMAL set is used): remove "
                    "it, or set min_version: TLS13, whose suites are all AEAD");
-  if (tls["client_allowed_sans"] && !tls["client_allowed_sans"].IsNull())
-    return p.error(k + ".client_allowed_sans",
-                   "not supported here: verify client certificates with client_ca_file and "
-                   "RequireAndVerifyClientCert, issued by a CA for this purpose");
+  if (tls["client_allowed_sans"] && !tls["client_allowed_sans"].IsNull()) {
+    const YAML::Node sans = tls["client_allowed_sans"];
+    const std::string key = k + ".client_allowed_sans";
+    if (!sans.IsSequence()) return p.error(key, "expected a list");
+    for (const auto& item : sans) {
+      if (!item.IsScalar()) return p.error(key, "expected a list of names");
+      out.allowed_sans.push_back(item.Scalar());
+    }
+    // As exporter-toolkit: only where a certificate is required is there a name to match.
+    if (out.client_auth != ClientAuth::kRequireAny &&
+        out.client_auth != ClientAuth::kRequireAndVerify)
+      return p.error(key,
+                     "needs client_auth_type RequireAnyClientCert or "
+                     "RequireAndVerifyClientCert");
+  }
   bool prefer = true;
   if (tls["prefer_server_cipher_suites"]) {
     try {

@@ -30,7 +30,9 @@ struct WebConfig {
   bool tls = false;
   std::string cert_pem, key_pem, client_ca_pem;
   ClientAuth client_auth = ClientAuth::kNone;
-  std::string tls_priorities;                // GnuTLS priority string (versions, curves)
+  std::string tls_priorities;  // GnuTLS priority string (versions, curves)
+  // client_allowed_sans: a client certificate must name one of these (DNS, email, IP, URI).
+  std::vector<std::string> allowed_sans;
   std::map<std::string, std::string> users;  // user -> bcrypt hash
   std::vector<std::pair<std::string, std::string>> headers;
 };

@@ -138,6 +138,10 @@ TEST_F(WebConfigFiles, ChecksCertificatesKeysAndTlsSettingsAtLoad) {
   EXPECT_NE(
       e(pair + "  cipher_suites: [TLS_AES_128_GCM_SHA256]\n").find("cipher_suites: not supported"),
       std::string::npos);
+  EXPECT_NE(e(pair + "  client_auth_type: VerifyClientCertIfGiven\n  client_ca_file: ca.crt\n"
+                     "  client_allowed_sans: [a.example]\n")
+                .find("client_allowed_sans: needs client_auth_type"),
+            std::string::npos);
   // Paths are the file's directory's, whatever the working directory.
   EXPECT_EQ(e(pair + "  min_version: TLS13\n"), "(accepted)");
   auto ok = load_web_config(dir_ / "web.yml");
@@ -170,6 +174,7 @@ class TlsServed : public WebConfigFiles {
     if (server_) {
       server_->stop();
       thread_.join();
+      server_.reset();
     }
   }
   // curl's exit status, and the status line, headers and body it got (-i).
@@ -275,6 +280,24 @@ TEST_F(TlsServed, AStalledHandshakeIsCutAtTheDeadline) {
   const auto took = std::chrono::steady_clock::now() - t0;
   EXPECT_LT(took, std::chrono::seconds(9));
   EXPECT_GE(took, std::chrono::seconds(4));
+}
+
+// client_allowed_sans: a verified client certificate must also name an allowed DNS name, email,
+// IP address or URI.
+TEST_F(TlsServed, ClientAllowedSansNarrowsVerifiedCertificates) {
+  const std::string base =
+      "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n"
+      "  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ca.crt\n";
+  serve(base + "  client_allowed_sans: [nobody.example, prometheus.example]\n");
+  EXPECT_TRUE(curl("--cert client.crt --key client.key").out.ends_with("\r\n\r\nx 1\n"));
+  TearDown();
+  serve(base + "  client_allowed_sans: [10.0.0.7]\n");
+  EXPECT_TRUE(curl("--cert client.crt --key client.key").out.ends_with("\r\n\r\nx 1\n"));
+  TearDown();
+  serve(base + "  client_allowed_sans: [other.example, 10.0.0.8]\n");
+  auto r = curl("--cert client.crt --key client.key");
+  EXPECT_NE(r.code, 0) << r.out;
+  EXPECT_EQ(r.out.find("x 1"), std::string::npos) << r.out;
 }
 
 // Basic auth over plain HTTP (no tls_server_config), as exporter-toolkit allows.

@@ -36,7 +36,8 @@ ca ca
 ca other-ca
 leaf server ca 127.0.0.1 'subjectAltName=IP:127.0.0.1
 extendedKeyUsage=serverAuth'
-leaf client ca prometheus 'extendedKeyUsage=clientAuth'
+leaf client ca prometheus 'subjectAltName=DNS:prometheus.example,IP:10.0.0.7
+extendedKeyUsage=clientAuth'
 leaf other-client other-ca intruder 'extendedKeyUsage=clientAuth'
 )",
                                          dir);
