@@ -28,8 +28,8 @@ ip -n "$NS" link set lo up
 # The exporter with its defaults; `ip netns exec` execs it, so $! is the exporter itself.
 ip netns exec "$NS" "$BUILD/timewait" exporter --listen 127.0.0.1:10040 2>"$WORK/exporter.log" &
 EXPORTER_PID=$!
-for _ in $(seq 100); do grep -q "listening on" "$WORK/exporter.log" && break; sleep 0.1; done
-grep -q "listening on" "$WORK/exporter.log" || die "the exporter did not start: $(cat "$WORK/exporter.log")"
+for _ in $(seq 100); do grep -qs "listening on" "$WORK/exporter.log" && break; sleep 0.1; done
+grep -qs "listening on" "$WORK/exporter.log" || die "the exporter did not start: $(cat "$WORK/exporter.log")"
 rc=0
 ip netns exec "$NS" "$BUILD/bench/exporter_soak" --port 10040 --pid "$EXPORTER_PID" \
   --seconds "${SOAK_SECONDS:-60}" --scrapers "${SOAK_SCRAPERS:-500}" \
