@@ -22,11 +22,12 @@ run: configure
 test: build
 	cd $(BUILD) && ctest --output-on-failure --timeout 900
 
-# The importers' libFuzzer target, run for TIMEWAIT_FUZZ_SECONDS (default 60); a crash fails.
+# The libFuzzer targets (the importers, the exporter's request path), each run for
+# TIMEWAIT_FUZZ_SECONDS (default 60); a crash fails.
 fuzz: deps
 	@cmake -S . -B $(BUILD)-fuzz -DCMAKE_CXX_COMPILER=clang++-16 -DTIMEWAIT_FUZZ=ON >/dev/null
-	@cmake --build $(BUILD)-fuzz --target import_fuzz -j$(JOBS)
-	ctest --test-dir $(BUILD)-fuzz -R fuzz.import --output-on-failure
+	@cmake --build $(BUILD)-fuzz --target import_fuzz request_fuzz -j$(JOBS)
+	ctest --test-dir $(BUILD)-fuzz -R 'fuzz\.(import|request)' --output-on-failure
 
 # timewait_<version>_amd64.deb in $(BUILD): the binary, man pages, completions, docs, deploy/.
 # Configuring again picks up a new commit's version; only what the package holds is built.
@@ -37,6 +38,7 @@ deb: configure
 
 bench: configure
 	@bash bench/run.sh $(BUILD)
+	@bash bench/exporter_soak.sh $(BUILD)
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')

@@ -50,3 +50,36 @@ add_test(NAME fuzz.import
                  -max_total_time=${TIMEWAIT_FUZZ_SECONDS} -timeout=10 -rss_limit_mb=2048
                  -max_len=65536 -print_final_stats=1)
 set_tests_properties(fuzz.import PROPERTIES TIMEOUT 900)
+
+# libFuzzer target for the exporter's request path (src/exporter/request_fuzz.cc): bytes sent to
+# the real MetricsServer (libmicrohttpd, then our checks) over a socket pair. Our exporter sources
+# with the sanitizers, Debian's libmicrohttpd, GnuTLS, yaml-cpp and libxcrypt as they are.
+pkg_check_modules(MHD REQUIRED IMPORTED_TARGET libmicrohttpd)
+pkg_check_modules(GNUTLS REQUIRED IMPORTED_TARGET gnutls)
+pkg_check_modules(YAMLCPP REQUIRED IMPORTED_TARGET yaml-cpp)
+pkg_check_modules(XCRYPT REQUIRED IMPORTED_TARGET libxcrypt)
+find_package(ZLIB REQUIRED)
+set(_request_srcs ${_tw_root}/src/exporter/request_fuzz.cc)
+foreach(f server host_header content_coding web_config basic_auth)
+  list(APPEND _request_srcs ${_tw_root}/src/exporter/${f}.cc)
+endforeach()
+add_executable(request_fuzz ${_request_srcs})
+target_include_directories(request_fuzz PRIVATE ${_tw_root}/src)
+target_link_libraries(request_fuzz PRIVATE fmt::fmt PkgConfig::MHD PkgConfig::GNUTLS
+                                           PkgConfig::YAMLCPP PkgConfig::XCRYPT ZLIB::ZLIB)
+target_compile_options(request_fuzz PRIVATE -fsanitize=fuzzer,address,undefined
+                                            -fno-sanitize-recover=undefined -g -O1)
+target_link_options(request_fuzz PRIVATE -fsanitize=fuzzer,address,undefined)
+if(CMAKE_CXX_COMPILER_VERSION VERSION_LESS 19)
+  target_compile_options(request_fuzz PRIVATE -Wno-macro-redefined -D__cpp_concepts=202002L)
+endif()
+file(MAKE_DIRECTORY ${CMAKE_BINARY_DIR}/fuzz-corpus-request)
+# Each input is a connection (threads, a socket pair): slower than import_fuzz per input, so the
+# same bounded time. -timeout: an input answered within the server's own 1-2 s deadlines.
+add_test(NAME fuzz.request
+         COMMAND request_fuzz ${CMAKE_BINARY_DIR}/fuzz-corpus-request
+                 ${_tw_root}/tests/fixtures/http-requests
+                 -dict=${_tw_root}/src/exporter/request_fuzz.dict
+                 -max_total_time=${TIMEWAIT_FUZZ_SECONDS} -timeout=20 -rss_limit_mb=2048
+                 -max_len=20000 -print_final_stats=1)
+set_tests_properties(fuzz.request PROPERTIES TIMEOUT 900)

@@ -20,7 +20,12 @@ pkgs=(
   dpkg-dev lintian man-db            # make deb (dpkg-shlibdeps), its lint and the install check
   g++-mingw-w64-x86-64-posix wine wine64  # make windows: timewait.exe, its tests under wine
   libncurses-dev tmux                # timewait watch: the live screen (ncurses); its tests drive it in tmux
-  libcpp-httplib-dev                 # timewait exporter: the HTTP server (bounded, read-only)
+  libmicrohttpd-dev libgnutls28-dev  # timewait exporter: the HTTP server (per-connection memory,
+                                     # connection and per-address limits, timeouts) and its TLS
+  libyaml-cpp-dev                    # exporter: --web.config.file (exporter-toolkit's YAML)
+  libcrypt-dev                       # exporter: bcrypt hashes of basic_auth_users (libxcrypt)
+  openssl                            # exporter tests: make a CA, server and client certificates
+  curl                               # exporter tests: a TLS client with a client certificate
   prometheus                         # exporter tests: promtool (rules, metrics) and a real server
   prometheus-node-exporter           # exporter tests: the real peer our sockstat/TcpExt numbers must equal
   strace                             # apply tests: SIGKILL a real doctor --apply at a chosen system call

@@ -26,9 +26,17 @@ struct ExporterFlags {
   bool all_netns = false;
   double min_interval = 5;
   int64_t top_tuples = 10;
-  int64_t max_connections = 8;
+  int64_t max_connections = 2048;
+  int64_t max_connections_per_ip = 64;
+  std::string web_config;
   std::string source = "auto";
 };
+
+// What the start line says about the web config file: TLS and auth are visible in the log.
+std::string server_auth_note(const std::string* file, bool tls) {
+  if (!file) return "";
+  return fmt::format(" ({}web config {})", tls ? "TLS, " : "", *file);
+}
 
 int run(const ExporterFlags& fl) {
   auto ep = Endpoint::parse(fl.listen);
@@ -41,6 +49,15 @@ int run(const ExporterFlags& fl) {
     return error("--all-netns reads every namespace; leave out --netns and --pid");
   auto kind = parse_source(fl.source);
   if (!kind) return error(kind.error());
+  if (fl.sub->count("--web.config.file") && fl.web_config.empty())
+    return error("--web.config.file: give a file (exporter-toolkit's web configuration)");
+  // Read and checked before anything else starts: a mistake in it is one line and exit 2.
+  WebConfig web;
+  if (!fl.web_config.empty()) {
+    auto loaded = load_web_config(fl.web_config);
+    if (!loaded) return error(loaded.error());
+    web = std::move(*loaded);
+  }
 
   ExporterConfig cfg;
   cfg.all_netns = fl.all_netns;
@@ -69,12 +86,16 @@ int run(const ExporterFlags& fl) {
   ServerOptions so;
   so.host = ep->addr.to_string();
   so.port = ep->port;
-  so.workers = static_cast<size_t>(fl.max_connections);
-  so.queued = so.workers * 8;
+  so.max_connections = static_cast<size_t>(fl.max_connections);
+  so.max_connections_per_ip = static_cast<size_t>(fl.max_connections_per_ip);
+  so.web = std::move(web);
+  const bool tls = so.web.tls;
   MetricsServer server(so, ServerHandlers{[&exporter] { return exporter.scrape(); }});
   if (auto st = server.bind(); !st) return error(st.error(), kExitFailure);
   const std::string host = ep->addr.is_v4() ? so.host : "[" + so.host + "]";
-  fmt::print(stderr, "timewait exporter: listening on http://{}:{}/metrics\n", host, server.port());
+  fmt::print(stderr, "timewait exporter: listening on {}://{}:{}/metrics{}\n",
+             tls ? "https" : "http", host, server.port(),
+             server_auth_note(fl.web_config.empty() ? nullptr : &fl.web_config, tls));
 
   std::atomic<bool> served = false;
   int got = 0;
@@ -127,9 +148,18 @@ Register reg(40, [](CLI::App& app) {
       ->check(whole_number(0, 1000))
       ->capture_default_str();
   sub->add_option("--max-connections", fl->max_connections,
-                  "Connections served at once (more wait in a short queue, then in the kernel)")
-      ->check(whole_number(1, 256))
+                  "Connections open at once; past it a new one is closed as soon as it is "
+                  "accepted")
+      ->check(whole_number(1, 65536))
       ->capture_default_str();
+  sub->add_option("--max-connections-per-ip", fl->max_connections_per_ip,
+                  "Connections open at once from one client address (0: no limit), so that a "
+                  "few hostile addresses cannot take every connection")
+      ->check(whole_number(0, 65536))
+      ->capture_default_str();
+  sub->add_option("--web.config.file", fl->web_config,
+                  "TLS and basic auth from Prometheus exporter-toolkit's web config file (YAML: "
+                  "tls_server_config, basic_auth_users; node_exporter's file works unchanged)");
   sub->add_option("--source", fl->source, kSourceHelp)->capture_default_str();
   return std::pair{sub, std::function<int()>([fl] { return run(*fl); })};
 });

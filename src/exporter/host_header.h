@@ -1,6 +1,6 @@
 // The Host rule of RFC 9112 3.2: a server MUST answer 400 to an HTTP/1.1 request without a Host
 // header field, and to any request with more than one Host field line or an invalid Host value.
-// httplib checks none of it.
+// Neither HTTP library checks it (cpp-httplib did not; libmicrohttpd only in its strict mode).
 #pragma once
 
 #include <optional>

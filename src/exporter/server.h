@@ -1,25 +1,21 @@
-// The exporter's HTTP side (cpp-httplib): GET /metrics and a plain / page, nothing that changes
-// anything. Bounded in every way a client could push: request line and header lines (the
-// library's 8 KiB), header count, body size, per-connection read/write and keep-alive timeouts,
-// a fixed number of worker threads and a bounded queue of accepted connections (past it the
-// server stops accepting, and the kernel's backlog holds or refuses the rest).
+// The exporter's HTTP side on libmicrohttpd (Debian's libmicrohttpd, the server of the Prometheus
+// C client): GET /metrics and a plain / page, nothing that changes anything. Bounded in every way
+// a client could push (docs/exporter.md, "Bounds"): the request line and header block by the
+// library's per-connection memory, header count, body (refused unread), connections in total and
+// per client address, the time from accept to a complete request, idle time, and the listen
+// backlog. TLS (GnuTLS through libmicrohttpd) and basic auth come from a web config file in
+// Prometheus exporter-toolkit's format (exporter/web_config.h).
 #pragma once
 
 #include <atomic>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 
+#include "exporter/web_config.h"
 #include "model/result.h"
 
-namespace httplib {
-class Server;
-}
-
 namespace tw {
-
-class BoundedPool;
 
 // Prometheus' list of default exporter ports (github.com/prometheus/prometheus/wiki/
 // Default-port-allocations) has 9100-9999 fully allocated; 10040 is in no entry of it, is not a
@@ -30,19 +26,32 @@ inline constexpr int kDefaultExporterPort = 10040;
 struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = kDefaultExporterPort;  // 0: any free port (tests)
-  size_t workers = 8;               // connections served at once
-  size_t queued = 32;               // accepted connections waiting for a worker
-  int read_timeout_s = 5;           // per read of a request; an idle client is dropped
-  // The whole request (line and headers) must arrive this soon after it was accepted; a slow client
-  // (one byte now and then, each read within read_timeout_s) is dropped
-  // (exporter/connection_stream.h). Under Prometheus' default 10 s scrape timeout.
+  // libmicrohttpd's threads, each with its own epoll set over its share of the connections. A
+  // scrape waits for a census on one of them; the others go on serving.
+  size_t threads = 4;
+  // Open connections at once; past it a new connection is closed as soon as it is accepted.
+  size_t max_connections = 2048;
+  // Open connections from one client address: a few hostile addresses cannot take every slot
+  // (max_connections / max_connections_per_ip = 32 addresses can).
+  size_t max_connections_per_ip = 64;
+  int backlog = 1024;  // listen(); the kernel caps it at net.core.somaxconn
+  // A connection silent this long is closed (libmicrohttpd's idle timeout).
+  int read_timeout_s = 5;
+  // The request (line and headers) must be complete this soon after accept(): a client dripping
+  // a byte now and then (slowloris) is cut there however often it sends. Under Prometheus'
+  // default 10 s scrape timeout.
   int request_timeout_s = 5;
-  int write_timeout_s = 5;
-  size_t max_headers = 64;    // more: 431
-  size_t max_body_bytes = 0;  // a body: 413 (no endpoint takes one)
+  // Once answered, the response must be sent within this (a client that reads slowly is cut).
+  int write_timeout_s = 10;
+  // libmicrohttpd's memory pool per connection: the request line, the header block and the
+  // response's header lines live in it; a request that does not fit is 414 or 431. The body is
+  // outside it.
+  size_t connection_memory = 16 * 1024;
+  size_t max_headers = 64;  // more: 431
+  WebConfig web;            // TLS and basic auth; default: plain HTTP, no auth
 };
 
-// The bodies the server serves; called on worker threads, concurrently.
+// The bodies the server serves; called on the server's threads, concurrently.
 struct ServerHandlers {
   std::function<std::string()> metrics;
 };
@@ -54,25 +63,30 @@ class MetricsServer {
   MetricsServer(const MetricsServer&) = delete;
   MetricsServer& operator=(const MetricsServer&) = delete;
 
-  // Binds the listening socket: one sentence when the address is taken or not local.
+  // Binds the listening socket and starts the server's threads: one sentence when the address is
+  // taken or not local, or the TLS setup fails.
   Status bind();
   int port() const { return port_; }  // after bind()
-  // Serves until stop(); false if serving failed.
+  // Accepts connections until stop(); false if accepting failed.
   bool run();
-  // From any thread (a signal-waiting one): stop accepting, finish requests under way.
+  // From any thread (a signal-waiting one): stop accepting; run() returns.
   void stop();
+
+  // Serves one connection already open (a socketpair end: the fuzz target); the server owns
+  // `fd` from here. After bind(). False if the server refused it (and closed it).
+  bool serve_connection(int fd);
 
   int64_t requests() const { return requests_; }
   int64_t rejected() const { return rejected_; }          // 4xx answers
-  int64_t dropped_slow() const { return dropped_slow_; }  // past request_timeout_s
+  int64_t dropped_slow() const { return dropped_slow_; }  // cut at request_timeout_s
+
+  struct Impl;
 
  private:
   ServerOptions options_;
   ServerHandlers handlers_;
-  std::unique_ptr<httplib::Server> server_;
+  std::unique_ptr<Impl> impl_;
   int port_ = 0;
-  std::mutex pool_mu_;
-  BoundedPool* pool_ = nullptr;  // while run() serves
   std::atomic<int64_t> requests_ = 0, rejected_ = 0, dropped_slow_ = 0;
 };
 

@@ -28,6 +28,7 @@ class BackgroundTool {
   ToolResult stop(int signal, double seconds = 30);
   // Waits for the tool to end by itself (bounded); kills it after `seconds`.
   ToolResult finish(double seconds = 60);
+  pid_t pid() const { return pid_; }  // the timewait process (its /proc entry: RSS, fds)
 
  private:
   pid_t pid_ = -1;

@@ -1,6 +1,8 @@
-// `timewait exporter` as a user runs it: usage errors, a taken port (exit 1, one line), SIGTERM
-// (exit 0), the served exposition passing `promtool check metrics`, and Debian's real Prometheus
-// scraping it on loopback: the values its HTTP API returns equal a census of the same namespace.
+// `timewait exporter` as a user runs it: usage errors, a taken port (exit 1, one line), a bad
+// --web.config.file (exit 2, one line), node_exporter's web config (TLS, client certificates,
+// basic auth), header floods against the binary (its RSS and descriptors), SIGTERM (exit 0),
+// the served exposition passing `promtool check metrics`, and Debian's real Prometheus scraping
+// it on loopback: the values its HTTP API returns equal a census of the same namespace.
 #include <arpa/inet.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -22,10 +24,12 @@
 
 #include "background_tool.h"
 #include "run_tool.h"
+#include "testing/hostile_clients.h"
 #include "testing/loopback.h"
 #include "testing/scoped_netns.h"
 #include "testing/sockets.h"
 #include "testing/temp_dir.h"
+#include "testing/tls_files.h"
 
 namespace tw::testing {
 namespace {
@@ -95,7 +99,127 @@ TEST(ExporterCli, UsageErrors) {
       {"exporter --min-interval -1", "--min-interval"},
       {"exporter --top-tuples 5000", "--top-tuples"},
       {"exporter --source nosuch", "unknown source"},
+      {"exporter --max-connections 0", "--max-connections"},
+      {"exporter --max-connections-per-ip -1", "--max-connections-per-ip"},
+      {"exporter --web.config.file ''", "--web.config.file"},
   });
+}
+
+// A web config file that cannot be used stops the exporter at start: exit 2 and one line that
+// names the file and the key, before anything listens.
+TEST(ExporterCli, ABadWebConfigFileIsExit2WithOneLine) {
+  TempDir dir;
+  std::string why;
+  ASSERT_TRUE(make_tls_files(dir.path, &why)) << why;
+  struct Case {
+    std::string yaml, says;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"tls_server_config:\n  cert_file: server.crt\n  key_file: missing.key\n",
+            "tls_server_config.key_file: cannot read " + dir.path + "/missing.key"},
+           {"tls_server_config:\n  cert_file: client.crt\n  key_file: server.key\n",
+            "do not load as a PEM pair"},
+           {"basic_auth_users:\n  prometheus: plaintext\n", "basic_auth_users.prometheus"},
+           {"tls_server_config:\n  certfile: server.crt\n",
+            "tls_server_config.certfile: unknown key"},
+           {"tls_server_config: [\n", "not valid YAML"},
+       }) {
+    std::ofstream(dir / "web.yml") << c.yaml;
+    auto r = run_tool(fmt::format("exporter --listen 127.0.0.1:{} --web.config.file {}",
+                                  free_port(), dir / "web.yml"));
+    EXPECT_EQ(r.code, 2) << c.yaml << r.err;
+    EXPECT_EQ(r.out, "");
+    EXPECT_TRUE(r.err.starts_with("timewait: error: --web.config.file " + dir / "web.yml"))
+        << r.err;
+    EXPECT_NE(r.err.find(c.says), std::string::npos) << c.yaml << "-> " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+  auto r = run_tool("exporter --web.config.file " + dir / "nosuch.yml");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err, "timewait: error: --web.config.file " + dir / "nosuch.yml" +
+                       ": cannot read: No such file or directory\n");
+}
+
+// node_exporter's web config file, unchanged, on the real binary: HTTPS with a verified client
+// certificate and basic auth; curl is the scraper.
+TEST(ExporterCli, ServesTlsAndBasicAuthFromANodeExporterWebConfig) {
+  TempDir dir;
+  std::string why;
+  ASSERT_TRUE(make_tls_files(dir.path, &why)) << why;
+  std::ofstream(dir / "web-config.yml")
+      << "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n"
+         "  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ca.crt\n"
+         "basic_auth_users:\n  prometheus: "
+      << bcrypt_hash("s3cret", 10) << "\n";
+  const int port = free_port();
+  // Started from another directory: the file's paths are the file's directory's.
+  BackgroundTool tool({"exporter", "--listen", fmt::format("127.0.0.1:{}", port),
+                       "--web.config.file", dir / "web-config.yml", "--min-interval", "0"});
+  ASSERT_TRUE(tool.wait_for_stderr(fmt::format("listening on https://127.0.0.1:{}/metrics", port)));
+  auto curl = [&](const std::string& args) {
+    return shell(
+        fmt::format("cd {} && curl -sS -i --max-time 10 --cacert ca.crt {} "
+                    "https://127.0.0.1:{}/metrics 2>&1",
+                    dir.path, args, port));
+  };
+  auto ok = curl("--cert client.crt --key client.key -u prometheus:s3cret");
+  EXPECT_TRUE(ok.out.starts_with("HTTP/1.1 200")) << ok.out;
+  EXPECT_NE(ok.out.find("timewait_up{"), std::string::npos) << ok.out.substr(0, 300);
+  auto bad = curl("--cert client.crt --key client.key -u prometheus:guess");
+  EXPECT_TRUE(bad.out.starts_with("HTTP/1.1 401")) << bad.out;
+  EXPECT_EQ(bad.out.find("timewait_"), std::string::npos);
+  auto nocert = curl("-u prometheus:s3cret");
+  EXPECT_NE(nocert.code, 0) << nocert.out;
+  EXPECT_EQ(nocert.out.find("timewait_"), std::string::npos);
+  auto r = tool.terminate(30);
+  EXPECT_EQ(r.code, 0) << r.err;
+}
+
+// The real binary under 8 header floods: its own RSS (not a test process's) stays flat while
+// they stream, and its descriptors come back to where they were once they stop.
+TEST(ExporterCli, HeaderFloodsDoNotGrowTheExportersMemory) {
+  ScopedNetns::remove_stale();
+  ScopedNetns ns;
+  EnterNetns in(ns.name());  // the exporter (forked from here) and every client live in it
+  const int port = free_port();
+  BackgroundTool tool(
+      {"exporter", "--listen", fmt::format("127.0.0.1:{}", port), "--min-interval", "0"});
+  ASSERT_TRUE(tool.wait_for_stderr("listening on"));
+  int status = 0;
+  http_get(port, "/metrics", &status);
+  ASSERT_EQ(status, 200);
+  const long rss0 = rss_kib(tool.pid());
+  const int fds0 = open_fds(tool.pid());
+  HostileOptions h;
+  h.port = port;
+  h.floods = 8;
+  h.reconnect_after = std::chrono::milliseconds(50);
+  int made = 0, answered = 0;
+  long rss_max = rss0;
+  {
+    HostileClients floods(h);
+    const auto end = Clock::now() + std::chrono::seconds(6);
+    while (Clock::now() < end) {
+      http_get(port, "/metrics", &status, 5);
+      ++made;
+      answered += status == 200;
+      rss_max = std::max(rss_max, rss_kib(tool.pid()));
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+    EXPECT_GT(floods.flood_bytes(), 1 << 20) << "the floods sent little";
+    EXPECT_GE(floods.cut(), 8);
+  }
+  EXPECT_EQ(answered, made);
+  EXPECT_LT(rss_max - rss0, 16 * 1024) << rss0 << " -> " << rss_max << " KiB";
+  // The floods gone, the exporter's descriptors come back to where they were.
+  int fds = -1;
+  for (int i = 0; i < 100 && fds != fds0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    fds = open_fds(tool.pid());
+  }
+  EXPECT_EQ(fds, fds0);
+  auto r = tool.terminate(30);
+  EXPECT_EQ(r.code, 0) << r.err;
 }
 
 TEST(ExporterCli, ATakenPortIsExit1WithOneLine) {
