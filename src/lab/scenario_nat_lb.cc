@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "census/report.h"
 #include "lab/counters.h"
 #include "lab/nft_table.h"
@@ -11,13 +13,9 @@
 
 namespace tw::lab {
 
-namespace {
-
-constexpr uint16_t kPort = 8080;
-
-// client 10.77.1.1 -> balancer 10.77.1.2 | balancer 10.77.2.1 (+ 10.77.2.11...) -> backend
-// 10.77.2.2. The backend has no route to the clients: it only ever sees the balancer.
-struct NatLab {
+// client 10.77.1.1 (+ 10.77.1.11...) -> balancer 10.77.1.2 | balancer 10.77.2.1 (+ 10.77.2.11...)
+// -> backend 10.77.2.2. The backend has no route to the clients: it only ever sees the balancer.
+struct NatLbLab::Parts {
   Topology topo;
   Node* client = nullptr;
   Node* lb = nullptr;
@@ -25,6 +23,8 @@ struct NatLab {
   std::unique_ptr<NftTable> nat;
   std::unique_ptr<Server> server;
 };
+
+namespace {
 
 // The SNAT statement: with several addresses a new connection takes the next one in turn (numgen),
 // the way a balancer spreads its source addresses. (A plain `snat to A-B` range would not: the
@@ -38,72 +38,115 @@ std::string snat_statement(const NatLbSetup& s) {
   return fmt::format("snat ip to numgen inc mod {} map {{ {} }}", s.addresses, map);
 }
 
-Result<std::unique_ptr<NatLab>> build(const NatLbSetup& s) {
-  auto lab = std::make_unique<NatLab>();
-  for (auto [role, out] : {std::pair{"client", &lab->client}, std::pair{"lb", &lab->lb},
-                           std::pair{"backend", &lab->backend}}) {
-    auto n = lab->topo.add_node(role);
+std::string client_address(int i) {
+  return i == 0 ? std::string("10.77.1.1") : fmt::format("10.77.1.{}", 10 + i);
+}
+
+}  // namespace
+
+NatLbLab::NatLbLab(const NatLbSetup& setup) : setup_(setup), parts_(std::make_unique<Parts>()) {}
+NatLbLab::~NatLbLab() = default;
+const Netns& NatLbLab::client() const { return *parts_->client->ns; }
+const Netns& NatLbLab::balancer() const { return *parts_->lb->ns; }
+const Netns& NatLbLab::backend() const { return *parts_->backend->ns; }
+
+Result<std::unique_ptr<NatLbLab>> NatLbLab::build(const NatLbSetup& s) {
+  if (s.port_high < s.port_low || s.addresses < 1 || s.addresses > 200 || s.clients < 1 ||
+      s.clients > 200)
+    return fail("nat-lb: the SNAT port range, address or client count is out of bounds");
+  std::unique_ptr<NatLbLab> lab(new NatLbLab(s));
+  Parts& p = *lab->parts_;
+  for (auto [role, out] :
+       {std::pair{"client", &p.client}, std::pair{"lb", &p.lb}, std::pair{"backend", &p.backend}}) {
+    auto n = p.topo.add_node(role);
     if (!n) return fail(n.error());
     *out = *n;
   }
-  if (auto st = lab->topo.link(*lab->client, *lab->lb, 1); !st) return fail(st.error());
-  if (auto st = lab->topo.link(*lab->lb, *lab->backend, 2); !st) return fail(st.error());
-  if (auto st = lab->client->ns->ip("route add 10.77.2.0/24 via 10.77.1.2"); !st)
+  if (auto st = p.topo.link(*p.client, *p.lb, 1); !st) return fail(st.error());
+  if (auto st = p.topo.link(*p.lb, *p.backend, 2); !st) return fail(st.error());
+  if (auto st = p.client->ns->ip("route add 10.77.2.0/24 via 10.77.1.2"); !st)
     return fail(st.error());
-  for (int i = 0; i < s.addresses; ++i)
-    if (auto st = lab->lb->ns->ip(fmt::format("addr add 10.77.2.{}/24 dev backend", 11 + i)); !st)
+  for (int i = 1; i < s.clients; ++i)
+    if (auto st = p.client->ns->ip(fmt::format("addr add {}/24 dev lb", client_address(i))); !st)
       return fail(st.error());
-  if (auto st = lab->lb->ns->set_sysctl("net.ipv4.ip_forward", "1"); !st) return fail(st.error());
+  for (int i = 0; i < s.addresses; ++i)
+    if (auto st = p.lb->ns->ip(fmt::format("addr add 10.77.2.{}/24 dev backend", 11 + i)); !st)
+      return fail(st.error());
+  if (auto st = p.lb->ns->set_sysctl("net.ipv4.ip_forward", "1"); !st) return fail(st.error());
   if (auto st =
-          lab->client->ns->set_sysctl("net.ipv4.tcp_timestamps", s.client_timestamps ? "1" : "0");
+          p.client->ns->set_sysctl("net.ipv4.tcp_timestamps", s.client_timestamps ? "1" : "0");
       !st)
     return fail(st.error());
-  auto nat = NftTable::load(*lab->lb->ns, "ip twlab_nat",
-                            fmt::format(R"(
+  if (s.backend_rfc1337)
+    if (auto st = p.backend->ns->set_sysctl("net.ipv4.tcp_rfc1337", "1"); !st)
+      return fail(st.error());
+  const std::string dnat = s.dnat ? fmt::format(R"(
+  chain pre {{
+    type nat hook prerouting priority dstnat; policy accept;
+    iifname "client" ip daddr 10.77.1.2 tcp dport 80 dnat ip to 10.77.2.2:{}
+  }})",
+                                                kNatLbBackendPort)
+                                  : std::string();
+  auto nat = NftTable::load(*p.lb->ns, "ip twlab_nat",
+                            fmt::format(R"({}
   chain post {{
     type nat hook postrouting priority srcnat; policy accept;
     oifname "backend" meta l4proto tcp {}
   }})",
-                                        snat_statement(s)));
+                                        dnat, snat_statement(s)));
   if (!nat) return fail(nat.error());
-  lab->nat = std::move(*nat);
-  auto server = Server::start(*lab->backend->ns, {"10.77.2.2", kPort, CloseMode::kServerFirst});
+  p.nat = std::move(*nat);
+  auto server =
+      Server::start(*p.backend->ns, {"10.77.2.2", kNatLbBackendPort, CloseMode::kServerFirst});
   if (!server) return fail(server.error());
-  lab->server = std::move(*server);
+  p.server = std::move(*server);
   return lab;
 }
 
-Result<NatLbStep> step(NatLab& lab, const NatLbSetup& s, double rate) {
+PacedConfig NatLbLab::traffic(double rate, double seconds) const {
+  PacedConfig pc;
+  pc.addr = setup_.dnat ? "10.77.1.2" : "10.77.2.2";
+  pc.port = setup_.dnat ? 80 : kNatLbBackendPort;
+  pc.rate = rate;
+  pc.seconds = seconds;
+  pc.timeout_ms = setup_.connect_timeout_ms;
+  if (setup_.clients > 1)
+    for (int i = 0; i < setup_.clients; ++i) pc.sources.push_back(client_address(i));
+  return pc;
+}
+
+Result<NatLbStep> NatLbLab::step(double rate) {
+  Parts& p = *parts_;
   NatLbStep st;
   st.rate = rate;
-  auto c0 = read_counters(*lab.client->ns);
-  auto b0 = read_counters(*lab.backend->ns);
+  auto c0 = read_counters(*p.client->ns);
+  auto b0 = read_counters(*p.backend->ns);
   if (!c0 || !b0) return fail(!c0 ? c0.error() : b0.error());
-  PacedConfig pc;
-  pc.addr = "10.77.2.2";
-  pc.port = kPort;
-  pc.rate = rate;
-  pc.seconds = s.step_seconds;
-  auto stats = run_paced_connects(*lab.client->ns, pc);
+  auto stats = run_paced_connects(*p.client->ns, traffic(rate, setup_.step_seconds));
   if (!stats) return fail(stats.error());
   st.stats = *stats;
-  auto c1 = read_counters(*lab.client->ns);
-  auto b1 = read_counters(*lab.backend->ns);
+  auto c1 = read_counters(*p.client->ns);
+  auto b1 = read_counters(*p.backend->ns);
   if (!c1 || !b1) return fail(!c1 ? c1.error() : b1.error());
   st.syn_retransmits = (*c1 - *c0).get("TCPSynRetrans");
   // A SYN refused by a TIME_WAIT because its timestamp is older: PAWSTimewait on recent kernels,
   // PAWSEstab before that counter existed.
   Counters bd = *b1 - *b0;
-  st.backend_paws = bd.get("PAWSTimewait") + bd.get("PAWSEstab");
-  auto census = take_census(*lab.backend->ns);
+  st.backend_paws_timewait = bd.get("PAWSTimewait");
+  st.backend_paws = st.backend_paws_timewait + bd.get("PAWSEstab");
+  auto census = take_census(*p.backend->ns);
   if (!census) return fail(census.error());
   st.backend_time_wait = census->count(TcpState::kTimeWait);
-  if (auto n = lab.lb->ns->sysctl("net.netfilter.nf_conntrack_count"))
-    st.conntrack = std::stoll(*n);
+  auto by_peer = take_census(*p.backend->ns, GroupBy::kPeer);
+  if (!by_peer) return fail(by_peer.error());
+  for (const GroupRow& row : by_peer->groups())
+    if (int64_t tw = row.counts[state_index(TcpState::kTimeWait)])
+      st.backend_time_wait_by_peer.push_back({row.key.remote.addr.to_string(), tw});
+  std::sort(st.backend_time_wait_by_peer.begin(), st.backend_time_wait_by_peer.end(),
+            [](auto& a, auto& b) { return a.time_wait > b.time_wait; });
+  if (auto n = p.lb->ns->sysctl("net.netfilter.nf_conntrack_count")) st.conntrack = std::stoll(*n);
   return st;
 }
-
-}  // namespace
 
 int64_t NatLbRun::pool() const {
   return int64_t(setup.addresses) * (setup.port_high - setup.port_low + 1);
@@ -127,20 +170,18 @@ double NatLbRun::first_failing_rate() const {
 }
 
 Result<NatLbRun> measure_nat_lb(const NatLbSetup& setup) {
-  if (setup.port_high < setup.port_low || setup.addresses < 1 || setup.addresses > 200)
-    return fail("nat-lb: the SNAT port range or address count is out of bounds");
   NatLbRun run;
   run.setup = setup;
-  std::unique_ptr<NatLab> lab;
+  std::unique_ptr<NatLbLab> lab;
   for (double rate : setup.rates) {
     if (stop_requested()) break;
     if (!lab || setup.fresh_per_step) {
       lab.reset();
-      auto built = build(setup);
+      auto built = NatLbLab::build(setup);
       if (!built) return fail(built.error());
       lab = std::move(*built);
     }
-    auto st = step(*lab, setup, rate);
+    auto st = lab->step(rate);
     if (!st) return fail(st.error());
     run.steps.push_back(*st);
     if (setup.stop_after_failure && st->failures() > 0) break;

@@ -71,3 +71,34 @@ TEST(NatLbScenario, WithoutTimestampsTimeWaitTuplesAreReusedWithoutFailures) {
 
 }  // namespace
 }  // namespace tw::lab
+
+namespace tw::lab {
+namespace {
+
+TEST(NatLbScenario, ProbeSeveralClients) {
+  NatLbSetup s;
+  s.addresses = 1;
+  s.clients = getenv("CLIENTS") ? atoi(getenv("CLIENTS")) : 4;
+  s.dnat = !getenv("NODNAT");
+  s.port_low = 40000;
+  s.port_high = 40063;
+  s.step_seconds = getenv("STEP") ? atof(getenv("STEP")) : 20;
+  s.rates = {getenv("RATE") ? atof(getenv("RATE")) : 8};
+  s.stop_after_failure = false;
+  for (bool rfc : {false, !!getenv("RFC")}) {
+    s.backend_rfc1337 = rfc;
+    auto run = measure_nat_lb(s);
+    ASSERT_TRUE(run) << run.error();
+    for (auto& st : run->steps) {
+      printf("rfc1337=%d rate %g: attempted %ld ok %ld slow %ld delayed1s %ld timed_out %ld refused %ld reset %ld other %ld synretrans %ld paws_tw %ld paws %ld tw %ld max_ms %.0f\n",
+             rfc, st.rate, st.stats.attempted, st.stats.ok, st.stats.slow, st.stats.delayed_1s,
+             st.stats.timed_out, st.stats.refused, st.stats.reset, st.stats.other,
+             st.syn_retransmits, st.backend_paws_timewait, st.backend_paws, st.backend_time_wait,
+             st.stats.max_ms);
+      for (auto& p : st.backend_time_wait_by_peer) printf("  %s %ld\n", p.peer.c_str(), p.time_wait);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace tw::lab
