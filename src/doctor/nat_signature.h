@@ -1,10 +1,10 @@
 // Two things a server behind a SNAT load balancer or NAT shows, and every finding that assumes a
 // direct path must check: SYNs dropped by PAWS because they hit one of its TIME_WAITs, and few
-// peer addresses holding many of its TIME_WAITs. Linux gives each (source, destination) address
-// pair one timestamp offset (4.11, 28ee1b746f49): connections of one client carry one clock, so
-// RFC 6191 accepts its SYN into a TIME_WAIT by the newer timestamp; clients behind one SNAT
-// address have unrelated clocks, and about half their SYNs into a TIME_WAIT look older and are
-// dropped (measured, ../shared/FACTS.md "Linux TIME_WAIT behaviour").
+// peer addresses holding many of its TIME_WAITs. RFC 6191 accepts a SYN into a TIME_WAIT by a
+// newer timestamp, but a reused 4-tuple's SYN carries an unrelated clock: offsets are per address
+// pair from 4.11 (28ee1b746f49), so clients behind one SNAT address differ, and newer kernels
+// hash the ports in again (measured on 6.18: one client through one SNAT address differs too).
+// About half those SYNs look older and PAWS drops them (timewait lab run nat-lb).
 #pragma once
 
 #include <cstdint>

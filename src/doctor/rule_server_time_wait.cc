@@ -94,9 +94,9 @@ std::vector<Finding> rule_server_time_wait(const DoctorInput& in) {
         "The side that closes first holds TIME_WAIT. Behind a SNAT ({} here) the clients share "
         "the balancer's few addresses and ports, so new connections reuse 4-tuples still in this "
         "server's TIME_WAIT: Linux takes such a SYN only if its sequence or timestamp is newer "
-        "(RFC 6191), and clients behind one address have different timestamp clocks (one offset "
-        "per address pair since 4.11), so PAWS drops about half of them (see "
-        "syn-into-time-wait).{}",
+        "(RFC 6191), and the clients' connections behind one address carry unrelated timestamp "
+        "clocks (an offset per address pair since 4.11, per connection again on newer kernels), "
+        "so PAWS drops about half of them (see syn-into-time-wait).{}",
         nat->names(),
         dropping ? " It is happening: the PAWS counter grows." : " No SYN was dropped so far.");
   } else {

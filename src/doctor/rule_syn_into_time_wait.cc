@@ -31,7 +31,8 @@ std::vector<Finding> rule_syn_into_time_wait(const DoctorInput& in) {
       "kernel tcp_timewait_state_process(): a SYN into TIME_WAIT is taken when its sequence "
       "number or timestamp is newer (RFC 6191); a PAWS reject counts in PAWSTimewait (~6.15), "
       "PAWSEstab before",
-      "kernel commit 28ee1b746f49 (Linux 4.11): one timestamp offset per address pair",
+      "kernel commit 28ee1b746f49 (Linux 4.11): one timestamp offset per address pair; newer "
+      "kernels (secure_tcp_seq_and_ts_off, 6.18 here) hash the ports in again",
       "RFC 7323 section 5 (PAWS); RFC 6191"};
   f.data = {{"counter", drops->counter},
             {"counter_exact", drops->exact},
@@ -103,12 +104,14 @@ std::vector<Finding> rule_syn_into_time_wait(const DoctorInput& in) {
       "This server closes first, so it holds a TIME_WAIT per 4-tuple for 60 s. Behind a SNAT "
       "({}), every client reaches it from the same few addresses and ports, so a new "
       "connection often reuses a 4-tuple still in TIME_WAIT. Linux takes such a SYN only if its "
-      "sequence number or timestamp is newer (RFC 6191); since Linux 4.11 timestamp offsets are "
-      "per address pair, so one client's connections share one clock, but different clients "
-      "behind one SNAT address do not: about half their SYNs look older and PAWS drops them. The "
-      "client retransmits the SYN after 1 s (the server's ACK to the dropped SYN draws the "
-      "client's RST, which ends the TIME_WAIT unless tcp_rfc1337=1): connections are delayed "
-      "1 s or more, and fail when the retries meet TIME_WAITs too.",
+      "sequence number or timestamp is newer (RFC 6191), and the new SYN's timestamp clock is "
+      "not the old connection's: offsets are per address pair since 4.11, so clients on "
+      "different addresses behind one SNAT address differ, and newer kernels hash the ports in "
+      "again (measured on 6.18: one client through one SNAT address too). About half the SYNs "
+      "look older and PAWS drops them. The server's ACK to a dropped SYN draws the client's RST, "
+      "which ends the TIME_WAIT unless tcp_rfc1337=1, and the client resends the SYN at once: "
+      "mostly an extra round trip, sometimes the 1 s retransmission; with tcp_rfc1337=1 the "
+      "retries meet the TIME_WAIT again, wait seconds and fail under short connect timeouts.",
       who);
   f.application = {
       fmt::format(
@@ -120,9 +123,10 @@ std::vector<Finding> rule_syn_into_time_wait(const DoctorInput& in) {
           who),
       "Give the balancer's SNAT more source addresses (or more ports): each (address, port) is "
       "then reused less often than every 60 s, the TIME_WAIT's life.",
-      "Keep TCP timestamps on end to end and let one clock stamp them: a balancer that opens its "
-      "own connections to the backend (a proxy, not SNAT of the clients' packets) sends one "
-      "timestamp offset per address pair, and RFC 6191 takes its SYNs into TIME_WAIT."};
+      "Keep TCP timestamps on end to end (clients, balancer, backend) while doing the above: "
+      "without them at the clients these SYNs pass on sequence numbers (the SNAT evicts only "
+      "entries the new SYN's sequence number has passed; measured: no drops), but every "
+      "connection then loses PAWS protection, so it is not the fix."};
   f.dont = {
       "Never tcp_tw_recycle: it dropped SYNs from clients behind NAT by their timestamps, this "
       "very failure, and Linux 4.12 removed it.",

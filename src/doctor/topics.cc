@@ -132,17 +132,20 @@ const Topic kTimestamps{
     "tcp_timestamps",
     "net.ipv4.tcp_timestamps: RFC 7323 timestamps (keep on)",
     R"(0 off; 1 on with a random offset (default); 2 on without offsets. The offset was random per
-connection in 4.10 (95a22caee396) and is one per (source, destination) address pair since 4.11
-(28ee1b746f49): a client's connections to one server share one clock. Timestamps give PAWS
-(Protection Against Wrapped Sequences: old duplicates are rejected by their older timestamp) and
-are what tcp_tw_reuse relies on. With 0, tcp_tw_reuse does nothing. Keep 1.
-Behind a SNAT load balancer the per-pair clock breaks down: clients on different addresses share
-the balancer's address, so the server sees unrelated clocks from one peer. When the server closes
-first, a client's SYN that reuses a 4-tuple in TIME_WAIT is taken only if its sequence number or
-timestamp is newer (RFC 6191); about half look older and PAWS drops them (TcpExt PAWSTimewait,
-~6.15; PAWSEstab before). `timewait doctor` reports it as syn-into-time-wait. Fixes: the clients or
-the balancer close first or keep connections to the backend alive, more SNAT addresses, a
-balancer that opens its own connections (one clock). Never tcp_tw_recycle.)",
+connection in 4.10 (95a22caee396) and one per (source, destination) address pair from 4.11
+(28ee1b746f49): a client's connections to one server shared one clock. Newer kernels hash the
+ports in again (secure_tcp_seq_and_ts_off; measured on 6.18: one client's connections through
+one SNAT address had unrelated clocks). Timestamps give PAWS (Protection Against Wrapped
+Sequences: old duplicates are rejected by their older timestamp) and are what tcp_tw_reuse relies
+on. With 0, tcp_tw_reuse does nothing. Keep 1.
+Behind a SNAT load balancer the server sees unrelated clocks from one peer address: clients on
+different addresses share the balancer's (and with per-connection offsets every connection
+differs). When the server closes first, a client's SYN that reuses a 4-tuple in TIME_WAIT is
+taken only if its sequence number or timestamp is newer (RFC 6191); about half look older and
+PAWS drops them (TcpExt PAWSTimewait, ~6.15; PAWSEstab before). `timewait doctor` reports it as
+syn-into-time-wait. Fixes: the clients or the balancer close first or keep connections to the
+backend alive, more SNAT addresses, and timestamps kept on end to end (off at the clients the
+SYNs pass on sequence numbers, at the cost of PAWS for every connection). Never tcp_tw_recycle.)",
     {"RFC 7323", "RFC 6191", "kernel commit 95a22caee396 (Linux 4.10)",
      "kernel commit 28ee1b746f49 (Linux 4.11, per address pair offsets)"}};
 

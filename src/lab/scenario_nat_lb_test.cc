@@ -75,29 +75,40 @@ TEST(NatLbScenario, WithoutTimestampsTimeWaitTuplesAreReusedWithoutFailures) {
 namespace tw::lab {
 namespace {
 
-TEST(NatLbScenario, ProbeSeveralClients) {
-  NatLbSetup s;
-  s.addresses = 1;
-  s.clients = getenv("CLIENTS") ? atoi(getenv("CLIENTS")) : 4;
-  s.dnat = !getenv("NODNAT");
-  s.port_low = 40000;
-  s.port_high = 40063;
-  s.step_seconds = getenv("STEP") ? atof(getenv("STEP")) : 20;
-  s.rates = {getenv("RATE") ? atof(getenv("RATE")) : 8};
-  s.stop_after_failure = false;
-  for (bool rfc : {false, !!getenv("RFC")}) {
-    s.backend_rfc1337 = rfc;
-    auto run = measure_nat_lb(s);
-    ASSERT_TRUE(run) << run.error();
-    for (auto& st : run->steps) {
-      printf("rfc1337=%d rate %g: attempted %ld ok %ld slow %ld delayed1s %ld timed_out %ld refused %ld reset %ld other %ld synretrans %ld paws_tw %ld paws %ld tw %ld max_ms %.0f\n",
-             rfc, st.rate, st.stats.attempted, st.stats.ok, st.stats.slow, st.stats.delayed_1s,
-             st.stats.timed_out, st.stats.refused, st.stats.reset, st.stats.other,
-             st.syn_retransmits, st.backend_paws_timewait, st.backend_paws, st.backend_time_wait,
-             st.stats.max_ms);
-      for (auto& p : st.backend_time_wait_by_peer) printf("  %s %ld\n", p.peer.c_str(), p.time_wait);
-    }
-  }
+// The balancer: 4 client addresses -> DNAT + SNAT to 64 ports -> a backend closing
+// first, 16/s for 8 s from an empty SNAT: the 64 connections past the pool reuse 4-tuples in the
+// backend's TIME_WAIT and PAWS drops about half their SYNs. With tcp_rfc1337=0 the client's RST
+// ends the TIME_WAIT and the SYN is resent: nothing fails. With 1 the TIME_WAIT survives and the
+// retries are dropped too: connections fail.
+TEST(NatLbScenario, SeveralClientsBehindOneSnatAddressAreResentNotFailed) {
+  NatLbSetup s = small(1, true, {16});
+  s.clients = 4;
+  s.dnat = true;
+  s.step_seconds = 8;
+  s.connect_timeout_ms = 8000;
+  auto run = measure_nat_lb(s);
+  ASSERT_TRUE(run) << run.error();
+  ASSERT_EQ(run->steps.size(), 1u);
+  const NatLbStep& st = run->steps[0];
+  EXPECT_EQ(st.stats.attempted, 128);
+  EXPECT_EQ(st.stats.failures(), 0) << st.stats.first_error;
+  EXPECT_GE(st.backend_paws_timewait, 16);  // (128 - 64) / 2 = 32 expected
+  EXPECT_LE(st.backend_paws_timewait, 50);
+  EXPECT_GE(st.syn_retransmits, st.backend_paws_timewait / 2);
+  ASSERT_FALSE(st.backend_time_wait_by_peer.empty());
+  EXPECT_EQ(st.backend_time_wait_by_peer[0].peer, "10.77.2.11");
+  EXPECT_EQ(st.backend_time_wait_by_peer.size(), 1u);  // the backend sees only the SNAT address
+
+  s.backend_rfc1337 = true;
+  auto strict = measure_nat_lb(s);
+  ASSERT_TRUE(strict) << strict.error();
+  const NatLbStep& f = strict->steps.at(0);
+  // The TIME_WAIT outlives the RST: the dropped SYNs' retries are dropped too and wait seconds.
+  const int64_t late = f.delayed() + f.stats.timed_out, late0 = st.delayed() + st.stats.timed_out;
+  EXPECT_GE(late, 12) << "tcp_rfc1337=1: " << f.delayed() << " delayed, " << f.stats.timed_out
+                      << " timed out";
+  EXPECT_GT(late, 2 * late0);
+  EXPECT_GT(f.backend_paws_timewait, st.backend_paws_timewait);
 }
 
 }  // namespace

@@ -40,12 +40,12 @@ struct PoolLimit {
 // dropped SYN draws the client's RST, which ends the TIME_WAIT (tcp_rfc1337=0), and the client
 // resends the SYN at once (SYN_SENT re-arms its timer to TCP_TIMEOUT_MIN): a retransmission, not
 // a failure; a few wait for the 1 s retransmission. With tcp_rfc1337=1 the TIME_WAIT survives
-// (and restarts its 60 s) and every retry is dropped: the connection fails.
+// (and restarts its 60 s): the retries wait seconds, and fail under a short connect timeout.
 struct SnatSyns {
   double into_time_wait = 0;  // share of new connections whose 4-tuple is in the TIME_WAIT
   double dropped = 0;         // share whose first SYN PAWS drops (retransmitted)
-  double delayed = 0;         // share completing 1 s late (measured: ~1 in 8 drops)
-  double failed = 0;          // share failing (tcp_rfc1337=1 on the backend)
+  double delayed = 0;         // share completing 1 s or more late (~1 in 8 drops; all with rfc1337)
+  double failed = 0;          // share failing within the client's own timeout (none measured)
 };
 
 // Kept by conntrack after a close (nf_conntrack_tcp_timeout_time_wait default).

@@ -214,12 +214,12 @@ TEST(Planner, LinuxSnatNeverRunsOutAndCostsDroppedSynsNotFailures) {
   // Slower than conntrack frees ports (100 / 120 s): no TIME_WAIT is met.
   in.rate = 0.5;
   EXPECT_EQ(make_plan(in)->snat->dropped, 0);
-  // tcp_rfc1337=1 on the server: the TIME_WAIT survives the client's RST, the retries fail.
+  // tcp_rfc1337=1 on the server: the TIME_WAIT survives the client's RST, the retries wait.
   in.rate = 8;
   in.rfc1337 = true;
   auto strict = make_plan(in);
-  EXPECT_GT(strict->snat->failed, 0.45);
-  EXPECT_EQ(strict->snat->failed, strict->snat->dropped);
+  EXPECT_GT(strict->snat->delayed, 0.45);
+  EXPECT_EQ(strict->snat->delayed, strict->snat->dropped);
   // The client closing first keeps the backend free of TIME_WAIT: no drops to predict.
   in.who_closes = Closer::kClient;
   EXPECT_FALSE(make_plan(in)->snat);

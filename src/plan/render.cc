@@ -56,7 +56,10 @@ std::string snat_text(const Plan& p) {
       "first SYN of {:.0f} %, {}",
       100 * s.into_time_wait, 100 * s.dropped,
       p.input.rfc1337
-          ? fmt::format("and with tcp_rfc1337=1 every retry too: {:.0f} % fail", 100 * s.failed)
+          ? fmt::format("and with tcp_rfc1337=1 the TIME_WAIT survives the client's RST: {:.0f} % "
+                        "wait 1 to 7 s for retransmissions (some fail under a short connect "
+                        "timeout)",
+                        100 * s.delayed)
           : fmt::format("resent at once after the client's RST ends the TIME_WAIT: "
                         "none fail, ~{:.1f} % wait for the 1 s retransmission",
                         100 * s.delayed));
