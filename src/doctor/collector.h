@@ -7,6 +7,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <unordered_map>
 
 #include "census/census.h"
 #include "doctor/doctor_input.h"
@@ -37,7 +38,12 @@ class DoctorCollector {
   std::map<int, std::string> dump_names_;  // pid -> command, as a snapshot recorded it
   size_t inode_count_ = 0;
   // TIME_WAIT sockets by (local port, peer address), bounded: input() keeps the listening ports.
-  std::map<std::pair<uint16_t, Address>, int64_t> time_wait_peers_;
+  struct PeerKeyHash {
+    size_t operator()(const std::pair<uint16_t, Address>& k) const {
+      return AddressHash{}(k.second) * 31 + k.first;
+    }
+  };
+  std::unordered_map<std::pair<uint16_t, Address>, int64_t, PeerKeyHash> time_wait_peers_;
 };
 
 }  // namespace tw
