@@ -38,6 +38,11 @@ struct DoctorInput {
   // --interval: the facts sampled `interval_seconds` before `facts` (counter deltas).
   std::optional<HostFacts> earlier;
   double interval_seconds = 0;
+  // The sampler's longer view of a few counters (the PAWS ones): their values `window_seconds`
+  // before `facts`, from the oldest sample kept within kCounterWindowSeconds. A rule that must
+  // not flicker between refreshes (drops at 1/s seen over 2 s) reads its counter over this.
+  std::map<std::string, int64_t> window_counters;
+  double window_seconds = 0;
 
   // Null when no sockets were read (e.g. only a registry export was given).
   const Census* sockets = nullptr;        // GroupBy::kState, with the pool: counts, ages, pressure

@@ -30,6 +30,11 @@ std::optional<SynDrops> syn_drops_into_time_wait(const DoctorInput& in) {
     d.total = *total;
     d.delta = in.counter_delta(name);
     d.seconds = in.interval_seconds;
+    if (auto w = in.window_counters.find(name);
+        w != in.window_counters.end() && in.window_seconds > d.seconds) {
+      d.delta = *total - w->second;
+      d.seconds = in.window_seconds;
+    }
     return d;
   }
   return std::nullopt;

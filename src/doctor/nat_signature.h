@@ -48,7 +48,12 @@ struct SynDrops {
   double per_second() const { return delta && seconds > 0 ? *delta / seconds : 0; }
 };
 
-// Nullopt when the host reports neither counter (another OS, a dump without counters).
+// The sampler's window for the PAWS counters (DoctorInput::window_counters).
+inline constexpr double kCounterWindowSeconds = 30;
+inline constexpr const char* kPawsCounters[] = {"PAWSTimewait", "PAWSEstab"};
+
+// Nullopt when the host reports neither counter (another OS, a dump without counters). Over the
+// longer of --interval and the sampler's window.
 std::optional<SynDrops> syn_drops_into_time_wait(const DoctorInput& in);
 
 }  // namespace tw

@@ -69,6 +69,21 @@ TEST(RuleSynIntoTimeWait, NoGrowthOverTheIntervalIsNotAWarning) {
             Severity::kOk);
 }
 
+TEST(RuleSynIntoTimeWait, TheSamplersWindowKeepsADropBetweenRefreshes) {
+  // watch refreshes every 2 s; drops at 1/s are not in every 2 s interval, but in its 30 s view.
+  auto b = backend({{"10.77.2.11", 64}});
+  DoctorInput in = sampled(b, "PAWSTimewait", 120, 120);
+  in.interval_seconds = 2;
+  in.window_counters = {{"PAWSTimewait", 100}};
+  in.window_seconds = 28;
+  auto f = rule_syn_into_time_wait(in);
+  EXPECT_EQ(f[0].severity, Severity::kWarning);
+  EXPECT_TRUE(contains(f[0].title, "20 SYN(s) dropped into TIME_WAIT in 28 s")) << f[0].title;
+  // A window shorter than the interval (a first refresh) leaves the interval's numbers.
+  in.window_seconds = 1;
+  EXPECT_EQ(rule_syn_into_time_wait(in)[0].severity, Severity::kInfo);
+}
+
 TEST(RuleSynIntoTimeWait, ManyClientsDirectlyAreNoNat) {
   // 200 clients with one TIME_WAIT each: no peer stands out.
   std::vector<std::pair<std::string, int>> peers;
