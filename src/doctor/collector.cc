@@ -10,7 +10,7 @@ namespace {
 // Enough inodes to name the owners of a CLOSE_WAIT leak without growing with the leak.
 constexpr size_t kMaxInodes = 100000;
 // (port, peer) pairs of TIME_WAIT sockets kept to find the peers behind a server's TIME_WAITs; a
-// NAT shows as few pairs with many sockets, so a bound that only drops the long tail loses it not.
+// NAT shows as few pairs with many sockets, which a bound that drops only the long tail keeps.
 constexpr size_t kMaxPeerPairs = 65536;
 // Peers listed in DoctorInput::server_time_wait_peers.
 constexpr size_t kTopPeers = 5;
@@ -58,16 +58,17 @@ void DoctorCollector::add(const Socket& s) {
 }
 
 void DoctorCollector::fill_server_peers(DoctorInput* in) const {
+  // The total from the census (exact, whatever the bound dropped): the peers' shares stay true.
   std::set<uint16_t> listening;
   for (const GroupRow& row : by_local_port_->groups())
-    if (row.counts[state_index(TcpState::kListen)]) listening.insert(row.key.local.port);
+    if (row.counts[state_index(TcpState::kListen)]) {
+      listening.insert(row.key.local.port);
+      in->server_time_wait_total += row.counts[state_index(TcpState::kTimeWait)];
+    }
   std::map<Address, int64_t> by_peer;
   for (const auto& [key, n] : time_wait_peers_)
     if (listening.contains(key.first)) by_peer[key.second] += n;
-  for (const auto& [peer, n] : by_peer) {
-    in->server_time_wait_peers.push_back({peer, n});
-    in->server_time_wait_total += n;
-  }
+  for (const auto& [peer, n] : by_peer) in->server_time_wait_peers.push_back({peer, n});
   in->server_time_wait_peer_count = static_cast<int64_t>(by_peer.size());
   auto& v = in->server_time_wait_peers;
   const size_t keep = std::min(v.size(), kTopPeers);

@@ -57,7 +57,7 @@ struct DoctorInput {
   // TIME_WAIT on listening ports by peer address, most first (the top few), and over all peers.
   std::vector<PeerTimeWait> server_time_wait_peers;
   int64_t server_time_wait_total = 0;
-  int64_t server_time_wait_peer_count = 0;  // distinct peer addresses among them
+  int64_t server_time_wait_peer_count = 0;  // distinct peer addresses among them (a lower bound)
 
   // Windows: a `reg export` of Tcpip\Parameters (--windows-reg) and `netsh int ipv4 show
   // dynamicport tcp` output (--windows-dynamicport) were read into facts.windows_params.
