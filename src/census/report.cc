@@ -201,7 +201,8 @@ void add_pressure_table(const CensusReport& r, std::string* out) {
 
 void add_owner_table(const CensusReport& r, std::string* out) {
   if (r.owners.empty()) return;
-  *out += "\nProcesses holding sockets (as the input recorded them)\n";
+  *out += r.owners_live ? "\nProcesses holding sockets (looked up in /proc/PID/fd now)\n"
+                        : "\nProcesses holding sockets (as the input recorded them)\n";
   Table t({{"PID"}, {"SOCKETS"}, {"COMMAND", false}});
   size_t n = 0;
   for (auto& o : r.owners) {

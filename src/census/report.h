@@ -25,6 +25,7 @@ struct CensusReport {
   size_t top = 20;                   // rows of the group and pressure tables; 0 = all
   size_t width = 100;                // lines are laid out to fit this many columns (the terminal's)
   std::vector<ProcessCount> owners;  // most sockets first; empty when the input has no owners
+  bool owners_live = false;  // looked up now in /proc (census -p), not recorded by the input
 };
 
 std::string render_census_table(const CensusReport& r);

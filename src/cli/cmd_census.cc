@@ -189,6 +189,7 @@ int run(const CensusFlags& fl) {
   if (snapshot_to_stdout) return kExitOk;
   CensusReport report{&facts, census.get(), note, static_cast<size_t>(fl.top), output_width()};
   for (auto& [pid, p] : named) report.owners.push_back(p);
+  report.owners_live = fl.offline.from.empty();
   std::stable_sort(report.owners.begin(), report.owners.end(),
                    [](auto& a, auto& b) { return a.sockets > b.sockets; });
   if (fl.json) {

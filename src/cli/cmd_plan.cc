@@ -28,7 +28,7 @@ struct PlanFlags {
   int64_t source_addrs = 1, nat_addrs = 1, dest_addrs = 1, dest_ports = 1, time_wait = 60,
           reuse_delay_ms = 1000, nat_ports = 0, tw_reuse = 1;
   std::string port_range, reserved, who_closes, platform, nat;
-  bool no_timestamps = false, bind_before_connect = false;
+  bool no_timestamps = false, bind_before_connect = false, rfc1337 = false;
 };
 
 Status read_json_file(const std::string& path, plan::PlanInput* in) {
@@ -65,6 +65,10 @@ Status read_json_file(const std::string& path, plan::PlanInput* in) {
   if (auto st = plan::apply_json(j, in); !st)
     return fail(fmt::format("--input {}: {}", path, st.error()));
   if (in->from.empty()) in->from = path;
+  // What the file gives replaces what --from measured.
+  if (j.contains("port_range") || j.contains("reserved_ports")) in->pool_from_input = false;
+  if (j.contains("time_wait")) in->time_wait_from_input = false;
+  if (j.contains("rate")) in->rate_lower_bound.clear();
   return {};
 }
 
@@ -104,6 +108,10 @@ Status apply_flags(const PlanFlags& fl, plan::PlanInput* in) {
   if (has("--nat-addrs")) in->nat_addrs = int(fl.nat_addrs);
   if (has("--dest-addrs")) in->dest_addrs = int(fl.dest_addrs);
   if (has("--dest-ports")) in->dest_ports = int(fl.dest_ports);
+  if (has("--port-range") || has("--reserved-ports")) in->pool_from_input = false;
+  if (has("--time-wait")) in->time_wait_from_input = false;
+  if (has("--rate")) in->rate_lower_bound.clear();
+  if (has("--rfc1337")) in->rfc1337 = true;
   if (has("--port-range")) {
     auto p = parse_port_range_option(fl.port_range);
     if (!p) return fail(p.error());
@@ -213,6 +221,9 @@ Register reg(27, [](CLI::App& app) {
                   "linux-snat: SNAT ports per address (default: the port range); gcp: minimum "
                   "ports per VM (default 64)")
       ->check(whole_number(1, 65535));
+  sub->add_flag("--rfc1337", fl->rfc1337,
+                "The server's tcp_rfc1337 is 1 (linux-snat: a TIME_WAIT survives the client's "
+                "RST, so SYNs PAWS drops fail instead of being resent)");
   sub->add_option("--growth", fl->growth, "Growth of the rate in percent per month")
       ->check(number(0, 1000));
   sub->add_option("--keepalive", fl->keepalive,

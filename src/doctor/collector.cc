@@ -9,6 +9,11 @@ namespace tw {
 namespace {
 // Enough inodes to name the owners of a CLOSE_WAIT leak without growing with the leak.
 constexpr size_t kMaxInodes = 100000;
+// (port, peer) pairs of TIME_WAIT sockets kept to find the peers behind a server's TIME_WAITs; a
+// NAT shows as few pairs with many sockets, which a bound that drops only the long tail keeps.
+constexpr size_t kMaxPeerPairs = 65536;
+// Peers listed in DoctorInput::server_time_wait_peers.
+constexpr size_t kTopPeers = 5;
 }  // namespace
 
 DoctorCollector::DoctorCollector(std::optional<PortPool> pool, bool pool_assumed)
@@ -27,11 +32,19 @@ void DoctorCollector::restart() {
   close_wait_pids_.clear();
   dump_names_.clear();
   inode_count_ = 0;
+  time_wait_peers_.clear();
 }
 
 void DoctorCollector::add(const Socket& s) {
   sockets_->add(s);
   by_local_port_->add(s);
+  if (s.state == TcpState::kTimeWait) {
+    auto key = std::pair{s.local.port, s.remote.addr};
+    if (auto it = time_wait_peers_.find(key); it != time_wait_peers_.end())
+      ++it->second;
+    else if (time_wait_peers_.size() < kMaxPeerPairs)
+      time_wait_peers_.emplace(key, 1);
+  }
   if (s.state != TcpState::kCloseWait) return;
   if (s.pid > 0) {
     auto& n = close_wait_pids_[s.local.port][s.pid];
@@ -44,6 +57,28 @@ void DoctorCollector::add(const Socket& s) {
     ++inode_count_;
 }
 
+void DoctorCollector::fill_server_peers(DoctorInput* in) const {
+  // The total from the census (exact, whatever the bound dropped): the peers' shares stay true.
+  std::set<uint16_t> listening;
+  for (const GroupRow& row : by_local_port_->groups())
+    if (row.counts[state_index(TcpState::kListen)]) {
+      listening.insert(row.key.local.port);
+      in->server_time_wait_total += row.counts[state_index(TcpState::kTimeWait)];
+    }
+  std::map<Address, int64_t> by_peer;
+  for (const auto& [key, n] : time_wait_peers_)
+    if (listening.contains(key.first)) by_peer[key.second] += n;
+  for (const auto& [peer, n] : by_peer) in->server_time_wait_peers.push_back({peer, n});
+  in->server_time_wait_peer_count = static_cast<int64_t>(by_peer.size());
+  auto& v = in->server_time_wait_peers;
+  const size_t keep = std::min(v.size(), kTopPeers);
+  std::partial_sort(
+      v.begin(), v.begin() + keep, v.end(), [](const PeerTimeWait& a, const PeerTimeWait& b) {
+        return a.time_wait != b.time_wait ? a.time_wait > b.time_wait : a.peer < b.peer;
+      });
+  v.resize(keep);
+}
+
 DoctorInput DoctorCollector::input(HostFacts facts, bool look_up_owners) {
   DoctorInput in;
   in.facts = std::move(facts);
@@ -51,6 +86,7 @@ DoctorInput DoctorCollector::input(HostFacts facts, bool look_up_owners) {
   in.by_local_port = by_local_port_.get();
   in.pool = pool_;
   in.pool_assumed = pool_assumed_;
+  fill_server_peers(&in);
   auto pids = close_wait_pids_;
   in.owners_known = !pids.empty();
   if (look_up_owners && inode_count_) {

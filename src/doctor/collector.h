@@ -7,6 +7,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <unordered_map>
 
 #include "census/census.h"
 #include "doctor/doctor_input.h"
@@ -27,6 +28,7 @@ class DoctorCollector {
   DoctorInput input(HostFacts facts, bool look_up_owners);
 
  private:
+  void fill_server_peers(DoctorInput* in) const;
   std::optional<PortPool> pool_;
   bool pool_assumed_;
   std::unique_ptr<Census> sockets_, by_local_port_;
@@ -35,6 +37,13 @@ class DoctorCollector {
   std::map<uint16_t, std::map<int, int64_t>> close_wait_pids_;
   std::map<int, std::string> dump_names_;  // pid -> command, as a snapshot recorded it
   size_t inode_count_ = 0;
+  // TIME_WAIT sockets by (local port, peer address), bounded: input() keeps the listening ports.
+  struct PeerKeyHash {
+    size_t operator()(const std::pair<uint16_t, Address>& k) const {
+      return AddressHash{}(k.second) * 31 + k.first;
+    }
+  };
+  std::unordered_map<std::pair<uint16_t, Address>, int64_t, PeerKeyHash> time_wait_peers_;
 };
 
 }  // namespace tw

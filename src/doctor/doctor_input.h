@@ -25,11 +25,24 @@ struct ProcessRef {
   int64_t sockets = 0;
 };
 
+// TIME_WAIT sockets on this host's listening ports held toward one peer address: the server
+// closed first. Many of them behind few addresses is the signature of a NAT, load balancer or
+// proxy in front (doctor/nat_signature.h).
+struct PeerTimeWait {
+  Address peer;
+  int64_t time_wait = 0;
+};
+
 struct DoctorInput {
   HostFacts facts;
   // --interval: the facts sampled `interval_seconds` before `facts` (counter deltas).
   std::optional<HostFacts> earlier;
   double interval_seconds = 0;
+  // The sampler's longer view of a few counters (the PAWS ones): their values `window_seconds`
+  // before `facts`, from the oldest sample kept within kCounterWindowSeconds. A rule that must
+  // not flicker between refreshes (drops at 1/s seen over 2 s) reads its counter over this.
+  std::map<std::string, int64_t> window_counters;
+  double window_seconds = 0;
 
   // Null when no sockets were read (e.g. only a registry export was given).
   const Census* sockets = nullptr;        // GroupBy::kState, with the pool: counts, ages, pressure
@@ -41,6 +54,10 @@ struct DoctorInput {
   // without pids, or /proc not readable).
   std::map<uint16_t, std::vector<ProcessRef>> close_wait_owners;
   bool owners_known = false;
+  // TIME_WAIT on listening ports by peer address, most first (the top few), and over all peers.
+  std::vector<PeerTimeWait> server_time_wait_peers;
+  int64_t server_time_wait_total = 0;
+  int64_t server_time_wait_peer_count = 0;  // distinct peer addresses among them (a lower bound)
 
   // Windows: a `reg export` of Tcpip\Parameters (--windows-reg) and `netsh int ipv4 show
   // dynamicport tcp` output (--windows-dynamicport) were read into facts.windows_params.

@@ -16,11 +16,16 @@ std::vector<Finding> rule_listener_in_range(const DoctorInput& in) {
     return {not_checked("listener-in-range", "sockets", {"ip_local_reserved_ports"})};
   if (!in.pool)
     return {not_checked("listener-in-range", "port range", {"ip_local_reserved_ports"})};
-  std::vector<uint16_t> ports;
-  for (const GroupRow& row : in.by_local_port->groups())
-    if (row.counts[state_index(TcpState::kListen)] && in.pool->contains(row.key.local.port))
-      ports.push_back(row.key.local.port);
+  // Listeners inside the range: not reserved (connect() may take them) and reserved (safe).
+  std::vector<uint16_t> ports, reserved_ports;
+  for (const GroupRow& row : in.by_local_port->groups()) {
+    const uint16_t port = row.key.local.port;
+    if (!row.counts[state_index(TcpState::kListen)] || port < in.pool->low || port > in.pool->high)
+      continue;
+    (in.pool->contains(port) ? ports : reserved_ports).push_back(port);
+  }
   std::sort(ports.begin(), ports.end());
+  std::sort(reserved_ports.begin(), reserved_ports.end());
   Finding f;
   f.id = "listener-in-range";
   f.topics = {"ip_local_reserved_ports", "ip_local_port_range"};
@@ -31,10 +36,25 @@ std::vector<Finding> rule_listener_in_range(const DoctorInput& in) {
             {"range", {in.pool->low, in.pool->high}},
             {"range_assumed", in.pool_assumed},
             {"reserved", existing}};
+  f.data["reserved_listeners"] = reserved_ports;
   if (ports.empty()) {
     f.severity = Severity::kOk;
-    f.title = fmt::format("no listening port inside the ephemeral range {}-{}{}", in.pool->low,
-                          in.pool->high, in.pool_assumed ? " (assumed default)" : "");
+    if (reserved_ports.empty()) {
+      f.title = fmt::format("no listening port inside the ephemeral range {}-{}{}", in.pool->low,
+                            in.pool->high, in.pool_assumed ? " (assumed default)" : "");
+    } else {
+      std::string list;
+      for (size_t i = 0; i < reserved_ports.size() && i < 20; ++i)
+        list += (i ? ", " : "") + fmt::format("{}", reserved_ports[i]);
+      if (reserved_ports.size() > 20)
+        list += fmt::format(" and {} more", reserved_ports.size() - 20);
+      f.title = fmt::format(
+          "listening port{} {} inside the ephemeral range {}-{}{} reserved "
+          "(ip_local_reserved_ports): connect() never takes {}",
+          reserved_ports.size() == 1 ? "" : "s", list, in.pool->low, in.pool->high,
+          reserved_ports.size() == 1 ? " is" : " are", reserved_ports.size() == 1 ? "it" : "them");
+      f.evidence = {fmt::format("ip_local_reserved_ports = {}", existing)};
+    }
     return {f};
   }
   std::string list;

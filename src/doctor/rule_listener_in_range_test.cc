@@ -27,7 +27,15 @@ TEST(RuleListenerInRange, ReservedListenerIsOk) {
   InputBuilder b;
   b.set("net.ipv4.ip_local_reserved_ports", "40000-40010");
   b.add(sock(TcpState::kListen, "0.0.0.0:40005", "0.0.0.0:0"));
-  EXPECT_EQ(rule_listener_in_range(b.build())[0].severity, Severity::kOk);
+  auto f = rule_listener_in_range(b.build());
+  EXPECT_EQ(f[0].severity, Severity::kOk);
+  // It is inside the range, reserved: the title says so instead of "no listening port inside".
+  EXPECT_EQ(f[0].title.find("no listening port"), std::string::npos) << f[0].title;
+  EXPECT_NE(f[0].title.find("listening port 40005 inside the ephemeral range 32768-60999 is "
+                            "reserved"),
+            std::string::npos)
+      << f[0].title;
+  EXPECT_EQ(f[0].data["reserved_listeners"][0], 40005);
 }
 
 TEST(RuleListenerInRange, NoSocketsIsNotChecked) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "census/report.h"
+#include "doctor/nat_signature.h"
 #include "doctor/rules.h"
 
 namespace tw {
@@ -66,26 +67,70 @@ std::vector<Finding> rule_server_time_wait(const DoctorInput& in) {
   f.title = fmt::format("{} TIME_WAIT on listening port {}{}: this server closes connections first",
                         with_commas(total), ports.front().port,
                         ports.size() > 1 ? fmt::format(" and {} more", ports.size() - 1) : "");
-  f.why = in.is_windows()
-              ? "The side that closes first holds TIME_WAIT. On a server it costs no ephemeral "
-                "ports (each client has its own 4-tuple) and little memory, but a client reusing "
-                "its port meets the old connection (event 4227, a TIME_WAIT collision)."
-              : "The side that closes first holds TIME_WAIT. On a server it costs no ephemeral "
-                "ports (each client has its own 4-tuple) and little memory (~168 bytes each), "
-                "but it fills tcp_max_tw_buckets, and a client reusing its port meets the old "
-                "connection (Linux accepts the SYN only if its sequence or timestamp is newer, "
-                "RFC 6191).";
-  f.application = {
-      "Let clients close first: enable HTTP keep-alive (HTTP/1.1 persistent connections) and do "
-      "not send `Connection: close`; nginx `keepalive_timeout 65;` and `keepalive_requests 1000;`.",
-      "For protocols with one request per connection, have the client close first (it then holds "
-      "TIME_WAIT, spread over its own ports)."};
+  // The server's TIME_WAIT is harmless only on a direct path, where every client has its own
+  // addresses and ports; behind a SNAT the balancer's few ports are reused into it.
+  const auto nat = in.is_windows() ? std::nullopt : nat_signature(in);
+  const auto drops = syn_drops_into_time_wait(in);
+  const bool dropping = drops && (drops->recent() || (!drops->delta && drops->total > 0));
+  f.data["nat_suspected"] = nat.has_value();
+  f.data["nat_peers"] = nlohmann::json::array();
+  if (nat) {
+    for (const PeerTimeWait& p : nat->peers)
+      f.data["nat_peers"].push_back({{"address", p.peer.to_string()}, {"time_wait", p.time_wait}});
+    f.evidence.push_back(fmt::format(
+        "{} hold{} {} of these {} TIME_WAIT ({:.0f} %): a NAT, load balancer or proxy in front",
+        nat->names(), nat->peers.size() == 1 ? "s" : "", with_commas(nat->peer_time_wait),
+        with_commas(nat->time_wait), 100 * nat->share()));
+    if (dropping && nat) f.severity = Severity::kWarning;
+    f.title += fmt::format(", most toward {} (a NAT or load balancer?)", nat->names());
+  }
+  if (in.is_windows()) {
+    f.why =
+        "The side that closes first holds TIME_WAIT. On a direct path it costs the server no "
+        "ephemeral ports (each client has its own 4-tuple) and little memory, but a client "
+        "reusing its port meets the old connection (event 4227, a TIME_WAIT collision).";
+  } else if (nat) {
+    f.why = fmt::format(
+        "The side that closes first holds TIME_WAIT. Behind a SNAT ({} here) the clients share "
+        "the balancer's few addresses and ports, so new connections reuse 4-tuples still in this "
+        "server's TIME_WAIT: Linux takes such a SYN only if its sequence or timestamp is newer "
+        "(RFC 6191), and the clients' connections behind one address carry unrelated timestamp "
+        "clocks (an offset per address pair since 4.11, per connection again on newer kernels), "
+        "so PAWS drops about half of them (see syn-into-time-wait).{}",
+        nat->names(),
+        dropping ? " It is happening: the PAWS counter grows." : " No SYN was dropped so far.");
+  } else {
+    f.why =
+        "The side that closes first holds TIME_WAIT. On a direct path it costs the server no "
+        "ephemeral ports (each client has its own 4-tuple) and little memory (~168 bytes each), "
+        "but it fills tcp_max_tw_buckets, and a client reusing its port meets the old "
+        "connection (Linux accepts the SYN only if its sequence or timestamp is newer, RFC "
+        "6191). This assumes no NAT in front: behind a SNAT load balancer the clients share its "
+        "ports and their SYNs can be dropped into these TIME_WAITs (syn-into-time-wait).";
+  }
+  if (nat) {
+    f.application = {
+        fmt::format("Let the clients or the balancer ({}) close first, or keep its connections "
+                    "to this server alive (keep-alive, connection reuse toward the backend): "
+                    "its reused ports then meet no TIME_WAIT here.",
+                    nat->names()),
+        "Give the balancer's SNAT more source addresses, so each of its ports is reused less "
+        "often than every 60 s."};
+  } else {
+    f.application = {
+        "Let clients close first: enable HTTP keep-alive (HTTP/1.1 persistent connections) and "
+        "do not send `Connection: close`; nginx `keepalive_timeout 65;` and "
+        "`keepalive_requests 1000;`.",
+        "For protocols with one request per connection, have the client close first (it then "
+        "holds TIME_WAIT, spread over its own ports)."};
+  }
   f.dont = {
       "Do not set SO_LINGER 0 on the server to skip TIME_WAIT: clients then see RSTs and can "
       "lose the last data (see so-linger).",
       in.is_windows() ? "Do not shorten TcpTimedWaitDelay for it: clients have their own ports, "
                         "and TIME_WAIT keeps their old duplicates away."
                       : "tcp_tw_reuse does not apply here: it only affects outgoing connect()."};
+  if (nat) f.dont.push_back("Never tcp_tw_recycle: it drops the SYNs of clients behind NAT.");
   return {f};
 }
 

@@ -12,9 +12,12 @@ std::vector<Finding> rule_timestamps(const DoctorInput& in) {
   Finding f;
   f.id = "tcp-timestamps";
   f.topics = {"tcp_timestamps", "tcp_tw_reuse"};
-  f.sources = {"RFC 7323 (TCP timestamps, PAWS)",
-               "kernel tcp_twsk_unique(): tcp_tw_reuse needs tw_ts_recent_stamp",
-               "kernel commit 95a22caee396 (Linux 4.10): random per-connection offsets (value 1)"};
+  f.sources = {
+      "RFC 7323 (TCP timestamps, PAWS)",
+      "kernel tcp_twsk_unique(): tcp_tw_reuse needs tw_ts_recent_stamp",
+      "kernel commit 95a22caee396 (Linux 4.10): random offsets (value 1), per connection",
+      "kernel commit 28ee1b746f49 (Linux 4.11): one offset per address pair; newer kernels "
+      "hash the ports in again (secure_tcp_seq_and_ts_off)"};
   auto v = in.facts.sysctl_int(kName);
   if (!v) {
     f.severity = Severity::kInfo;
@@ -26,7 +29,7 @@ std::vector<Finding> rule_timestamps(const DoctorInput& in) {
   if (*v != 0) {
     f.severity = Severity::kOk;
     f.title = fmt::format("TCP timestamps are on ({})",
-                          *v == 1 ? "with per-connection random offsets" : "without offsets");
+                          *v == 1 ? "with random offsets" : "without offsets");
     return {f};
   }
   f.severity = Severity::kWarning;
@@ -39,7 +42,7 @@ std::vector<Finding> rule_timestamps(const DoctorInput& in) {
   f.sysctls = {{kName, "1", true}};
   f.dont = {
       "Do not turn timestamps off to hide the uptime or to save 12 bytes per segment: "
-      "since Linux 4.10 each connection has a random offset."};
+      "since Linux 4.10 they carry a random offset (per address pair or per connection)."};
   return {f};
 }
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "census/report.h"
+#include "doctor/nat_signature.h"
 #include "doctor/rules.h"
 
 namespace tw {
@@ -66,10 +67,21 @@ std::vector<Finding> rule_trace_owners(const DoctorInput& in) {
       title = fmt::format("nobody made TIME_WAITs toward {} while traced", tuple);
     } else {
       title = fmt::format("the TIME_WAITs toward {} are made by {}", tuple, who(*closers[0]));
-      f.application.push_back(fmt::format(
-          "In {}: reuse connections toward {} (keep-alive, a pool) or let the server close "
-          "first, so that the TIME_WAIT stays on the server, where it costs no ephemeral port",
-          who(*closers[0]), worst->key.remote.to_string()));
+      // "Let the server close first" holds on a direct path only: behind a SNAT the server's
+      // TIME_WAITs are what the balancer's reused ports hit (syn-into-time-wait).
+      if (auto nat = nat_signature(in))
+        f.application.push_back(fmt::format(
+            "In {}: reuse connections toward {} (keep-alive, a pool). Not \"let the server close "
+            "first\": this host's TIME_WAITs are held toward {}, a NAT or load balancer, whose "
+            "reused ports then meet them and PAWS drops the SYNs",
+            who(*closers[0]), worst->key.remote.to_string(), nat->names()));
+      else
+        f.application.push_back(fmt::format(
+            "In {}: reuse connections toward {} (keep-alive, a pool); on a direct path, letting "
+            "the server close first also moves the TIME_WAIT to the server, where it costs no "
+            "ephemeral port (not behind a SNAT load balancer or NAT: there the server's "
+            "TIME_WAITs drop the SYNs of the balancer's reused ports)",
+            who(*closers[0]), worst->key.remote.to_string()));
     }
   }
 

@@ -66,5 +66,35 @@ TEST(RuleTraceOwners, SaysWhenNobodyClosedOnTheWorstTupleAndIsSilentWithoutTrace
       evidence_has(f[0], "no process closed a connection toward 10.0.0.5 -> 10.0.0.9:8080"));
 }
 
+// The cure "let the server close first" holds on a direct path only: it says so, and on a host
+// whose listening ports hold TIME_WAITs toward a NAT (few peers, most of them) it is not given.
+TEST(RuleTraceOwners, LettingTheServerCloseFirstIsForADirectPathOnly) {
+  auto owners = [](bool behind_nat) {
+    InputBuilder b;
+    b.outgoing(900, TcpState::kTimeWait, "10.0.0.5", "10.0.0.9:8080");
+    if (behind_nat) {
+      b.add(testing::sock(TcpState::kListen, "0.0.0.0:80", "0.0.0.0:0"));
+      for (int i = 0; i < 64; ++i)
+        b.add(testing::sock(TcpState::kTimeWait, "10.0.0.5:80",
+                            "10.77.2.11:" + std::to_string(40000 + i), 30000));
+    }
+    DoctorInput in = b.build();
+    SummaryBuilder sb;
+    sb.add_flow(client_key(10, "api", "10.0.0.5", "10.0.0.9", 8080), {150, 150, 0, 0});
+    TraceSummary t = sb.finish(10, {});
+    in.trace = &t;
+    auto f = with_id(run_rules(in), "trace-owners");
+    EXPECT_EQ(f.size(), 1u);
+    return f.empty() ? std::string() : f[0].application.at(0);
+  };
+  const std::string direct = owners(false);
+  EXPECT_NE(direct.find("on a direct path, letting the server close first"), std::string::npos)
+      << direct;
+  EXPECT_NE(direct.find("not behind a SNAT load balancer"), std::string::npos) << direct;
+  const std::string nat = owners(true);
+  EXPECT_NE(nat.find("Not \"let the server close first\""), std::string::npos) << nat;
+  EXPECT_NE(nat.find("10.77.2.11"), std::string::npos) << nat;
+}
+
 }  // namespace
 }  // namespace tw

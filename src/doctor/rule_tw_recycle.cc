@@ -11,7 +11,8 @@ constexpr const char* kId = "tcp-tw-recycle";
 constexpr const char* kName = "net.ipv4.tcp_tw_recycle";
 const std::vector<std::string> kSources = {
     "kernel commit 4396e46187ca (Linux 4.12): tcp_tw_recycle removed",
-    "kernel commit 95a22caee396 (Linux 4.10): random per-connection timestamp offsets",
+    "kernel commit 95a22caee396 (Linux 4.10): random timestamp offsets (per address pair since "
+    "4.11, 28ee1b746f49)",
     "RFC 7323 (timestamps, PAWS)"};
 }  // namespace
 
@@ -55,8 +56,8 @@ std::vector<Finding> rule_tw_recycle(const DoctorInput& in) {
       "With tcp_tw_recycle=1 the kernel remembers the last timestamp per remote address and drops "
       "SYNs whose timestamp is older (per-host PAWS). Clients behind one NAT have unrelated "
       "clocks, "
-      "and since 4.10 every connection has a random timestamp offset, so their connections fail "
-      "intermittently; the option was removed in 4.12.";
+      "and 4.10 gave every connection a random timestamp offset (one per address pair since "
+      "4.11), so their connections fail intermittently; the option was removed in 4.12.";
   f.sysctls = {{kName, "0", true}};
   f.application = {
       "If it was set to fight TIME_WAIT, see the port-pressure finding: reuse connections "

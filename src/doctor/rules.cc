@@ -13,6 +13,7 @@ const std::vector<Rule>& all_rules() {
       {"listener_in_range", rule_listener_in_range},
       {"port_pressure", rule_port_pressure},
       {"server_time_wait", rule_server_time_wait},
+      {"syn_into_time_wait", rule_syn_into_time_wait},
       {"max_tw_buckets", rule_max_tw_buckets},
       {"fin_timeout", rule_fin_timeout},
       {"close_wait", rule_close_wait},

@@ -30,6 +30,7 @@ std::vector<Finding> rule_ephemeral_range(const DoctorInput& in);
 std::vector<Finding> rule_listener_in_range(const DoctorInput& in);
 std::vector<Finding> rule_port_pressure(const DoctorInput& in);
 std::vector<Finding> rule_server_time_wait(const DoctorInput& in);
+std::vector<Finding> rule_syn_into_time_wait(const DoctorInput& in);
 std::vector<Finding> rule_max_tw_buckets(const DoctorInput& in);
 std::vector<Finding> rule_fin_timeout(const DoctorInput& in);
 std::vector<Finding> rule_close_wait(const DoctorInput& in);

@@ -121,8 +121,9 @@ const Topic kTwRecycle{
     "net.ipv4.tcp_tw_recycle: removed in Linux 4.12; never set it",
     R"(On kernels before 4.12, tcp_tw_recycle=1 remembered the last timestamp per remote address and
 dropped SYNs whose timestamp was older (PAWS per host). Clients behind one NAT have unrelated
-clocks, so their connections failed at random; since 4.10 each connection has a random
-timestamp offset (95a22caee396), which made it unusable, and 4.12 removed it (4396e46187ca).
+clocks, so their connections failed at random; 4.10 gave each connection a random timestamp
+offset (95a22caee396), which made it unusable, and 4.12 removed it (4396e46187ca); since 4.11
+(28ee1b746f49) the offset is one per address pair.
 Tuning guides that still set it are obsolete: the key does not exist on current kernels.)",
     {"kernel commit 4396e46187ca (Linux 4.12)", "kernel commit 95a22caee396 (Linux 4.10)",
      "RFC 7323"}};
@@ -130,11 +131,23 @@ Tuning guides that still set it are obsolete: the key does not exist on current 
 const Topic kTimestamps{
     "tcp_timestamps",
     "net.ipv4.tcp_timestamps: RFC 7323 timestamps (keep on)",
-    R"(0 off; 1 on with a random offset per connection (default; 4.10, 95a22caee396); 2 on without
-offsets. Timestamps give PAWS (Protection Against Wrapped Sequences: old duplicates are rejected
-by their older timestamp) and are what tcp_tw_reuse relies on. With 0, tcp_tw_reuse does
-nothing. Keep 1.)",
-    {"RFC 7323", "kernel commit 95a22caee396 (Linux 4.10)"}};
+    R"(0 off; 1 on with a random offset (default); 2 on without offsets. The offset was random per
+connection in 4.10 (95a22caee396) and one per (source, destination) address pair from 4.11
+(28ee1b746f49): a client's connections to one server shared one clock. Newer kernels hash the
+ports in again (secure_tcp_seq_and_ts_off; measured on 6.18: one client's connections through
+one SNAT address had unrelated clocks). Timestamps give PAWS (Protection Against Wrapped
+Sequences: old duplicates are rejected by their older timestamp) and are what tcp_tw_reuse relies
+on. With 0, tcp_tw_reuse does nothing. Keep 1.
+Behind a SNAT load balancer the server sees unrelated clocks from one peer address: clients on
+different addresses share the balancer's (and with per-connection offsets every connection
+differs). When the server closes first, a client's SYN that reuses a 4-tuple in TIME_WAIT is
+taken only if its sequence number or timestamp is newer (RFC 6191); about half look older and
+PAWS drops them (TcpExt PAWSTimewait, ~6.15; PAWSEstab before). `timewait doctor` reports it as
+syn-into-time-wait. Fixes: the clients or the balancer close first or keep connections to the
+backend alive, more SNAT addresses, and timestamps kept on end to end (off at the clients the
+SYNs pass on sequence numbers, at the cost of PAWS for every connection). Never tcp_tw_recycle.)",
+    {"RFC 7323", "RFC 6191", "kernel commit 95a22caee396 (Linux 4.10)",
+     "kernel commit 28ee1b746f49 (Linux 4.11, per address pair offsets)"}};
 
 const Topic kRange{
     "ip_local_port_range",

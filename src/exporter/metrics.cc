@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "census/port_pool.h"
+#include "doctor/nat_signature.h"
 
 namespace tw {
 
@@ -50,6 +51,11 @@ constexpr FamilyDef kFamilies[] = {
     {"timewait_tcpext_time_wait_overflow_total", C,
      "TcpExt TCPTimeWaitOverflow: closing sockets refused a TIME_WAIT (tcp_max_tw_buckets "
      "reached)."},
+    {"timewait_listening_time_wait_sockets", G,
+     "TIME_WAIT sockets on listening ports: this server closed first (the doctor's census)."},
+    {"timewait_nat_peer_time_wait_sockets", G,
+     "Of them, those held toward a peer address that holds many of them: the signature of a NAT, "
+     "SNAT load balancer or proxy in front (at most 3 peers; absent without it)."},
     {"timewait_time_wait_created_per_second", G,
      "TIME_WAITs made per second over the window, from the TIME_WAIT timers (60 s on Linux)."},
     {"timewait_ephemeral_port_range_low", G, "ip_local_port_range: lowest ephemeral port."},
@@ -159,6 +165,13 @@ void render_sample(const Sample& s, const NetnsRef* ref, const MetricsOptions& o
   for (const auto& c : kCounters) {
     auto it = s.facts.counters.find(c.counter);
     if (it != s.facts.counters.end()) e.add(c.family, base, it->second);
+  }
+  if (s.input.by_local_port) {
+    e.add("timewait_listening_time_wait_sockets", base, s.input.server_time_wait_total);
+    if (auto nat = nat_signature(s.input))
+      for (const PeerTimeWait& p : nat->peers)
+        e.add("timewait_nat_peer_time_wait_sockets", with({{"peer_address", p.peer.to_string()}}),
+              p.time_wait);
   }
   e.add("timewait_time_wait_created_per_second", with({{"window", "10s"}}), s.time_wait_rate(10));
   e.add("timewait_time_wait_created_per_second", with({{"window", "60s"}}), s.time_wait_rate(60));

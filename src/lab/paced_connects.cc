@@ -1,5 +1,6 @@
 #include "lab/paced_connects.h"
 
+#include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -57,6 +58,17 @@ void run(const PacedConfig& c, PacedStats& s) {
         note(errno);
         continue;
       }
+      if (!c.sources.empty()) {
+        int one = 1;
+        sockaddr_in src = ipv4(c.sources[(s.attempted - 1) % c.sources.size()], 0);
+        if (setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one) != 0 ||
+            bind(fd, reinterpret_cast<sockaddr*>(&src), sizeof src) != 0) {
+          ++s.other;
+          note(errno);
+          close(fd);
+          continue;
+        }
+      }
       live[fd] = Conn{Clock::now()};
       if (connect(fd, reinterpret_cast<sockaddr*>(&dst), sizeof dst) != 0 && errno != EINPROGRESS) {
         int err = errno;
@@ -105,6 +117,7 @@ void run(const PacedConfig& c, PacedStats& s) {
         double ms = std::chrono::duration<double, std::milli>(Clock::now() - conn.start).count();
         s.max_ms = std::max(s.max_ms, ms);
         if (ms > 900) ++s.slow;
+        if (ms > 900 && ms < 2500) ++s.delayed_1s;
         end(fd, &s.ok, 0);
         continue;
       }

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "lab/namespace.h"
 #include "model/result.h"
@@ -19,6 +20,9 @@ struct PacedConfig {
   double seconds = 2;     // how long new connections are started
   int timeout_ms = 3000;  // per connection: covers one SYN retransmission (initial RTO 1 s)
   int max_in_flight = 2000;
+  // Source addresses taken in turn, one per connection (bound with IP_BIND_ADDRESS_NO_PORT, so
+  // connect() still picks the port); empty: the kernel's choice.
+  std::vector<std::string> sources;
 };
 
 struct PacedStats {
@@ -30,8 +34,9 @@ struct PacedStats {
   int64_t timed_out = 0;  // no answer within timeout_ms
   int64_t other = 0;      // EADDRNOTAVAIL, ...
   std::string first_error;
-  double seconds = 0;  // from the first start to the last start
-  double max_ms = 0;   // slowest completed connection
+  double seconds = 0;      // from the first start to the last start
+  double max_ms = 0;       // slowest completed connection
+  int64_t delayed_1s = 0;  // completed in 0.9 to 2.5 s: one SYN retransmission (RTO 1 s)
   int64_t failures() const { return refused + reset + timed_out + other; }
   double rate() const { return seconds > 0 ? ok / seconds : 0; }
 };

@@ -8,12 +8,16 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <string>
 #include <vector>
 
 #include "lab/paced_connects.h"
 #include "lab/scenario.h"
 
 namespace tw::lab {
+
+inline constexpr uint16_t kNatLbBackendPort = 8080;
 
 struct NatLbSetup {
   int addresses = 1;                        // SNAT source addresses on the balancer
@@ -25,6 +29,23 @@ struct NatLbSetup {
   // steps in one set (a ramp: TIME_WAIT and conntrack entries of earlier steps remain).
   bool fresh_per_step = true;
   bool stop_after_failure = true;  // skip the remaining steps after the first failing one
+  // Client source addresses, taken in turn per connection: 10.77.1.1, then 10.77.1.11, .12, ...
+  // Each address pair has its own timestamp offset (Linux 4.11), so several clients behind one
+  // SNAT address reach the backend with unrelated clocks, as real clients do.
+  int clients = 1;
+  // The clients connect to the balancer's address 10.77.1.2:80, which it DNATs to the backend
+  // (an L4 balancer); false: they connect to the backend's address and the balancer only routes.
+  bool dnat = false;
+  bool backend_rfc1337 = false;  // the backend's tcp_rfc1337 (a TIME_WAIT survives an RST)
+  // A connection not done by then failed. 3 s covers one SYN retransmission (RTO 1 s); a
+  // client's own connect() waits much longer (tcp_syn_retries 6: ~127 s).
+  int connect_timeout_ms = 3000;
+};
+
+// Of the backend's TIME_WAITs, those toward one peer address (the balancer's SNAT addresses).
+struct PeerTimeWaitCount {
+  std::string peer;
+  int64_t time_wait = 0;
 };
 
 struct NatLbStep {
@@ -35,7 +56,12 @@ struct NatLbStep {
   int64_t backend_paws =
       0;                  // TcpExt PAWSTimewait (+ PAWSEstab) of the backend: SYNs refused by PAWS
   int64_t conntrack = 0;  // nf_conntrack_count of the balancer at the end of the step
+  int64_t backend_paws_timewait = 0;  // of backend_paws: PAWSTimewait alone (kernels ~6.15+)
+  std::vector<PeerTimeWaitCount> backend_time_wait_by_peer;  // most first
+  // A failure as the naive model counts it: any SYN retransmission or failed connection.
   int64_t failures() const { return stats.failures() + syn_retransmits; }
+  // Connections that completed, late by a SYN retransmission (> 0.9 s).
+  int64_t delayed() const { return stats.slow; }
 };
 
 struct NatLbRun {
@@ -48,6 +74,27 @@ struct NatLbRun {
   double naive_sustained() const;
   double highest_clean_rate() const;  // 0 when even the first step failed
   double first_failing_rate() const;  // 0 when no step failed
+};
+
+// The scenario's namespaces, built once: a live test drives its own traffic and runs the tools
+// against the backend (backend().name() is an `ip netns` name) while they stand.
+class NatLbLab {
+ public:
+  static Result<std::unique_ptr<NatLbLab>> build(const NatLbSetup& setup);
+  ~NatLbLab();
+  const Netns& client() const;
+  const Netns& balancer() const;
+  const Netns& backend() const;
+  // Paced connections of `rate` per second for `seconds` from the clients to the service.
+  PacedConfig traffic(double rate, double seconds) const;
+  // One step of setup.step_seconds at `rate`, with the counters and censuses around it.
+  Result<NatLbStep> step(double rate);
+
+ private:
+  struct Parts;
+  explicit NatLbLab(const NatLbSetup& setup);
+  NatLbSetup setup_;
+  std::unique_ptr<Parts> parts_;
 };
 
 Result<NatLbRun> measure_nat_lb(const NatLbSetup& setup);

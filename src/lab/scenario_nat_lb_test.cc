@@ -71,3 +71,45 @@ TEST(NatLbScenario, WithoutTimestampsTimeWaitTuplesAreReusedWithoutFailures) {
 
 }  // namespace
 }  // namespace tw::lab
+
+namespace tw::lab {
+namespace {
+
+// The balancer: 4 client addresses -> DNAT + SNAT to 64 ports -> a backend closing
+// first, 16/s for 8 s from an empty SNAT: the 64 connections past the pool reuse 4-tuples in the
+// backend's TIME_WAIT and PAWS drops about half their SYNs. With tcp_rfc1337=0 the client's RST
+// ends the TIME_WAIT and the SYN is resent: nothing fails. With 1 the TIME_WAIT survives and the
+// retries are dropped too: connections fail.
+TEST(NatLbScenario, SeveralClientsBehindOneSnatAddressAreResentNotFailed) {
+  NatLbSetup s = small(1, true, {16});
+  s.clients = 4;
+  s.dnat = true;
+  s.step_seconds = 8;
+  s.connect_timeout_ms = 8000;
+  auto run = measure_nat_lb(s);
+  ASSERT_TRUE(run) << run.error();
+  ASSERT_EQ(run->steps.size(), 1u);
+  const NatLbStep& st = run->steps[0];
+  EXPECT_EQ(st.stats.attempted, 128);
+  EXPECT_EQ(st.stats.failures(), 0) << st.stats.first_error;
+  EXPECT_GE(st.backend_paws_timewait, 16);  // (128 - 64) / 2 = 32 expected
+  EXPECT_LE(st.backend_paws_timewait, 50);
+  EXPECT_GE(st.syn_retransmits, st.backend_paws_timewait / 2);
+  ASSERT_FALSE(st.backend_time_wait_by_peer.empty());
+  EXPECT_EQ(st.backend_time_wait_by_peer[0].peer, "10.77.2.11");
+  EXPECT_EQ(st.backend_time_wait_by_peer.size(), 1u);  // the backend sees only the SNAT address
+
+  s.backend_rfc1337 = true;
+  auto strict = measure_nat_lb(s);
+  ASSERT_TRUE(strict) << strict.error();
+  const NatLbStep& f = strict->steps.at(0);
+  // The TIME_WAIT outlives the RST: the dropped SYNs' retries are dropped too and wait seconds.
+  const int64_t late = f.delayed() + f.stats.timed_out, late0 = st.delayed() + st.stats.timed_out;
+  EXPECT_GE(late, 12) << "tcp_rfc1337=1: " << f.delayed() << " delayed, " << f.stats.timed_out
+                      << " timed out";
+  EXPECT_GT(late, 2 * late0);
+  EXPECT_GT(f.backend_paws_timewait, st.backend_paws_timewait);
+}
+
+}  // namespace
+}  // namespace tw::lab

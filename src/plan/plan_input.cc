@@ -206,6 +206,7 @@ Status apply_json(const nlohmann::json& j, PlanInput* in) {
       {"timestamps", flag(&in->timestamps)},
       {"reuse_delay_ms", whole(&reuse_delay_ms, 1, 60000)},
       {"bind_before_connect", flag(&in->bind_before_connect)},
+      {"rfc1337", flag(&in->rfc1337)},
       {"nat_addrs", whole(&in->nat_addrs, 1, 1 << 16)},
       {"nat", parsed(assign(&in->nat, parse_nat))},
       {"nat_ports", whole(&in->nat_ports, 1, 65535)},

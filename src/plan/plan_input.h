@@ -46,7 +46,14 @@ struct PlanInput {
   double growth_percent = 0;  // growth of the rate per month, for time to exhaustion
   std::optional<int64_t> max_tw_buckets;  // tcp_max_tw_buckets of the side holding TIME_WAIT
   double keepalive_requests = 100;        // the keep-alive lever: requests per connection
-  std::string from;                       // what the input came from ("flags", a file, ...)
+  bool rfc1337 = false;  // the server's tcp_rfc1337: a TIME_WAIT survives the client's RST
+  // Where the pool and the TIME_WAIT length came from when not from flags: "the input" when
+  // --from measured them (render says so instead of "given").
+  bool pool_from_input = false, time_wait_from_input = false;
+  // --from: the measured rate is a lower bound (the pool was exhausted when the input was taken:
+  // connect() calls that failed left no TIME_WAIT); the reason, empty otherwise.
+  std::string rate_lower_bound;
+  std::string from;  // what the input came from ("flags", a file, ...)
 
   int64_t destinations() const { return int64_t(dest_addrs) * dest_ports; }
   // The pool in force: the given one or the platform's default.

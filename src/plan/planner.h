@@ -29,6 +29,38 @@ struct PoolLimit {
   std::optional<double> exhausted_after_s;
 };
 
+// A Linux SNAT in front of a server that closes first, timestamps on: what happens to the SYNs.
+// The SNAT never runs out: once its ports all hold conntrack entries (closed ones are kept
+// nf_conntrack_tcp_timeout_time_wait = 120 s) it evicts a closed one at random for the new
+// connection (nf_nat_used_tuple_harder). The new SYN then reaches the backend on a 4-tuple that
+// may still be in its TIME_WAIT (60 s); RFC 6191 takes it when its timestamp is newer, and the
+// client's clock for that 4-tuple is unrelated to the old connection's (a random offset per
+// connection: measured on 6.18; per address pair on 4.11 and later kernels without the ports in
+// the hash, then per client address), so PAWS drops about half. The backend's ACK to the
+// dropped SYN draws the client's RST, which ends the TIME_WAIT (tcp_rfc1337=0), and the client
+// resends the SYN at once (SYN_SENT re-arms its timer to TCP_TIMEOUT_MIN): a retransmission, not
+// a failure; a few wait for the 1 s retransmission. With tcp_rfc1337=1 the TIME_WAIT survives
+// (and restarts its 60 s): the retries wait seconds, and fail under a short connect timeout.
+struct SnatSyns {
+  double into_time_wait = 0;  // share of new connections whose 4-tuple is in the TIME_WAIT
+  double dropped = 0;         // share whose first SYN PAWS drops (retransmitted)
+  double delayed = 0;         // share completing 1 s or more late (~1 in 8 drops; all with rfc1337)
+  double failed = 0;          // share failing within the client's own timeout (none measured)
+};
+
+// Kept by conntrack after a close (nf_conntrack_tcp_timeout_time_wait default).
+inline constexpr double kConntrackTimeWaitSeconds = 120;
+// Of the dropped SYNs, those whose retry waited the 1 s RTO (timewait lab run nat-lb: 6 of 47,
+// 5 of 35, 10 of 91).
+inline constexpr double kDelayedShareOfDropped = 0.125;
+
+// At `rate` new connections/s on one (SNAT address, destination) pool of `ports`, in steady
+// state.
+SnatSyns snat_syns(double rate, int64_t ports, double time_wait_s, bool rfc1337);
+// SYNs PAWS drops in the first `seconds` (<= the TIME_WAIT) from an empty SNAT: every connection
+// past the first `ports` reuses a 4-tuple still in TIME_WAIT, and half of those are dropped.
+double snat_dropped_from_empty(double rate, int64_t ports, double seconds);
+
 struct Plan {
   PlanInput input;
   double time_wait_s = 60;
@@ -51,6 +83,8 @@ struct Plan {
   int64_t time_wait_count = 0;
   int64_t time_wait_bytes = 0;
   bool over_max_tw_buckets = false;
+  // linux-snat, the server closing first, timestamps on: the SYNs' fate (no pool runs out).
+  std::optional<SnatSyns> snat;
   std::vector<std::string> notes;
 };
 

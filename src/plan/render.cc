@@ -47,8 +47,32 @@ std::string rate_text(const std::optional<double>& r) {
   return r ? fmt::format("{:.1f}/s", *r) : std::string("no TIME_WAIT limit");
 }
 
+std::string snat_text(const Plan& p) {
+  const SnatSyns& s = *p.snat;
+  if (s.into_time_wait == 0)
+    return "no SYN meets the server's TIME_WAIT: the SNAT's ports are reused less often than its "
+           "conntrack keeps them (120 s)";
+  return fmt::format(
+      "{:.0f} % of new connections reuse a 4-tuple in the server's TIME_WAIT; PAWS drops the "
+      "first SYN of {:.0f} %, {}",
+      100 * s.into_time_wait, 100 * s.dropped,
+      p.input.rfc1337
+          ? fmt::format("and with tcp_rfc1337=1 the TIME_WAIT survives the client's RST: {:.0f} % "
+                        "wait 1 to 7 s for retransmissions (some fail under a short connect "
+                        "timeout)",
+                        100 * s.delayed)
+          : fmt::format("resent at once after the client's RST ends the TIME_WAIT: "
+                        "none fail, ~{:.1f} % wait for the 1 s retransmission",
+                        100 * s.delayed));
+}
+
 std::string exhaustion_text(const Plan& p) {
-  if (!p.sustainable_total) return "never: TIME_WAIT does not limit this traffic";
+  if (!p.sustainable_total)
+    return p.snat ? "never: the SNAT evicts closed entries; the cost is dropped SYNs (below)"
+                  : "never: TIME_WAIT does not limit this traffic";
+  if (!p.input.rate_lower_bound.empty() && p.headroom && *p.headroom <= 1.05)
+    return "now: the pool was exhausted in the input, so connections are failing (the demand is "
+           "higher than the rate measured)";
   if (p.exhausted_after_s)
     // The client's own pool fails in connect(); a NAT's fails on the wire (dropped SYNs).
     return fmt::format(
@@ -82,8 +106,12 @@ std::string render_table(const Plan& p, const std::vector<Lever>& levers, size_t
                   in.requests_per_connection),
       width);
   // Footnote numbers follow reading order: mark before formatting (argument order is unspecified).
-  const std::string tw_mark = in.time_wait_s ? "(given)" : notes.mark(in.time_wait_source());
-  const std::string pool_mark = in.pool ? "(given)" : notes.mark(in.pool_source());
+  const std::string tw_mark = in.time_wait_from_input ? "(from the input)"
+                              : in.time_wait_s        ? "(given)"
+                                                      : notes.mark(in.time_wait_source());
+  const std::string pool_mark = in.pool_from_input ? "(from the input)"
+                                : in.pool          ? "(given)"
+                                                   : notes.mark(in.pool_source());
   out += wrap_text(fmt::format("Platform {}: TIME_WAIT {:g} s {}; port range {}-{} ({} usable) {}",
                                platform_name(in.platform), p.time_wait_s, tw_mark, p.pool.low,
                                p.pool.high, with_commas(p.pool.usable()), pool_mark),
@@ -111,10 +139,16 @@ std::string render_table(const Plan& p, const std::vector<Lever>& levers, size_t
   line("Sustainable",
        fmt::format("{} per tuple, {} in total (today {:.1f}/s)", rate_text(p.sustainable_per_tuple),
                    rate_text(p.sustainable_total), p.total_rate));
-  line("Headroom", p.headroom ? fmt::format("{} ({:+.1f}/s)", factor(p.headroom),
-                                            *p.sustainable_total - p.total_rate)
+  // A rate measured on an exhausted pool is what the pool let through: the headroom is at most
+  // that, never a margin.
+  const bool lower = !in.rate_lower_bound.empty();
+  line("Headroom", p.headroom ? fmt::format("{}{} ({:+.1f}/s){}", lower ? "at most " : "",
+                                            factor(p.headroom), *p.sustainable_total - p.total_rate,
+                                            lower ? ": the rate is a lower bound" : "")
                               : "unlimited by TIME_WAIT");
   line("Exhaustion", exhaustion_text(p));
+  if (p.snat) line("SYNs via the SNAT", snat_text(p));
+  if (!in.rate_lower_bound.empty()) line("Rate", in.rate_lower_bound);
   const std::string closer_mark = notes.mark(kSrcActiveCloser);
   const std::string memory_mark = notes.mark(kSrcMemory);
   line("TIME_WAIT",
@@ -158,11 +192,18 @@ nlohmann::json to_json(const Plan& p, const std::vector<Lever>& levers) {
                 {"dest_ports", in.dest_ports},
                 {"platform", platform_name(in.platform)},
                 {"time_wait", p.time_wait_s},
-                {"time_wait_source", in.time_wait_s ? "given" : in.time_wait_source()},
+                {"time_wait_source", in.time_wait_from_input ? "input"
+                                     : in.time_wait_s        ? "given"
+                                                             : in.time_wait_source()},
                 {"port_range", {{"low", p.pool.low}, {"high", p.pool.high}}},
                 {"reserved_ports", reserved},
                 {"usable_ports", p.pool.usable()},
-                {"port_range_source", in.pool ? "given" : in.pool_source()},
+                {"port_range_source", in.pool_from_input ? "input"
+                                      : in.pool          ? "given"
+                                                         : in.pool_source()},
+                {"rate_lower_bound", !in.rate_lower_bound.empty()},
+                {"rate_note", in.rate_lower_bound},
+                {"rfc1337", in.rfc1337},
                 {"tw_reuse", in.tw_reuse},
                 {"timestamps", in.timestamps},
                 {"reuse_delay_ms", in.reuse_delay_s * 1000},
@@ -188,6 +229,12 @@ nlohmann::json to_json(const Plan& p, const std::vector<Lever>& levers) {
                       {"total", optional_number(p.sustainable_total)}};
   j["total_rate"] = p.total_rate;
   j["headroom"] = optional_number(p.headroom);
+  j["snat_syns"] = p.snat ? nlohmann::json{{"into_time_wait", p.snat->into_time_wait},
+                                           {"dropped", p.snat->dropped},
+                                           {"delayed", p.snat->delayed},
+                                           {"failed", p.snat->failed},
+                                           {"text", snat_text(p)}}
+                          : nlohmann::json(nullptr);
   j["exhaustion"] = {{"after_s", optional_number(p.exhausted_after_s)},
                      {"months", optional_number(p.months_to_exhaustion)},
                      {"text", exhaustion_text(p)}};

@@ -60,10 +60,12 @@ inline constexpr const char* kSrcMaxTwBuckets =
     "past tcp_max_tw_buckets a closing socket gets no TIME_WAIT and TCPTimeWaitOverflow grows";
 inline constexpr const char* kSrcLinuxSnat =
     "a Linux SNAT (nftables/conntrack) shares its port range per (NAT address, destination) "
-    "among every client behind it; with timestamps on, a reused tuple's SYN meets PAWS at the "
-    "TIME_WAIT, so failures start where the pool is reused within one TIME_WAIT; without "
-    "timestamps SYNs into TIME_WAIT are accepted on sequence number (measured by `timewait lab "
-    "run nat-lb`)";
+    "among every client behind it and never runs out: it evicts a closed conntrack entry for a "
+    "new connection (nf_nat_used_tuple_harder). Behind it a server that closes first meets "
+    "reused 4-tuples in TIME_WAIT; RFC 6191 takes a SYN with a newer timestamp, PAWS drops about "
+    "half (unrelated clocks), the backend's ACK draws the client's RST, which ends the TIME_WAIT "
+    "unless tcp_rfc1337=1, and the SYN is resent at once: retransmitted, rarely delayed 1 s, not "
+    "failed (measured by `timewait lab run nat-lb`, from the backend's PAWSTimewait)";
 inline constexpr const char* kSrcAws =
     "AWS NAT gateway: 55,000 simultaneous connections per unique destination (ip, port, "
     "protocol); beyond it ErrorPortAllocation grows";

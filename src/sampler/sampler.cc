@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "census/port_pool.h"
+#include "doctor/nat_signature.h"
 #include "doctor/rules.h"
 #include "sources/host_reader.h"
 #include "sources/netns.h"
@@ -74,6 +75,19 @@ void read_target(Sample& s, const SamplerOptions& o, const Sample* previous) {
   if (previous && previous->ok()) {
     s.input.earlier = previous->facts;
     s.input.interval_seconds = seconds_between(previous->taken, s.taken);
+    // Carry the previous samples' PAWS counters forward, up to the window; the oldest kept is
+    // the doctor's window start.
+    s.recent_counters = previous->recent_counters;
+    std::map<std::string, int64_t> paws;
+    for (const char* name : kPawsCounters)
+      if (auto it = previous->facts.counters.find(name); it != previous->facts.counters.end())
+        paws[name] = it->second;
+    s.recent_counters.emplace_back(previous->taken, std::move(paws));
+    while (s.recent_counters.size() > 1 &&
+           seconds_between(s.recent_counters.front().first, s.taken) > kCounterWindowSeconds)
+      s.recent_counters.pop_front();
+    s.input.window_counters = s.recent_counters.front().second;
+    s.input.window_seconds = seconds_between(s.recent_counters.front().first, s.taken);
   }
   s.tuples = forecast_tuples(*s.input.sockets, s.input.policy());
   if (o.doctor) s.findings = run_rules(s.input);

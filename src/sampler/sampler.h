@@ -74,7 +74,11 @@ struct Sample {
   std::unique_ptr<Census> view;
   std::vector<TupleForecast> tuples;  // every tuple under pressure, worst first
   std::vector<Finding> findings;      // options.doctor: run_rules(input), worst first
-  FamilyCounts families;              // every socket by state, IPv4 and IPv6 apart
+  // The PAWS counters of this target's recent samples, oldest first, kept for up to
+  // kCounterWindowSeconds: the doctor's window (DoctorInput::window_counters).
+  std::deque<std::pair<std::chrono::steady_clock::time_point, std::map<std::string, int64_t>>>
+      recent_counters;
+  FamilyCounts families;  // every socket by state, IPv4 and IPv6 apart
 
   bool ok() const { return error.empty(); }
   const Census& census() const { return view ? *view : *input.sockets; }

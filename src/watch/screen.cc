@@ -56,6 +56,16 @@ std::string fit_key(const std::string& s, size_t n) {
   return ".." + s.substr(s.size() - (n - 2));
 }
 
+// `s` within `n` columns: whole words, then "..." when some were left out.
+std::string cut_at_word(const std::string& s, size_t n) {
+  if (s.size() <= n) return s;
+  if (n <= 3) return std::string(std::min<size_t>(n, 3), '.');
+  size_t end = s.rfind(' ', n - 3);
+  if (end == std::string::npos || end == 0) end = n - 3;
+  while (end > 0 && (s[end - 1] == ' ' || s[end - 1] == ',' || s[end - 1] == ':')) --end;
+  return s.substr(0, end) + "...";
+}
+
 Attr severity_attr(Severity s) {
   switch (s) {
     case Severity::kCritical:
@@ -295,10 +305,12 @@ Line worst_line(const Frame& f, size_t width) {
                  fmt::format("doctor: no warning ({} checks, worst {}; d lists them)",
                              f.findings.size(), severity_name(w.severity)),
                  Attr::kOk);
-  return LineBuilder(width)
-      .add(fmt::format("doctor {}: ", severity_name(w.severity)), severity_attr(w.severity))
-      .add(fmt::format("{} [{}]", w.title, w.id))
-      .take();
+  LineBuilder b(width);
+  b.add(fmt::format("doctor {}: ", severity_name(w.severity)), severity_attr(w.severity));
+  // The id names the finding to look up (`d`, `timewait doctor`): it stays, and a title too long
+  // for the rest is cut at a word, never inside one.
+  const std::string id = fmt::format(" [{}]", w.id);
+  return b.add(cut_at_word(w.title, b.left() > id.size() ? b.left() - id.size() : 0) + id).take();
 }
 
 Line key_line(const ViewState& v, size_t width) {

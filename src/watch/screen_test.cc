@@ -208,3 +208,34 @@ TEST(Format, SignedCountsAndDurations) {
 
 }  // namespace
 }  // namespace tw::watch
+
+namespace tw::watch {
+namespace {
+
+TEST(Screen, DoctorLineCutsTheTitleAtAWordAndKeepsTheId) {
+  Shown s(three());
+  s.frame.findings = {{Severity::kWarning, true, "syn-into-time-wait",
+                       "231 SYN(s) dropped into TIME_WAIT in 10 s (~23/s): 10.77.2.11 holds 96 % "
+                       "of this server's TIME_WAIT: a NAT or load balancer (SNAT) in front"}};
+  for (size_t w : {60, 80, 100, 132}) {
+    auto lines = texts(layout(s.frame, ViewState{}, 1, w, 24));
+    const int i = find(lines, "doctor warning: ");
+    ASSERT_GE(i, 0) << w;
+    const std::string& l = lines[i];
+    EXPECT_LE(l.size(), w);
+    EXPECT_TRUE(l.ends_with(" [syn-into-time-wait]")) << l;
+    const std::string title = l.substr(16, l.size() - 16 - 21);
+    // Either whole, or whole words then "...": the full title goes on with a separator there.
+    const std::string& full = s.frame.findings[0].title;
+    if (title != full) {
+      ASSERT_TRUE(title.ends_with("...")) << title;
+      const std::string kept = title.substr(0, title.size() - 3);
+      EXPECT_TRUE(full.starts_with(kept)) << title;
+      EXPECT_NE(std::string(" ,:").find(full[kept.size()]), std::string::npos)
+          << "[" << title << "]";
+    }
+  }
+}
+
+}  // namespace
+}  // namespace tw::watch

@@ -236,7 +236,11 @@ TEST_F(CensusCli, ProcessesNamesTheOwnersOfLiveSocketsAsSsDoes) {
   // Without -p a live census looks nothing up.
   EXPECT_TRUE(census_json("")["owners"].is_null());
   auto r = run_tool("census --netns " + ns_->name() + " -p");
-  EXPECT_NE(r.out.find("Processes holding sockets"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Processes holding sockets (looked up in /proc/PID/fd now)"),
+            std::string::npos)
+      << r.out;
+  // Live owners were looked up now: no input recorded them.
+  EXPECT_EQ(r.out.find("as the input recorded them"), std::string::npos) << r.out;
 }
 
 TEST(CensusCliErrors, BadInputIsOneLineAndExit2) {

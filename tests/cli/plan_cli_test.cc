@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "run_tool.h"
+#include "testing/scoped_netns.h"
+#include "testing/sockets.h"
 #include "testing/temp_dir.h"
 
 namespace tw {
@@ -76,6 +78,59 @@ TEST(PlanCli, FromSnapshotTakesTheCensusRate) {
   // A flag overrides what the snapshot says.
   json k = plan_json("--from " + snap + " --rate 5");
   EXPECT_EQ(k["input"]["rate"], 5);
+}
+
+// A snapshot of an exhausted pool: every one of 100 ports in TIME_WAIT toward one destination.
+// Its TIME_WAIT rate is what the pool let through; connect() calls beyond it failed and left
+// nothing, so plan must call the rate a lower bound, not report headroom. The range is the
+// snapshot's, not "given".
+TEST(PlanCli, FromAnExhaustedSnapshotTheRateIsALowerBound) {
+  testing::ScopedNetns ns;
+  ns.set_sysctl("net.ipv4.ip_local_port_range", "40000 40099");
+  ns.set_sysctl("net.ipv4.tcp_tw_reuse", "0");  // no reuse on loopback: the ports stay held
+  testing::Sockets socks;
+  {
+    testing::EnterNetns in(ns.name());
+    socks.listen("127.0.0.1", 8080);
+    for (int i = 0; i < 100; ++i) socks.time_wait("127.0.0.1", 8080);
+  }
+  testing::TempDir dir;
+  const std::string snap = dir / "exhausted.json";
+  auto c = run_tool("census --netns " + ns.name() + " --save " + snap);
+  ASSERT_EQ(c.code, 0) << c.err;
+  json j = plan_json("--from " + snap);
+  EXPECT_EQ(j["input"]["port_range_source"], "input");
+  EXPECT_EQ(j["input"]["usable_ports"], 100);
+  EXPECT_TRUE(j["input"]["rate_lower_bound"].get<bool>()) << j["input"].dump(2);
+  EXPECT_NE(j["input"]["rate_note"].get<std::string>().find("exhausted"), std::string::npos);
+  EXPECT_NE(j["exhaustion"]["text"].get<std::string>().find("exhausted in the input"),
+            std::string::npos)
+      << j["exhaustion"].dump();
+  auto t = run_tool("plan --from " + snap);
+  ASSERT_EQ(t.code, 0) << t.err;
+  EXPECT_NE(t.out.find("(from the input)"), std::string::npos) << t.out;
+  EXPECT_EQ(t.out.find("(given)"), std::string::npos) << t.out;
+  EXPECT_NE(t.out.find("at most"), std::string::npos) << t.out;
+  EXPECT_NE(t.out.find("lower bound"), std::string::npos) << t.out;
+  // The demand given by flag replaces the lower bound; the range a flag gives is "given".
+  json k = plan_json("--from " + snap + " --rate 25 --port-range 40000-40099");
+  EXPECT_FALSE(k["input"]["rate_lower_bound"].get<bool>());
+  EXPECT_EQ(k["input"]["port_range_source"], "given");
+  // A snapshot with room left is no lower bound.
+  json f = plan_json("--from " + std::string(FIXTURES_DIR) + "/doctor/linux-snapshot.json");
+  EXPECT_FALSE(f["input"]["rate_lower_bound"].get<bool>());
+}
+
+TEST(PlanCli, LinuxSnatPredictsDroppedSynsNotFailures) {
+  // The balancer: 100 SNAT ports, the backend closing first, 8/s.
+  json j = plan_json("--rate 8 --nat linux-snat --nat-ports 100 --who-closes server");
+  EXPECT_TRUE(j["exhaustion"]["after_s"].is_null());
+  EXPECT_NEAR(j["snat_syns"]["dropped"].get<double>(), 0.5, 0.01);
+  EXPECT_EQ(j["snat_syns"]["failed"], 0);
+  auto t = run_tool("plan --rate 8 --nat linux-snat --nat-ports 100 --who-closes server");
+  EXPECT_NE(t.out.find("none fail"), std::string::npos) << t.out;
+  json r = plan_json("--rate 8 --nat linux-snat --nat-ports 100 --who-closes server --rfc1337");
+  EXPECT_NEAR(r["snat_syns"]["delayed"].get<double>(), 0.5, 0.01);
 }
 
 TEST(PlanCli, BadInputIsOneLineAndExitTwo) {
