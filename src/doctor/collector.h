@@ -35,6 +35,11 @@ class DoctorCollector {
   std::map<uint16_t, std::map<int, int64_t>> close_wait_pids_;
   std::map<int, std::string> dump_names_;  // pid -> command, as a snapshot recorded it
   size_t inode_count_ = 0;
+  // Sockets holding pool ports (not TIME_WAIT: those have no owner), by local address: their
+  // inodes (live) and pids (dumps), bounded; whose application snippet a fix may show.
+  std::map<Address, std::set<uint64_t>> outbound_inodes_;
+  std::map<Address, std::map<int, int64_t>> outbound_pids_;
+  size_t outbound_inode_count_ = 0;
 };
 
 }  // namespace tw

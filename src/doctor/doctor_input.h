@@ -41,6 +41,10 @@ struct DoctorInput {
   // without pids, or /proc not readable).
   std::map<uint16_t, std::vector<ProcessRef>> close_wait_owners;
   bool owners_known = false;
+  // Who holds the ephemeral ports (sockets other than TIME_WAIT and LISTEN on pool ports), by
+  // local address, most sockets first; outbound_owners_known is false when nobody could look.
+  std::map<Address, std::vector<ProcessRef>> outbound_owners;
+  bool outbound_owners_known = false;
 
   // Windows: a `reg export` of Tcpip\Parameters (--windows-reg) and `netsh int ipv4 show
   // dynamicport tcp` output (--windows-dynamicport) were read into facts.windows_params.
