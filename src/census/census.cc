@@ -298,7 +298,13 @@ bool Census::binds(const PortsHeld& h) const {
   const int64_t held = static_cast<int64_t>(h.once.count());
   const int64_t odd = static_cast<int64_t>((h.once & parity).count());
   const int64_t shared = static_cast<int64_t>(h.twice.count());
-  return held >= kMinPortsForParity && 2 * odd > held && 10 * shared <= held;
+  // connect() alone holds at least as many ports of its own parity as of bind()'s (it takes
+  // bind()'s only once its own are all held), so more of bind()'s parity, or all of them (a full
+  // pool, where the two are even), is bind()'s doing.
+  const int64_t even = held - odd;
+  const int64_t odd_capacity = static_cast<int64_t>(bind_parity_.count());
+  return options_.pool->split_parity && held >= kMinPortsForParity && 10 * shared <= held &&
+         (odd > even || odd >= odd_capacity);
 }
 
 Census::BindView Census::bind_view() const {

@@ -10,6 +10,7 @@ PoolChoice port_pool_for(const HostFacts& f) {
   PoolChoice out;
   if (f.os == "windows") {
     PortPool p;
+    p.split_parity = false;
     auto start = f.windows_params.find("DynamicPortStart");
     auto count = f.windows_params.find("DynamicPortNumber");
     if (start != f.windows_params.end() && count != f.windows_params.end() && start->second > 0 &&
