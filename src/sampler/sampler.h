@@ -73,6 +73,8 @@ struct Sample {
   // options ask for every state by state).
   std::unique_ptr<Census> view;
   std::vector<TupleForecast> tuples;  // every tuple under pressure, worst first
+  // Every local address's pool bind() draws from (Linux), worst first.
+  std::vector<SourceForecast> bind_pools;
   std::vector<Finding> findings;      // options.doctor: run_rules(input), worst first
   FamilyCounts families;              // every socket by state, IPv4 and IPv6 apart
 
