@@ -147,13 +147,14 @@ Census::Census(CensusOptions options) : options_(std::move(options)) {
   if (!options_.pool) return;
   const PortPool& p = *options_.pool;
   for (uint32_t port = p.low; port <= p.high; ++port)
-    if ((port & 1) != (p.low & 1) && p.contains(static_cast<uint16_t>(port))) bind_parity_[port] = true;
+    if ((port & 1) != (p.low & 1) && p.contains(static_cast<uint16_t>(port)))
+      bind_parity_[port] = true;
 }
 
 StateMask Census::source_states() const {
-  return options_.pool ? options_.states | StateMask::of(TcpState::kListen) |
-                             StateMask::of(TcpState::kClose)
-                       : options_.states;
+  return options_.pool
+             ? options_.states | StateMask::of(TcpState::kListen) | StateMask::of(TcpState::kClose)
+             : options_.states;
 }
 
 void Census::add(const Socket& s) {

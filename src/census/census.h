@@ -168,7 +168,7 @@ struct TuplePressure {
   int64_t available = 0;
   int64_t bind_parity = 0;  // of in_use, sockets on ports of bind()'s parity (SourcePool::binds)
   PoolAges ages;            // of its TIME_WAIT sockets
-  ReuseCounts reuse;  // of its TIME_WAIT sockets, where the source knows
+  ReuseCounts reuse;        // of its TIME_WAIT sockets, where the source knows
   double percent() const { return available ? 100.0 * in_use / available : 0; }
   // Ports a new connect() to this tuple could take now with tcp_tw_reuse on: the free ones and
   // those of reusable TIME_WAITs. Only meaningful when reuse.known() == time_wait.
@@ -303,7 +303,7 @@ class Census {
   // Pool ports bound-only on the wildcard address: lost to every address and destination, as a
   // listener's.
   std::bitset<65536> wildcard_bound_;
-  std::bitset<65536> bind_parity_;  // the pool's ports of the parity bind(0) takes first
+  std::bitset<65536> bind_parity_;      // the pool's ports of the parity bind(0) takes first
   int64_t wildcard_bound_in_pool_ = 0;  // of them, not also listening
   int64_t bound_only_ = 0;
 };

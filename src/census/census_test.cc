@@ -230,13 +230,13 @@ TEST(BindPool, BindBeforeConnectMakesOnePoolPerAddressAndShrinksEveryTuple) {
   // connect() skips the 81 bind()-made ports and the listener's for every destination, except
   // a tuple's own (counted in its in_use).
   EXPECT_EQ(c.bind_made_ports(), 82);
-  auto other = c.pressure_of(group_key(sock(TcpState::kTimeWait, "10.93.1.1", 1, "10.93.2.9", 80),
-                                       GroupBy::kTuple));
+  auto other = c.pressure_of(
+      group_key(sock(TcpState::kTimeWait, "10.93.1.1", 1, "10.93.2.9", 80), GroupBy::kTuple));
   ASSERT_TRUE(other);
   EXPECT_EQ(other->available, 200 - 82);
   EXPECT_EQ(other->in_use, 10);
-  auto own = c.pressure_of(group_key(sock(TcpState::kTimeWait, "10.93.1.1", 1, fmt_dest(0), 80),
-                                     GroupBy::kTuple));
+  auto own = c.pressure_of(
+      group_key(sock(TcpState::kTimeWait, "10.93.1.1", 1, fmt_dest(0), 80), GroupBy::kTuple));
   ASSERT_TRUE(own);
   EXPECT_EQ(own->in_use, 20);
   EXPECT_EQ(own->available, 200 - 82 + 20);

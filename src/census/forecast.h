@@ -38,8 +38,8 @@ struct ForecastPolicy {
 ForecastPolicy forecast_policy(const HostFacts& facts);
 
 enum class PoolState {
-  kOk,         // at the last 10 s rate the free ports last
-  kRising,     // at the last 10 s rate the free ports run out: eta_s says when
+  kOk,      // at the last 10 s rate the free ports last
+  kRising,  // at the last 10 s rate the free ports run out: eta_s says when
   // No free port now, or the pool is saturated (nearly every port held and TIME_WAITs made at its
   // sustainable rate: the few free ports are those whose TIME_WAIT just ended, taken at once, and
   // connects beyond fail): connect() fails with EADDRNOTAVAIL (bind(): EADDRINUSE).
@@ -62,9 +62,7 @@ struct Forecast {
   // Over the last PoolAges::kYoungSeconds: where it is above rate_10s (a sudden rise), the ETA
   // projects this one instead, so it follows the rise within a few seconds.
   std::optional<double> rate_recent;
-  double eta_rate() const {
-    return std::max(rate_10s.value_or(0), rate_recent.value_or(0));
-  }
+  double eta_rate() const { return std::max(rate_10s.value_or(0), rate_recent.value_or(0)); }
   bool reuse = false;  // tcp_tw_reuse applies to this tuple
   // Ports connect() could take now with tcp_tw_reuse on for this tuple (free ones and those of
   // TIME_WAITs old enough, with timestamps), as the kernel checks them: only where the source

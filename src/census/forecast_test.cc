@@ -92,8 +92,8 @@ TEST(Forecast, TheEtaFollowsASuddenRiseWithinSeconds) {
     ++t.time_wait;
     ++t.in_use;
   };
-  for (int i = 0; i < 90; ++i) add(0.05 + i / 30.0);        // 30/s over the last 3 s
-  for (int i = 0; i < 80; ++i) add(3.25 + i / 2.0);  // 2/s before
+  for (int i = 0; i < 90; ++i) add(0.05 + i / 30.0);  // 30/s over the last 3 s
+  for (int i = 0; i < 80; ++i) add(3.25 + i / 2.0);   // 2/s before
   Forecast f = forecast(t, no_reuse());
   ASSERT_TRUE(f.rate_10s && f.rate_recent);
   EXPECT_NEAR(*f.rate_recent, 30.0, 0.5);

@@ -80,8 +80,9 @@ BoundVisibility bound_only_visibility(const HostFacts& f, int64_t seen) {
     v.note = std::string("/proc/net/tcp does not list bound-only sockets") + kUnseen;
   } else if (f.source == "bpf") {
     v.visible = false;
-    v.note = std::string("the bpf iterator walks connected and listening sockets only (use "
-                         "--source netlink)") +
+    v.note = std::string(
+                 "the bpf iterator walks connected and listening sockets only (use "
+                 "--source netlink)") +
              kUnseen;
   } else if (f.source == "import:powershell-table" || f.source == "import:powershell-csv") {
     v.visible = true;  // Get-NetTCPConnection lists State Bound

@@ -55,8 +55,7 @@ bool holds(const std::vector<std::string>& owners, std::string_view name) {
 
 std::string owners_text(const std::vector<std::string>& owners) {
   std::string out;
-  for (size_t i = 0; i < owners.size() && i < 4; ++i)
-    out += (i ? ", " : "") + owners[i];
+  for (size_t i = 0; i < owners.size() && i < 4; ++i) out += (i ? ", " : "") + owners[i];
   return out;
 }
 
@@ -70,8 +69,9 @@ std::string reuse_connections(const std::vector<std::string>& owners, const Endp
                               "port carries many requests.";
   if (holds(owners, "nginx")) return out + " " + nginx_snippet(dest);
   if (owners.empty())
-    out += " (Who holds these ports is unknown here: as root, or with --trace, the doctor names "
-           "the process and shows its own setting.)";
+    out +=
+        " (Who holds these ports is unknown here: as root, or with --trace, the doctor names "
+        "the process and shows its own setting.)";
   else
     out += fmt::format(" The ports are held by: {}.", owners_text(owners));
   return out;
@@ -200,7 +200,7 @@ std::string source_title(const SourceForecast& r) {
   const SourcePool& p = r.pool;
   const Forecast& f = r.forecast;
   const std::string what = fmt::format(
-      "{}: bind() before connect() takes its ports from one pool for all {} destinations", 
+      "{}: bind() before connect() takes its ports from one pool for all {} destinations",
       p.local.to_string(), p.tuples);
   switch (f.state) {
     case PoolState::kExhausted:
@@ -234,14 +234,17 @@ void bind_fixes(const DoctorInput& in, const SourceForecast& worst, Finding* f) 
       "DEST src ADDR`). Python: `s.setsockopt(socket.IPPROTO_IP, getattr(socket, "
       "\"IP_BIND_ADDRESS_NO_PORT\", 24), 1)` before s.bind((addr, 0)).";
   if (holds(owners, "nginx"))
-    app += " nginx (holds these ports): `proxy_bind ADDR;` without a port; nginx 1.11.4 and later "
-           "set IP_BIND_ADDRESS_NO_PORT for it themselves.";
+    app +=
+        " nginx (holds these ports): `proxy_bind ADDR;` without a port; nginx 1.11.4 and later "
+        "set IP_BIND_ADDRESS_NO_PORT for it themselves.";
   if (holds(owners, "haproxy"))
-    app += " HAProxy (holds these ports): `source ADDR` without a port or port range, so the port "
-           "is left to connect(); `source ADDR:LOW-HIGH` makes HAProxy bind() each port itself.";
+    app +=
+        " HAProxy (holds these ports): `source ADDR` without a port or port range, so the port "
+        "is left to connect(); `source ADDR:LOW-HIGH` makes HAProxy bind() each port itself.";
   if (owners.empty())
-    app += " (Who holds these ports is unknown here: as root, or with --trace, the doctor names "
-           "the process.)";
+    app +=
+        " (Who holds these ports is unknown here: as root, or with --trace, the doctor names "
+        "the process.)";
   else
     app += fmt::format(" Held by: {}.", owners_text(owners));
   f->application = {
@@ -401,12 +404,11 @@ std::vector<Finding> rule_port_pressure(const DoctorInput& in) {
         "(capture with -n for port pressure)",
         with_commas(static_cast<int64_t>(unmeasured)), unmeasured == 1 ? "tuple" : "tuples"));
   const std::vector<SourceForecast> sources =
-      in.is_windows() ? std::vector<SourceForecast>{}
-                      : forecast_source_pools(*in.sockets, policy);
+      in.is_windows() ? std::vector<SourceForecast>{} : forecast_source_pools(*in.sockets, policy);
   const BoundVisibility seen = bound_only_visibility(in.facts, in.sockets->bound_only());
-  f.data["bound_only"] = {{"sockets", in.sockets->bound_only()},
-                          {"visible", seen.visible ? nlohmann::json(*seen.visible)
-                                                   : nlohmann::json(nullptr)}};
+  f.data["bound_only"] = {
+      {"sockets", in.sockets->bound_only()},
+      {"visible", seen.visible ? nlohmann::json(*seen.visible) : nlohmann::json(nullptr)}};
   if (!seen.note.empty()) f.evidence.push_back(seen.note);
   f.data["bind_pools"] = nlohmann::json::array();
   for (const SourceForecast& s : sources) f.data["bind_pools"].push_back(source_json(s));
@@ -444,8 +446,8 @@ std::vector<Finding> rule_port_pressure(const DoctorInput& in) {
   f.severity = level == "critical"  ? Severity::kCritical
                : level == "warning" ? Severity::kWarning
                                     : Severity::kOk;
-  const bool bind_decides = worst.source_is_worse() ||
-                            (worst.source && worst.source->forecast.level() != "ok");
+  const bool bind_decides =
+      worst.source_is_worse() || (worst.source && worst.source->forecast.level() != "ok");
   f.title = worst.source_is_worse() ? source_title(*worst.source) : title(*worst.tuple);
   if (f.severity == Severity::kOk) return {f};
   if (bind_decides) {

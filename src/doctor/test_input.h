@@ -98,7 +98,9 @@ struct InputBuilder {
       PortPool p{49152, 65535, {}, false};
       if (s != facts.windows_params.end() && n != facts.windows_params.end())
         p = PortPool{static_cast<uint16_t>(s->second),
-                     static_cast<uint16_t>(s->second + n->second - 1), {}, false};
+                     static_cast<uint16_t>(s->second + n->second - 1),
+                     {},
+                     false};
       pool = p;
     }
     collector = std::make_unique<DoctorCollector>(pool);

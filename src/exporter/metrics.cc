@@ -106,7 +106,8 @@ constexpr FamilyDef kFamilies[] = {
     {"timewait_bind_pool_exhaustion_eta_seconds", G,
      "Seconds until the address has no free port at its last rate (0: exhausted now); absent "
      "while the pool lasts."},
-    {"timewait_bind_pool_level", G, "The bind pool's forecast level (0 ok, 1 warning, 2 critical)."},
+    {"timewait_bind_pool_level", G,
+     "The bind pool's forecast level (0 ok, 1 warning, 2 critical)."},
     {"timewait_bound_only_sockets", G,
      "Sockets bound to an ephemeral port but neither listening nor connected (inet_diag "
      "TCP_BOUND_INACTIVE, Linux 6.8)."},

@@ -75,8 +75,8 @@ struct Sample {
   std::vector<TupleForecast> tuples;  // every tuple under pressure, worst first
   // Every local address's pool bind() draws from (Linux), worst first.
   std::vector<SourceForecast> bind_pools;
-  std::vector<Finding> findings;      // options.doctor: run_rules(input), worst first
-  FamilyCounts families;              // every socket by state, IPv4 and IPv6 apart
+  std::vector<Finding> findings;  // options.doctor: run_rules(input), worst first
+  FamilyCounts families;          // every socket by state, IPv4 and IPv6 apart
 
   bool ok() const { return error.empty(); }
   const Census& census() const { return view ? *view : *input.sockets; }

@@ -100,11 +100,14 @@ Frame build_frame(const SampleSet& set, size_t target, const std::vector<SampleS
     for (const SourceForecast& b : s.bind_pools) {
       const Forecast& fc = b.forecast;
       Row r{fmt::format("{} (bind, {} dest.)", b.pool.local.to_string(), b.pool.tuples),
-            fc.in_use, fc.time_wait, fc.rate_10s.value_or(fc.rate_60s), fc.percent, fc};
+            fc.in_use,
+            fc.time_wait,
+            fc.rate_10s.value_or(fc.rate_60s),
+            fc.percent,
+            fc};
       r.bind_pool = true;
-      auto at = std::find_if(f.rows.begin(), f.rows.end(), [&](const Row& x) {
-        return !x.bind_pool && worse(fc, *x.forecast);
-      });
+      auto at = std::find_if(f.rows.begin(), f.rows.end(),
+                             [&](const Row& x) { return !x.bind_pool && worse(fc, *x.forecast); });
       f.rows.insert(at, std::move(r));
     }
   } else {
