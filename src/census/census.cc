@@ -144,7 +144,7 @@ std::string describe_key(const GroupKey& k, GroupBy by) {
 }
 
 Census::Census(CensusOptions options) : options_(std::move(options)) {
-  if (!options_.pool) return;
+  if (!options_.pool || !options_.pool->split_parity) return;
   const PortPool& p = *options_.pool;
   for (uint32_t port = p.low; port <= p.high; ++port)
     if ((port & 1) != (p.low & 1) && p.contains(static_cast<uint16_t>(port)))
@@ -247,7 +247,7 @@ void Census::add_pressure(const Socket& s) {
   t.in_use++;
   t.mixed_local_ports |= t.local_port != s.local.port;
   // bind(0) takes ports of the parity opposite to the range's low end first (connect() the same).
-  t.bind_parity += (s.local.port & 1) != (options_.pool->low & 1);
+  t.bind_parity += bind_parity_[s.local.port];
   // Two sockets on one local address and port are toward two destinations (a 4-tuple is
   // unique), so a port counted twice serves several.
   auto held = ports_held_.find(s.local.addr);
