@@ -293,19 +293,28 @@ namespace {
 constexpr int64_t kMinPortsForParity = 4;
 }  // namespace
 
-bool Census::binds(const PortsHeld& h) const {
+std::map<Address, int64_t> Census::destinations_by_address() const {
+  std::map<Address, int64_t> n;
+  for (auto& [k, t] : tuples_)
+    if (!inbound(t)) n[k.local.addr]++;
+  return n;
+}
+
+bool Census::binds(const PortsHeld& h, int64_t destinations) const {
   if (h.bound.any()) return true;
   const std::bitset<65536>& parity = bind_parity_;
   const int64_t held = static_cast<int64_t>(h.once.count());
   const int64_t odd = static_cast<int64_t>((h.once & parity).count());
   const int64_t shared = static_cast<int64_t>(h.twice.count());
   // connect() alone holds at least as many ports of its own parity as of bind()'s (it takes
-  // bind()'s only once its own are all held), so more of bind()'s parity, or all of them (a full
-  // pool, where the two are even), is bind()'s doing.
+  // bind()'s only once its own are all held), so more of bind()'s parity is bind()'s doing. So is
+  // all of them (a full pool, where the two are even) toward several destinations with hardly a
+  // port shared: connect() alone would share them. Toward one destination a full pool is the
+  // tuple's own.
   const int64_t even = held - odd;
   const int64_t odd_capacity = static_cast<int64_t>(bind_parity_.count());
   return options_.pool->split_parity && held >= kMinPortsForParity && 10 * shared <= held &&
-         (odd > even || odd >= odd_capacity);
+         (odd > even || (odd >= odd_capacity && destinations >= 2));
 }
 
 Census::BindView Census::bind_view() const {
@@ -314,9 +323,11 @@ Census::BindView Census::bind_view() const {
   std::bitset<65536> listening;
   for (size_t p = 0; p < listening_.size(); ++p) listening[p] = listening_[p];
   const std::bitset<65536>& parity = bind_parity_;
+  const std::map<Address, int64_t> destinations = destinations_by_address();
   std::bitset<65536> made;
   for (auto& [addr, h] : ports_held_) {
-    const bool b = binds(h);
+    auto d = destinations.find(addr);
+    const bool b = binds(h, d == destinations.end() ? 0 : d->second);
     v.binds[addr] = b;
     if (b) made |= (h.once & parity) | h.bound;
   }
@@ -389,7 +400,7 @@ std::vector<SourcePool> Census::source_pools() const {
     p.bound_only = static_cast<int64_t>((h.bound & ~listening).count());
     p.bind_parity = static_cast<int64_t>((h.once & parity & ~listening).count());
     p.available = available();
-    p.binds = binds(h);
+    p.binds = binds(h, p.tuples);
     TuplePressure& t = p.pressure;
     t.key.local.addr = addr;
     t.kind = PoolKind::kAddress;

@@ -280,7 +280,9 @@ class Census {
     std::map<Address, bool> binds;
   };
   BindView bind_view() const;
-  bool binds(const PortsHeld& h) const;
+  // `destinations`: the address's tuples holding pool ports.
+  bool binds(const PortsHeld& h, int64_t destinations) const;
+  std::map<Address, int64_t> destinations_by_address() const;
   int64_t tuple_available(const TuplePressure& t, const BindView& v) const;
   CensusOptions options_;
   StateCounts counts_{};

@@ -83,7 +83,9 @@ TEST(RulePortPressure, TheNginxSnippetOnlyWhenNginxHoldsThePorts) {
     const bool nginx = std::string(owner) == "nginx";
     EXPECT_EQ(f[0].application[0].find("server 10.0.0.9:8080;") != std::string::npos, nginx);
     EXPECT_EQ(f[0].application[0].find("proxy_http_version 1.1") != std::string::npos, nginx);
-    if (!nginx) EXPECT_NE(f[0].application[0].find("held by: python3"), std::string::npos);
+    if (!nginx) {
+      EXPECT_NE(f[0].application[0].find("held by: python3"), std::string::npos);
+    }
   }
 }
 
