@@ -242,6 +242,8 @@ void Census::add_pressure(const Socket& s) {
   if (it == tuples_.end()) {
     GroupKey k = group_key(s, GroupBy::kTuple);
     it = tuples_.emplace(k, TuplePressure{.key = k, .local_port = s.local.port}).first;
+    if (destinations_.size() < kMaxSourcePools || destinations_.count(k.local.addr))
+      destinations_[k.local.addr]++;
   }
   TuplePressure& t = it->second;
   t.in_use++;
@@ -293,13 +295,6 @@ namespace {
 constexpr int64_t kMinPortsForParity = 4;
 }  // namespace
 
-std::map<Address, int64_t> Census::destinations_by_address() const {
-  std::map<Address, int64_t> n;
-  for (auto& [k, t] : tuples_)
-    if (!inbound(t)) n[k.local.addr]++;
-  return n;
-}
-
 bool Census::binds(const PortsHeld& h, int64_t destinations) const {
   if (h.bound.any()) return true;
   const std::bitset<65536>& parity = bind_parity_;
@@ -323,11 +318,10 @@ Census::BindView Census::bind_view() const {
   std::bitset<65536> listening;
   for (size_t p = 0; p < listening_.size(); ++p) listening[p] = listening_[p];
   const std::bitset<65536>& parity = bind_parity_;
-  const std::map<Address, int64_t> destinations = destinations_by_address();
   std::bitset<65536> made;
   for (auto& [addr, h] : ports_held_) {
-    auto d = destinations.find(addr);
-    const bool b = binds(h, d == destinations.end() ? 0 : d->second);
+    auto d = destinations_.find(addr);
+    const bool b = binds(h, d == destinations_.end() ? 0 : d->second);
     v.binds[addr] = b;
     if (b) made |= (h.once & parity) | h.bound;
   }

@@ -282,7 +282,6 @@ class Census {
   BindView bind_view() const;
   // `destinations`: the address's tuples holding pool ports.
   bool binds(const PortsHeld& h, int64_t destinations) const;
-  std::map<Address, int64_t> destinations_by_address() const;
   int64_t tuple_available(const TuplePressure& t, const BindView& v) const;
   CensusOptions options_;
   StateCounts counts_{};
@@ -302,6 +301,9 @@ class Census {
   std::map<Address, PortsHeld> ports_held_;                 // map nodes: 32 KB each on the heap
   std::vector<bool> listening_ = std::vector<bool>(65536);  // local ports with a LISTEN socket
   int64_t listening_in_pool_ = 0;                           // of them, usable ports of the pool
+  // Tuples per local address, counted as they appear (so pressure_of() stays cheap with a million
+  // tuples); inbound ones to a listener inside the range are among them.
+  std::map<Address, int64_t> destinations_;
   // Pool ports bound-only on the wildcard address: lost to every address and destination, as a
   // listener's.
   std::bitset<65536> wildcard_bound_;
