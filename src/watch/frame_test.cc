@@ -141,8 +141,11 @@ TEST(Frame, BindPoolsAreRowsAndUsableLeavesListenersOut) {
   EXPECT_EQ(bind->sockets, 72);  // 70 ports toward the two destinations and 2 bound only
   ASSERT_TRUE(bind->forecast);
   EXPECT_EQ(bind->forecast->available, PortPool{}.usable() - 1);
-  for (const Row& r : f.rows)
-    if (!r.bind_pool) EXPECT_EQ(r.forecast->available, PortPool{}.usable() - 1 - 2) << r.key;
+  for (const Row& r : f.rows) {
+    if (!r.bind_pool) {
+      EXPECT_EQ(r.forecast->available, PortPool{}.usable() - 1 - 2) << r.key;
+    }
+  }
   nlohmann::json j = frame_json(f, 10);
   ASSERT_EQ(j["bind_pools"].size(), 1u);
   EXPECT_EQ(j["bind_pools"][0]["pool"], "10.0.0.5 (bind, 2 dest.)");
