@@ -45,11 +45,12 @@ struct owner {
   char comm[TW_COMM_LEN];
 };
 
-/* A connect() in progress on one thread, from sys_enter to sys_exit. */
+/* A connect() or bind() in progress on one thread, from sys_enter to sys_exit. */
 struct pending {
   struct tw_flow_key flow;
   __u16 bound_port; /* local port held before connect() (bind-before-connect); 0 = none */
-  __u16 pad[3];
+  __u16 call;       /* enum tw_call */
+  __u16 pad[2];
 };
 
 struct {
@@ -222,7 +223,7 @@ SEC("tracepoint/syscalls/sys_exit_connect")
 int tw_exit_connect(struct trace_event_raw_sys_exit* ctx) {
   __u64 id = bpf_get_current_pid_tgid();
   struct pending* p = bpf_map_lookup_elem(&pendings, &id);
-  if (!p) return 0;
+  if (!p || p->call != TW_CALL_CONNECT) return 0;
   long ret = ctx->ret;
   bool failed = ret < 0 && ret != -EINPROGRESS;
   if (cfg_summary) {
@@ -241,6 +242,76 @@ int tw_exit_connect(struct trace_event_raw_sys_exit* ctx) {
   } else {
     if (p->bound_port) stream_connect(p, TW_EV_BIND_CONNECT, 0);
     if (failed) stream_connect(p, TW_EV_CONNECT_FAILED, (__s32)-ret);
+  }
+  bpf_map_delete_elem(&pendings, &id);
+  return 0;
+}
+
+/* bind() on a TCP socket: its address and requested port, so a failure (EADDRINUSE when no port
+ * of the address is free, EADDRNOTAVAIL) is counted per process and address as connect()'s. */
+SEC("tracepoint/syscalls/sys_enter_bind")
+int tw_enter_bind(struct trace_event_raw_sys_enter* ctx) {
+  struct sock* sk = sock_of_fd((int)ctx->args[0]);
+  if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP) return 0;
+  if (!netns_ok(sk)) return 0;
+  struct pending p = {};
+  __u64 id = bpf_get_current_pid_tgid();
+  p.flow.pid = id >> 32;
+  bpf_get_current_comm(p.flow.comm, sizeof(p.flow.comm));
+  if (!process_ok(p.flow.pid, p.flow.comm)) return 0;
+  p.flow.role = TW_ROLE_CLIENT;
+  p.call = TW_CALL_BIND;
+  const void* uaddr = (const void*)ctx->args[1];
+  __u16 family = 0;
+  bpf_probe_read_user(&family, sizeof(family), uaddr);
+  if (family == AF_INET) {
+    struct sockaddr_in sin = {};
+    bpf_probe_read_user(&sin, sizeof(sin), uaddr);
+    __builtin_memcpy(p.flow.laddr, &sin.sin_addr, 4);
+    p.flow.lport = bpf_ntohs(sin.sin_port);
+  } else if (family == AF_INET6) {
+    struct sockaddr_in6 sin6 = {};
+    bpf_probe_read_user(&sin6, sizeof(sin6), uaddr);
+    __builtin_memcpy(p.flow.laddr, &sin6.sin6_addr, 16);
+    p.flow.lport = bpf_ntohs(sin6.sin6_port);
+  } else {
+    return 0;
+  }
+  p.flow.family = family;
+  bpf_map_update_elem(&pendings, &id, &p, BPF_ANY);
+  return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_bind")
+int tw_exit_bind(struct trace_event_raw_sys_exit* ctx) {
+  __u64 id = bpf_get_current_pid_tgid();
+  struct pending* p = bpf_map_lookup_elem(&pendings, &id);
+  if (!p) return 0;
+  long ret = ctx->ret;
+  if (ret < 0 && p->call == TW_CALL_BIND) {
+    if (cfg_summary) {
+      struct tw_fail_key k = {};
+      k.flow = p->flow;
+      k.err = (__s32)-ret;
+      k.call = TW_CALL_BIND;
+      static const __u64 zero = 0;
+      __u64* n = find_counts(&fails, &k, &zero);
+      if (n) __sync_fetch_and_add(n, 1);
+    } else {
+      struct tw_event* e = reserve();
+      if (e) {
+        e->kind = TW_EV_BIND_FAILED;
+        e->err = (__s32)-ret;
+        e->pid = p->flow.pid;
+        e->attributed_here = 1;
+        e->role = TW_ROLE_CLIENT;
+        e->family = p->flow.family;
+        e->sport = p->flow.lport;
+        __builtin_memcpy(e->saddr, p->flow.laddr, 16);
+        __builtin_memcpy(e->comm, p->flow.comm, TW_COMM_LEN);
+        submit(e);
+      }
+    }
   }
   bpf_map_delete_elem(&pendings, &id);
   return 0;

@@ -22,6 +22,13 @@ enum tw_event_kind {
   TW_EV_STATE = 1,          /* a TCP state transition (sock:inet_sock_set_state) */
   TW_EV_CONNECT_FAILED = 2, /* connect() returned an error (sys_exit_connect) */
   TW_EV_BIND_CONNECT = 3,   /* connect() on a socket that already holds a local port */
+  TW_EV_BIND_FAILED = 4,    /* bind() returned an error (sys_exit_bind) */
+};
+
+/* Which call a failure count is of (tw_fail_key.call). */
+enum tw_call {
+  TW_CALL_CONNECT = 0,
+  TW_CALL_BIND = 1,
 };
 
 /* Which end of the connection the socket is: known from how it was opened while tracing. */
@@ -45,7 +52,7 @@ struct tw_event {
   __u64 ts_ns; /* bpf_ktime_get_ns() */
   __u64 skaddr;
   __u32 pid;
-  __s32 err; /* TW_EV_CONNECT_FAILED: errno (positive) */
+  __s32 err; /* TW_EV_CONNECT_FAILED, TW_EV_BIND_FAILED: errno (positive) */
   __u8 kind;
   __u8 family;
   __u8 oldstate;
@@ -82,11 +89,12 @@ struct tw_flow_counts {
   __u64 bind_connects;  /* connect() on a socket bound to a port beforehand */
 };
 
-/* Failed connects, per process, tuple and errno. */
+/* Failed connects, per process, tuple and errno; failed binds (call TW_CALL_BIND) per process,
+ * address and requested port (0: any) with rport 0. */
 struct tw_fail_key {
   struct tw_flow_key flow;
   __s32 err;
-  __u32 pad;
+  __u32 call; /* enum tw_call */
 };
 
 #endif

@@ -143,16 +143,47 @@ std::string describe_key(const GroupKey& k, GroupBy by) {
   return "?";
 }
 
-Census::Census(CensusOptions options) : options_(std::move(options)) {}
+Census::Census(CensusOptions options) : options_(std::move(options)) {
+  if (!options_.pool || !options_.pool->split_parity) return;
+  const PortPool& p = *options_.pool;
+  for (uint32_t port = p.low; port <= p.high; ++port)
+    if ((port & 1) != (p.low & 1) && p.contains(static_cast<uint16_t>(port)))
+      bind_parity_[port] = true;
+}
 
 StateMask Census::source_states() const {
-  return options_.pool ? options_.states | StateMask::of(TcpState::kListen) : options_.states;
+  return options_.pool
+             ? options_.states | StateMask::of(TcpState::kListen) | StateMask::of(TcpState::kClose)
+             : options_.states;
 }
 
 void Census::add(const Socket& s) {
   if (s.state == TcpState::kListen && !listening_[s.local.port]) {
     listening_[s.local.port] = true;
-    if (options_.pool && options_.pool->contains(s.local.port)) ++listening_in_pool_;
+    if (options_.pool && options_.pool->contains(s.local.port)) {
+      ++listening_in_pool_;
+      if (wildcard_bound_[s.local.port]) --wildcard_bound_in_pool_;
+    }
+  }
+  // A bound-only socket (bind() without listen() or connect()) holds its port as a bind bucket:
+  // bind() on its address and connect() toward any destination skip it.
+  if (options_.pool && s.state == TcpState::kClose && s.remote.port == 0 && s.local.port != 0 &&
+      !s.local.is_named() && options_.pool->contains(s.local.port)) {
+    const Address a = s.local.addr.unmapped_v4();
+    if (a.is_unspecified()) {
+      if (!wildcard_bound_[s.local.port] && !listening_[s.local.port]) ++wildcard_bound_in_pool_;
+      wildcard_bound_[s.local.port] = true;
+      ++bound_only_;
+    } else {
+      auto held = ports_held_.find(a);
+      if (held == ports_held_.end() && ports_held_.size() < kMaxSourcePools)
+        held = ports_held_.try_emplace(a).first;
+      if (held != ports_held_.end()) {
+        PortsHeld& h = held->second;
+        h.once[s.local.port] = h.live[s.local.port] = h.bound[s.local.port] = true;
+      }
+      ++bound_only_;
+    }
   }
   if (!options_.states.has(s.state)) return;
   int i = state_index(s.state);
@@ -211,10 +242,14 @@ void Census::add_pressure(const Socket& s) {
   if (it == tuples_.end()) {
     GroupKey k = group_key(s, GroupBy::kTuple);
     it = tuples_.emplace(k, TuplePressure{.key = k, .local_port = s.local.port}).first;
+    if (destinations_.size() < kMaxSourcePools || destinations_.count(k.local.addr))
+      destinations_[k.local.addr]++;
   }
   TuplePressure& t = it->second;
   t.in_use++;
   t.mixed_local_ports |= t.local_port != s.local.port;
+  // bind(0) takes ports of the parity opposite to the range's low end first (connect() the same).
+  t.bind_parity += bind_parity_[s.local.port];
   // Two sockets on one local address and port are toward two destinations (a 4-tuple is
   // unique), so a port counted twice serves several.
   auto held = ports_held_.find(s.local.addr);
@@ -222,8 +257,12 @@ void Census::add_pressure(const Socket& s) {
     held = ports_held_.try_emplace(s.local.addr).first;
   if (held != ports_held_.end()) {
     PortsHeld& h = held->second;
-    if (h.once[s.local.port]) h.twice[s.local.port] = true;
+    if (h.once[s.local.port] && !h.bound[s.local.port]) h.twice[s.local.port] = true;
     h.once[s.local.port] = true;
+    if (s.state == TcpState::kTimeWait)
+      h.ages.add(s.timer_ms);
+    else
+      h.live[s.local.port] = true;
   }
   if (s.state == TcpState::kTimeWait) {
     t.time_wait++;
@@ -246,15 +285,68 @@ std::vector<GroupRow> Census::groups(size_t top) const {
 // skips ports bound with bind()), whatever the destination: measured here, a 100-port range with
 // 60 listeners inside it gives connect() 40 ports toward one destination.
 int64_t Census::available() const {
-  return options_.pool ? std::max<int64_t>(0, options_.pool->usable() - listening_in_pool_) : 0;
+  return options_.pool ? std::max<int64_t>(0, options_.pool->usable() - listening_in_pool_ -
+                                                  wildcard_bound_in_pool_)
+                       : 0;
+}
+
+namespace {
+// Below this many ports held, an address's parities say nothing about who took them.
+constexpr int64_t kMinPortsForParity = 4;
+}  // namespace
+
+bool Census::binds(const PortsHeld& h, int64_t destinations) const {
+  if (h.bound.any()) return true;
+  const std::bitset<65536>& parity = bind_parity_;
+  const int64_t held = static_cast<int64_t>(h.once.count());
+  const int64_t odd = static_cast<int64_t>((h.once & parity).count());
+  const int64_t shared = static_cast<int64_t>(h.twice.count());
+  // connect() alone holds at least as many ports of its own parity as of bind()'s (it takes
+  // bind()'s only once its own are all held), so more of bind()'s parity is bind()'s doing. So is
+  // all of them (a full pool, where the two are even) toward several destinations with hardly a
+  // port shared: connect() alone would share them. Toward one destination a full pool is the
+  // tuple's own.
+  const int64_t even = held - odd;
+  const int64_t odd_capacity = static_cast<int64_t>(bind_parity_.count());
+  return options_.pool->split_parity && held >= kMinPortsForParity && 10 * shared <= held &&
+         (odd > even || (odd >= odd_capacity && destinations >= 2));
+}
+
+Census::BindView Census::bind_view() const {
+  BindView v;
+  if (!options_.pool) return v;
+  std::bitset<65536> listening;
+  for (size_t p = 0; p < listening_.size(); ++p) listening[p] = listening_[p];
+  const std::bitset<65536>& parity = bind_parity_;
+  std::bitset<65536> made;
+  for (auto& [addr, h] : ports_held_) {
+    auto d = destinations_.find(addr);
+    const bool b = binds(h, d == destinations_.end() ? 0 : d->second);
+    v.binds[addr] = b;
+    if (b) made |= (h.once & parity) | h.bound;
+  }
+  v.bind_made = static_cast<int64_t>((made & ~listening & ~wildcard_bound_).count()) +
+                listening_in_pool_ + wildcard_bound_in_pool_;
+  return v;
+}
+
+int64_t Census::bind_made_ports() const { return bind_view().bind_made; }
+
+// connect() toward the tuple skips every bind()-made port but those the tuple holds itself (they
+// are in its in_use).
+int64_t Census::tuple_available(const TuplePressure& t, const BindView& v) const {
+  if (!options_.pool) return 0;
+  auto it = v.binds.find(t.key.local.addr);
+  const int64_t own = it != v.binds.end() && it->second ? t.bind_parity : 0;
+  return std::max<int64_t>(0, options_.pool->usable() - v.bind_made + own);
 }
 
 std::vector<TuplePressure> Census::pressure(size_t top) const {
   std::vector<TuplePressure> rows;
-  const int64_t available = this->available();
+  const BindView view = bind_view();
   for (auto [k, t] : tuples_) {
     if (inbound(t)) continue;
-    t.available = available;
+    t.available = tuple_available(t, view);
     rows.push_back(t);
   }
   sort_top(&rows, top, [](const TuplePressure& a, const TuplePressure& b) {
@@ -270,7 +362,7 @@ std::optional<TuplePressure> Census::pressure_of(const GroupKey& tuple) const {
   auto it = tuples_.find(k);
   if (it == tuples_.end() || inbound(it->second)) return std::nullopt;
   TuplePressure t = it->second;
-  t.available = available();
+  t.available = tuple_available(t, bind_view());
   return t;
 }
 
@@ -288,6 +380,8 @@ std::vector<SourcePool> Census::source_pools() const {
   if (!options_.pool) return out;
   std::bitset<65536> listening;
   for (size_t p = 0; p < listening_.size(); ++p) listening[p] = listening_[p];
+  listening |= wildcard_bound_;
+  const std::bitset<65536>& parity = bind_parity_;
   std::map<Address, int64_t> tuples;
   for (auto& [k, t] : tuples_)
     if (!inbound(t)) tuples[k.local.addr]++;
@@ -297,8 +391,19 @@ std::vector<SourcePool> Census::source_pools() const {
     p.tuples = tuples[addr];
     p.ports_held = static_cast<int64_t>((h.once & ~listening).count());
     p.ports_shared = static_cast<int64_t>((h.twice & ~listening).count());
+    p.bound_only = static_cast<int64_t>((h.bound & ~listening).count());
+    p.bind_parity = static_cast<int64_t>((h.once & parity & ~listening).count());
     p.available = available();
-    if (p.tuples) out.push_back(p);
+    p.binds = binds(h, p.tuples);
+    TuplePressure& t = p.pressure;
+    t.key.local.addr = addr;
+    t.kind = PoolKind::kAddress;
+    t.in_use = p.ports_held;
+    t.time_wait = static_cast<int64_t>((h.once & ~h.live & ~listening).count());
+    t.available = p.available;
+    t.ages = h.ages;
+    t.bind_parity = p.bind_parity;
+    if (p.tuples || p.bound_only) out.push_back(p);
   }
   std::sort(out.begin(), out.end(), [](const SourcePool& a, const SourcePool& b) {
     return a.ports_held != b.ports_held ? a.ports_held > b.ports_held : a.local < b.local;

@@ -112,6 +112,21 @@ using TimeWaitAges = AgeHistogram<1, int64_t>;
 // forecast needs, in 68 bytes per tuple (memory follows the tuples, not the sockets).
 using TupleAges = AgeHistogram<5, uint32_t>;
 
+// A pool's TIME_WAITs: the 5 s histogram, and those made in the last kYoungSeconds, so the ETA
+// follows a sudden rise within a few seconds (a 10 s average lags it by up to 10 s: measured,
+// "~50 s" when 22 s were left).
+struct PoolAges : TupleAges {
+  static constexpr int kYoungSeconds = 3;
+  uint32_t young = 0;  // TIME_WAITs made in the last kYoungSeconds
+  void add(int64_t timer_ms) {
+    TupleAges::add(timer_ms);
+    if (timer_ms >= 0 && timer_ms <= int64_t{kLinuxTimeWaitSeconds} * 1000 &&
+        int64_t{kLinuxTimeWaitSeconds} * 1000 - timer_ms < kYoungSeconds * 1000)
+      ++young;
+  }
+  double young_rate() const { return static_cast<double>(young) / kYoungSeconds; }
+};
+
 // TIME_WAIT sockets by what tcp_tw_reuse could do with their ports now (Socket::reuse). All zero
 // unless the source knows (the bpf source): then reusable + not_yet + no_timestamps = TIME_WAIT.
 struct ReuseCounts {
@@ -133,18 +148,27 @@ struct GroupRow {
   TupleAges time_wait_ages;  // of the group's TIME_WAIT sockets (rates per group)
 };
 
-// Ephemeral-port use toward one destination tuple (local address, remote address, remote port).
+// Which ports a pool is: those connect() can take toward one destination tuple, or those bind(addr,
+// 0) can take on one local address (for every destination: a port bound before connect() serves
+// one socket).
+enum class PoolKind : uint8_t { kTuple, kAddress };
+
+// Ephemeral-port use toward one destination tuple (local address, remote address, remote port), or
+// (kind kAddress, key.local.addr only) on one local address that bind() draws from.
 struct TuplePressure {
   GroupKey key;
+  PoolKind kind = PoolKind::kTuple;
   uint16_t local_port = 0;  // of the first socket seen; see mixed_local_ports
   bool mixed_local_ports = false;
   int64_t in_use = 0;     // sockets of this tuple whose local port is in the pool, any state
   int64_t time_wait = 0;  // of which in TIME_WAIT
-  // The pool's usable ports connect() can take: bind()-owned ports (listeners) are skipped by
-  // connect() for every destination, so they are not available to any tuple.
+  // The pool's usable ports connect() can take: bind()-owned ports (listeners, bound-only sockets,
+  // ports bound before connect()) are skipped by connect() for every destination, so they are not
+  // available to any tuple (except the tuple's own, counted in in_use).
   int64_t available = 0;
-  TupleAges ages;     // of its TIME_WAIT sockets
-  ReuseCounts reuse;  // of its TIME_WAIT sockets, where the source knows
+  int64_t bind_parity = 0;  // of in_use, sockets on ports of bind()'s parity (SourcePool::binds)
+  PoolAges ages;            // of its TIME_WAIT sockets
+  ReuseCounts reuse;        // of its TIME_WAIT sockets, where the source knows
   double percent() const { return available ? 100.0 * in_use / available : 0; }
   // Ports a new connect() to this tuple could take now with tcp_tw_reuse on: the free ones and
   // those of reusable TIME_WAITs. Only meaningful when reuse.known() == time_wait.
@@ -159,12 +183,23 @@ struct TuplePressure {
 // destination skips it (__inet_hash_connect skips bind()-made buckets): measured here, 25
 // bind()-then-connect() sockets toward each of 4 destinations in a 100-port range left none for
 // connect() and bind() failed with EADDRINUSE, while each tuple was only 25 % in use.
+//
+// bind(addr, 0) takes a port no socket on that address (or the wildcard) holds, in any state, so
+// this is the pool it draws from. It decides only where bind() does draw from it (`binds`): a
+// bound-only socket on the address, or most of its ports of the parity bind() takes first (since
+// Linux 4.2 connect() takes ports of the range's low end's parity first and bind(0) the other, so
+// connect() alone never holds more of bind()'s parity than of its own) with hardly any shared.
 struct SourcePool {
   Address local;
   int64_t tuples = 0;        // its tuples holding pool ports (inbound ones left out)
-  int64_t ports_held = 0;    // distinct pool ports its outbound sockets hold
+  int64_t ports_held = 0;    // distinct pool ports its sockets hold, bound-only ones included
   int64_t ports_shared = 0;  // of them, held toward two or more destinations
+  int64_t bound_only = 0;    // of them, held by sockets bound but neither listening nor connected
+  int64_t bind_parity = 0;   // of them, ports of the parity bind() takes first
   int64_t available = 0;     // as for a tuple: the pool less the listeners' ports
+  bool binds = false;        // bind() draws from this pool (see above)
+  // The pool for forecast(): in_use = ports_held, time_wait = ports only TIME_WAITs hold.
+  TuplePressure pressure;
   double percent() const { return available ? 100.0 * ports_held / available : 0; }
 };
 
@@ -181,11 +216,16 @@ class Census {
  public:
   explicit Census(CensusOptions options);
 
-  // Counts a socket in the requested states. LISTEN sockets are noted even when not requested
-  // (port pressure needs to know listening ports): ask the source for them too.
+  // Counts a socket in the requested states. LISTEN sockets and bound-only ones (CLOSE with a
+  // local port and no peer) are noted even when not requested (port pressure needs to know the
+  // ports bind() holds): ask the source for them too.
   void add(const Socket& s);
-  // The states to ask a source for: the requested ones, plus LISTEN when pressure is measured.
+  // The states to ask a source for: the requested ones, plus LISTEN and CLOSE (bound-only
+  // sockets) when pressure is measured.
   StateMask source_states() const;
+  // Sockets bound to a pool port but neither listening nor connected (Linux: inet_diag state
+  // CLOSE, dumped by kernels that know TCP_BOUND_INACTIVE; Windows: BOUND).
+  int64_t bound_only() const { return bound_only_; }
 
   const CensusOptions& options() const { return options_; }
   const StateCounts& counts() const { return counts_; }
@@ -220,6 +260,9 @@ class Census {
   // (the first kMaxSourcePools addresses seen; a host has few).
   std::vector<SourcePool> source_pools() const;
   static constexpr size_t kMaxSourcePools = 64;
+  // The ports bind() has made buckets of (listeners, bound-only sockets, the bind()-parity ports of
+  // the addresses bind() draws from): connect() skips them toward every destination.
+  int64_t bind_made_ports() const;
 
  private:
   // All of a tuple's sockets on one local port that has a listener: traffic to that service.
@@ -229,6 +272,17 @@ class Census {
   int64_t available() const;
   static Socket unmapped(const Socket& s);
   void add_pressure(const Socket& s);
+  struct PortsHeld;
+  // Per-address bind summary for pressure(): the bind()-made ports of every address, and which
+  // addresses bind() draws from.
+  struct BindView {
+    int64_t bind_made = 0;
+    std::map<Address, bool> binds;
+  };
+  BindView bind_view() const;
+  // `destinations`: the address's tuples holding pool ports.
+  bool binds(const PortsHeld& h, int64_t destinations) const;
+  int64_t tuple_available(const TuplePressure& t, const BindView& v) const;
   CensusOptions options_;
   StateCounts counts_{};
   int64_t total_ = 0;
@@ -240,10 +294,22 @@ class Census {
   std::unordered_map<GroupKey, GroupRow, GroupKeyHash, GroupKeyEq> unmeasured_;
   struct PortsHeld {
     std::bitset<65536> once, twice;  // a socket on the port; sockets toward two destinations
+    std::bitset<65536> live;         // a socket not in TIME_WAIT on the port
+    std::bitset<65536> bound;        // a bound-only socket on the port
+    PoolAges ages;                   // of its TIME_WAIT sockets
   };
-  std::map<Address, PortsHeld> ports_held_;                 // map nodes: 16 KB each on the heap
+  std::map<Address, PortsHeld> ports_held_;                 // map nodes: 32 KB each on the heap
   std::vector<bool> listening_ = std::vector<bool>(65536);  // local ports with a LISTEN socket
   int64_t listening_in_pool_ = 0;                           // of them, usable ports of the pool
+  // Tuples per local address, counted as they appear (so pressure_of() stays cheap with a million
+  // tuples); inbound ones to a listener inside the range are among them.
+  std::map<Address, int64_t> destinations_;
+  // Pool ports bound-only on the wildcard address: lost to every address and destination, as a
+  // listener's.
+  std::bitset<65536> wildcard_bound_;
+  std::bitset<65536> bind_parity_;      // the pool's ports of the parity bind(0) takes first
+  int64_t wildcard_bound_in_pool_ = 0;  // of them, not also listening
+  int64_t bound_only_ = 0;
 };
 
 // The key a socket falls under for a grouping.

@@ -184,3 +184,89 @@ TEST(Census, SourcePoolsCountPortsHeldAndShared) {
 
 }  // namespace
 }  // namespace tw
+
+namespace tw {
+namespace {
+
+const char* fmt_dest(int d) {
+  static const char* kDest[] = {"10.93.2.1", "10.93.2.2", "10.93.2.3", "10.93.2.4"};
+  return kDest[d];
+}
+
+CensusOptions small_pool() {
+  CensusOptions o;
+  PortPool p;
+  p.low = 40000;  // even: connect() takes even ports first, bind(0) odd ones
+  p.high = 40199;
+  o.pool = p;
+  return o;
+}
+
+// A client binding (10.93.1.1, 0) then connecting to 4 destinations: its ports are odd (bind()'s
+// parity) and serve one destination each; another process connects to a fifth one (even ports).
+TEST(BindPool, BindBeforeConnectMakesOnePoolPerAddressAndShrinksEveryTuple) {
+  Census c(small_pool());
+  uint16_t odd = 40001;
+  for (int d = 0; d < 4; ++d)
+    for (int i = 0; i < 20; ++i, odd += 2)
+      c.add(sock(TcpState::kTimeWait, "10.93.1.1", odd, fmt_dest(d), 80, 59000 - i * 100));
+  c.add(sock(TcpState::kClose, "10.93.1.1", odd, "0.0.0.0", 0));  // bound, not yet connected
+  for (int i = 0; i < 10; ++i)
+    c.add(sock(TcpState::kTimeWait, "10.93.1.1", 40000 + 2 * i, "10.93.2.9", 80, 50000));
+  c.add(sock(TcpState::kListen, "0.0.0.0", 40100, "0.0.0.0", 0));
+
+  EXPECT_EQ(c.bound_only(), 1);
+  auto pools = c.source_pools();
+  ASSERT_EQ(pools.size(), 1u);
+  const SourcePool& p = pools[0];
+  EXPECT_TRUE(p.binds);
+  EXPECT_EQ(p.ports_held, 91);  // 80 + 1 bound + 10 of the other process
+  EXPECT_EQ(p.bound_only, 1);
+  EXPECT_EQ(p.bind_parity, 81);
+  EXPECT_EQ(p.available, 199);  // 200 less the listener
+  EXPECT_EQ(p.pressure.kind, PoolKind::kAddress);
+  EXPECT_EQ(p.pressure.in_use, 91);
+  EXPECT_EQ(p.pressure.time_wait, 90);
+  // connect() skips the 81 bind()-made ports and the listener's for every destination, except
+  // a tuple's own (counted in its in_use).
+  EXPECT_EQ(c.bind_made_ports(), 82);
+  auto other = c.pressure_of(
+      group_key(sock(TcpState::kTimeWait, "10.93.1.1", 1, "10.93.2.9", 80), GroupBy::kTuple));
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->available, 200 - 82);
+  EXPECT_EQ(other->in_use, 10);
+  auto own = c.pressure_of(
+      group_key(sock(TcpState::kTimeWait, "10.93.1.1", 1, fmt_dest(0), 80), GroupBy::kTuple));
+  ASSERT_TRUE(own);
+  EXPECT_EQ(own->in_use, 20);
+  EXPECT_EQ(own->available, 200 - 82 + 20);
+}
+
+// connect() alone (even ports, shared between destinations) is no bind pool, and leaves every
+// tuple the whole pool.
+TEST(BindPool, ConnectAloneIsNoBindPool) {
+  Census c(small_pool());
+  for (int d = 0; d < 4; ++d)
+    for (int i = 0; i < 40; ++i)
+      c.add(sock(TcpState::kTimeWait, "10.93.1.1", 40000 + 2 * i, fmt_dest(d), 80, 50000));
+  auto pools = c.source_pools();
+  ASSERT_EQ(pools.size(), 1u);
+  EXPECT_FALSE(pools[0].binds);
+  EXPECT_EQ(c.bind_made_ports(), 0);
+  EXPECT_EQ(c.pressure()[0].available, 200);
+}
+
+// A socket bound on the wildcard address holds its port for every address, as a listener does;
+// one outside the pool holds nothing of it.
+TEST(BindPool, WildcardAndOutOfPoolBoundSockets) {
+  Census c(small_pool());
+  c.add(sock(TcpState::kClose, "0.0.0.0", 40011, "0.0.0.0", 0));
+  c.add(sock(TcpState::kClose, "10.0.0.1", 5000, "0.0.0.0", 0));
+  c.add(sock(TcpState::kEstablished, "10.0.0.1", 40002, "10.0.0.9", 80));
+  EXPECT_EQ(c.bound_only(), 1);
+  EXPECT_EQ(c.pressure()[0].available, 199);
+  EXPECT_EQ(c.bind_made_ports(), 1);
+}
+
+}  // namespace
+}  // namespace tw

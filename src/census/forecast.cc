@@ -77,10 +77,11 @@ Forecast forecast(const TuplePressure& t, const ForecastPolicy& p) {
   if (f.rates_measured) {
     f.rate_10s = t.ages.rate(10);
     f.rate_60s = t.ages.rate(60);
+    f.rate_recent = t.ages.young_rate();
   } else {
     f.rate_60s = static_cast<double>(t.time_wait) / p.time_wait_seconds;
   }
-  f.reuse = p.reuse_applies(t.key);
+  f.reuse = t.kind == PoolKind::kTuple && p.reuse_applies(t.key);
   if (t.time_wait > 0 && t.reuse.known() == t.time_wait) f.free_with_reuse = t.free_with_reuse();
   const int64_t not_time_wait = t.in_use - t.time_wait;
   if (f.reuse && f.free_with_reuse) {
@@ -97,17 +98,22 @@ Forecast forecast(const TuplePressure& t, const ForecastPolicy& p) {
     f.free_ports = t.available - t.in_use;
     f.sustainable = static_cast<double>(t.available) / p.time_wait_seconds;
   }
-  if (f.free_ports <= 0) {
+  // Saturated: the ports cycle at the pool's sustainable rate and the few free ones are taken as
+  // they come (measured in the nginx lab: an ETA swinging 0-34 s while connect() failed).
+  const bool saturated = !f.reuse && f.rate_10s &&
+                         *f.rate_10s >= kSaturatedRateShare * f.sustainable &&
+                         f.held_percent() >= kSaturatedHeldPercent;
+  if (f.free_ports <= 0 || saturated) {
     f.free_ports = std::max<int64_t>(f.free_ports, 0);
     f.state = PoolState::kExhausted;
     f.eta_s = 0;
     return f;
   }
-  if (f.reuse || !f.rate_10s || *f.rate_10s <= 0) return f;
-  // Ports held t seconds from now at the last 10 s rate: those in use, plus the new ones, less
-  // the TIME_WAITs whose timers run out by then. After one TIME_WAIT length only the new ones are
+  if (f.reuse || !f.rate_10s || f.eta_rate() <= 0) return f;
+  // Ports held t seconds from now at the last rate: those in use, plus the new ones, less the
+  // TIME_WAITs whose timers run out by then. After one TIME_WAIT length only the new ones are
   // left, so looking that far decides.
-  const double r = *f.rate_10s;
+  const double r = f.eta_rate();
   // Even with nothing expiring the pool would not fill within one TIME_WAIT length: skip the
   // projection (most tuples of a busy host, so a million of them stay cheap).
   if (t.in_use + r * p.time_wait_seconds < t.available) return f;
@@ -125,26 +131,60 @@ Forecast forecast(const TuplePressure& t, const ForecastPolicy& p) {
   return f;
 }
 
+namespace {
+// By level first: a tuple 99 % held (critical, no rate) goes before one rising toward exhaustion
+// in a minute (warning), so the first row's level is the worst of all of them.
+auto rank(const Forecast& f) {
+  const std::string_view l = f.level();
+  const int level = l == "critical" ? 0 : l == "warning" ? 1 : 2;
+  const int state = f.state == PoolState::kExhausted ? 0 : f.state == PoolState::kRising ? 1 : 2;
+  return std::tuple(level, state, f.eta_s.value_or(0), -f.in_use);
+}
+}  // namespace
+
+bool worse(const Forecast& a, const Forecast& b) { return rank(a) < rank(b); }
+
 std::vector<TupleForecast> forecast_tuples(const Census& c, const ForecastPolicy& p, size_t top) {
   std::vector<TupleForecast> rows;
   for (TuplePressure& t : c.pressure()) {
     Forecast f = forecast(t, p);
     rows.push_back({std::move(t), f});
   }
-  // By level first: a tuple 99 % held (critical, no rate) goes before one rising toward
-  // exhaustion in a minute (warning), so the first row's level is the worst of all of them.
-  auto rank = [](const TupleForecast& x) {
-    const Forecast& f = x.forecast;
-    const std::string_view l = f.level();
-    const int level = l == "critical" ? 0 : l == "warning" ? 1 : 2;
-    const int state = f.state == PoolState::kExhausted ? 0 : f.state == PoolState::kRising ? 1 : 2;
-    return std::tuple(level, state, f.eta_s.value_or(0), -f.in_use);
-  };
   std::stable_sort(rows.begin(), rows.end(), [&](const TupleForecast& a, const TupleForecast& b) {
-    return rank(a) < rank(b);
+    return worse(a.forecast, b.forecast);
   });
   if (top && rows.size() > top) rows.resize(top);
   return rows;
+}
+
+std::vector<SourceForecast> forecast_source_pools(const Census& c, const ForecastPolicy& p) {
+  std::vector<SourceForecast> rows;
+  for (SourcePool& s : c.source_pools())
+    if (s.binds) {
+      Forecast f = forecast(s.pressure, p);
+      rows.push_back({std::move(s), f});
+    }
+  std::stable_sort(rows.begin(), rows.end(), [&](const SourceForecast& a, const SourceForecast& b) {
+    return worse(a.forecast, b.forecast);
+  });
+  return rows;
+}
+
+bool WorstPool::source_is_worse() const {
+  return source && (!tuple || worse(source->forecast, tuple->forecast));
+}
+
+const Forecast* WorstPool::forecast() const {
+  if (source_is_worse()) return &source->forecast;
+  return tuple ? &tuple->forecast : nullptr;
+}
+
+WorstPool worst_pool(const std::vector<TupleForecast>& tuples,
+                     const std::vector<SourceForecast>& sources) {
+  WorstPool w;
+  if (!tuples.empty()) w.tuple = tuples.front();
+  if (!sources.empty()) w.source = sources.front();
+  return w;
 }
 
 std::string eta_text(const Forecast& f) {

@@ -4,6 +4,7 @@
 // exporter and `watch` all read a tuple's state from here, so they never disagree.
 #pragma once
 
+#include <algorithm>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -37,9 +38,12 @@ struct ForecastPolicy {
 ForecastPolicy forecast_policy(const HostFacts& facts);
 
 enum class PoolState {
-  kOk,         // at the last 10 s rate the free ports last
-  kRising,     // at the last 10 s rate the free ports run out: eta_s says when
-  kExhausted,  // no free port now: connect() fails with EADDRNOTAVAIL
+  kOk,      // at the last 10 s rate the free ports last
+  kRising,  // at the last 10 s rate the free ports run out: eta_s says when
+  // No free port now, or the pool is saturated (nearly every port held and TIME_WAITs made at its
+  // sustainable rate: the few free ports are those whose TIME_WAIT just ended, taken at once, and
+  // connects beyond fail): connect() fails with EADDRNOTAVAIL (bind(): EADDRINUSE).
+  kExhausted,
 };
 std::string_view pool_state_name(PoolState s);  // "ok", "rising", "exhausted"
 
@@ -55,6 +59,10 @@ struct Forecast {
   bool rates_measured = false;
   std::optional<double> rate_10s;
   double rate_60s = 0;
+  // Over the last PoolAges::kYoungSeconds: where it is above rate_10s (a sudden rise), the ETA
+  // projects this one instead, so it follows the rise within a few seconds.
+  std::optional<double> rate_recent;
+  double eta_rate() const { return std::max(rate_10s.value_or(0), rate_recent.value_or(0)); }
   bool reuse = false;  // tcp_tw_reuse applies to this tuple
   // Ports connect() could take now with tcp_tw_reuse on for this tuple (free ones and those of
   // TIME_WAITs old enough, with timestamps), as the kernel checks them: only where the source
@@ -81,12 +89,41 @@ struct Forecast {
   std::string_view level() const;
 };
 
+// Over this share of the sustainable rate with this share of the pool held, a pool is saturated.
+inline constexpr double kSaturatedRateShare = 0.9;
+inline constexpr double kSaturatedHeldPercent = 97;
+
+// One model for both kinds of pool (PoolKind): tcp_tw_reuse never applies to an address pool
+// (it helps connect() only; bind() cannot take a TIME_WAIT's port).
 Forecast forecast(const TuplePressure& t, const ForecastPolicy& p);
 
 struct TupleForecast {
   TuplePressure tuple;
   Forecast forecast;
 };
+
+// Orders forecasts worst first: by level (critical, warning, ok), then exhausted before rising
+// before ok, then the soonest ETA, then the most ports in use.
+bool worse(const Forecast& a, const Forecast& b);
+
+// A local address's pool that bind() draws from (SourcePool::binds), with its forecast.
+struct SourceForecast {
+  SourcePool pool;
+  Forecast forecast;
+};
+// Every address pool bind() draws from, worst first (as forecast_tuples).
+std::vector<SourceForecast> forecast_source_pools(const Census& c, const ForecastPolicy& p);
+
+// The worst of every pool: the first tuple or the first bind pool, whichever is worse; nullopt
+// when there is neither. The worst pool decides every view's level.
+struct WorstPool {
+  std::optional<TupleForecast> tuple;
+  std::optional<SourceForecast> source;
+  const Forecast* forecast() const;  // of the worse of the two
+  bool source_is_worse() const;
+};
+WorstPool worst_pool(const std::vector<TupleForecast>& tuples,
+                     const std::vector<SourceForecast>& sources);
 
 // Every tuple under pressure in the census, worst first: by level (critical, warning, ok), then
 // exhausted before rising before ok, then the soonest ETA, then the most ports in use; top = 0

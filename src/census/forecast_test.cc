@@ -63,11 +63,59 @@ TEST(Forecast, ExpiringTimeWaitsGiveBackPorts) {
   // never fills, though it is at 90 %.
   Forecast f = forecast(churned(1000, 15, 60), no_reuse());
   EXPECT_EQ(f.state, PoolState::kOk);
-  // 18/s for 55 s: 990 held; 18/s in, ~18/s expiring from 5 s on: the first 5 s fill it.
-  Forecast g = forecast(churned(1000, 18, 55), no_reuse());
+  // 18/s for 52 s: 936 held; 18/s in, ~18/s expiring from 8 s on: 64 free ports last ~3.6 s.
+  Forecast g = forecast(churned(1000, 18, 52), no_reuse());
   EXPECT_EQ(g.state, PoolState::kRising);
   ASSERT_TRUE(g.eta_s);
-  EXPECT_LT(*g.eta_s, 2.0);
+  EXPECT_NEAR(*g.eta_s, 3.6, 0.5);
+}
+
+// Nearly every port held and TIME_WAITs made at the sustainable rate: the few free ports are
+// those just expired, taken at once, and connects beyond fail. That is exhausted (critical), not
+// an ETA that swings with each expiry (the nginx lab: 0 to 34 s while connect() failed).
+TEST(Forecast, ASaturatedPoolIsExhaustedNotAnEta) {
+  Forecast f = forecast(churned(1000, 16.5, 60), no_reuse());  // 990 held, 16.5/s of 16.7
+  EXPECT_EQ(f.state, PoolState::kExhausted);
+  EXPECT_EQ(f.eta_s, 0.0);
+  EXPECT_EQ(f.level(), "critical");
+  // The same pool at a third of that rate is busy, not failing.
+  Forecast g = forecast(churned(1000, 5.5, 60, 660), no_reuse());  // 330 TW + 660 others
+  EXPECT_NE(g.state, PoolState::kExhausted);
+}
+
+// A sudden rise: 2/s for 40 s, then 30/s for the last 3 s. The 10 s rate (~10.6/s) lags it; the
+// ETA follows the recent rate within the 3 s, as the pool would fill at 30/s.
+TEST(Forecast, TheEtaFollowsASuddenRiseWithinSeconds) {
+  TuplePressure t = churned(400, 0, 0);
+  auto add = [&](double age) {
+    t.ages.add(static_cast<int64_t>((kLinuxTimeWaitSeconds - age) * 1000));
+    ++t.time_wait;
+    ++t.in_use;
+  };
+  for (int i = 0; i < 90; ++i) add(0.05 + i / 30.0);  // 30/s over the last 3 s
+  for (int i = 0; i < 80; ++i) add(3.25 + i / 2.0);   // 2/s before
+  Forecast f = forecast(t, no_reuse());
+  ASSERT_TRUE(f.rate_10s && f.rate_recent);
+  EXPECT_NEAR(*f.rate_recent, 30.0, 0.5);
+  EXPECT_LT(*f.rate_10s, 12.0);
+  ASSERT_TRUE(f.eta_s);
+  // 230 free at 30/s: ~7.7 s (nothing expires that soon); at the 10 s rate it would be ~22 s.
+  EXPECT_NEAR(*f.eta_s, 230 / 30.0, 0.5);
+}
+
+// bind() cannot take a TIME_WAIT's port, whatever tcp_tw_reuse says: an address pool is forecast
+// without reuse.
+TEST(Forecast, AnAddressPoolIgnoresTcpTwReuse) {
+  TuplePressure t = churned(1000, 40, 11);
+  t.kind = PoolKind::kAddress;
+  ForecastPolicy reuse;
+  reuse.tw_reuse = 1;
+  Forecast f = forecast(t, reuse);
+  EXPECT_FALSE(f.reuse);
+  EXPECT_EQ(f.state, PoolState::kRising);
+  EXPECT_NEAR(*f.eta_s, 14.0, 0.3);
+  t.kind = PoolKind::kTuple;
+  EXPECT_TRUE(forecast(t, reuse).reuse);
 }
 
 TEST(Forecast, NoFreePortIsExhaustedNow) {

@@ -1,11 +1,16 @@
 #include "census/port_pool.h"
 
+#include <fmt/format.h>
+
+#include <cstdio>
+
 namespace tw {
 
 PoolChoice port_pool_for(const HostFacts& f) {
   PoolChoice out;
   if (f.os == "windows") {
     PortPool p;
+    p.split_parity = false;
     auto start = f.windows_params.find("DynamicPortStart");
     auto count = f.windows_params.find("DynamicPortNumber");
     if (start != f.windows_params.end() && count != f.windows_params.end() && start->second > 0 &&
@@ -42,6 +47,47 @@ PoolChoice port_pool_for(const HostFacts& f) {
   }
   out.pool = *p;
   return out;
+}
+
+namespace {
+// "6.18.0-1-amd64" -> 6018; 0 when unreadable.
+int kernel_version(const std::string& release) {
+  int major = 0, minor = 0;
+  if (std::sscanf(release.c_str(), "%d.%d", &major, &minor) != 2) return 0;
+  return major * 1000 + minor;
+}
+constexpr const char* kUnseen =
+    ": ports held by bind() alone (bound, neither listening nor connected) cannot be seen, and "
+    "the pools may be fuller than shown";
+}  // namespace
+
+BoundVisibility bound_only_visibility(const HostFacts& f, int64_t seen) {
+  BoundVisibility v;
+  if (seen > 0) {
+    v.visible = true;
+    return v;
+  }
+  if (f.source == "netlink") {
+    const int version = kernel_version(f.kernel);
+    v.visible = version >= 6008;
+    if (!*v.visible)
+      v.note = fmt::format(
+          "kernel {} does not dump bound-only sockets through inet_diag (TCP_BOUND_INACTIVE, "
+          "Linux 6.8){}",
+          f.kernel.empty() ? "(unknown)" : f.kernel, kUnseen);
+  } else if (f.source == "proc") {
+    v.visible = false;
+    v.note = std::string("/proc/net/tcp does not list bound-only sockets") + kUnseen;
+  } else if (f.source == "bpf") {
+    v.visible = false;
+    v.note = std::string(
+                 "the bpf iterator walks connected and listening sockets only (use "
+                 "--source netlink)") +
+             kUnseen;
+  } else if (f.source == "import:powershell-table" || f.source == "import:powershell-csv") {
+    v.visible = true;  // Get-NetTCPConnection lists State Bound
+  }
+  return v;
 }
 
 }  // namespace tw

@@ -20,4 +20,13 @@ struct PoolChoice {
 // Windows: windows_params DynamicPortStart/DynamicPortNumber (Vista+ default 49152-65535).
 PoolChoice port_pool_for(const HostFacts& facts);
 
+// Whether the input shows sockets that are bound but neither listening nor connected (they hold
+// ports bind() and connect() skip): inet_diag dumps them from Linux 6.8 (TCP_BOUND_INACTIVE),
+// /proc/net/tcp and the bpf iterator never; Windows lists them as BOUND.
+struct BoundVisibility {
+  std::optional<bool> visible;  // nullopt: the input does not say
+  std::string note;             // when not visible: why, and what it means
+};
+BoundVisibility bound_only_visibility(const HostFacts& facts, int64_t bound_only_seen);
+
 }  // namespace tw

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "census/forecast.h"
+#include "census/port_pool.h"
 #include "census/table.h"
 #include "model/safe_text.h"
 
@@ -196,7 +197,45 @@ void add_pressure_table(const CensusReport& r, std::string* out) {
   if (c.pressure_count() > rows.size())
     *out += fmt::format("... and {} more destinations\n",
                         with_commas(c.pressure_count() - rows.size()));
+  if (rows.front().tuple.available < pool.usable())
+    *out += wrap_text(
+        fmt::format("connect() can take {} of the {} usable ports toward a "
+                    "destination: it skips the ports bind() holds (listeners, "
+                    "bound sockets)",
+                    with_commas(rows.front().tuple.available), with_commas(pool.usable())),
+        r.width, "", "  ");
   add_unmeasured_pressure(r, out);
+}
+
+// The pools bind(addr, 0) draws from, one per local address, where bind() does draw from them.
+void add_bind_pool_table(const CensusReport& r, std::string* out) {
+  const Census& c = *r.census;
+  if (!c.options().pool) return;
+  const BoundVisibility seen = bound_only_visibility(*r.facts, c.bound_only());
+  if (seen.visible == false) *out += "\n" + wrap_text("note: " + seen.note, r.width, "", "  ");
+  auto rows = forecast_source_pools(c, forecast_policy(*r.facts));
+  if (rows.empty()) return;
+  *out += "\n" + wrap_text(
+                     "Bind pools per source address (ports bound before connect() serve "
+                     "one destination each and are lost to every other; bind() fails "
+                     "with EADDRINUSE when none is left)",
+                     r.width, "", "  ");
+  Table table({{"LOCAL (bind)", false},
+               {"HELD"},
+               {"BOUND-ONLY"},
+               {"TIME-WAIT", true, 2},
+               {"USED"},
+               {"TW/s 10s"},
+               {"ETA"},
+               {"LEVEL", false}});
+  for (auto& [p, f] : rows) {
+    auto level = f.level();
+    table.add({fmt::format("{} ({} dest.)", p.local.to_string(), p.tuples),
+               with_commas(p.ports_held), with_commas(p.bound_only), with_commas(f.time_wait),
+               format_percent(f.percent), f.rate_10s ? format_rate(*f.rate_10s) : "-", eta_text(f),
+               level == "ok" ? "" : level_text(f)});
+  }
+  *out += table.render(r.width);
 }
 
 void add_owner_table(const CensusReport& r, std::string* out) {
@@ -258,6 +297,7 @@ nlohmann::json forecast_json(const Forecast& f) {
           {"rates_measured", f.rates_measured},
           {"rate_10s", f.rate_10s ? json(round_to(*f.rate_10s, 2)) : json(nullptr)},
           {"rate_60s", round_to(f.rate_60s, 2)},
+          {"rate_recent", f.rate_recent ? json(round_to(*f.rate_recent, 2)) : json(nullptr)},
           {"sustainable_rate", round_to(f.sustainable, 2)},
           {"tw_reuse", f.reuse},
           {"free_with_reuse", f.free_with_reuse ? json(*f.free_with_reuse) : json(nullptr)},
@@ -292,6 +332,7 @@ std::string render_census_table(const CensusReport& r) {
   }
   if (r.census->options().by != GroupBy::kState) add_group_table(r, &out);
   add_pressure_table(r, &out);
+  add_bind_pool_table(r, &out);
   add_owner_table(r, &out);
   if (!r.note.empty()) out += "\n" + wrap_text("note: " + r.note, r.width, "", "  ");
   return printable(out);
@@ -370,11 +411,43 @@ json census_to_json(const CensusReport& r) {
     }
     json reserved = json::array();
     for (auto [a, b] : pool->reserved) reserved.push_back({a, b});
-    j["port_pressure"] = {{"range", {pool->low, pool->high}},
-                          {"reserved", reserved},
-                          {"usable", pool->usable()},
-                          {"total_tuples", c.pressure_count()},
-                          {"tuples", tuples}};
+    const auto tuple_rows = forecast_tuples(c, policy, 1);
+    const auto source_rows = forecast_source_pools(c, policy);
+    json bind_pools = json::array();
+    for (auto& [p, fc] : source_rows) {
+      json jp = {{"local", p.local.to_string()},   {"destinations", p.tuples},
+                 {"ports_held", p.ports_held},     {"bound_only", p.bound_only},
+                 {"ports_shared", p.ports_shared}, {"bind_parity_ports", p.bind_parity},
+                 {"in_use", p.ports_held},         {"time_wait", fc.time_wait},
+                 {"available", p.available}};
+      jp.update(forecast_json(fc));
+      bind_pools.push_back(jp);
+    }
+    const BoundVisibility seen = bound_only_visibility(f, c.bound_only());
+    const WorstPool worst = worst_pool(tuple_rows, source_rows);
+    json jworst = nullptr;
+    if (const Forecast* wf = worst.forecast())
+      jworst = {
+          {"pool", worst.source_is_worse() ? "bind" : "tuple"},
+          {"key", worst.source_is_worse() ? worst.source->pool.local.to_string()
+                                          : describe_key(worst.tuple->tuple.key, GroupBy::kTuple)},
+          {"level", wf->level()},
+          {"state", pool_state_name(wf->state)},
+          {"eta_s", wf->eta_s ? json(round_to(*wf->eta_s, 1)) : json(nullptr)}};
+    j["port_pressure"] = {
+        {"range", {pool->low, pool->high}},
+        {"reserved", reserved},
+        {"usable", pool->usable()},
+        {"connect_available",
+         tuple_rows.empty() ? json(nullptr) : json(tuple_rows.front().tuple.available)},
+        {"total_tuples", c.pressure_count()},
+        {"tuples", tuples},
+        {"bind_pools", bind_pools},
+        {"bound_only",
+         {{"sockets", c.bound_only()},
+          {"visible", seen.visible ? json(*seen.visible) : json(nullptr)},
+          {"note", seen.note.empty() ? json(nullptr) : json(seen.note)}}},
+        {"worst", jworst}};
     // Tuples with host or service names (a dump taken without -n) are listed, not measured.
     json unmeasured = json::array();
     for (auto& row : c.unmeasured_pressure(r.top)) {

@@ -14,6 +14,8 @@ constexpr size_t kMaxInodes = 100000;
 constexpr size_t kMaxPeerPairs = 65536;
 // Peers listed in DoctorInput::server_time_wait_peers.
 constexpr size_t kTopPeers = 5;
+// Enough to name who holds a pool's ports (a few processes) without growing with the pool.
+constexpr size_t kMaxOutboundInodes = 20000;
 }  // namespace
 
 DoctorCollector::DoctorCollector(std::optional<PortPool> pool, bool pool_assumed)
@@ -33,6 +35,9 @@ void DoctorCollector::restart() {
   dump_names_.clear();
   inode_count_ = 0;
   time_wait_peers_.clear();
+  outbound_inodes_.clear();
+  outbound_pids_.clear();
+  outbound_inode_count_ = 0;
 }
 
 void DoctorCollector::add(const Socket& s) {
@@ -44,6 +49,18 @@ void DoctorCollector::add(const Socket& s) {
       ++it->second;
     else if (time_wait_peers_.size() < kMaxPeerPairs)
       time_wait_peers_.emplace(key, 1);
+  }
+  if (pool_ && s.state != TcpState::kTimeWait && s.state != TcpState::kListen &&
+      pool_->contains(s.local.port) && !s.local.is_named()) {
+    const Address a = s.local.addr.unmapped_v4();
+    if (s.pid > 0) {
+      auto& n = outbound_pids_[a][s.pid];
+      if (!n && !s.command.empty()) dump_names_.emplace(s.pid, s.command);
+      ++n;
+    }
+    if (s.inode && outbound_inode_count_ < kMaxOutboundInodes &&
+        outbound_inodes_[a].insert(s.inode).second)
+      ++outbound_inode_count_;
   }
   if (s.state != TcpState::kCloseWait) return;
   if (s.pid > 0) {
@@ -101,6 +118,30 @@ DoctorInput DoctorCollector::input(HostFacts facts, bool look_up_owners) {
   for (auto& [port, by_pid] : pids) {
     auto& list = in.close_wait_owners[port];
     // A dump's pids belong to another machine: only name processes of this one.
+    for (auto& [pid, n] : by_pid) {
+      auto saved = dump_names_.find(pid);
+      list.push_back({pid,
+                      look_up_owners               ? process_name(pid)
+                      : saved != dump_names_.end() ? saved->second
+                                                   : "",
+                      n});
+    }
+    std::sort(list.begin(), list.end(),
+              [](const ProcessRef& a, const ProcessRef& b) { return a.sockets > b.sockets; });
+  }
+  auto out_pids = outbound_pids_;
+  in.outbound_owners_known = !out_pids.empty();
+  if (look_up_owners && outbound_inode_count_) {
+    std::set<uint64_t> all;
+    for (auto& [a, inodes] : outbound_inodes_) all.insert(inodes.begin(), inodes.end());
+    auto owner = pids_of_inodes(all);
+    for (auto& [a, inodes] : outbound_inodes_)
+      for (uint64_t i : inodes)
+        if (auto it = owner.find(i); it != owner.end()) out_pids[a][it->second]++;
+    in.outbound_owners_known = true;
+  }
+  for (auto& [a, by_pid] : out_pids) {
+    auto& list = in.outbound_owners[a];
     for (auto& [pid, n] : by_pid) {
       auto saved = dump_names_.find(pid);
       list.push_back({pid,

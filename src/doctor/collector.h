@@ -44,6 +44,11 @@ class DoctorCollector {
     }
   };
   std::unordered_map<std::pair<uint16_t, Address>, int64_t, PeerKeyHash> time_wait_peers_;
+  // Sockets holding pool ports (not TIME_WAIT: those have no owner), by local address: their
+  // inodes (live) and pids (dumps), bounded; whose application snippet a fix may show.
+  std::map<Address, std::set<uint64_t>> outbound_inodes_;
+  std::map<Address, std::map<int, int64_t>> outbound_pids_;
+  size_t outbound_inode_count_ = 0;
 };
 
 }  // namespace tw

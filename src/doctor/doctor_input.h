@@ -58,6 +58,10 @@ struct DoctorInput {
   std::vector<PeerTimeWait> server_time_wait_peers;
   int64_t server_time_wait_total = 0;
   int64_t server_time_wait_peer_count = 0;  // distinct peer addresses among them (a lower bound)
+  // Who holds the ephemeral ports (sockets other than TIME_WAIT and LISTEN on pool ports), by
+  // local address, most sockets first; outbound_owners_known is false when nobody could look.
+  std::map<Address, std::vector<ProcessRef>> outbound_owners;
+  bool outbound_owners_known = false;
 
   // Windows: a `reg export` of Tcpip\Parameters (--windows-reg) and `netsh int ipv4 show
   // dynamicport tcp` output (--windows-dynamicport) were read into facts.windows_params.

@@ -11,6 +11,10 @@ PressureSummary summarize_pressure(const DoctorInput& in) {
     if (!slot) slot = std::move(t);
     if (s.worst_loopback && s.worst_remote) break;
   }
+  if (!in.is_windows()) {
+    auto binds = forecast_source_pools(*in.sockets, in.policy());
+    if (!binds.empty()) s.worst_bind = std::move(binds.front());
+  }
   return s;
 }
 

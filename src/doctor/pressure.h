@@ -12,6 +12,8 @@ namespace tw {
 struct PressureSummary {
   std::optional<TupleForecast> worst_remote;    // destination not on loopback
   std::optional<TupleForecast> worst_loopback;  // 127/8, ::1 (tcp_tw_reuse=2 covers these)
+  // The worst pool of a local address bind() draws from (Linux): tcp_tw_reuse does nothing for it.
+  std::optional<SourceForecast> worst_bind;
 };
 
 PressureSummary summarize_pressure(const DoctorInput& in);
@@ -19,6 +21,9 @@ PressureSummary summarize_pressure(const DoctorInput& in);
 // The port-pressure finding warns about this tuple (its forecast level is not ok).
 inline bool under_pressure(const std::optional<TupleForecast>& t) {
   return t && t->forecast.level() != "ok";
+}
+inline bool under_pressure(const std::optional<SourceForecast>& s) {
+  return s && s->forecast.level() != "ok";
 }
 
 }  // namespace tw

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "census/port_pool.h"
 #include "census/report.h"
 #include "doctor/range_proposal.h"
 #include "doctor/rules.h"
@@ -30,6 +31,50 @@ std::string nginx_snippet(const Endpoint& dest) {
       "        proxy_set_header Connection \"\";\n"
       "    }}",
       dest.to_string());
+}
+
+// The processes holding pool ports on `local`, as the doctor found them (/proc, a dump's pid
+// column) or the tracer counted them; empty when nobody could look.
+std::vector<std::string> owner_names(const DoctorInput& in, const Address& local) {
+  std::vector<std::string> names;
+  auto add = [&](const std::string& n) {
+    if (!n.empty() && std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
+  };
+  if (auto it = in.outbound_owners.find(local.unmapped_v4()); it != in.outbound_owners.end())
+    for (const ProcessRef& p : it->second) add(p.name);
+  if (in.trace)
+    for (const TraceFlow& fl : in.trace->flows)
+      if (fl.local.addr.unmapped_v4() == local.unmapped_v4() && fl.role != TraceRole::kServer)
+        add(fl.comm);
+  return names;
+}
+
+bool holds(const std::vector<std::string>& owners, std::string_view name) {
+  return std::find(owners.begin(), owners.end(), name) != owners.end();
+}
+
+std::string owners_text(const std::vector<std::string>& owners) {
+  std::string out;
+  for (size_t i = 0; i < owners.size() && i < 4; ++i) out += (i ? ", " : "") + owners[i];
+  return out;
+}
+
+// Keep-alive, with the snippet of the application that holds the sockets where the doctor knows it
+// (an nginx snippet for a client that is not nginx misleads).
+std::string reuse_connections(const std::vector<std::string>& owners, const Endpoint& dest,
+                              bool windows) {
+  std::string out = windows ? "Reuse connections: HTTP keep-alive and connection pools (in .NET "
+                              "one shared HttpClient), so one port carries many requests."
+                            : "Reuse connections: HTTP keep-alive and connection pools, so one "
+                              "port carries many requests.";
+  if (holds(owners, "nginx")) return out + " " + nginx_snippet(dest);
+  if (owners.empty())
+    out +=
+        " (Who holds these ports is unknown here: as root, or with --trace, the doctor names "
+        "the process and shows its own setting.)";
+  else
+    out += fmt::format(" The ports are held by: {}.", owners_text(owners));
+  return out;
 }
 
 std::string tuple_name(const TuplePressure& t) {
@@ -112,24 +157,134 @@ std::string title(const TupleForecast& worst) {
                  : " (no TIME_WAIT timers: rate unknown)");
 }
 
-// Over this share of the pool held from one address toward several destinations with no port
-// shared, the ports are bind()'s, not connect()'s: connect() alone takes ports of the range low
-// end's parity first and shares those between destinations before it takes another, so it does
-// not spread over most of the pool with each port serving one destination.
-constexpr double kBoundPoolWarnPercent = 70;
+std::string source_name(const SourcePool& p) {
+  return fmt::format("{} (bind() before connect(), {} destination{})", p.local.to_string(),
+                     p.tuples, p.tuples == 1 ? "" : "s");
+}
 
-std::optional<SourcePool> bound_pool(const Census& c) {
-  for (const SourcePool& p : c.source_pools())
-    if (p.tuples >= 2 && p.ports_shared == 0 && p.percent() >= kBoundPoolWarnPercent) return p;
-  return std::nullopt;
+std::string source_evidence(const SourceForecast& r) {
+  const SourcePool& p = r.pool;
+  const Forecast& f = r.forecast;
+  std::string head = fmt::format(
+      "{}: {} of {} ports held ({}), {} bound only, {} in TIME_WAIT, {} of bind()'s parity, {} "
+      "shared between destinations",
+      source_name(p), with_commas(p.ports_held), with_commas(p.available),
+      format_percent(f.percent), with_commas(p.bound_only), with_commas(f.time_wait),
+      with_commas(p.bind_parity), with_commas(p.ports_shared));
+  if (!f.rate_10s) return head + "; no TIME_WAIT timers in this input: no rate, no ETA";
+  std::string out;
+  switch (f.state) {
+    case PoolState::kExhausted:
+      out = "no free port: bind() fails now (EADDRINUSE), and connect() (EADDRNOTAVAIL)";
+      break;
+    case PoolState::kRising:
+      out = fmt::format("exhausted in {} at the last rate", eta_text(f));
+      break;
+    case PoolState::kOk:
+      out = "the free ports last at the last 10 s rate";
+  }
+  return fmt::format("{}; made at {} over the last 10 s (sustainable {}): {}", head,
+                     format_rate(*f.rate_10s), format_rate(f.sustainable), out);
+}
+
+nlohmann::json source_json(const SourceForecast& r) {
+  nlohmann::json j = {{"local", r.pool.local.to_string()},   {"destinations", r.pool.tuples},
+                      {"ports_held", r.pool.ports_held},     {"bound_only", r.pool.bound_only},
+                      {"ports_shared", r.pool.ports_shared}, {"time_wait", r.forecast.time_wait},
+                      {"available", r.pool.available}};
+  j.update(forecast_json(r.forecast));
+  return j;
+}
+
+std::string source_title(const SourceForecast& r) {
+  const SourcePool& p = r.pool;
+  const Forecast& f = r.forecast;
+  const std::string what = fmt::format(
+      "{}: bind() before connect() takes its ports from one pool for all {} destinations",
+      p.local.to_string(), p.tuples);
+  switch (f.state) {
+    case PoolState::kExhausted:
+      return fmt::format("{}, and it is full ({} of {} held): bind() and connect() fail now", what,
+                         with_commas(p.ports_held), with_commas(p.available));
+    case PoolState::kRising:
+      return fmt::format("{}: exhausted in {} at the last rate ({}, sustainable {})", what,
+                         eta_text(f), format_rate(f.eta_rate()), format_rate(f.sustainable));
+    case PoolState::kOk:
+      break;
+  }
+  return fmt::format("{}: {} of {} held ({})", what, with_commas(p.ports_held),
+                     with_commas(p.available), format_percent(f.percent));
+}
+
+// A bind pool's fixes, best first: the application's own option, a per-socket range, more source
+// addresses, a wider range. Never tcp_tw_reuse: it helps connect() take a TIME_WAIT's port, and
+// neither bind() nor connect() takes a port bind() made (measured: the client failed at 29 s
+// instead of 28 s with it on).
+void bind_fixes(const DoctorInput& in, const SourceForecast& worst, Finding* f) {
+  const std::vector<std::string> owners = owner_names(in, worst.pool.local);
+  std::string app =
+      "The application's own fix: set IP_BIND_ADDRESS_NO_PORT (Linux 4.2) on the socket before "
+      "bind(), or do not bind() before connect(); the port is then chosen at connect() for the "
+      "4-tuple and one port serves every destination. C: `int one = 1; setsockopt(fd, "
+      "IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);` before bind(). Go: a "
+      "net.Dialer whose Control sets it (it runs before bind()): `c.Control(func(fd uintptr) { "
+      "unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_BIND_ADDRESS_NO_PORT, 1) })` "
+      "(golang.org/x/sys/unix). Java has no option for it: drop Socket.bind() and the "
+      "local-address constructors, and choose the source address by route (`ip route replace "
+      "DEST src ADDR`). Python: `s.setsockopt(socket.IPPROTO_IP, getattr(socket, "
+      "\"IP_BIND_ADDRESS_NO_PORT\", 24), 1)` before s.bind((addr, 0)).";
+  if (holds(owners, "nginx"))
+    app +=
+        " nginx (holds these ports): `proxy_bind ADDR;` without a port; nginx 1.11.4 and later "
+        "set IP_BIND_ADDRESS_NO_PORT for it themselves.";
+  if (holds(owners, "haproxy"))
+    app +=
+        " HAProxy (holds these ports): `source ADDR` without a port or port range, so the port "
+        "is left to connect(); `source ADDR:LOW-HIGH` makes HAProxy bind() each port itself.";
+  if (owners.empty())
+    app +=
+        " (Who holds these ports is unknown here: as root, or with --trace, the doctor names "
+        "the process.)";
+  else
+    app += fmt::format(" Held by: {}.", owners_text(owners));
+  f->application = {
+      app,
+      "Where the application must keep ports apart (several workers or hosts sharing an address), "
+      "IP_LOCAL_PORT_RANGE (Linux 6.3) with IP_BIND_ADDRESS_NO_PORT gives each socket a slice of "
+      "the range while connect() still shares ports between destinations: "
+      "`setsockopt(fd, IPPROTO_IP, IP_LOCAL_PORT_RANGE, &(uint32_t){hi << 16 | lo}, 4)`.",
+      fmt::format("More source addresses: each local address has its own bind pool of {} ports, "
+                  "so spreading the binds over N addresses multiplies what they sustain by N.",
+                  with_commas(worst.pool.available))};
+  auto range = propose_wider_range(in);
+  if (range && range->apply) {
+    f->application.push_back(fmt::format(
+        "A wider ephemeral range, {}: the ephemeral-range finding's fix, which `timewait doctor "
+        "--apply` writes{}.",
+        range->summary(),
+        range->reserved_listeners.empty() ? "" : " with the listening ports inside it reserved"));
+  } else if (range) {
+    f->application.push_back(fmt::format(
+        "A wider ephemeral range, {}{} (under \"weigh first\": a service that is not running "
+        "now may need a port in it).",
+        range->summary(),
+        range->reserved_listeners.empty() ? "" : ", reserving the listening ports inside it"));
+    f->sysctls.insert(f->sysctls.end(), range->sysctls.begin(), range->sysctls.end());
+  }
+  f->dont = {
+      "Do not set tcp_tw_reuse for this: it lets connect() take a TIME_WAIT's port, but a port "
+      "bind() took is skipped by connect() and refused to bind() until its TIME_WAIT ends "
+      "(`timewait plan` marks it not applicable too).",
+      "Do not set tcp_tw_recycle (removed in 4.12; it broke clients behind NAT).",
+      "Do not lower tcp_max_tw_buckets to get rid of TIME_WAIT: sockets then close without the "
+      "protection TIME_WAIT gives (RFC 1337).",
+      "SO_LINGER with a zero timeout (RST on close) only as a last resort: see so-linger."};
 }
 
 void linux_fixes(const DoctorInput& in, const TupleForecast& worst, Finding* f) {
   auto range = propose_wider_range(in);
   f->application = {
-      "Reuse connections: HTTP keep-alive and connection pools, so one port carries many "
-      "requests. " +
-          nginx_snippet(worst.tuple.key.remote),
+      reuse_connections(owner_names(in, worst.tuple.key.local.addr), worst.tuple.key.remote, false),
       "Spread over more tuples: more destination addresses or ports (several backend "
       "addresses), or several source addresses; bind() each socket to a source address with "
       "IP_BIND_ADDRESS_NO_PORT (Linux 4.2) set first, so the port is chosen at connect() per "
@@ -168,9 +323,7 @@ void linux_fixes(const DoctorInput& in, const TupleForecast& worst, Finding* f) 
 
 void windows_fixes(const DoctorInput& in, const TupleForecast& worst, Finding* f) {
   f->application = {
-      "Reuse connections: HTTP keep-alive and connection pools (in .NET one shared HttpClient), "
-      "so one port carries many requests. " +
-          nginx_snippet(worst.tuple.key.remote),
+      reuse_connections(owner_names(in, worst.tuple.key.local.addr), worst.tuple.key.remote, true),
       "Spread over more tuples: more destination addresses or ports, or several source "
       "addresses; set SO_REUSE_UNICASTPORT (Windows 10 / Server 2016) before bind() so the port "
       "is chosen at connect() and one port serves many destinations."};
@@ -250,17 +403,29 @@ std::vector<Finding> rule_port_pressure(const DoctorInput& in) {
         "{} {} not measured: the input gives host or service names instead of numbers "
         "(capture with -n for port pressure)",
         with_commas(static_cast<int64_t>(unmeasured)), unmeasured == 1 ? "tuple" : "tuples"));
-  if (rows.empty()) {
+  const std::vector<SourceForecast> sources =
+      in.is_windows() ? std::vector<SourceForecast>{} : forecast_source_pools(*in.sockets, policy);
+  const BoundVisibility seen = bound_only_visibility(in.facts, in.sockets->bound_only());
+  f.data["bound_only"] = {
+      {"sockets", in.sockets->bound_only()},
+      {"visible", seen.visible ? nlohmann::json(*seen.visible) : nlohmann::json(nullptr)}};
+  if (!seen.note.empty()) f.evidence.push_back(seen.note);
+  f.data["bind_pools"] = nlohmann::json::array();
+  for (const SourceForecast& s : sources) f.data["bind_pools"].push_back(source_json(s));
+  f.data["bound_pool"] = sources.empty() ? nlohmann::json(nullptr) : source_json(sources.front());
+  if (rows.empty() && sources.empty()) {
     f.severity = unmeasured ? Severity::kInfo : Severity::kOk;
     f.title = unmeasured ? "not checked: the outgoing connections are given by name (capture "
                            "with -n for port pressure)"
                          : "no outgoing connections hold ephemeral ports";
     f.data["worst"] = nullptr;
+    f.data["worst_pool"] = nullptr;
     f.data["tuples"] = nlohmann::json::array();
     return {f};
   }
-  const TupleForecast& worst = rows.front();
-  f.data["worst"] = tuple_json(worst);
+  const WorstPool worst = worst_pool(rows, sources);
+  f.data["worst"] = worst.tuple ? tuple_json(*worst.tuple) : nlohmann::json(nullptr);
+  f.data["worst_pool"] = worst.source_is_worse() ? "bind" : "tuple";
   f.data["tuples"] = nlohmann::json::array();
   for (size_t i = 0; i < rows.size() && i < kShown; ++i) {
     f.evidence.push_back(evidence_line(rows[i]));
@@ -268,57 +433,48 @@ std::vector<Finding> rule_port_pressure(const DoctorInput& in) {
   }
   if (rows.size() > kShown)
     f.evidence.push_back(fmt::format("{} more tuples", with_commas(rows.size() - kShown)));
-  const std::string_view level = worst.forecast.level();
+  // The bind pools right after the range line: where one is worse, it explains the tuples.
+  for (size_t i = 0; i < sources.size() && i < kShown; ++i)
+    f.evidence.insert(f.evidence.begin() + 1 + i, source_evidence(sources[i]));
+  if (const int64_t made = in.sockets->bind_made_ports(); !sources.empty() && !rows.empty())
+    f.evidence.push_back(fmt::format(
+        "connect() toward any destination skips the {} ports bind() made (listeners, bound "
+        "sockets, ports bound before connect()): each tuple above counts only the rest as "
+        "available",
+        with_commas(made)));
+  const std::string_view level = worst.forecast()->level();
   f.severity = level == "critical"  ? Severity::kCritical
                : level == "warning" ? Severity::kWarning
                                     : Severity::kOk;
-  f.title = title(worst);
-  f.data["bound_pool"] = nullptr;
-  const auto bound = in.is_windows() ? std::nullopt : bound_pool(*in.sockets);
-  if (bound) {
-    const bool full = bound->ports_held >= bound->available;
-    f.data["bound_pool"] = {{"local", bound->local.to_string()},
-                            {"ports_held", bound->ports_held},
-                            {"available", bound->available},
-                            {"destinations", bound->tuples}};
-    f.evidence.insert(
-        f.evidence.begin() + 1,
-        fmt::format("{}: {} of {} ports ({}) held toward {} destinations, none shared between "
-                    "them: ports bind() takes before connect() serve one destination each, and "
-                    "connect() toward any destination skips them",
-                    bound->local.to_string(), with_commas(bound->ports_held),
-                    with_commas(bound->available), format_percent(bound->percent()),
-                    bound->tuples));
-    const Severity s =
-        bound->percent() >= kPressureCriticalPercent ? Severity::kCritical : Severity::kWarning;
-    if (s > f.severity) {
-      f.severity = s;
-      f.title = fmt::format(
-          "{}: {} of {} source ports held toward {} destinations, none shared: bind() before "
-          "connect() takes them from one pool for all destinations{}",
-          bound->local.to_string(), with_commas(bound->ports_held), with_commas(bound->available),
-          bound->tuples, full ? ", and it is full: connect() and bind() fail now" : "");
-    }
-  }
+  const bool bind_decides =
+      worst.source_is_worse() || (worst.source && worst.source->forecast.level() != "ok");
+  f.title = worst.source_is_worse() ? source_title(*worst.source) : title(*worst.tuple);
   if (f.severity == Severity::kOk) return {f};
-  f.why = fmt::format(
-      "Every connection to one destination (address, port) from one source address needs its own "
-      "source port, and the side that closes first keeps that port in TIME_WAIT for {} s (2MSL, "
-      "RFC 793). So one tuple sustains about usable ports / {} s = {} new connections; made "
-      "faster, the free ports run out (the ETA is the free ports against the last 10 s rate, "
-      "less the TIME_WAITs that expire meanwhile) and connect() fails{}.",
-      tw_seconds, tw_seconds, format_rate(sustainable),
-      in.is_windows() ? " (Windows logs event 4231)" : " with EADDRNOTAVAIL");
-  if (in.is_windows())
-    windows_fixes(in, worst, &f);
-  else
-    linux_fixes(in, worst, &f);
-  if (bound)
-    f.application.insert(
-        f.application.begin(),
-        "Set IP_BIND_ADDRESS_NO_PORT (Linux 4.2) before bind(), or do not bind() before "
-        "connect(): the port is then chosen at connect() for the 4-tuple, and one port serves "
-        "every destination (`timewait lab run bind-before-connect` measures the difference).");
+  if (bind_decides) {
+    f.why = fmt::format(
+        "bind(addr, 0) before connect() picks a port no socket on that address holds, for every "
+        "destination at once, so the ports of one source address form one pool; each holds its "
+        "port through TIME_WAIT ({} s), so the address sustains about {} / {} s = {} binds, and "
+        "connect() toward any destination skips the ports bind() made. Made faster, bind() "
+        "fails with EADDRINUSE and other processes' connect() with EADDRNOTAVAIL (the ETA is the "
+        "free ports against the last rate, less the TIME_WAITs that expire meanwhile).",
+        tw_seconds, with_commas(worst.source->pool.available), tw_seconds,
+        format_rate(worst.source->forecast.sustainable));
+    bind_fixes(in, *worst.source, &f);
+  } else {
+    f.why = fmt::format(
+        "Every connection to one destination (address, port) from one source address needs its "
+        "own source port, and the side that closes first keeps that port in TIME_WAIT for {} s "
+        "(2MSL, RFC 793). So one tuple sustains about usable ports / {} s = {} new connections; "
+        "made faster, the free ports run out (the ETA is the free ports against the last 10 s "
+        "rate, less the TIME_WAITs that expire meanwhile) and connect() fails{}.",
+        tw_seconds, tw_seconds, format_rate(sustainable),
+        in.is_windows() ? " (Windows logs event 4231)" : " with EADDRNOTAVAIL");
+    if (in.is_windows())
+      windows_fixes(in, *worst.tuple, &f);
+    else
+      linux_fixes(in, *worst.tuple, &f);
+  }
   for (size_t i = 0; i < f.application.size(); ++i)
     f.application[i] = fmt::format("{}. {}", i + 1, f.application[i]);
   return {f};

@@ -33,6 +33,24 @@ TEST(RuleTwReuse, RemotePressureRecommendsOne) {
   EXPECT_TRUE(testing::evidence_has(f[0], "10.0.0.9:80: 60 of 100 ports (60.0 %), ok"));
 }
 
+// Ports bound before connect() (odd ports toward 4 destinations, plus a bound-only socket): the
+// pressure is bind()'s, which tcp_tw_reuse cannot relieve, so it is not recommended.
+TEST(RuleTwReuse, ABindPoolUnderPressureGetsNoReuseAdvice) {
+  InputBuilder b;
+  b.set("net.ipv4.ip_local_port_range", "40000 40199");
+  const char* dest[] = {"10.0.0.9:80", "10.0.0.10:80", "10.0.0.11:80", "10.0.0.12:80"};
+  for (int i = 0; i < 99; ++i)  // with the bound one: 100 of 200 held, a warning
+    b.add(testing::sock(TcpState::kTimeWait, "10.0.0.1:" + std::to_string(40001 + 2 * i),
+                        dest[i % 4], 30000));
+  b.add(testing::sock(TcpState::kClose, "10.0.0.1:40199", "0.0.0.0:0"));
+  auto f = with_id(rule_tw_reuse(b.build()), "tcp-tw-reuse");
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].severity, Severity::kInfo);
+  EXPECT_NE(f[0].title.find("cannot help the pressure on 10.0.0.1"), std::string::npos)
+      << f[0].title;
+  EXPECT_TRUE(f[0].sysctls.empty());
+}
+
 TEST(RuleTwReuse, LoopbackPressureIsCoveredByTwo) {
   InputBuilder b;
   b.set("net.ipv4.ip_local_port_range", "40000 40099");

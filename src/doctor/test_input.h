@@ -95,10 +95,12 @@ struct InputBuilder {
     } else if (facts.os == "windows") {
       auto s = facts.windows_params.find("DynamicPortStart");
       auto n = facts.windows_params.find("DynamicPortNumber");
-      PortPool p{49152, 65535, {}};
+      PortPool p{49152, 65535, {}, false};
       if (s != facts.windows_params.end() && n != facts.windows_params.end())
-        p = PortPool{
-            static_cast<uint16_t>(s->second), static_cast<uint16_t>(s->second + n->second - 1), {}};
+        p = PortPool{static_cast<uint16_t>(s->second),
+                     static_cast<uint16_t>(s->second + n->second - 1),
+                     {},
+                     false};
       pool = p;
     }
     collector = std::make_unique<DoctorCollector>(pool);

@@ -90,6 +90,35 @@ constexpr FamilyDef kFamilies[] = {
     {"timewait_tuple_exhaustion_eta_seconds", G,
      "Seconds until the tuple has no free port at its last 10 s rate (0: exhausted now); absent "
      "while the pool lasts."},
+    {"timewait_port_pool_worst_level", G,
+     "The worst forecast level over every pool of a kind (pool=tuple: connect() toward one "
+     "destination; pool=bind: bind() on one local address): 0 ok, 1 warning, 2 critical."},
+    {"timewait_port_pools_exhausted", G,
+     "Pools of a kind with no free port now, or saturated (nearly every port held and recycled at "
+     "the sustainable rate): connect() or bind() fails now."},
+    {"timewait_port_pool_min_exhaustion_eta_seconds", G,
+     "The soonest exhaustion over every pool of a kind at its last rate; absent while all last."},
+    {"timewait_tuple_level", G,
+     "A tuple's forecast level (0 ok, 1 warning, 2 critical; the worst --top-tuples tuples)."},
+    {"timewait_bind_pool_ports_in_use", G,
+     "Ports held on a local address that bind() before connect() draws from (every destination "
+     "and bound-only sockets together)."},
+    {"timewait_bind_pool_ports_usable", G, "Ports bind() can use on the address (the pool)."},
+    {"timewait_bind_pool_ports_free", G, "Ports bind() can take on the address now."},
+    {"timewait_bind_pool_bound_only_sockets", G,
+     "Of the address's ports, those held by sockets bound but neither listening nor connected."},
+    {"timewait_bind_pool_time_wait_created_per_second", G,
+     "TIME_WAITs the address's bound sockets made per second over the window, from their timers."},
+    {"timewait_bind_pool_exhaustion_eta_seconds", G,
+     "Seconds until the address has no free port at its last rate (0: exhausted now); absent "
+     "while the pool lasts."},
+    {"timewait_bind_pool_level", G,
+     "The bind pool's forecast level (0 ok, 1 warning, 2 critical)."},
+    {"timewait_bound_only_sockets", G,
+     "Sockets bound to an ephemeral port but neither listening nor connected (inet_diag "
+     "TCP_BOUND_INACTIVE, Linux 6.8)."},
+    {"timewait_bound_only_visible", G,
+     "1 when the source shows bound-only sockets, 0 when it cannot (older kernel, /proc, bpf)."},
     {"timewait_census_duration_seconds", G, "How long the last census of the namespace took."},
     {"timewait_census_age_seconds", G, "Age of the shared census this scrape served."},
     {"timewait_censuses_total", C, "Censuses taken (one per --min-interval, shared by scrapes)."},
@@ -125,6 +154,27 @@ constexpr SysctlDef kSysctls[] = {
     {"timewait_conntrack_entries", "net.netfilter.nf_conntrack_count"},
     {"timewait_conntrack_entries_limit", "net.netfilter.nf_conntrack_max"},
 };
+
+int level_value(const Forecast& f) {
+  const std::string_view l = f.level();
+  return l == "critical" ? 2 : l == "warning" ? 1 : 0;
+}
+
+// The worst level, the exhausted count and the soonest ETA over a kind of pool.
+template <class Rows>
+void pool_summary(const Rows& rows, const Labels& l, Exposition& e) {
+  int worst = 0;
+  int64_t exhausted = 0;
+  std::optional<double> eta;
+  for (const auto& r : rows) {
+    worst = std::max(worst, level_value(r.forecast));
+    exhausted += r.forecast.state == PoolState::kExhausted;
+    if (r.forecast.eta_s) eta = std::min(eta.value_or(*r.forecast.eta_s), *r.forecast.eta_s);
+  }
+  e.add("timewait_port_pool_worst_level", l, worst);
+  e.add("timewait_port_pools_exhausted", l, exhausted);
+  if (eta) e.add("timewait_port_pool_min_exhaustion_eta_seconds", l, *eta);
+}
 
 double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
@@ -216,6 +266,32 @@ void render_sample(const Sample& s, const NetnsRef* ref, const MetricsOptions& o
     if (f.rate_10s) e.add("timewait_tuple_time_wait_created_per_second", l10, *f.rate_10s);
     e.add("timewait_tuple_time_wait_created_per_second", l60, f.rate_60s);
     if (f.eta_s) e.add("timewait_tuple_exhaustion_eta_seconds", l, *f.eta_s);
+    e.add("timewait_tuple_level", l, level_value(f));
+  }
+  // Every pool, worst level first: the alerts read these, so an exhausted pool is critical at
+  // once, whichever kind it is.
+  pool_summary(s.tuples, with({{"pool", "tuple"}}), e);
+  pool_summary(s.bind_pools, with({{"pool", "bind"}}), e);
+  for (size_t i = 0; i < s.bind_pools.size() && i < o.top_tuples; ++i) {
+    const SourcePool& p = s.bind_pools[i].pool;
+    const Forecast& f = s.bind_pools[i].forecast;
+    const Labels l = with({{"local_address", p.local.to_string()}});
+    e.add("timewait_bind_pool_ports_in_use", l, f.in_use);
+    e.add("timewait_bind_pool_ports_usable", l, f.available);
+    e.add("timewait_bind_pool_ports_free", l, f.free_ports);
+    e.add("timewait_bind_pool_bound_only_sockets", l, p.bound_only);
+    Labels l10 = l, l60 = l;
+    l10.push_back({"window", "10s"});
+    l60.push_back({"window", "60s"});
+    if (f.rate_10s) e.add("timewait_bind_pool_time_wait_created_per_second", l10, *f.rate_10s);
+    e.add("timewait_bind_pool_time_wait_created_per_second", l60, f.rate_60s);
+    if (f.eta_s) e.add("timewait_bind_pool_exhaustion_eta_seconds", l, *f.eta_s);
+    e.add("timewait_bind_pool_level", l, level_value(f));
+  }
+  if (s.pool && s.input.sockets) {
+    const BoundVisibility seen = bound_only_visibility(s.facts, s.input.sockets->bound_only());
+    e.add("timewait_bound_only_sockets", base, s.input.sockets->bound_only());
+    if (seen.visible) e.add("timewait_bound_only_visible", base, *seen.visible ? 1 : 0);
   }
 }
 

@@ -13,6 +13,9 @@ namespace tw {
 struct PortPool {
   uint16_t low = 32768, high = 60999;  // inclusive; Linux default since 2.6.x is 32768-60999
   std::vector<std::pair<uint16_t, uint16_t>> reserved;  // inclusive ranges
+  // Linux (4.2+): connect() takes ports of the low end's parity first, bind(0) the other; a
+  // census reads bind() before connect() from that. Windows hands ports out otherwise.
+  bool split_parity = true;
 
   // In range and not reserved. Inline: the census asks once per socket.
   bool contains(uint16_t port) const {

@@ -90,6 +90,8 @@ void read_target(Sample& s, const SamplerOptions& o, const Sample* previous) {
     s.input.window_seconds = seconds_between(s.recent_counters.front().first, s.taken);
   }
   s.tuples = forecast_tuples(*s.input.sockets, s.input.policy());
+  if (!s.input.is_windows())
+    s.bind_pools = forecast_source_pools(*s.input.sockets, s.input.policy());
   if (o.doctor) s.findings = run_rules(s.input);
 }
 
@@ -125,6 +127,7 @@ std::unique_ptr<Sample> take_sample(const SampleTarget& target, const SamplerOpt
     s->view.reset();
     s->input = DoctorInput{};
     s->tuples.clear();
+    s->bind_pools.clear();
     s->findings.clear();
   }
   return s;

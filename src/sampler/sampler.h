@@ -73,7 +73,9 @@ struct Sample {
   // options ask for every state by state).
   std::unique_ptr<Census> view;
   std::vector<TupleForecast> tuples;  // every tuple under pressure, worst first
-  std::vector<Finding> findings;      // options.doctor: run_rules(input), worst first
+  // Every local address's pool bind() draws from (Linux), worst first.
+  std::vector<SourceForecast> bind_pools;
+  std::vector<Finding> findings;  // options.doctor: run_rules(input), worst first
   // The PAWS counters of this target's recent samples, oldest first, kept for up to
   // kCounterWindowSeconds: the doctor's window (DoctorInput::window_counters).
   std::deque<std::pair<std::chrono::steady_clock::time_point, std::map<std::string, int64_t>>>

@@ -20,6 +20,7 @@ namespace {
 
 // Linux's TCP_NEW_SYN_RECV (request sockets); inet_diag reports them as SYN_RECV but be safe.
 constexpr int kNewSynRecv = 12;
+constexpr int kBoundInactive = 13;  // TCP_BOUND_INACTIVE (include/net/tcp_states.h)
 // inet_diag timer kinds (idiag_timer): 3 is the TIME_WAIT timer of a mini-socket.
 constexpr int kTimerTimeWait = 3;
 
@@ -198,6 +199,9 @@ DumpResult dump_inet_diag(StateMask mask, const SocketSink& sink, DumpMethod met
   if (mask.has(TcpState::kFinWait2)) kernel_states |= StateMask::of(TcpState::kTimeWait).bits;
   // Request sockets (TCP_NEW_SYN_RECV) are what SYN-RECV means on current kernels.
   if (mask.has(TcpState::kSynRecv)) kernel_states |= 1u << kNewSynRecv;
+  // Bound-only sockets (bind() without listen() or connect()) are dumped, as state CLOSE, only for
+  // bit 13 (TCP_BOUND_INACTIVE, Linux 6.8); older kernels ignore the bit.
+  if (mask.has(TcpState::kClose)) kernel_states |= 1u << kBoundInactive;
 
   // One walk for both families: the legacy TCPDIAG_GETSOCK request is dumped by the kernel as
   // family AF_UNSPEC (inet_diag_dump_compat), while SOCK_DIAG_BY_FAMILY needs a request, and a

@@ -57,6 +57,8 @@ std::string event_text(const TraceEvent& e) {
       return fmt::format(
           "bind before connect: port {} held before connect() (no IP_BIND_ADDRESS_NO_PORT)",
           e.local.port);
+    case TraceEventKind::kBindFailed:
+      return fmt::format("bind() failed: {} ({})", errno_name(e.err), strerror(e.err));
   }
   return "";
 }
@@ -69,6 +71,8 @@ std::string_view kind_name(TraceEventKind k) {
       return "connect-failed";
     case TraceEventKind::kBindBeforeConnect:
       return "bind-before-connect";
+    case TraceEventKind::kBindFailed:
+      return "bind-failed";
   }
   return "";
 }
@@ -86,19 +90,22 @@ std::string count_rate(uint64_t n, double seconds) {
                      format_rate(seconds > 0 ? n / seconds : 0));
 }
 
-std::string failed_text(const FlowCounts& c) {
-  if (c.failed.empty()) return "-";
+std::string errors_text(const std::map<int, uint64_t>& errors) {
+  if (errors.empty()) return "-";
   std::string out;
-  for (auto& [err, n] : c.failed)
+  for (auto& [err, n] : errors)
     out += fmt::format("{}{} {}", out.empty() ? "" : ", ", errno_name(err),
                        with_commas(static_cast<int64_t>(n)));
   return out;
 }
+std::string failed_text(const FlowCounts& c) { return errors_text(c.failed); }
 
 nlohmann::json counts_json(const FlowCounts& c, double seconds) {
   auto rate = [&](uint64_t n) { return seconds > 0 ? n / seconds : 0.0; };
   nlohmann::json failed = nlohmann::json::object();
   for (auto& [err, n] : c.failed) failed[errno_name(err)] = n;
+  nlohmann::json bind_failed = nlohmann::json::object();
+  for (auto& [err, n] : c.bind_failed) bind_failed[errno_name(err)] = n;
   return {{"connects", c.connects},
           {"connects_per_s", rate(c.connects)},
           {"active_closes", c.active_closes},
@@ -107,6 +114,8 @@ nlohmann::json counts_json(const FlowCounts& c, double seconds) {
           {"passive_closes_per_s", rate(c.passive_closes)},
           {"failed_connects", failed},
           {"failed_connects_total", c.failed_total()},
+          {"failed_binds", bind_failed},
+          {"failed_binds_total", c.bind_failed_total()},
           {"bind_before_connect", c.bind_before_connect},
           {"closes_first", closes_first(c)}};
 }
@@ -151,7 +160,7 @@ std::string render_event_json(const TraceEvent& e, uint64_t t0_ns) {
   if (e.kind == TraceEventKind::kState)
     out += fmt::format(",\"skaddr\":\"{:#x}\",\"from\":\"{}\",\"to\":\"{}\"", e.skaddr,
                        state_label(e.from), state_label(e.to));
-  else if (e.kind == TraceEventKind::kConnectFailed)
+  else if (e.kind == TraceEventKind::kConnectFailed || e.kind == TraceEventKind::kBindFailed)
     out += fmt::format(",\"errno\":\"{}\",\"error\":\"{}\"", errno_name(e.err), strerror(e.err));
   out += "}\n";
   return out;
@@ -222,6 +231,16 @@ std::string render_summary_table(const TraceSummary& s, const std::string& scope
         "\nBIND BEFORE CONNECT (each source address becomes its own port pool; set "
         "IP_BIND_ADDRESS_NO_PORT before bind(), or do not bind)\n" +
         flagged;
+  std::string binds;
+  for (const TraceFlow& f : s.flows)
+    if (!f.counts.bind_failed.empty())
+      binds += fmt::format("  {} ({}) on {}: {}\n", f.pid, f.comm, address_text(f.local),
+                           errors_text(f.counts.bind_failed));
+  if (!binds.empty())
+    out +=
+        "\nFAILED BIND (EADDRINUSE with port 0: no port of that address is free; see `timewait "
+        "doctor`, port-pressure)\n" +
+        binds;
   return printable(out);
 }
 

@@ -11,7 +11,14 @@ uint64_t FlowCounts::failed_total() const {
   return n;
 }
 
+uint64_t FlowCounts::bind_failed_total() const {
+  uint64_t n = 0;
+  for (auto& [err, c] : bind_failed) n += c;
+  return n;
+}
+
 void FlowCounts::add(const FlowCounts& o) {
+  for (auto& [err, c] : o.bind_failed) bind_failed[err] += c;
   connects += o.connects;
   active_closes += o.active_closes;
   passive_closes += o.passive_closes;
@@ -45,7 +52,8 @@ void SummaryBuilder::add_flow(const tw_flow_key& key, const tw_flow_counts& c) {
 }
 
 void SummaryBuilder::add_failure(const tw_fail_key& key, uint64_t count) {
-  flows_[id_of(key.flow)].failed[key.err] += count;
+  FlowCounts& f = flows_[id_of(key.flow)];
+  (key.call == TW_CALL_BIND ? f.bind_failed : f.failed)[key.err] += count;
 }
 
 namespace {
@@ -54,7 +62,8 @@ template <class T>
 void sort_worst_first(std::vector<T>& rows) {
   std::stable_sort(rows.begin(), rows.end(), [](const T& a, const T& b) {
     auto weight = [](const FlowCounts& c) {
-      return std::tuple(c.active_closes + c.failed_total(), c.connects + c.passive_closes);
+      return std::tuple(c.active_closes + c.failed_total() + c.bind_failed_total(),
+                        c.connects + c.passive_closes);
     };
     return weight(a.counts) > weight(b.counts);
   });

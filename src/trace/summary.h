@@ -15,13 +15,15 @@
 namespace tw {
 
 struct FlowCounts {
-  uint64_t connects = 0;             // connect() calls that reached ESTABLISHED
-  uint64_t active_closes = 0;        // closed first by this process: each leaves it a TIME_WAIT
-  uint64_t passive_closes = 0;       // closed after the peer: the TIME_WAIT is the peer's
-  uint64_t bind_before_connect = 0;  // connect() on a socket that held a local port already
-  std::map<int, uint64_t> failed;    // errno -> failed connect() calls
+  uint64_t connects = 0;                // connect() calls that reached ESTABLISHED
+  uint64_t active_closes = 0;           // closed first by this process: each leaves it a TIME_WAIT
+  uint64_t passive_closes = 0;          // closed after the peer: the TIME_WAIT is the peer's
+  uint64_t bind_before_connect = 0;     // connect() on a socket that held a local port already
+  std::map<int, uint64_t> failed;       // errno -> failed connect() calls
+  std::map<int, uint64_t> bind_failed;  // errno -> failed bind() calls (EADDRINUSE: no free port)
 
   uint64_t failed_total() const;
+  uint64_t bind_failed_total() const;
   void add(const FlowCounts& o);
 };
 

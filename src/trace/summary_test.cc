@@ -48,6 +48,29 @@ TEST(TraceSummary, MergesFailuresIntoTheirFlowAndTotalsPerProcess) {
   EXPECT_EQ(procs[0].counts.failed_total(), 42u);
 }
 
+// A failed bind() is counted apart from failed connects, per process and the address it asked
+// for, and makes the process a worst row as failures do.
+TEST(TraceSummary, FailedBindsAreTheirOwnCount) {
+  SummaryBuilder b;
+  tw_flow_key bind_key = flow_key(30, "client", TW_ROLE_CLIENT, "10.93.1.1", 0, "0.0.0.0", 0);
+  b.add_failure(tw_fail_key{bind_key, EADDRINUSE, TW_CALL_BIND}, 202);
+  b.add_failure(tw_fail_key{flow_key(30, "client", TW_ROLE_CLIENT, "10.93.1.1", 0, "10.93.2.1", 80),
+                            EADDRNOTAVAIL, TW_CALL_CONNECT},
+                3);
+  b.add_flow(flow_key(40, "other", TW_ROLE_CLIENT, "10.0.0.5", 0, "10.0.0.9", 80),
+             tw_flow_counts{50, 50, 0, 0});
+  TraceSummary s = b.finish(10, TraceLoss{});
+  ASSERT_EQ(s.flows.size(), 3u);
+  EXPECT_EQ(s.flows[0].local.addr.to_string(), "10.93.1.1");
+  EXPECT_EQ(s.flows[0].counts.bind_failed.at(EADDRINUSE), 202u);
+  EXPECT_EQ(s.flows[0].counts.failed_total(), 0u);
+  auto procs = s.processes();
+  ASSERT_EQ(procs.size(), 2u);
+  EXPECT_EQ(procs[0].comm, "client");
+  EXPECT_EQ(procs[0].counts.bind_failed_total(), 202u);
+  EXPECT_EQ(procs[0].counts.failed_total(), 3u);
+}
+
 TEST(TraceSummary, SameProcessWithAnotherCommandIsAnotherRow) {
   // exec() keeps the pid and changes the name: both names stay visible.
   SummaryBuilder b;

@@ -22,6 +22,7 @@ enum class TraceEventKind : uint8_t {
   kState = TW_EV_STATE,
   kConnectFailed = TW_EV_CONNECT_FAILED,
   kBindBeforeConnect = TW_EV_BIND_CONNECT,
+  kBindFailed = TW_EV_BIND_FAILED,
 };
 
 // How the event's process was known.

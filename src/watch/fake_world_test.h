@@ -25,6 +25,8 @@ struct FakeWorld {
   std::map<std::string, int64_t> counters;
   int64_t sockstat_tw = 0;
   bool fail = false;
+  int bound_only = 0;              // sockets bound on 10.0.0.5 and never connected
+  bool listener_in_range = false;  // a listener on 0.0.0.0:40000
 };
 
 inline Socket make_socket(TcpState st, const char* local, uint16_t lport, const char* remote,
@@ -58,18 +60,28 @@ inline TakeSampleFn take_from(const FakeWorld* w) {
     s->collector = std::make_unique<DoctorCollector>(s->pool);
     const bool own_view = !o.states.is_all() || o.by != GroupBy::kState;
     if (own_view) s->view = std::make_unique<Census>(CensusOptions{o.states, o.by, std::nullopt});
-    uint16_t port = 33000;
+    // Ports as connect() takes them: the range's even ones first, then the odd ones.
+    int next = 0;
+    auto take_port = [&] {
+      const int i = next++;
+      return static_cast<uint16_t>(i < 14116 ? 32768 + 2 * i : 32769 + 2 * (i - 14116));
+    };
     for (const Destination& d : w->destinations) {
       auto add = [&](TcpState st, int64_t timer) {
-        Socket k = make_socket(st, d.local, port++, d.remote, d.port, timer);
+        Socket k = make_socket(st, d.local, take_port(), d.remote, d.port, timer);
         s->collector->add(k);
         if (s->view) s->view->add(k);
       };
       for (int i = 0; i < d.time_wait; ++i) add(TcpState::kTimeWait, 55'000);  // 5 s old
       for (int i = 0; i < d.established; ++i) add(TcpState::kEstablished, -1);
     }
+    for (int i = 0; i < w->bound_only; ++i)
+      s->collector->add(make_socket(TcpState::kClose, "10.0.0.5", 50001 + 2 * i, "0.0.0.0", 0, -1));
+    if (w->listener_in_range)
+      s->collector->add(make_socket(TcpState::kListen, "0.0.0.0", 40000, "0.0.0.0", 0, -1));
     s->input = s->collector->input(s->facts, false);
     s->tuples = forecast_tuples(*s->input.sockets, s->input.policy());
+    s->bind_pools = forecast_source_pools(*s->input.sockets, s->input.policy());
     if (o.doctor) s->findings = run_rules(s->input);
     return s;
   };

@@ -96,6 +96,20 @@ Frame build_frame(const SampleSet& set, size_t target, const std::vector<SampleS
       f.rows.push_back({describe_key(t.tuple.key, GroupBy::kTuple), fc.in_use, fc.time_wait,
                         fc.rate_10s.value_or(fc.rate_60s), fc.percent, fc});
     }
+    // Bind pools go where their forecast puts them among the tuples (both lists are worst first).
+    for (const SourceForecast& b : s.bind_pools) {
+      const Forecast& fc = b.forecast;
+      Row r{fmt::format("{} (bind, {} dest.)", b.pool.local.to_string(), b.pool.tuples),
+            fc.in_use,
+            fc.time_wait,
+            fc.rate_10s.value_or(fc.rate_60s),
+            fc.percent,
+            fc};
+      r.bind_pool = true;
+      auto at = std::find_if(f.rows.begin(), f.rows.end(),
+                             [&](const Row& x) { return !x.bind_pool && worse(fc, *x.forecast); });
+      f.rows.insert(at, std::move(r));
+    }
   } else {
     std::vector<GroupRow> groups = s.census().groups();
     const int64_t most = groups.empty() ? 0 : groups.front().total;

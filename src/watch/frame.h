@@ -45,6 +45,9 @@ struct Row {
   double rate_10s = 0;    // TIME_WAITs made per second (60 s rate when 10 s is unknown)
   double share = 0;       // what the bar shows, 0..100: a tuple's percent of ports in use
   std::optional<Forecast> forecast;  // tuples only: free ports, ETA, level
+  // A local address's pool that bind() before connect() draws from (key "10.93.1.1 (bind, 4
+  // dest.)"), listed with the tuples in the same worst-first order: the worst pool decides.
+  bool bind_pool = false;
 };
 
 struct FindingLine {

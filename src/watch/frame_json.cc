@@ -1,5 +1,7 @@
 #include "watch/frame_json.h"
 
+#include <algorithm>
+
 #include "census/report.h"
 
 namespace tw::watch {
@@ -38,14 +40,38 @@ nlohmann::json frame_json(const Frame& f, size_t top) {
   const bool tuples = f.by == GroupBy::kTuple;
   j["by"] = group_by_name(f.by);
   nlohmann::json rows = nlohmann::json::array();
-  for (size_t i = 0; i < f.rows.size() && i < top; ++i) {
+  nlohmann::json bind_pools = nlohmann::json::array();
+  nlohmann::json worst = nullptr;
+  size_t tuple_rows = 0;
+  for (const Row& r : f.rows) {
+    if (!tuples || !r.forecast) break;
+    // f.rows is worst first over both kinds: the first row is the worst pool.
+    if (worst.is_null())
+      worst = {{"pool", r.bind_pool ? "bind" : "tuple"},
+               {"key", r.key},
+               {"level", r.forecast->level()},
+               {"state", pool_state_name(r.forecast->state)},
+               {"eta_s", r.forecast->eta_s ? nlohmann::json(round_to(*r.forecast->eta_s, 1))
+                                           : nlohmann::json(nullptr)}};
+    if (!r.bind_pool) continue;
+    nlohmann::json x = forecast_json(*r.forecast);
+    x["pool"] = r.key;
+    x["in_use"] = r.sockets;
+    x["time_wait"] = r.time_wait;
+    x["available"] = r.forecast->available;
+    bind_pools.push_back(std::move(x));
+  }
+  for (size_t i = 0; i < f.rows.size() && tuple_rows < top; ++i) {
     const Row& r = f.rows[i];
+    if (r.bind_pool) continue;
+    ++tuple_rows;
     nlohmann::json x;
     if (tuples) {
       x = forecast_json(*r.forecast);
       x["tuple"] = r.key;
       x["in_use"] = r.sockets;
       x["time_wait"] = r.time_wait;
+      x["available"] = r.forecast->available;
     } else {
       x = {{"key", r.key},
            {"sockets", r.sockets},
@@ -55,7 +81,12 @@ nlohmann::json frame_json(const Frame& f, size_t top) {
     rows.push_back(std::move(x));
   }
   j[tuples ? "tuples" : "groups"] = rows;
-  j[tuples ? "total_tuples" : "total_groups"] = f.rows.size();
+  j[tuples ? "total_tuples" : "total_groups"] =
+      std::count_if(f.rows.begin(), f.rows.end(), [](const Row& r) { return !r.bind_pool; });
+  if (tuples) {
+    j["bind_pools"] = bind_pools;
+    j["worst_pool"] = worst;
+  }
   nlohmann::json findings = nlohmann::json::array();
   for (const FindingLine& x : f.findings)
     findings.push_back({{"id", x.id},

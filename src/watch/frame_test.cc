@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "watch/fake_world_test.h"
+#include "watch/frame_json.h"
 
 namespace tw::watch {
 namespace {
@@ -118,6 +119,40 @@ TEST(Frame, TuplesWorstFirstThenSortedAndFiltered) {
   ASSERT_EQ(filtered.size(), 1u);
   EXPECT_EQ(filtered[0]->key, "10.0.0.5 -> 10.0.0.8:5432");
   EXPECT_TRUE(visible_rows(f, SortKey::kPressure, "nothing").empty());
+}
+
+// A pool bind() draws from is a row among the tuples, where its forecast puts it, and the JSON
+// lists it apart with the worst pool of both kinds; USABLE is what connect() can use, a listener
+// inside the range left out (28,231 of 28,232).
+TEST(Frame, BindPoolsAreRowsAndUsableLeavesListenersOut) {
+  FakeWorld w;
+  w.destinations = {Destination{.remote = "10.0.0.7", .port = 443, .time_wait = 50},
+                    Destination{.remote = "10.0.0.9", .port = 8080, .time_wait = 20}};
+  w.bound_only = 2;
+  w.listener_in_range = true;
+  Sampler s({SampleTarget{}}, live_options(), testing::take_from(&w));
+  Frame f = refresh(s);
+  ASSERT_EQ(f.rows.size(), 3u);
+  const Row* bind = nullptr;
+  for (const Row& r : f.rows)
+    if (r.bind_pool) bind = &r;
+  ASSERT_TRUE(bind);
+  EXPECT_EQ(bind->key, "10.0.0.5 (bind, 2 dest.)");
+  EXPECT_EQ(bind->sockets, 72);  // 70 ports toward the two destinations and 2 bound only
+  ASSERT_TRUE(bind->forecast);
+  EXPECT_EQ(bind->forecast->available, PortPool{}.usable() - 1);
+  for (const Row& r : f.rows) {
+    if (!r.bind_pool) {
+      EXPECT_EQ(r.forecast->available, PortPool{}.usable() - 1 - 2) << r.key;
+    }
+  }
+  nlohmann::json j = frame_json(f, 10);
+  ASSERT_EQ(j["bind_pools"].size(), 1u);
+  EXPECT_EQ(j["bind_pools"][0]["pool"], "10.0.0.5 (bind, 2 dest.)");
+  EXPECT_EQ(j["total_tuples"], 2);
+  EXPECT_EQ(j["tuples"].size(), 2u);
+  ASSERT_TRUE(j["worst_pool"].is_object());
+  EXPECT_EQ(j["worst_pool"]["level"], "ok");
 }
 
 TEST(Frame, ByPeerListsCensusGroups) {

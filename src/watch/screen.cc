@@ -197,10 +197,20 @@ void row_lines(const Frame& f, const ViewState& v, size_t width, size_t room,
   sub.add(fmt::format("{} {} by {}", rows.size(), what, sort_key_name(v.sort)));
   if (!v.filter.empty()) sub.add(fmt::format(" matching '{}'", v.filter), Attr::kWarning);
   if (rows.size() != f.rows.size()) sub.add(fmt::format(" (of {})", f.rows.size()));
-  if (tuples && f.pool)
-    sub.add(fmt::format("   ports {}-{}, {} per destination", f.pool->low, f.pool->high,
-                        with_commas(f.pool->usable())),
+  if (tuples && f.pool) {
+    // What connect() can take: the pool less the ports bind() holds (listeners, bound sockets),
+    // as the rows count it; a listener inside makes it 999 of 1,000.
+    int64_t usable = f.pool->usable();
+    for (const Row& r : f.rows)
+      if (!r.bind_pool && r.forecast) usable = std::min(usable, r.forecast->available);
+    sub.add(usable == f.pool->usable()
+                ? fmt::format("   ports {}-{}, {} per destination", f.pool->low, f.pool->high,
+                              with_commas(usable))
+                : fmt::format("   ports {}-{}, {} usable, {} for connect() per destination",
+                              f.pool->low, f.pool->high, with_commas(f.pool->usable()),
+                              with_commas(usable)),
             Attr::kDim);
+  }
   out.push_back(sub.take());
   if (room < 3) return;
   const size_t avail = room - 2;  // under the line above and the column headers
@@ -216,7 +226,8 @@ void row_lines(const Frame& f, const ViewState& v, size_t width, size_t room,
   };
   column(tuples ? "IN USE" : "SOCKETS", [](const Row& r) { return with_commas(r.sockets); });
   column("TIME-WAIT", [](const Row& r) { return with_commas(r.time_wait); });
-  if (tuples) column("USABLE", [](const Row& r) { return with_commas(r.forecast->free_ports); });
+  if (tuples) column("USABLE", [](const Row& r) { return with_commas(r.forecast->available); });
+  if (tuples) column("FREE", [](const Row& r) { return with_commas(r.forecast->free_ports); });
   column("TW/s 10s", [](const Row& r) { return format_rate(r.rate_10s); });
   if (tuples) column("ETA", [](const Row& r) { return eta_text(*r.forecast); });
   column(tuples ? "USED" : "SHARE", [](const Row& r) { return format_percent(r.share); });
@@ -287,7 +298,9 @@ void help_lines(size_t width, std::vector<Line>& out) {
       "  /        filter by text in LOCAL -> REMOTE (Enter keeps it, Esc clears)",
       "  d        the doctor's findings, worst first (timewait doctor for the fixes)",
       "Columns: IN USE ports of the pool held toward the destination, any state;",
-      "  USABLE ports connect() can still take; TW/s 10s TIME_WAITs made per second",
+      "  USABLE ports connect() can use toward it; FREE those it can take now;",
+      "  a row \"ADDR (bind, N dest.)\" is the pool bind() before connect() draws from;",
+      "  TW/s 10s TIME_WAITs made per second",
       "  (from the TIME_WAIT timers); ETA when no port is left at that rate.",
       "+LAST / +START: change since the previous refresh and since watch started.",
   };
