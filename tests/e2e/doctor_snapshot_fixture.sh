@@ -10,6 +10,8 @@ fail() { echo "FAIL: $*"; echo "$out"; exit 1; }
 grep -q '^critical  tcp-tw-recycle ' <<<"$out" || fail "no critical tcp-tw-recycle"
 grep -q '^critical  port-pressure .*10.0.0.9:8080: ephemeral ports exhausted in ~3 s' <<<"$out" ||
   fail "no port-pressure with its ETA"
-grep -q 'proxy_http_version 1.1;' <<<"$out" || fail "no nginx keep-alive snippet"
+grep -q '1. Reuse connections: HTTP keep-alive' <<<"$out" || fail "no keep-alive fix first"
+# Nobody in the snapshot holds the tuple's ports: no application's snippet (nginx's) is shown.
+! grep -q 'proxy_http_version 1.1;' <<<"$out" || fail "an nginx snippet for an unknown owner"
 grep -q '^worst: critical (exit status 4)$' <<<"$out" || fail "no summary line"
 echo ok
