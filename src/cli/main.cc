@@ -12,6 +12,7 @@
 
 #include "cli/command.h"
 #include "cli/terminal.h"
+#include "cli/usage_examples.h"
 #include "cli/version.h"
 
 namespace tw::cli {
@@ -94,6 +95,7 @@ int main(int argc, char** argv) {
   std::stable_sort(reg.begin(), reg.end(), [](auto& a, auto& b) { return a.first < b.first; });
   std::vector<std::pair<CLI::App*, std::function<int()>>> commands;
   for (auto& [order, setup] : reg) commands.push_back(setup(app));
+  add_usage_footers(app);
   int code;
   try {
     code = parse_and_run(app, argc, argv, commands);

@@ -59,6 +59,8 @@ bool BackgroundTool::wait_for_stderr(const std::string& text, double seconds) {
   return read_file(dir_ + "/err").find(text) != std::string::npos;
 }
 
+std::string BackgroundTool::stdout_so_far() const { return read_file(dir_ + "/out"); }
+
 ToolResult BackgroundTool::finish(double seconds) {
   ToolResult r;
   auto end = Clock::now() + std::chrono::duration<double>(seconds);
