@@ -39,9 +39,13 @@ if(_missing)
   endif()
   # `make run` builds without them (scripts/install-deps.sh build leaves out clang's 250 MB):
   # the binary works, without `timewait trace` and the bpf census source (`--version` says so).
+  if(_missing MATCHES "BTF" AND NOT _missing MATCHES "clang|bpftool|libbpf")
+    set(_how "a kernel with CONFIG_DEBUG_INFO_BTF, or -DTIMEWAIT_VMLINUX_BTF=FILE")
+  else()
+    set(_how "`sudo scripts/install-deps.sh bpf` installs the packages, then build again")
+  endif()
   message(WARNING "building without eBPF: `timewait trace`, `doctor --trace` and `--source bpf` "
-                  "are left out (missing: ${_missing}; `sudo scripts/install-deps.sh bpf` "
-                  "installs them, then build again)")
+                  "are left out (missing: ${_missing}; ${_how})")
   return()
 endif()
 
