@@ -71,7 +71,10 @@ grep -qx 'ExecStart=/usr/bin/timewait exporter $ARGS' /lib/systemd/system/$unit 
 # shellcheck disable=SC1090
 args=$(set -a && . "$default" && echo "$ARGS")
 [[ $args == "--listen 127.0.0.1:10040 --all-netns" ]] || fail "ARGS in $default: '$args'"
-links=$(find /etc/systemd/system -name "$unit" 2>/dev/null)
+# postinst ran: deb-systemd-helper records the unit (update-state), with no link.
+[[ -f /var/lib/systemd/deb-systemd-helper-enabled/$unit.dsh-also ]] ||
+  fail "postinst did not record $unit with deb-systemd-helper"
+links=$(find /etc/systemd/system -name "$unit" 2>/dev/null || true)
 [[ -z $links ]] || fail "the package enabled its unit: $links"
 if [[ -d /run/systemd/system ]]; then
   [[ $(systemctl is-active "$unit" || true) == inactive ]] || fail "$unit is running"
@@ -100,13 +103,14 @@ dpkg -r timewait
 dpkg-query -W -f='${Status}' timewait | grep -q config-files || fail "no config-files state after removal"
 [[ -f $default ]] || fail "removal took the conffile $default"
 [[ ! -e /usr/bin/timewait && ! -e /lib/systemd/system/$unit ]] || fail "removal left the binary or unit"
+[[ $(readlink "/etc/systemd/system/$unit") == /dev/null ]] || fail "postrm did not mask $unit on removal"
 # ...and purge removes both, and deb-systemd-helper's record of the unit.
 dpkg -P timewait
 dpkg-query -W timewait >/dev/null 2>&1 && fail "dpkg still knows timewait after purge"
 [[ ! -e $default ]] || fail "purge left $default"
 [[ ! -L /etc/systemd/system/$unit ]] || fail "purge left the unit masked"
 leftover=$(find /var/lib/systemd/deb-systemd-helper-enabled /var/lib/systemd/deb-systemd-helper-masked \
-  -name "*timewait*" 2>/dev/null)
+  -name "*timewait*" 2>/dev/null || true)
 [[ -z $leftover ]] || fail "purge left deb-systemd-helper state: $leftover"
 left=()
 for p in "${paths[@]}" "${listed[@]}"; do
