@@ -48,7 +48,8 @@ The exporter as a service: deploy/systemd/timewait-exporter.service (its options
 deploy/systemd/timewait-exporter.default, as /etc/default/timewait-exporter; the unit runs
 /usr/bin/timewait: change ExecStart to /usr/local/bin/timewait).
 
-On Debian 12 the .deb of the same release does all of this: dpkg -i timewait_${version}_amd64.deb
+On Debian 12 the .deb of the same release does all of this:
+  apt-get install ./timewait_${version}_amd64.deb
 EOF
 
 # A fixed time for every file: the commit's (reproducible), else now.
