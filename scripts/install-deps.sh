@@ -92,9 +92,9 @@ export DEBIAN_FRONTEND=noninteractive
 # Starting now: invoke-rc.d and deb-systemd-invoke ask policy-rc.d first; 101 = action forbidden
 # (prometheus would serve :9090, prometheus-node-exporter :9100, nginx :80). Tests run their own
 # on free ports. The policy is removed again if it was ours.
-policy=/usr/sbin/policy-rc.d own_policy=0
+policy=/usr/sbin/policy-rc.d
 if [[ ! -e $policy ]]; then
-  printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && own_policy=1
+  printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy"
   trap 'rm -f "$policy"' EXIT
 fi
 
