@@ -43,6 +43,7 @@ test=(
   jq                                 # end-to-end tests read JSON output
   zsh fish                           # completion tests run each shell's own completion
   man-db                             # man page tests format every page with man(1)
+  dpkg-dev                           # the package changelog's test reads it with dpkg-parsechangelog
   tmux                               # watch's tests drive its screen in tmux
   prometheus                         # exporter tests: promtool (rules, metrics) and a real server
   prometheus-node-exporter           # exporter tests: the real peer our sockstat/TcpExt numbers must equal
