@@ -51,6 +51,8 @@ install(FILES ${_usage}/completions/_timewait DESTINATION share/zsh/vendor-compl
 install(FILES ${_usage}/completions/timewait.fish DESTINATION share/fish/vendor_completions.d)
 set(_doc ${CMAKE_INSTALL_DATADIR}/doc/timewait)
 install(FILES README.md ${_usage}/doc/changelog.gz packaging/copyright DESTINATION ${_doc})
+install(FILES packaging/lintian-overrides DESTINATION ${CMAKE_INSTALL_DATADIR}/lintian/overrides
+        RENAME timewait)
 install(DIRECTORY docs/ DESTINATION ${_doc}/docs FILES_MATCHING PATTERN "*.md")
 # deploy/: the exporter's systemd unit (installed, not enabled: `systemctl enable --now` is the
 # admin's choice) and everything else there (Prometheus rules, Grafana dashboard) as data.
