@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The two commands of the README: `make run` and `make test`. Both install what is missing first:
 # `make run` only what building the binary needs (scripts/install-deps.sh build), `make test` the
 # tests' tools and peers as well (install-deps.sh test). Nothing is enabled or started.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The BPF programs of src/bpf/ (kernel side of `timewait trace`), compiled at build time with
 # clang-16 -target bpf, linked and stripped of DWARF by bpftool (BTF stays: CO-RE needs it), and
 # turned into a skeleton header (bpftool gen skeleton) that embeds the object in the binary.

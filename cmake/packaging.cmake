@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Installing timewait like a tool: the version baked into the binary, the man pages and shell
 # completions generated from its own definition, install rules, and `make deb` (CPack's DEB
 # generator). Included at the end of the top CMakeLists.txt.

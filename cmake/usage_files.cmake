@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Run at build time (cmake -P) by the timewait_usage_files target: asks the built binary for its
 # man pages and completion scripts (from the definition `--help` prints, so they cannot drift)
 # and writes the Debian changelog (from CHANGELOG.md), into OUT:

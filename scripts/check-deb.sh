@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # CI (as root): lints the .deb `make deb` built, installs it, checks what a user relies on (the
 # binary, man pages, completions, the exporter's unit and its /etc/default conffile, that nothing
 # was enabled or started), removes and purges it, and checks that nothing it installed is left.

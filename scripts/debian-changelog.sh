@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Writes the package's Debian changelog (Debian policy 4.4, a native package's format) from
 # CHANGELOG.md to standard output: one entry per `## VERSION (YYYY-MM-DD)` release, newest first,
 # and, when VERSION is no release there (a build between releases, 0.1.0+12.gabc), a first entry

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # `make dist`: a release for machines without a compiler, from a build directory where `make deb`
 # ran. Writes BUILD/dist/:
 #   timewait_<version>_amd64.deb

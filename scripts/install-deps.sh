@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs what timewait needs from Debian 12's packages, by profile. Quiet and quick when all is
 # present. Needs root (apt-get).
 #   install-deps.sh build     what building the binary needs (make run), without eBPF

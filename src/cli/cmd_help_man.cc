@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `timewait help-man --dir DIR` (hidden): writes timewait.8 and timewait-COMMAND.8 into DIR from
 // the definition `--help` prints; the build runs it, so the man pages cannot drift from --help.
 #include <fmt/format.h>

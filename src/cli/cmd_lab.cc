@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `timewait lab`: reproduce and measure TIME_WAIT scenarios in private network namespaces.
 #include <fmt/format.h>
 #include <unistd.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // timewait: find, explain and fix TCP TIME_WAIT build-up and ephemeral-port exhaustion.
 #include <fmt/format.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Examples and exit statuses of each command: part of the command line's definition, shown by
 // --help after the options and rendered as the man pages' EXAMPLES and EXIT STATUS sections
 // (usage_definition), so the two cannot disagree.

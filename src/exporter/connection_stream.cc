@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "exporter/connection_stream.h"
 
 #include <netdb.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The stream httplib reads one request from and writes its answer to: an accepted socket with a
 // deadline for the whole request besides the per-read and per-write timeouts. httplib's own
 // stream bounds each read, not the request: a client sending a byte every few seconds

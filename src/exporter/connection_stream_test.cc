@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The connection's stream on a socket pair: a request already waiting is read even past the
 // deadline (a scrape queued behind busy workers is late, not slow), a read that would wait past
 // it gives up and says so, and a peer gone mid-answer is an error, not SIGPIPE.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The exporter's HTTP side (cpp-httplib): GET /metrics and a plain / page, nothing that changes
 // anything. Bounded in every way a client could push: request line and header lines (the
 // library's 8 KiB), header count, body size, per-connection read/write and keep-alive timeouts,

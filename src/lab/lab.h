@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The lab's entry point for front ends: checks privileges, removes leftovers of killed runs,
 // handles Ctrl-C, and runs scenarios one after another.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Ctrl-C for the lab: SIGINT and SIGTERM only raise a flag. Every traffic loop checks it, returns
 // early, and the normal unwinding path deletes the namespaces (their veth ends go with them).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Where every file timewait writes goes through (`census --save`, `doctor --apply`'s sysctl.d file
 // and backup): a regular file or a new path is replaced atomically (a temporary file beside it,
 // fsync, rename); a device node, FIFO, socket or directory at the path is refused, so a root user

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the `timewait` command line accepts, as plain data: commands, their options and
 // positionals, and what each value may be. The CLI front end builds it from its CLI11 app (the
 // definition `--help` prints), and the man pages and shell completions are rendered from it, so

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Man pages in roff (man(7) macros) from the command line's definition: timewait(8) for the program
 // and timewait-COMMAND(8) for each of its commands, with nested commands (lab run) in their
 // parent's page.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A small command line for the usage tests, shaped like timewait's: options of every value kind, a
 // nested command with a positional.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `doctor --apply` / `--revert` across network namespaces: a backup records the namespace and host
 // it was written for and is restored only there; a second apply keeps the first one's original
 // values. Files go under a temporary --root, sysctls change only in namespaces made here.

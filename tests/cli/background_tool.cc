@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "background_tool.h"
 
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Runs the real timewait binary in the background (a tracer that must be running while a test
 // makes traffic), then stops it with SIGINT as a user's Ctrl-C would.
 #pragma once

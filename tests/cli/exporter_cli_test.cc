@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `timewait exporter` as a user runs it: usage errors, a taken port (exit 1, one line), SIGTERM
 // (exit 0), the served exposition passing `promtool check metrics`, and Debian's real Prometheus
 // scraping it on loopback: the values its HTTP API returns equal a census of the same namespace.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `timewait lab` as a user runs it: the list, a short scenario end to end, and its errors.
 #include <fmt/format.h>
 #include <gtest/gtest.h>

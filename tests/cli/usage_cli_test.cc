@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The man pages, completions and --version of the real binary, checked against its own --help:
 // every command --help lists (also ones added later: exporter, watch, plan) and every option of
 // each must be in each completion script and in the command's man page.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # scripts/debian-changelog.sh: the package's changelog from CHANGELOG.md is one dpkg-parsechangelog
 # reads, newest entry first with the version built, every release after it, lines within 80
 # columns; a released version gets no entry for the unreleased notes.
