@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Micro-benchmark of the census's own cost per socket (tw::Census::add through a SocketSink), on
 // sockets shaped like bench/tw_factory's: mostly TIME_WAIT from 127.0.0.1 to 84 destinations,
 // random source ports. Shows how much of `timewait census` is user space once the kernel's dump is

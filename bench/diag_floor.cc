@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The floor for the census benchmark: the least work any inet_diag reader must do. It dumps TCP
 // sockets with a state mask, walks the netlink headers to count them and discards everything
 // else. A census cannot be faster than the same request made here; `bench/run.sh` reports how

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Load for `timewait exporter` (bench/exporter_load.sh drives it): C concurrent scrapers, each
 // GET /metrics in a loop on one keep-alive connection (reconnecting when the server closes it),
 // for S seconds; prints requests, errors, latency percentiles and the exporter's RSS at the start

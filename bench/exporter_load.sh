@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Exporter load benchmark (issue 15): a namespace holding N TIME_WAIT sockets (default 100k,
 # made by bench/tw_factory), `timewait exporter --netns` on loopback, then C scrapers for S
 # seconds (bench/exporter_load: no error, latency percentiles, RSS before/after).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Is the lab's churn generator fast enough that the kernel, not the generator, sets the pace?
 // Compares the epoll generator (lab/churn_client.h) with a minimal blocking
 // connect/write/read/close loop, each in a fresh client/server namespace pair with a wide port

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Census benchmark (`make bench`): how fast `timewait census` counts N TIME_WAIT sockets compared
 # with ss, netstat|awk and a raw inet_diag dump (the floor), and how much memory each uses.
 #

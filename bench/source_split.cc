@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Where the time of a live source goes, in this process (run it inside the namespace to measure:
 // `ip netns exec NS bench/source_split [REPS]`): the inet_diag dump, the BPF iterator, and the
 // iterator with a state mask nothing matches (its fixed cost - load, verify, attach - plus the

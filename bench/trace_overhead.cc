@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What `timewait trace` costs the traffic it watches: the lab's minimal blocking
 // connect/write/read/close loop (one client/server namespace pair, wide port range) timed without
 // the tracer, with `trace --summary` (in-kernel counting) and with streaming `trace --json`,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Socket factory for the census benchmark: fills a network namespace with N TIME_WAIT sockets and
 // E ESTABLISHED connections, then holds the established ones open while measurements run.
 //

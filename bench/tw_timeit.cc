@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Times one run of a command for the census benchmark: wall time from fork to exit, and the
 // largest resident set of the command or any process it waited for (wait4's ru_maxrss covers the
 // whole pipeline of `sh -c 'a | b'`). Runs the command inside a network namespace without the cost

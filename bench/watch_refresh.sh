@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # How long one `timewait watch` refresh takes on a namespace holding N sockets (default 100,000
 # TIME_WAIT): the census, the forecasts and every doctor rule, as the screen does each interval.
 #

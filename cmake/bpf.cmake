@@ -1,7 +1,8 @@
+# SPDX-License-Identifier: Apache-2.0
 # The BPF programs of src/bpf/ (kernel side of `timewait trace`), compiled at build time with
 # clang-16 -target bpf, linked and stripped of DWARF by bpftool (BTF stays: CO-RE needs it), and
 # turned into a skeleton header (bpftool gen skeleton) that embeds the object in the binary.
-# Packages: clang-16 bpftool libbpf-dev libelf-dev zlib1g-dev.
+# Packages: clang-16 bpftool libbpf-dev libelf-dev zlib1g-dev (scripts/install-deps.sh bpf).
 #
 # vmlinux.h (the kernel's types for CO-RE) is generated from the build host's BTF rather than
 # vendored: every field access is relocated against the running kernel's BTF at load time, so the
@@ -34,9 +35,18 @@ endif()
 if(_missing)
   string(REPLACE ";" ", " _missing "${_missing}")
   if(TIMEWAIT_BPF STREQUAL "ON")
-    message(FATAL_ERROR "TIMEWAIT_BPF=ON but missing: ${_missing} (scripts/install-deps.sh)")
+    message(FATAL_ERROR "TIMEWAIT_BPF=ON but missing: ${_missing} "
+                        "(scripts/install-deps.sh bpf installs them)")
   endif()
-  message(STATUS "timewait trace: built without BPF (missing: ${_missing})")
+  # `make run` builds without them (scripts/install-deps.sh build leaves out clang's 250 MB):
+  # the binary works, without `timewait trace` and the bpf census source (`--version` says so).
+  if(_missing MATCHES "BTF" AND NOT _missing MATCHES "clang|bpftool|libbpf")
+    set(_how "a kernel with CONFIG_DEBUG_INFO_BTF, or -DTIMEWAIT_VMLINUX_BTF=FILE")
+  else()
+    set(_how "`sudo scripts/install-deps.sh bpf` installs the packages, then build again")
+  endif()
+  message(WARNING "building without eBPF: `timewait trace`, `doctor --trace` and `--source bpf` "
+                  "are left out (missing: ${_missing}; ${_how})")
   return()
 endif()
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # libFuzzer target for the importers (src/import/import_fuzz.cc), for a build configured with
 # clang and -DTIMEWAIT_FUZZ=ON (the top-level CMakeLists.txt includes this file then). Packages:
 # clang-16 libclang-rt-16-dev. Build and run for a bounded time:

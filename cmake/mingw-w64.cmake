@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Cross-compiling timewait.exe for 64-bit Windows with Debian's mingw-w64 (posix threads: the
 # library uses std::thread and std::mutex). `make windows` passes this file; the Linux build never
 # reads it. Tests run under wine (CMAKE_CROSSCOMPILING_EMULATOR).

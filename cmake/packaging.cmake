@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Installing timewait like a tool: the version baked into the binary, the man pages and shell
 # completions generated from its own definition, install rules, and `make deb` (CPack's DEB
 # generator). Included at the end of the top CMakeLists.txt.
@@ -36,10 +37,11 @@ if(CMAKE_CROSSCOMPILING OR WIN32)
 endif()
 add_custom_command(OUTPUT ${_usage}/stamp
   COMMAND ${CMAKE_COMMAND} -DTIMEWAIT=$<TARGET_FILE:timewait> -DOUT=${_usage}
-          -DVERSION_TXT=${CMAKE_BINARY_DIR}/version.txt "-DMAINTAINER=${TIMEWAIT_MAINTAINER}"
+          -DSOURCE_DIR=${CMAKE_SOURCE_DIR} "-DMAINTAINER=${TIMEWAIT_MAINTAINER}"
           -P ${CMAKE_SOURCE_DIR}/cmake/usage_files.cmake
   COMMAND ${CMAKE_COMMAND} -E touch ${_usage}/stamp
-  DEPENDS timewait ${CMAKE_SOURCE_DIR}/cmake/usage_files.cmake VERBATIM)
+  DEPENDS timewait ${CMAKE_SOURCE_DIR}/cmake/usage_files.cmake ${CMAKE_SOURCE_DIR}/CHANGELOG.md
+          ${CMAKE_SOURCE_DIR}/scripts/debian-changelog.sh VERBATIM)
 add_custom_target(timewait_usage_files ALL DEPENDS ${_usage}/stamp)
 
 install(TARGETS timewait RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
@@ -50,6 +52,8 @@ install(FILES ${_usage}/completions/_timewait DESTINATION share/zsh/vendor-compl
 install(FILES ${_usage}/completions/timewait.fish DESTINATION share/fish/vendor_completions.d)
 set(_doc ${CMAKE_INSTALL_DATADIR}/doc/timewait)
 install(FILES README.md ${_usage}/doc/changelog.gz packaging/copyright DESTINATION ${_doc})
+install(FILES packaging/lintian-overrides DESTINATION ${CMAKE_INSTALL_DATADIR}/lintian/overrides
+        RENAME timewait)
 install(DIRECTORY docs/ DESTINATION ${_doc}/docs FILES_MATCHING PATTERN "*.md")
 # deploy/: the exporter's systemd unit (installed, not enabled: `systemctl enable --now` is the
 # admin's choice) and everything else there (Prometheus rules, Grafana dashboard) as data.
@@ -57,6 +61,9 @@ if(EXISTS ${CMAKE_SOURCE_DIR}/deploy)
   file(GLOB _units CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/deploy/systemd/*.service)
   # Debian 12 packages still ship units in /lib (the /usr merge moves them later).
   install(FILES ${_units} DESTINATION /lib/systemd/system)
+  # The exporter's options (ARGS=, read by its unit), a conffile (packaging/debian/conffiles).
+  install(FILES deploy/systemd/timewait-exporter.default DESTINATION /etc/default
+          RENAME timewait-exporter)
   install(DIRECTORY deploy/ DESTINATION ${CMAKE_INSTALL_DATADIR}/timewait PATTERN systemd EXCLUDE)
 endif()
 
@@ -85,6 +92,13 @@ set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)  # dpkg-shlibdeps: libc, libmnl, libfmt, libbpf...
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "iproute2, bash-completion")
+# What dh_installsystemd would write for the exporter's unit (installed disabled): daemon-reload,
+# a restart on upgrade only where enabled or running, stop on removal, purge of its state; and the
+# conffile /etc/default/timewait-exporter.
+set(_deb ${CMAKE_SOURCE_DIR}/packaging/debian)
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${_deb}/postinst ${_deb}/prerm ${_deb}/postrm
+    ${_deb}/conffiles)
+set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # timewait_<version>_<arch>.deb
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)

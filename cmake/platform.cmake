@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Platform split (docs/ARCHITECTURE.md, "Platform split"): `foo_win32.cc` (and its test
 # `foo_win32_test.cc`) is built only for Windows, where it stands in for `foo.cc` and
 # `foo_test.cc`. The Windows build also leaves out the files in TIMEWAIT_LINUX_ONLY and the tests

@@ -1,8 +1,9 @@
+# SPDX-License-Identifier: Apache-2.0
 # Run at build time (cmake -P) by the timewait_usage_files target: asks the built binary for its
 # man pages and completion scripts (from the definition `--help` prints, so they cannot drift)
-# and writes the Debian changelog, into OUT:
+# and writes the Debian changelog (from CHANGELOG.md), into OUT:
 #   man/*.8.gz, completions/{timewait,_timewait,timewait.fish}, doc/changelog.gz
-# In: TIMEWAIT (the binary), OUT, VERSION_TXT, MAINTAINER.
+# In: TIMEWAIT (the binary), OUT, SOURCE_DIR, MAINTAINER.
 file(REMOVE_RECURSE "${OUT}/man" "${OUT}/completions" "${OUT}/doc")
 file(MAKE_DIRECTORY "${OUT}/man" "${OUT}/completions" "${OUT}/doc")
 function(run)
@@ -30,14 +31,16 @@ foreach(pair "bash;timewait" "zsh;_timewait" "fish;timewait.fish")
   endif()
 endforeach()
 
-# A native package's changelog (Debian policy 12.7): one entry for the version built.
-file(STRINGS "${VERSION_TXT}" version LIMIT_COUNT 1)
-string(TIMESTAMP when "%a, %d %b %Y %H:%M:%S +0000" UTC)
-file(WRITE "${OUT}/doc/changelog"
-"timewait (${version}) unstable; urgency=medium
-
-  * Built from the timewait sources; see /usr/share/doc/timewait/README.md.
-
- -- ${MAINTAINER}  ${when}
-")
+# A native package's changelog (Debian policy 12.7), from CHANGELOG.md: every release, and for a
+# build between releases an entry for its version with the unreleased notes, dated by its commit.
+execute_process(COMMAND "${TIMEWAIT}" --version OUTPUT_VARIABLE version_text RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0 OR NOT version_text MATCHES "^timewait ([^\n]+)\ncommit: [^ ]+ \\(([0-9-]+)\\)")
+  message(FATAL_ERROR "${TIMEWAIT} --version: unexpected output '${version_text}'")
+endif()
+execute_process(COMMAND sh "${SOURCE_DIR}/scripts/debian-changelog.sh" "${SOURCE_DIR}/CHANGELOG.md"
+                        "${CMAKE_MATCH_1}" "${CMAKE_MATCH_2}" "${MAINTAINER}"
+                OUTPUT_FILE "${OUT}/doc/changelog" RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "scripts/debian-changelog.sh failed (${rc})")
+endif()
 run(gzip -9nf "${OUT}/doc/changelog")

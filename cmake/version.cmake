@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Run at every build (cmake -P): writes OUT_CC, the one source file holding what
 # `timewait --version` prints, and OUT_TXT, the version alone (for the .deb). Both are rewritten
 # only when their text changes, so a new commit recompiles one file and relinks.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The Windows build's dependencies (included instead of the Linux find_package block when WIN32).
 # fmt, nlohmann-json and CLI11 are used header-only from the host's Debian packages; libmnl and
 # libbpf do not exist for Windows and nothing built here needs them; GoogleTest is built from

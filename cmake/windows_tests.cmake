@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The Windows build's tests, run under wine by `make windows-test` (which creates the prefix and
 # starts one persistent wineserver first: a wineserver started by a test would keep CTest's pipes
 # open), and the release zip (`make windows-zip`).

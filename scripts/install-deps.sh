@@ -1,52 +1,136 @@
 #!/usr/bin/env bash
-# Installs what timewait needs from Debian 12's packages. Quiet and quick when all is present.
+# SPDX-License-Identifier: Apache-2.0
+# Installs what timewait needs from Debian 12's packages, by profile. Quiet and quick when all is
+# present. Needs root (apt-get).
+#   install-deps.sh build     what building the binary needs (make run), without eBPF
+#   install-deps.sh bpf       build + the eBPF tracer's compiler and tools (clang-16, bpftool)
+#   install-deps.sh test      bpf + the tests, benchmarks and the lab's peers (make test, make bench)
+#   install-deps.sh package   bpf + make deb, make dist and their checks (dpkg-dev, lintian)
+#   install-deps.sh windows   the mingw-w64 cross build and wine (make windows)
+#   install-deps.sh fuzz      test + clang's libFuzzer runtime (make fuzz)
+#   install-deps.sh all       every profile (CI: .ci/run); also the default
+# Nothing is started or enabled on this machine: services whose packages would start them now or
+# at the next boot (nginx, prometheus, prometheus-node-exporter, man-db's timer) are left stopped
+# and disabled (see the end).
 set -euo pipefail
-pkgs=(
+
+# The binary: a C++23 compiler, CMake, and the -dev packages of what it links.
+build=(
   g++ cmake make pkg-config          # toolchain
   libcli11-dev                       # command line (subcommands, typed options, --help)
   nlohmann-json3-dev                 # JSON output, snapshots
   libfmt-dev                         # formatting
   libmnl-dev                         # netlink (inet_diag dumps)
+  libncurses-dev                     # timewait watch: the live screen (ncurses)
+  zlib1g-dev                         # timewait exporter: gzip of /metrics
+  libmicrohttpd-dev libgnutls28-dev  # timewait exporter: the HTTP server (per-connection memory,
+                                     # connection and per-address limits, timeouts) and its TLS
+  libyaml-cpp-dev libcrypt-dev       # timewait exporter: --web.config.file, bcrypt basic auth
+)
+# The eBPF tracer (timewait trace, doctor --trace, the bpf census source): compiled with clang-16
+# and embedded as a skeleton (bpftool). clang is 250 MB of the 620 MB the build needed with it, so
+# `make run` leaves it out: cmake says what is missing and the binary is built without them
+# (cmake/bpf.cmake; `timewait --version` says "bpf: off").
+bpf=(
+  libbpf-dev bpftool clang-16        # CO-RE loader, skeleton, the BPF C compiler
+  libelf-dev                         # what libbpf links against
+)
+# Tests (CTest + GoogleTest, real kernel), benchmarks and the peers results are checked against.
+test=(
   libgtest-dev libgmock-dev          # unit tests (CTest)
   libbenchmark-dev                   # benchmarks (make bench)
   iproute2 nftables procps           # namespaces, veth, sysctl, nft rules in tests and the lab
   net-tools                          # ss and netstat: the peers the census is checked against
-  nginx              # the lab's nginx-proxy scenario
-  clang-16 libclang-rt-16-dev        # the importers' libFuzzer target (clang 14 lacks <expected>)
-  libbpf-dev bpftool                 # timewait trace: CO-RE loader, skeleton (clang-16 compiles the BPF C)
-  libelf-dev zlib1g-dev              # what libbpf links against
+  nginx                              # the lab's nginx-proxy scenario
   jq                                 # end-to-end tests read JSON output
   zsh fish                           # completion tests run each shell's own completion
-  dpkg-dev lintian man-db            # make deb (dpkg-shlibdeps), its lint and the install check
-  g++-mingw-w64-x86-64-posix wine wine64  # make windows: timewait.exe, its tests under wine
-  libncurses-dev tmux                # timewait watch: the live screen (ncurses); its tests drive it in tmux
-  libmicrohttpd-dev libgnutls28-dev  # timewait exporter: the HTTP server (per-connection memory,
-                                     # connection and per-address limits, timeouts) and its TLS
-  libyaml-cpp-dev                    # exporter: --web.config.file (exporter-toolkit's YAML)
-  libcrypt-dev                       # exporter: bcrypt hashes of basic_auth_users (libxcrypt)
+  man-db                             # man page tests format every page with man(1)
+  dpkg-dev                           # the package changelog's test reads it with dpkg-parsechangelog
+  tmux                               # watch's tests drive its screen in tmux
   openssl                            # exporter tests: make a CA, server and client certificates
   curl                               # exporter tests: a TLS client with a client certificate
   prometheus                         # exporter tests: promtool (rules, metrics) and a real server
   prometheus-node-exporter           # exporter tests: the real peer our sockstat/TcpExt numbers must equal
   strace                             # apply tests: SIGKILL a real doctor --apply at a chosen system call
 )
+package=(
+  dpkg-dev lintian man-db            # make deb (dpkg-shlibdeps, dpkg-buildflags), its lint, man -w
+)
+windows=(
+  g++-mingw-w64-x86-64-posix wine wine64  # make windows: timewait.exe, its tests under wine
+)
+fuzz=(
+  libclang-rt-16-dev                 # the importers' libFuzzer target (clang 14 lacks <expected>)
+)
+
+pkgs=()
+(($# == 0)) && set -- all
+for profile in "$@"; do
+  case $profile in
+    build) pkgs+=("${build[@]}") ;;
+    bpf) pkgs+=("${build[@]}" "${bpf[@]}") ;;
+    test) pkgs+=("${build[@]}" "${bpf[@]}" "${test[@]}") ;;
+    package) pkgs+=("${build[@]}" "${bpf[@]}" "${package[@]}") ;;
+    windows) pkgs+=("${windows[@]}") ;;
+    fuzz) pkgs+=("${build[@]}" "${bpf[@]}" "${test[@]}" "${fuzz[@]}") ;;
+    all) pkgs+=("${build[@]}" "${bpf[@]}" "${test[@]}" "${package[@]}" "${windows[@]}" "${fuzz[@]}") ;;
+    *)
+      echo "install-deps.sh: unknown profile '$profile'; profiles: build bpf test package windows fuzz all" >&2
+      exit 2
+      ;;
+  esac
+done
+
 missing=()
 for p in "${pkgs[@]}"; do
   [[ $p == \#* ]] && continue
+  [[ " ${missing[*]} " == *" $p "* ]] && continue
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
 done
-if ((${#missing[@]})); then
-  echo "installing: ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  # The prometheus package would start a system server on :9090, prometheus-node-exporter one
-  # on :9100. Tests run their own on free ports; keep the packages' services from starting
-  # (invoke-rc.d and deb-systemd-invoke honour policy-rc.d; 101 = action forbidden) and remove
-  # the policy again if it was ours.
-  policy=/usr/sbin/policy-rc.d own_policy=0
-  if [[ ! -e $policy ]]; then
-    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && own_policy=1
-    trap 'rm -f "$policy"' EXIT
-  fi
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+((${#missing[@]})) || exit 0
+if [[ $(id -u) != 0 ]]; then
+  echo "install-deps.sh: installing ${missing[*]} needs root (apt-get); run as root or install them" >&2
+  exit 2
+fi
+echo "install-deps ($*): installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+
+# Starting now: invoke-rc.d and deb-systemd-invoke ask policy-rc.d first; 101 = action forbidden
+# (prometheus would serve :9090, prometheus-node-exporter :9100, nginx :80). Tests run their own
+# on free ports. The policy is removed again if it was ours.
+policy=/usr/sbin/policy-rc.d
+if [[ ! -e $policy ]]; then
+  printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy"
+  trap 'rm -f "$policy"' EXIT
+fi
+
+# Starting at the next boot: policy-rc.d does not stop a postinst from enabling its unit
+# (deb-systemd-helper enable: `systemctl preset`, or the wants/ links made by hand when systemd is
+# not installed) or its init script (update-rc.d defaults: rc?.d/S links). What appears during
+# this install is disabled again the way a package's own postrm does it, which also keeps the
+# unit disabled on later upgrades (deb-systemd-helper keeps its state: was-enabled is false).
+# Masking would also stop an admin's `systemctl start`, so it is not used.
+boot_links() {
+  {
+    find /etc/systemd/system -mindepth 2 -maxdepth 2 -type l \( -path '*.wants/*' -o \
+      -path '*.requires/*' \) 2>/dev/null
+    find /etc/rc2.d /etc/rc3.d /etc/rc4.d /etc/rc5.d -name 'S??*' 2>/dev/null
+  } | sort
+}
+before=$(boot_links)
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+disabled=()
+while read -r link; do
+  [[ -n $link ]] || continue
+  name=${link##*/}
+  case $link in
+    /etc/systemd/*) deb-systemd-helper disable "$name" >/dev/null 2>&1 || rm -f "$link" ;;
+    *) name=${name#S??}; update-rc.d "$name" disable >/dev/null 2>&1 || rm -f "$link" ;;
+  esac
+  [[ -L $link ]] && { echo "install-deps.sh: could not disable $link" >&2; exit 1; }
+  [[ " ${disabled[*]} " == *" $name "* ]] || disabled+=("$name")
+done < <(comm -13 <(echo "$before") <(boot_links))
+if ((${#disabled[@]})); then
+  echo "install-deps: left disabled (their packages enable them at boot): ${disabled[*]}"
 fi

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs the Windows build's tests (make windows-test) under wine: one prefix in the build
 # directory, created once before tests run in parallel, and one persistent wineserver for the
 # whole suite. A wineserver that a test's wine started would inherit CTest's pipes and keep them

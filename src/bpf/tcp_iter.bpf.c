@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* Kernel side of the `bpf` census source: a BPF iterator over the TCP socket table of the
  * network namespace that created it (SEC("iter/tcp"), Linux 5.9), full sockets, TIME_WAIT
  * mini-sockets and request sockets alike. Each socket in a wanted state is written as one
@@ -132,4 +132,4 @@ int dump_tcp(struct bpf_iter__tcp *ctx) {
   return 0;
 }
 
-char LICENSE[] SEC("license") = "GPL";
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

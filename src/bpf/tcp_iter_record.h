@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* What the socket-table iterator (tcp_iter.bpf.c) and its reader (src/sources/tcp_iter_bpf.cc)
  * share: one fixed-size record per socket and the configuration. Plain C, fixed layout. */
 #ifndef TIMEWAIT_TCP_ITER_RECORD_H

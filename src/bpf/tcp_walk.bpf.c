@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* The fast path of the `bpf` census source: walks the TCP hash tables of the calling thread's
  * network namespace (listening, then established with TIME_WAIT and request sockets) the way the
  * kernel's own lookups do, under RCU and without locks, and writes the same records as the
@@ -302,4 +302,4 @@ int walk_tcp(__u64* ctx) {
   return 0;
 }
 
-char LICENSE[] SEC("license") = "GPL";
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

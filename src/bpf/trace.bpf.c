@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* Kernel side of `timewait trace`: TCP state transitions (sock:inet_sock_set_state) attributed
  * to the process that caused them, failed connects and bind-before-connect (sys_enter_connect /
  * sys_exit_connect). Streams events to a ring buffer, or (cfg_summary) counts them in maps.
@@ -416,4 +416,4 @@ int tw_set_state(struct trace_event_raw_inet_sock_set_state* ctx) {
   return 0;
 }
 
-char LICENSE[] SEC("license") = "GPL";
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* What the kernel side of `timewait trace` (trace.bpf.c) and its loader (src/trace/) share: the
  * streamed event, the in-kernel aggregation keys and the configuration. Plain C, fixed layout. */
 #ifndef TIMEWAIT_TRACE_EVENTS_H

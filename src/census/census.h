@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The census: counts sockets by state and by a chosen group, measures ephemeral-port pressure per
 // destination tuple and the TIME_WAIT creation rate, all while the sockets stream past. Memory is
 // proportional to the groups and tuples, never to the sockets.

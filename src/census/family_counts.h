@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Sockets per state for IPv4 and IPv6 apart (the exporter's `family` label), with the orphaned
 // FIN_WAIT2 mini-sockets of each family counted apart too; fed socket by socket like a census.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Where one destination tuple's ephemeral ports are heading: the TIME_WAIT creation rate over the
 // last 10 s and 60 s (from the TIME_WAIT timers), the rate the pool sustains, and when, at the
 // last 10 s rate, no source port toward it is left. The census table, the doctor and later the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The census against the real kernel: sockets in known states inside a namespace made for the
 // test, counted through inet_diag, through /proc/net/tcp, and by `ss`, which must all agree.
 #include <arpa/inet.h>

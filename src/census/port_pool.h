@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Which ephemeral port pool applies to a host: its own sysctls when captured, else the
 // documented default of its OS (and the caller says it was assumed).
 #pragma once

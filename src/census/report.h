@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Renders a census for people (a table) and for machines (JSON, schema in docs/json.md). Both
 // front ends and future exporters share these, so the numbers never differ between views.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Plain-text layout shared by every table and paragraph timewait prints (census, doctor, help):
 // columns as wide as their longest cell, no trailing spaces, and nothing wider than the width
 // asked for (the terminal's, or 100).

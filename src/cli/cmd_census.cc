@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `timewait census`: counts TCP sockets by state and group, port pressure, TIME_WAIT rate.
 #include <fmt/format.h>
 #include <unistd.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `timewait completion SHELL`: the completion script for bash, zsh or fish, from the same
 // definition `--help` prints (so commands added later complete without an edit).
 #include <fmt/format.h>

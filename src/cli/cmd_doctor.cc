@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `timewait doctor`: audits the host's TCP TIME_WAIT handling (settings, sockets, counters) and
 // says what is wrong, why, and exactly what to do; `--apply` writes the safe kernel settings among
 // the fixes, `--revert` undoes that.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `timewait explain [TOPIC]`: the TCP state table, TIME_WAIT's purposes, 2MSL across systems, each
 // sysctl and socket option the doctor talks about; short and sourced.
 #include <fmt/format.h>

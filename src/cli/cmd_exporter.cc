@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `timewait exporter`: serves /metrics for Prometheus from the shared live sampler.
 #include <fmt/format.h>
 #include <pthread.h>

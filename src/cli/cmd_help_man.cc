@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `timewait help-man --dir DIR` (hidden): writes timewait.8 and timewait-COMMAND.8 into DIR from
 // the definition `--help` prints; the build runs it, so the man pages cannot drift from --help.
 #include <fmt/format.h>
@@ -18,20 +19,14 @@ usage::ManInfo man_info() {
   usage::ManInfo info;
   info.version = build_info().version;
   info.date = build_info().date;
+  // EXIT STATUS and EXAMPLES come from the definition (cli/usage_examples.cc).
   info.root_sections = {
-      {"Exit status",
-       "0\tsuccess.\n"
-       "1\tthe command ran and failed: the kernel refused, a write failed (a full disk, `--save` "
-       "or `--apply` cut short, standard output full or unwritable); `lab run`: a measurement "
-       "differs from theory.\n"
-       "2\tbad input: an unknown name, a missing namespace or file, a bad option value, an "
-       "option that does nothing in the mode given, not root where root is needed.\n"
-       "3, 4\t`doctor` only: the worst finding is a warning (3) or critical (4).\n"
-       "141\tkilled by SIGPIPE: the reader of standard output went away, as for any filter."},
       {"Environment", "COLUMNS\tthe width tables and --help fit (else the terminal's, else 100)."},
       {"Files",
        "/etc/sysctl.d/60-timewait.conf\twhat `doctor --apply --yes` writes (and `--revert` "
        "restores).\n"
+       "/etc/default/timewait-exporter\tthe options (`ARGS=`) the timewait-exporter service "
+       "runs `timewait exporter` with (the package's).\n"
        "/usr/share/doc/timewait/\tthe README and the documentation of each command."},
   };
   info.see_also = {"ss(8)", "netstat(8)", "ip-netns(8)", "sysctl(8)", "tcp(7)"};

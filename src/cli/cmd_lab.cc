@@ -1,7 +1,11 @@
+// SPDX-License-Identifier: Apache-2.0
 // `timewait lab`: reproduce and measure TIME_WAIT scenarios in private network namespaces.
 #include <fmt/format.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
@@ -30,6 +34,32 @@ Status parse_range(const std::string& text, lab::LabOptions* o) {
   return {};
 }
 
+// A line on standard error that says which scenario runs, rewritten in place; only on a
+// terminal, so a log or a pipe of results never holds it. Cleared before results are printed
+// (standard output may be the same terminal).
+class ProgressLine {
+ public:
+  ProgressLine() : on_(isatty(STDERR_FILENO) == 1) {}
+  void show(const std::string& text) {
+    if (!on_) return;
+    clear();
+    fmt::print(stderr, "{}", text);
+    std::fflush(stderr);
+    shown_ = text.size();
+  }
+  // Spaces over the line rather than an escape sequence: TERM=dumb terminals have none.
+  void clear() {
+    if (!on_ || shown_ == 0) return;
+    fmt::print(stderr, "\r{}\r", std::string(shown_, ' '));
+    std::fflush(stderr);
+    shown_ = 0;
+  }
+
+ private:
+  bool on_;
+  size_t shown_ = 0;
+};
+
 int run(LabFlags& fl) {
   if (!fl.port_range.empty())
     if (auto st = parse_range(fl.port_range, &fl.options); !st) return error(st.error());
@@ -41,29 +71,42 @@ int run(LabFlags& fl) {
     return error("--duration must stay below 55 s (TIME_WAIT lasts 60 s)");
   // Like a missing namespace for census: the run cannot start, exit 2 with one line.
   if (auto st = lab::check_privileges(); !st) return error(st.error());
-  nlohmann::json all = nlohmann::json::array();
   bool first = true, confirmed = true;
+  size_t done = 0, differ = 0;
   std::vector<std::string> cleaned;
+  ProgressLine progress;
+  const auto start = std::chrono::steady_clock::now();
   auto st = lab::run_scenarios(
       fl.names, fl.options,
       [&](const lab::ScenarioResult& r) {
         confirmed = confirmed && r.confirmed();
-        if (fl.json) {
-          all.push_back(lab::to_json(r));
-          return;
-        }
-        fmt::print("{}{}", first ? "" : "\n", lab::render_table(r));
+        ++done;
+        differ += r.confirmed() ? 0 : 1;
+        progress.clear();
+        // One JSON object per line as each scenario ends (JSON Lines): a long `all` run shows
+        // its results as they come, and a reader can act on each.
+        if (fl.json)
+          fmt::print("{}\n", lab::to_json(r).dump());
+        else
+          fmt::print("{}{}", first ? "" : "\n", lab::render_table(r));
         std::fflush(stdout);
         first = false;
       },
-      &cleaned);
+      &cleaned,
+      [&](const lab::LabProgress& p) {
+        auto s = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() -
+                                                                  start)
+                     .count();
+        progress.show(fmt::format("lab: {}/{} {} ({} done, {} differ{}, {} s)", p.index + 1,
+                                  p.total, p.name, done, differ, differ == 1 ? "s" : "", s));
+      });
+  progress.clear();
   if (!cleaned.empty())
     note(fmt::format("removed {} namespace(s) left by a killed lab run", cleaned.size()));
   if (!st) {
     bool usage = st.error().rfind("unknown scenario", 0) == 0 || st.error().rfind("name a", 0) == 0;
     return error(st.error(), usage ? kExitUsage : kExitFailure);
   }
-  if (fl.json) fmt::print("{}\n", nlohmann::json{{"scenarios", all}}.dump(2));
   return confirmed ? kExitOk : kExitFailure;
 }
 
@@ -79,7 +122,8 @@ Register reg(30, [](CLI::App& app) {
   runc->add_option("SCENARIO", fl->names, "Scenario names (timewait lab list), or all")->required();
   runc->add_flag(
       "--json", fl->json,
-      "JSON output (documented in \"timewait lab\", section \"JSON\", of the timewait docs)");
+      "JSON Lines: one object per scenario, printed as it finishes (documented in \"timewait "
+      "lab\", section \"JSON\", of the timewait docs)");
   runc->add_option("--rate", fl->options.rate,
                    "churn: new connections per second (default: as fast as possible); "
                    "nat-lb: the top rate step (default 512)");

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Windows build lists the Linux-only subcommands in --help and refuses them with a sentence,
 // so a user who read the Linux docs learns why rather than meeting "unknown command".
 #include <fmt/format.h>

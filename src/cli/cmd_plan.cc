@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `timewait plan`: how many new connections per second the ports, TIME_WAIT and NAT in the path
 // sustain, and what each lever buys. The arithmetic is in src/plan/.
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `timewait trace`: which process makes the TIME_WAITs (closes first), which fails to connect and
 // toward where, and which binds before connect(), seen live with eBPF (src/trace/, src/bpf/).
 #include <fmt/format.h>

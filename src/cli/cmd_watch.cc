@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `timewait watch`: a live view of states, rates and the worst destinations, like top; a log or
 // JSON lines when standard output is not a terminal.
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // How subcommands plug into the `timewait` binary: each cmd_*.cc file registers itself with a
 // static Register object, so adding a subcommand touches no shared file.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // timewait: find, explain and fix TCP TIME_WAIT build-up and ephemeral-port exhaustion.
 #include <fmt/format.h>
 
@@ -13,6 +14,7 @@
 #include "cli/command.h"
 #include "cli/option_checks.h"
 #include "cli/terminal.h"
+#include "cli/usage_examples.h"
 #include "cli/version.h"
 #include "model/safe_text.h"
 
@@ -101,6 +103,7 @@ int main(int argc, char** argv) {
   std::vector<std::pair<CLI::App*, std::function<int()>>> commands;
   for (auto& [order, setup] : reg) commands.push_back(setup(app));
   refuse_empty_values(&app);
+  add_usage_footers(app);
   int code;
   try {
     code = parse_and_run(app, argc, argv, commands);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reading a saved input instead of the live kernel: a `census --save` snapshot or a text dump of
 // ss, netstat (Linux, Windows, BSD), PowerShell or /proc/net/tcp (src/import). Shared by the
 // commands that take --from.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Checks for option values that CLI11 would otherwise take as they come: "-1" wraps into an
 // unsigned, "nan" passes every range comparison. A failed check is a usage error (exit 2) whose
 // message names the option.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // --netns NAME and --pid PID, each repeatable, to the live sampler's targets (exporter, watch):
 // checked up front, so a misspelt name is a usage error before anything starts.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // How wide the output may be, and --help laid out to that width (CLI11 2.1 does not wrap).
 #pragma once
 

@@ -1,8 +1,10 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "cli/usage_definition.h"
 
 #include <map>
 
 #include "census/census.h"
+#include "cli/usage_examples.h"
 #include "doctor/topics.h"
 #include "import/import.h"
 #include "lab/scenario.h"
@@ -58,6 +60,16 @@ void describe_value(const std::string& path, Argument* a) {
   }
 }
 
+// CLI11 appends its checks' names to the type ("INT:1-2147483647", "FLOAT:SECONDS 0-600"): the
+// man page names the kind of value (the description says its range), SECONDS where a check says
+// so.
+std::string value_name(const std::string& type) {
+  size_t colon = type.find(':');
+  if (colon == std::string::npos) return type;
+  if (type.compare(colon + 1, 7, "SECONDS") == 0) return "SECONDS";
+  return type.substr(0, colon);
+}
+
 Argument argument(const CLI::Option& o, const std::string& path) {
   Argument a;
   a.positional = o.get_positional() && !o.nonpositional();
@@ -71,7 +83,7 @@ Argument argument(const CLI::Option& o, const std::string& path) {
   a.required = o.get_required();
   // A flag is an option expected zero times with a value (CLI11 keeps its type size at 1).
   if (o.get_items_expected_max() != 0) {
-    a.value_name = o.get_type_name();
+    a.value_name = value_name(o.get_type_name());
     a.default_value = o.get_default_str();
     a.repeats = o.get_items_expected_max() >= CLI::detail::expected_max_vector_size;
     a.comma_list = a.repeats && o.get_delimiter() == ',';
@@ -83,6 +95,10 @@ Argument argument(const CLI::Option& o, const std::string& path) {
 usage::Command command(const CLI::App& app, const std::string& path) {
   usage::Command c;
   c.name = app.get_name();
+  if (const CommandUsage* u = find_command_usage(path)) {
+    c.examples = u->examples;
+    c.exit_status = u->exit_status;
+  }
   c.description = app.get_description();
   c.subcommand_required = app.get_require_subcommand_min() > 0;
   for (const CLI::Option* o : app.get_options()) {

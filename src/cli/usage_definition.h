@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The `timewait` command line as usage::Command, read from the CLI11 app that `--help` prints,
 // with what each value may be, for the man pages (`help-man`) and completions (`completion`).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What `timewait --version` prints: the release (from `git describe`), the commit and what this
 // build can do. The values are baked into one small generated file (cmake/version.cmake), so a new
 // commit recompiles that file alone.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `doctor --apply` and `--revert`: the kernel settings among the findings' fixes go to one
 // sysctl.d file (written atomically, diff shown first) and into /proc/sys of the calling thread's
 // namespace; the values they replace are kept so --revert restores them. Harmful settings are

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Builds the doctor's input in one pass over the sockets: each socket feeds every census the
 // rules need (different groupings) and the CLOSE_WAIT inode list, so live and offline inputs are
 // read once and memory follows groups, not sockets.

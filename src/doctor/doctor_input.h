@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the doctor's rules read: the host's facts (sysctls, sockstat, counters), the census of its
 // sockets built in one pass, and where a rule needs it, who owns CLOSE_WAIT sockets. Rules are
 // functions of this struct alone, so a unit test builds one in a few lines.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A finding of the doctor: what is wrong (or fine), the numbers that show it, why, and exactly what
 // to do — and what not to. Rules produce findings; renderers and --apply consume them.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The worst ephemeral-port pressure toward remote and loopback destinations, by the forecast
 // (census/forecast.h), shared by the rules that recommend by it (tcp_tw_reuse, Windows range).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "doctor/range_proposal.h"
 
 #include <fmt/format.h>

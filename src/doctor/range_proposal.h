@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A wider ephemeral port range, the one proposal the ephemeral-range, port-pressure and Windows
 // dynamic-range findings share so that they never disagree: it keeps every port of today's range
 // (never a narrower pool), has strictly more usable ports than today, and reserves every port a

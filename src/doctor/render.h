@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The doctor's findings for people (a summary table, then each finding that needs attention in
 // full) and for machines (JSON, schema "timewait-doctor/1", docs/doctor.md).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Building an ip_local_reserved_ports value: the existing list plus the ports to keep out of the
 // ephemeral pool, in the kernel's own "8080,40000-40010" form.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // CLOSE_WAIT piling up: the peer closed and the local application never called close(). No
 // kernel setting fixes it; name the port and, where readable, the process.
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // conntrack: its table fills with closed connections too (TIME_WAIT entries live
 // nf_conntrack_tcp_timeout_time_wait, 120 s by default); when full, new connections are dropped.
 #include <fmt/format.h>

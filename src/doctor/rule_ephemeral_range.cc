@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The ephemeral port range: its size (the denominator of every tuple's port pressure) and its
 // ends' parity (connect() prefers even ports since 07f4c90062f8).
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tcp_fin_timeout: governs orphaned FIN_WAIT2 sockets, not TIME_WAIT (60 s, fixed at compile
 // time). The doctor never recommends it as a TIME_WAIT fix.
 #include <fmt/format.h>

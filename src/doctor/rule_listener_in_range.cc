@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A listening port inside the ephemeral range: while the service is down (a restart), an
 // outgoing connection may take the port and bind() then fails with EADDRINUSE.
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tcp_max_tw_buckets: past it a closing socket gets no TIME_WAIT at all and TCPTimeWaitOverflow
 // grows. Raising the limit is safe (memory); lowering it to "fix" TIME_WAIT is not.
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Orphaned sockets (closed by the application, still finishing the close) and FIN_WAIT build-up.
 #include <fmt/format.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Ephemeral-port pressure per destination tuple (local address, remote address, remote port):
 // where each tuple is heading (census/forecast: the last 10 s rate against the sustainable rate,
 // the ETA to exhaustion, or no free port now), and the real fixes in order, best first.

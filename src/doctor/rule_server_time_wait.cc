@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // TIME_WAIT on a listening port: the server closes first (HTTP/1.0, `Connection: close`, a
 // request-per-connection protocol), so the server holds the TIME_WAIT.
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // SO_LINGER with a zero timeout: close() sends RST and skips TIME_WAIT. A last resort, never a
 // default: unsent and in-flight data are lost and the peer sees "connection reset".
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // SYN_RECV build-up and accept-queue overflows: backlog sizes, SYN flood protection.
 #include <fmt/format.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tcp_timestamps: without them PAWS cannot protect a connection and tcp_tw_reuse cannot work.
 #include <fmt/format.h>
 

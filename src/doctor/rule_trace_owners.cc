@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `doctor --trace SECONDS`: the census finds the tuple with the most TIME_WAITs but a TIME_WAIT
 // socket has no owner (inet_diag reports uid and inode 0); the tracer saw the closes happen, so
 // it can name the process that makes them, and every process that got EADDRNOTAVAIL.

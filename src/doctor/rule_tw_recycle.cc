@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tcp_tw_recycle: on kernels before 4.12 it dropped SYNs from clients behind NAT; since 4.12 it is
 // gone, and advice to set it is obsolete.
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tcp_tw_reuse (0 off, 1 on, 2 loopback only) and tcp_tw_reuse_delay: recommend 1 only where the
 // census shows outbound port pressure toward a non-loopback destination.
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Windows: TcpTimedWaitDelay (TIME_WAIT length), MaxUserPort (pre-Vista pool), the dynamic port
 // range against TIME_WAIT per destination. Inputs: an imported `netstat -ano` dump, a `reg export`
 // of Tcpip\Parameters, `netsh int ipv4 show dynamicport tcp`.

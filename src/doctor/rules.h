@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The doctor's rules: each is a function from the input to findings, in its own file
 // (rule_<name>.cc, tested in rule_<name>_test.cc). Adding a rule touches that file and the list in
 // rules.cc.

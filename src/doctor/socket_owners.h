@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Which process holds a socket: the kernel gives a socket's inode (inet_diag, /proc/net/tcp) and
 // every process's fds link to "socket:[INODE]". Reading other users' /proc/PID/fd needs root;
 // processes we cannot read are skipped.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // On Windows the TCP table itself names each socket's owning pid (sources/tcp_table_win32.h):
 // there are no socket inodes to look up.
 #include "doctor/socket_owners.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // For the doctor's unit tests: builds a DoctorInput from a few lines (facts with this kernel
 // family's defaults, sockets fed through the real DoctorCollector).
 #pragma once

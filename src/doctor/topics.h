@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `timewait explain [TOPIC]`: short, sourced explanations the doctor's findings link to.
 #pragma once
 

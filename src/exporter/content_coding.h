@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The response's content coding, chosen from the request's Accept-Encoding as RFC 9110 12.5.3
 // reads it: codings with weights, "gzip;q=0" refusing gzip, "*" standing for any coding not
 // named, no header meaning no coding. Only gzip is offered (Prometheus asks for it; curl

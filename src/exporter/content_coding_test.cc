@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Accept-Encoding as scrapers and clients send it, weights included, and a gzip body that zlib
 // reads back.
 #include "exporter/content_coding.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What ships in deploy/ agrees with what the exporter serves: the Grafana dashboard parses and
 // each panel queries exported metrics; the alert rules name only exported metrics and pass
 // `promtool check rules` and their own `promtool test rules` unit tests.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The exporter's state between scrapes: one Sampler over the target namespaces, so concurrent
 // scrapes share one census per min_interval; with --all-netns the namespaces are found again at
 // most once per min_interval (containers come and go) and the sampler follows the new set.

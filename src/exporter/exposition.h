@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Prometheus text exposition format (version 0.0.4): metric families with HELP and TYPE
 // once each, their series grouped under them whatever order they were added in, label values and
 // HELP text escaped as the format requires, no duplicate series, a final newline.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The exposition text builder: escaping per the format, HELP/TYPE once per family with its
 // series grouped under it, duplicates dropped, counters named _total, values formatted exactly.
 #include "exporter/exposition.h"

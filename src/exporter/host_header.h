@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Host rule of RFC 9112 3.2: a server MUST answer 400 to an HTTP/1.1 request without a Host
 // header field, and to any request with more than one Host field line or an invalid Host value.
 // Neither HTTP library checks it (cpp-httplib did not; libmicrohttpd only in its strict mode).

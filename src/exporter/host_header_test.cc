@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // RFC 9112 3.2's Host rule, and the values a Host field may hold (RFC 3986 uri-host and port).
 #include "exporter/host_header.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What /metrics serves: every metric family of the exporter rendered from one SampleSet (the
 // sampler's shared census of each namespace), in the text exposition format. Names follow
 // Prometheus' rules (timewait_ prefix, base units in the name, _total on counters); each series

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // /metrics rendered from samples: per-tuple series bounded by --top-tuples with aggregates over
 // every tuple, a failed namespace only `up 0`, and on the real kernel the served numbers equal a
 // census of the namespace; `promtool check metrics` (Prometheus' own linter) accepts the text.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The exporter's HTTP side on libmicrohttpd (Debian's libmicrohttpd, the server of the Prometheus
 // C client): GET /metrics and a plain / page, nothing that changes anything. Bounded in every way
 // a client could push (docs/exporter.md, "Bounds"): the request line and header block by the

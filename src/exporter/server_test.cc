@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The HTTP side on loopback, with raw requests: read-only (405 with Allow), bounded (header
 // count, body, idle clients dropped by the read timeout), a clear error when the port is taken,
 // and stop() ends run() promptly.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Tells the format of a dump from its first lines: every line format reads them, and the one
 // that reads the most sockets wins, then the one that understands the most other lines (headers,
 // owner lines, lines it knows hold no TCP socket). Lines a parser refuses never decide: a format

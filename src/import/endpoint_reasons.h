@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The skip reason for an endpoint that did not parse, shared by the colon-style formats.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Where the import tests find tests/fixtures/import: $FIXTURES/import when CTest sets FIXTURES,
 // else beside this source tree.
 #pragma once

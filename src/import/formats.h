@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The formats `census --from` reads: name, the OS a dump of it comes from, and a parser.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reads text dumps of other tools (ss, netstat of Linux, Windows and BSD, PowerShell, raw
 // /proc/net/tcp) and `census --save` snapshots into the socket model, so that every census view
 // and the doctor work on a machine where timewait cannot run. Formats: docs/import.md.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // import_file() as the CLI uses it: errors a user meets, skipped lines, --strict, standard input,
 // snapshots, and constant memory on a large stream.
 #include <fcntl.h>

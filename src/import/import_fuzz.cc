@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target for the importers: any bytes, read as a dump through import_file() (the line
 // reader, encoding and binary checks, detection and every parser), must give a report or an
 // error sentence: never a crash, a hang, a leak or a read of freed memory. Built by

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The import report as JSON, for the "import" member of `census --json` (docs/import.md): what
 // was read, what was skipped and why, and each state spelling of the source with the state it
 // was counted as.

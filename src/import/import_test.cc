@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Every fixture of tests/fixtures/import read through import_file(), checked against the
 // hand-written counts in its .expected file.
 #include "import/import.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The interface every text format implements: one line in, one verdict out. Parsers keep only
 // what a header tells (column order, the section being read), so importing streams in constant
 // memory.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reads a dump line by line in constant memory, whatever the file's encoding: UTF-8 with or
 // without a byte-order mark, and UTF-16 (what Windows PowerShell 5's `>` writes), with CRLF or
 // LF line ends. Tells binary input apart from text before any line is handed out.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "import/line_reader.h"
 
 #include <fcntl.h>

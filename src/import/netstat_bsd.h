@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // macOS and FreeBSD `netstat -an -p tcp` (and `netstat -an`, whose UDP and unix socket lines are
 // ignored): "tcp4  0  0  127.0.0.1.8080  127.0.0.1.52345  ESTABLISHED", with the port after the
 // last dot, "*.*" wildcards and protos tcp4, tcp6 and tcp46 (a dual-stack socket). -A adds the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Linux net-tools `netstat -ant`, `-antp` (PID/Program name), `-antW` and `-n` (tcp and tcp6
 // lines among udp and unix socket lines), also with -e (User, Inode) and -o (Timer). Without -W
 // netstat cuts an address so that "address:port" fits 23 characters: such IPv6 sockets are read

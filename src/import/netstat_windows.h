@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Windows `netstat -an` and `netstat -ano`: "  TCP    127.0.0.1:18115    127.0.0.1:80
 // TIME_WAIT    0", IPv6 in brackets ([::]:135, [fe80::1%4]:80), UDP lines ignored. -o adds the
 // owning PID (0 for TIME_WAIT rows, which no process owns), -t the offload state. Titles and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // PowerShell's Get-NetTCPConnection, as a table (its default view or `| Format-Table`: columns
 // LocalAddress LocalPort RemoteAddress RemotePort State AppliedSetting OwningProcess, in any
 // order or subset that keeps the first five) and as CSV (`| ConvertTo-Csv` / `Export-Csv`, with or

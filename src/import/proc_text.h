@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Raw /proc/net/tcp and /proc/net/tcp6 text (`cat /proc/net/tcp /proc/net/tcp6`, headers and
 // all): hex addresses, st codes, and for TIME_WAIT the remaining timer in "tr tm->when", so the
 // creation-rate estimate works on such dumps too. Lines are read by tw::parse_proc_tcp_line.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The round trip of issue 3: sockets made in a fresh namespace, counted live (inet_diag), from
 // `ss -tan` / `ss -tano` text captured there, from its /proc/net/tcp{,6} text, from
 // `netstat -antW` and from the raw inet_diag dump of `ss -D`, give the same census, group for

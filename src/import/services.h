@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Service names to TCP ports, for dumps captured without -n (`netstat`, `ss -a`, Windows
 // `netstat -a`), which print "localhost:smtp" and "[::]:ssh". The tool that printed the name
 // looked the port up in its machine's services list; the inverse is read from this machine's

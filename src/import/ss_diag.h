@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `ss -D FILE`: iproute2's raw dump of the kernel's inet_diag replies, the very messages the live
 // census reads. Read with the live netlink parser (sources/netlink_diag.h), so timers come along
 // and the TIME_WAIT creation rate works on such a file as on the live host.

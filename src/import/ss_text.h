@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `ss -tan` output in its variants: -p (users:((...,pid=N,...))), -i (indented detail lines),
 // -o (timer:(timewait,59sec,0)), -e (uid:, ino:), -H (no header), and `ss ... state FILTER`,
 // which drops the State column: its state comes from the filter (SsTextParser's implied state).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Pieces every text format shares: splitting a line into columns, numbers, ports, addresses in
 // the spellings of ss, netstat (Linux, Windows, BSD) and PowerShell, and state names.
 #pragma once

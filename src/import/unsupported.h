@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Outputs people paste that hold no socket list timewait can count (lsof, the ss -s summary,
 // netstat -s, PowerShell's Format-List and ConvertTo-Json): recognised from their first lines, so
 // that the refusal says what the file is and what to capture instead of "unknown format".

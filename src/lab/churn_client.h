@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The churn traffic generator: short connections (connect, one request, answer, close) to one
 // server address:port, as fast as allowed. The epoll client keeps several connections in flight so
 // that the kernel, not the generator, sets the pace; the blocking client is the minimal

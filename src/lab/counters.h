@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the kernel of one lab namespace says: its TcpExt and Tcp counters (/proc/net/netstat and
 // /proc/net/snmp, read from a thread inside the namespace through /proc/thread-self/net, since
 // /proc/self/net follows the thread-group leader) and a census of its sockets.

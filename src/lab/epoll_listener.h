@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the lab's servers share: a non-blocking listening socket made inside a namespace, an epoll
 // set watching it and a wake-up eventfd, and the one thread that serves them.
 #pragma once

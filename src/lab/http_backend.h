@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The lab's HTTP backend: one epoll thread answering every GET with a tiny 200 response. Like real
 // servers it keeps an HTTP/1.1 connection open, and closes first (so holds the TIME_WAIT) after
 // answering an HTTP/1.0 request or one with "Connection: close" — what a proxy without upstream

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // HTTP load for the lab: a few client connections with keep-alive, each sending GET requests one
 // after another (the way browsers and API clients reuse connections), bounded in count and time.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "lab/lab.h"
 
 #include <fmt/format.h>
@@ -31,7 +32,8 @@ Status check_privileges() {
 
 Status run_scenarios(const std::vector<std::string>& names, const LabOptions& options,
                      const std::function<void(const ScenarioResult&)>& done,
-                     std::vector<std::string>* cleaned) {
+                     std::vector<std::string>* cleaned,
+                     const std::function<void(const LabProgress&)>& starting) {
   std::vector<const Scenario*> todo;
   for (const std::string& n : names) {
     if (n == "all") {
@@ -51,7 +53,9 @@ Status run_scenarios(const std::vector<std::string>& names, const LabOptions& op
   auto stale = remove_stale_namespaces();
   if (cleaned) *cleaned = stale;
   StopOnSignals signals;
-  for (const Scenario* s : todo) {
+  for (size_t i = 0; i < todo.size(); ++i) {
+    const Scenario* s = todo[i];
+    if (starting) starting({i, todo.size(), s->name});
     auto r = s->run(options);
     // Namespaces were removed when the scenario returned, whatever happened.
     if (stop_requested()) return fail("interrupted; the lab's namespaces have been removed");

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A network namespace that belongs to one lab run: created with `ip netns add`, removed when the
 // object dies. setns(CLONE_NEWNET) moves only the calling thread, and a socket stays in the
 // namespace it was created in, so work "inside" a namespace runs on a thread that entered it.

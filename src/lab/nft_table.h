@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // An nftables table that belongs to one lab namespace: loaded with the `nft` tool run inside the
 // namespace (`ip netns exec`), deleted when the object dies. The host's own ruleset is never read
 // or touched, and deleting the namespace would remove the table anyway.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A real nginx for the lab: its configuration is written into a fresh temporary directory (with
 // its pid file, logs and temp paths), it runs in the foreground (`daemon off; master_process
 // off;`) inside one lab namespace (`ip netns exec`), and it is stopped and the directory removed

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Paced short connections for the lab: new connections at a fixed rate, each one connect, one
 // request byte, the answer, and the server's close, each bounded by a timeout. Unlike the churn
 // generator it classifies what went wrong (refused, reset, timed out) and never waits for a slow

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Packet-level tools for the SYN-into-TIME_WAIT experiment: an AF_PACKET capture of one interface
 // (both directions) and a raw socket that sends a hand-made TCP SYN.
 #pragma once

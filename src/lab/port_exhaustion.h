@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Connections one after another until the local ports run out: each connect()s (after bind()
 // when asked), is accepted, and is closed by the client, which keeps the port in TIME_WAIT. The
 // scenarios about where ports come from (bind-before-connect, source-addresses,

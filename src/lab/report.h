@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Renders lab results for people (a table: what / theory / measured / verdict, cells wrapped to
 // fit 100 columns) and for machines (JSON, documented in docs/lab.md).
 #pragma once

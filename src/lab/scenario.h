@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A lab scenario: builds its own namespaces, runs bounded traffic, and returns rows of
 // theory / measured / verdict. The list of scenarios is in scenarios.cc.
 #pragma once

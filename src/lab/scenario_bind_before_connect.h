@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Scenario `bind-before-connect`: a client that bind()s (addr, 0) before connect() draws every
 // connection's port from one pool per source address, whatever the destination; connect() alone,
 // or IP_BIND_ADDRESS_NO_PORT before the bind, keeps a pool per destination. Measured as the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "lab/scenario_bind_before_connect.h"
 
 #include <gtest/gtest.h>

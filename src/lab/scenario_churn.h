@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Scenario `churn`: short connections to one server address:port with a shrunken client port
 // range, under tw_reuse 0, tw_reuse 1 (timestamps on) and timestamps off.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Scenario `fin-timeout`: the commonest wrong advice is to lower tcp_fin_timeout to shorten
 // TIME_WAIT. With a short and the default tcp_fin_timeout the client makes one TIME_WAIT (the
 // server closes after it) and one orphaned FIN_WAIT2 (the server never closes), and the kernel's

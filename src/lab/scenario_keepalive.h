@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Scenario `keepalive`: the same requests over one persistent connection versus a new connection
 // each: TIME_WAIT made, requests per second.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Scenario `linger0`: closing with SO_LINGER {on, 0} aborts the connection: no TIME_WAIT, an RST
 // instead of a FIN, and whatever the peer had not yet received or read is gone.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "lab/scenario_lost_last_ack.h"
 
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Scenario `lost-last-ack`: why TIME_WAIT exists. The active closer's final ACK is dropped once by
 // an nftables rule in its namespace; the passive closer, in LAST_ACK, retransmits its FIN after
 // its RTO, the active closer answers it from TIME_WAIT, and the passive side closes cleanly. Then

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "lab/scenario_nat_lb.h"
 
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Scenario `nat-lb`: clients -> load balancer -> backend, each in its own namespace. The balancer
 // rewrites every source to its own address(es) and a small port range (nftables SNAT, with
 // conntrack), the backend closes first (so holds the TIME_WAIT), and the new-connection rate is

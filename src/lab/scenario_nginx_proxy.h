@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Scenario `nginx-proxy`: short upstream connections. A real nginx in a proxy namespace forwards
 // client requests (client keep-alive on) to the lab's HTTP backend, first with nginx's default
 // upstream (HTTP/1.0, a new connection per request, closed after it), then with upstream

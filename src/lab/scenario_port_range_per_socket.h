@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Scenario `port-range-per-socket`: IP_LOCAL_PORT_RANGE (Linux 6.3) gives a socket its own
 // slice of ip_local_port_range, so clients sharing one source address can split its ports; and
 // the parity split: connect() takes ports of the range's low end's parity first (bind() the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "lab/scenario_port_range_per_socket.h"
 
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Scenario `reuseaddr`: restarting a server whose port still has connections (TIME_WAIT or
 // established) left from the old process: bind() without SO_REUSEADDR fails with EADDRINUSE,
 // with it succeeds.

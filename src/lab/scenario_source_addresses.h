@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Scenario `source-addresses`: toward one destination address:port, each source address brings
 // its own ephemeral ports, so N addresses (taken in turn, with IP_BIND_ADDRESS_NO_PORT) carry N
 // times the connections before the first EADDRNOTAVAIL.

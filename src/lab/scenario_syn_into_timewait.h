@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Scenario `syn-into-timewait`: what a server holding TIME_WAIT for a 4-tuple does with a new SYN
 // for that same 4-tuple. Linux (tcp_timewait_state_process) accepts it when it is not
 // PAWS-rejected and its sequence number is above the old connection's rcv_nxt or its timestamp is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "lab/scenario_who_closes.h"
 
 #include <fmt/format.h>

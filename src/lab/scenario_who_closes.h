@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Scenario `who-closes`: the side that closes first (the active closer) holds TIME_WAIT; the
 // passive closer goes through CLOSE_WAIT and LAST_ACK and keeps nothing.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The scenario list: `lab list` prints it in this order and `lab run all` runs it in this order.
 #include "lab/scenario.h"
 #include "lab/scenario_bind_before_connect.h"

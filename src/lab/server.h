@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The lab's server: one epoll thread inside a namespace. Protocol: every byte received is one
 // request and is answered with one byte. Who closes first is the point of several scenarios, so
 // it is a setting.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Small IPv4 socket helpers for lab traffic. A socket belongs to the network namespace of the
 // thread that creates it: call these from a thread inside the right namespace (Netns::run_in).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Ctrl-C for the lab and trace: SIGINT, SIGTERM and SIGHUP (a closed terminal or ssh session)
 // only raise a flag. Every traffic loop checks it, returns
 // early, and the normal unwinding path deletes the namespaces (their veth ends go with them).

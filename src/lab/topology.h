@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The lab's private network: network namespaces (nodes) joined by veth pairs (links), each link a
 // /24 of 10.77.0.0/16. Part 1 uses two nodes, client and server; a middle node (a NAT or a load
 // balancer) is one more add_node() and two link() calls. The veth ends live only inside the lab's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // An IPv4 or IPv6 address and a port, stored in network byte order so that netlink, /proc and
 // text importers all fill the same bytes and equal endpoints compare equal.
 #pragma once

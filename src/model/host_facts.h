@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What a census or the doctor knows about a host besides its sockets: kernel settings, the
 // kernel's socket counters, where the data came from. Filled from the live kernel
 // (sources/host_reader.h), from a snapshot, or partly from an imported dump; a field that was not

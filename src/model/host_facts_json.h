@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // HostFacts to and from JSON (the "facts" object of a snapshot; docs/json.md).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The ephemeral port pool: net.ipv4.ip_local_port_range minus net.ipv4.ip_local_reserved_ports
 // (or a Windows dynamic port range). connect() without bind() draws its source port from here.
 #pragma once

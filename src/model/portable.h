@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The few POSIX names the shared code uses (address families, inet_ntop/inet_pton, byte order,
 // open() flags), from the platform's own headers: the same source builds for Linux and, with
 // mingw-w64, for Windows (docs/ARCHITECTURE.md, "Platform split").

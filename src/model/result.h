@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Errors are values: a Result holds either a value or a sentence a user can act on.
 // Only front ends turn an error into a message and an exit code.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One TCP socket as a census sees it, whatever the source (inet_diag, /proc/net/tcp, a text dump,
 // a snapshot). Small and copyable: sources stream these to a sink one at a time, so memory stays
 // proportional to the groups counted, not to the sockets.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A set of TCP states, as inet_diag's idiag_states bitmask (bit 1 << state), with the state names
 // and groups `ss` accepts in its `state` filter.
 #pragma once

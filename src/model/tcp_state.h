@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The 11 TCP states of RFC 793, numbered as Linux numbers them (include/net/tcp_states.h), and
 // the names other tools print for them.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `plan --from SNAPSHOT`: today's traffic and settings taken from a census (of a snapshot or a
 // dump): the busiest outbound tuple's TIME_WAIT creation rate as the rate toward one
 // destination, the port pool, TIME_WAIT length, tcp_tw_reuse, timestamps and reuse delay in

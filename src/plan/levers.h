@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What each lever buys: the plan made again with one change (one more source or NAT address,
 // keep-alive, tcp_tw_reuse, IP_BIND_ADDRESS_NO_PORT, a wider port range), next to today's.
 // A lever that cannot help here says why instead of promising a gain.

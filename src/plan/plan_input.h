@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What `timewait plan` plans for: the traffic (new connections per second toward each
 // destination, requests per connection), the hosts (platform, port pool, TIME_WAIT length,
 // tcp_tw_reuse) and the NAT in the path. Filled from flags, a small JSON file (docs/plan.md) or a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The planner checked against the kernel: the lab's churn (tw_reuse 0 and 1) and nat-lb
 // scenarios run at small sizes in private namespaces, and the failure points the planner
 // predicts for the same settings must match the measured ones within the tolerances below.

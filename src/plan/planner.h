@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The planner's arithmetic: which port pools the traffic draws on (the client's ephemeral range
 // per tuple or per source address, a NAT's ports per destination), how long each keeps a closed
 // connection's port, and from that the sustainable new-connection rate per tuple and in total,

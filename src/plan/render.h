@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `timewait plan` output: a table for people (numbers with their sources as footnotes) and JSON
 // (schema timewait-plan/1, docs/plan.md).
 #pragma once

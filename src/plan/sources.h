@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Where the planner's numbers come from: one sentence per fact, quoted in its output next to the
 // number it supports, so a user can check every figure. Each names its origin in the project's
 // kernel facts (FACTS.md), an RFC, or a lab scenario that measured it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The one live sampler behind `timewait exporter` and `timewait watch`: it takes a census of each
 // target namespace (sockets, host facts, per-tuple forecasts and, when asked, the doctor's
 // findings) at most once per min_interval, shares that census between concurrent readers (many

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The sampler: one census shared by concurrent callers, reuse within min_interval, bounded
 // history, errors counted per target; and against the real kernel, a sample of a namespace counts
 // what a direct census of it counts, without moving the caller's thread.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // An exclusive lock on a file, held while a read-modify-write of timewait's own state runs (the
 // --apply backup): two runs at once take turns instead of mixing their values.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Windows has no `doctor --apply` (Linux only): the lock is held by nobody else.
 #include "sources/file_lock.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "sources/host_reader.h"
 
 #include <fmt/chrono.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reads HostFacts (sysctls, sockstat, TcpExt counters, kernel, hostname) from the live kernel, for
 // the network namespace of the calling thread.
 #pragma once

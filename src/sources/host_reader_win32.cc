@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // HostFacts of a Windows host (sources/windows_facts.h): version and name, Tcpip\Parameters,
 // the dynamic port ranges, GetTcpStatisticsEx counters. Windows has no sysctls or sockstat.
 // clang-format off

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libbpf's messages, kept for our one-line errors instead of printed on stderr. For the files
 // built with BPF (`*_bpf.cc`): the tracer and the socket-table iterator.
 #pragma once

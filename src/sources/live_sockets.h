@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The live census source: the `bpf` source for a large table (where built and allowed, with CPUs
 // to split its walk), else inet_diag when the kernel has it, else /proc/net/tcp, with retries when
 // a dump is interrupted.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Windows build's live source: the TCP table of iphlpapi (sources/tcp_table_win32.h).
 // inet_diag and /proc are Linux's; on Windows --source takes auto only.
 #include <fmt/format.h>

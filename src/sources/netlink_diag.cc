@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "sources/netlink_diag.h"
 
 #include <errno.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reads TCP sockets from the kernel with a NETLINK_SOCK_DIAG dump (inet_diag), the interface `ss`
 // uses. The state filter is sent to the kernel, so unwanted sockets never reach user space, and
 // each socket is handed to the sink as it is parsed: nothing is kept.

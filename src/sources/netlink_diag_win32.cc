@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // inet_diag is a Linux netlink interface: the Windows build has no live dump, and reads no saved
 // `ss -D` dump (its messages are Linux's structs, whose headers mingw does not have); text dumps of
 // ss, netstat and /proc are read everywhere.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Moves the calling thread into another network namespace, by name (/run/netns/NAME, as
 // `ip netns add` makes) or by process (/proc/PID/ns/net). Everything read afterwards (inet_diag,
 // /proc/thread-self/net, /proc/sys/net) is that namespace's.

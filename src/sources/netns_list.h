@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Every network namespace on the host, for `--all-netns`: the named ones (/run/netns, as
 // `ip netns add` makes them) and those only processes hold (/proc/PID/ns/net: containers), one
 // entry per namespace (deduplicated by the namespace's inode), so a node's every pool is covered.

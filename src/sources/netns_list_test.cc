@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Namespace discovery: one entry per namespace inode (hard links stand in for bind mounts and
 // processes sharing a namespace), names before pids; and on the real kernel, a namespace made by
 // `ip netns add` and one held only by an `unshare -n` process are both found, once each.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Network namespaces are Linux's: the Windows build refuses --netns and --pid with this sentence
 // (cli/ marks them "Linux only" in --help first).
 #include "sources/netns.h"

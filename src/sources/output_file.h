@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Where every file timewait writes goes through (`census --save`, `doctor --apply`'s sysctl.d file
 // and backup): a regular file or a new path is replaced atomically (an unnamed O_TMPFILE in the
 // target's directory, held open, written and synced, then linked to a temporary name and renamed;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The half of OutputFile both builds share (the path checked, standard output spooled) and
 // write_file_atomically; the temporary file beside the target is each platform's.
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Windows build's OutputFile: the same promises (regular files or new paths only, symlinks
 // followed, atomic replacement) with Windows' calls: a temporary file made with CREATE_NEW beside
 // the target, flushed, then MoveFileExW(MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reads /proc/net/tcp and /proc/net/tcp6: the fallback where inet_diag is missing, and the parser
 // for such text pasted from another machine.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The JSON snapshot written by `census --save` and read by `census --from` and `doctor --from`:
 // host facts plus every socket, so a census or the doctor can run offline on another machine.
 // Schema: docs/json.md ("snapshot").

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The `bpf` live source: the TCP socket table read in the kernel by a BPF program, in one walk of
 // both families, one fixed-size record per socket instead of an inet_diag message, with what only
 // the kernel knows: whether tcp_tw_reuse could take a TIME_WAIT's port now (Socket::reuse).

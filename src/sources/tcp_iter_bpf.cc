@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The libbpf readers of the `bpf` source: the hash walk (bpf/tcp_walk.bpf.c, run batch by batch
 // with BPF_PROG_TEST_RUN) and the socket-table iterator (bpf/tcp_iter.bpf.c) where the walk
 // cannot load. Both run in this thread's network namespace, write the same records and decode

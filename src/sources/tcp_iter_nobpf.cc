@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Stand-in for a binary built without libbpf, bpftool or clang: the dump and /proc still work.
 #include "sources/tcp_iter.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The two kernel readers of the `bpf` source, the hash walk (with one and with several walkers)
 // and the socket-table iterator, against the inet_diag dump, socket by socket, on the real kernel:
 // in a namespace on the host's table, in one with a table of its own (tcp_child_ehash_entries),

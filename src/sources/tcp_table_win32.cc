@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "sources/tcp_table_win32.h"
 
 // clang-format off

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Decoding Windows' TCP table from buffers laid out as GetExtendedTcpTable fills them, with the
 // owning pids wine 8 cannot show (it reports 0 for every row).
 #include "sources/tcp_table_win32.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the Windows build knows about its host besides sockets (sources/host_reader_windows.cc):
 // Tcpip\Parameters registry values (RegGetValueW), the dynamic port ranges (`netsh int ipv4|ipv6
 // show dynamicport tcp`, read by sources/windows_settings), GetTcpStatisticsEx counters and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Windows facts' sources through fakes: what wine 8 cannot show (netsh prints nothing,
 // EvtQuery is a stub) and what it can (registry values), on every build.
 #include "sources/windows_facts.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reading Windows TCP settings saved as text: a `reg export` of
 // HKLM\SYSTEM\CurrentControlSet\Services\Tcpip\Parameters (regedit writes UTF-16LE with a BOM;
 // UTF-8 copies are accepted too) and the output of `netsh int ipv4 show dynamicport tcp`.

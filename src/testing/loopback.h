@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Test helpers for talking to a server on 127.0.0.1 with raw bytes (the exporter's HTTP tests):
 // connect, send a request and read until the server closes, all bounded in time.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A test fixture: a fresh network namespace holding a known mix of real sockets, for the tests
 // that check what a live read of a namespace counts (the sampler's, the exporter's metrics).
 // Expectations are written from the counts below, so the two suites agree on one set-up.

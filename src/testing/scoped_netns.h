@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Test helpers: a named network namespace that exists for one test and is always removed, and a
 // guard that moves the calling thread into it (sockets made while inside stay in it).
 #pragma once

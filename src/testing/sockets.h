@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Test helpers that put real kernel sockets into chosen TCP states, in the calling thread's
 // network namespace (use EnterNetns first). Each returns file descriptors the test owns; a
 // Sockets object closes what it holds when destroyed.

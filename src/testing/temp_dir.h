@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A temporary directory for a test, removed with everything in it at the end of the scope.
 #pragma once
 

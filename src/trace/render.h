@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `timewait trace` output for people (one line per event, a summary table) and for machines
 // (JSON lines, one summary object; schema in docs/trace.md).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What `timewait trace` needs from the host before it loads anything: the BPF build, kernel BTF
 // (CO-RE relocates the kernel side's field accesses against it), CAP_BPF + CAP_PERFMON, and a
 // tracefs to look tracepoints up in.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `timewait trace` and `doctor --trace` load eBPF programs into the Linux kernel: nothing to load
 // on Windows.
 #include "trace/requirements.h"

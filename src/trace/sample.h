@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A fixed-length in-kernel count for callers other than `timewait trace` (doctor --trace): attach,
 // wait, read the summary, detach.
 #pragma once

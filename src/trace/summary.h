@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `timewait trace --summary`: what the kernel counted, per process and tuple, turned into rows
 // with rates and "who closes first". Pure: fed with the kernel side's map entries.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // For tests: a kernel-side summary key from a few readable values (IPv4).
 #pragma once
 

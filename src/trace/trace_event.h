@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What `timewait trace` reports, as plain data: a TCP state transition, a failed connect() or a
 // bind-before-connect, attributed to a process only where the kernel ran it in that process's
 // context (see src/bpf/trace.bpf.c). Decoded from the kernel side's fixed C layout.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The live tracer behind a small interface: load the kernel side, stream its events or read what
 // it counted. tracer_bpf.cc is the libbpf implementation; tracer_nobpf.cc stands in when the
 // binary was built without the BPF toolchain (the build picks one).

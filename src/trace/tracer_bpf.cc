@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The libbpf tracer: the kernel side (src/bpf/trace.bpf.c) is compiled at build time and embedded
 // in this binary by its skeleton (trace.skel.h, bpftool gen skeleton), so timewait stays one file.
 #include <bpf/bpf.h>

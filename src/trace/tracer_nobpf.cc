@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Stand-in for a binary built without libbpf, bpftool or clang: the rest of timewait works.
 #include "trace/tracer.h"
 

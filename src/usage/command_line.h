@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the `timewait` command line accepts, as plain data: commands, their options and
 // positionals, and what each value may be. The CLI front end builds it from its CLI11 app (the
 // definition `--help` prints), and the man pages and shell completions are rendered from it, so
@@ -31,6 +32,18 @@ struct Argument {
   std::vector<std::string> words;  // for Values::kWords
 };
 
+// A command line worth copying, and what it shows.
+struct Example {
+  std::string command;  // "timewait census --by dst"
+  std::string text;     // "Which destination runs out of source ports, and when."
+};
+
+// An exit status and when it is returned.
+struct ExitStatus {
+  std::string code;  // "0", "3, 4"
+  std::string text;
+};
+
 struct Command {
   std::string name;  // "census"; the program's own name for the root
   std::string description;
@@ -38,6 +51,10 @@ struct Command {
   std::vector<Argument> positionals;
   std::vector<Command> subcommands;
   bool subcommand_required = false;
+  // Shown by --help (after the options) and as the man page's EXAMPLES and EXIT STATUS; a
+  // nested command's examples are in its top command's page.
+  std::vector<Example> examples;
+  std::vector<ExitStatus> exit_status;
 };
 
 // The words a shell sees before the command's options: "timewait lab run".

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Shell completion scripts from the command line's definition: commands, options, and for each
 // value what to offer (state and grouping names, scenarios, topics, `ip netns list`, files).
 // Each script walks the words typed so far through the same tree, so nested commands (lab run)

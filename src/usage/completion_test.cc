@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The scripts are run by the shells themselves: bash and zsh call the completion function on
 // given words, fish answers `complete -C`.
 #include "usage/completion.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "usage/man_page.h"
 
 #include <fmt/format.h>
@@ -129,6 +130,33 @@ std::string see_also(std::vector<std::string> refs) {
   return out;
 }
 
+std::string exit_status(const std::vector<ExitStatus>& codes) {
+  if (codes.empty()) return "";
+  std::string out = ".SH EXIT STATUS\n";
+  for (const ExitStatus& e : codes)
+    out += fmt::format(".TP\n\\fB{}\\fR\n{}", roff_escape(e.code), paragraphs(e.text));
+  return out;
+}
+
+// Each example: what it shows, then the command line set apart in a monospace block (.EX, as
+// man-pages(7) asks), so it can be copied as it is.
+std::string examples(const std::vector<Example>& list) {
+  if (list.empty()) return "";
+  std::string out = ".SH EXAMPLES\n";
+  for (const Example& e : list) {
+    std::string command = roff_escape(e.command);
+    if (command[0] == '.' || command[0] == '\'') command = "\\&" + command;
+    out += fmt::format(".PP\n{}.PP\n.RS 4\n.EX\n{}\n.EE\n.RE\n", paragraphs(e.text), command);
+  }
+  return out;
+}
+
+// A page's examples: its command's, then its nested commands' (lab run's are in lab's page).
+void all_examples(const Command& c, std::vector<Example>* out) {
+  out->insert(out->end(), c.examples.begin(), c.examples.end());
+  for (const Command& sub : c.subcommands) all_examples(sub, out);
+}
+
 // Nested commands of a page: each with its synopsis, description and options.
 void nested(std::vector<const Command*> chain, std::string* out) {
   for (const Command& sub : chain.back()->subcommands) {
@@ -153,6 +181,7 @@ std::string root_page(const Command& root, const ManInfo& info) {
     refs.push_back(page + "(8)");
   }
   out += ".SH OPTIONS\n" + arguments(root);
+  out += exit_status(root.exit_status);
   for (const ManInfo::Section& s : info.root_sections) {
     out += fmt::format(".SH {}\n", upper(s.title));
     std::istringstream in(s.text);
@@ -165,6 +194,7 @@ std::string root_page(const Command& root, const ManInfo& info) {
                            paragraphs(line.substr(tab + 1)));
     }
   }
+  out += examples(root.examples);
   refs.insert(refs.end(), info.see_also.begin(), info.see_also.end());
   return out + see_also(refs);
 }
@@ -179,6 +209,11 @@ std::string command_page(const std::vector<const Command*>& chain, const ManInfo
     out += ".SH COMMANDS\n";
     nested(chain, &out);
   }
+  // A command without its own list has the program's (the same codes apply everywhere).
+  out += exit_status(c.exit_status.empty() ? chain.front()->exit_status : c.exit_status);
+  std::vector<Example> list;
+  all_examples(c, &list);
+  out += examples(list);
   return out + see_also({chain.front()->name + "(8)"});
 }
 

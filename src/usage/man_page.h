@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Man pages in roff (man(7) macros) from the command line's definition: timewait(8) for the program
 // and timewait-COMMAND(8) for each of its commands, with nested commands (lab run) in their
 // parent's page.
@@ -10,12 +11,13 @@
 
 namespace tw::usage {
 
-// What the definition does not hold: the release, and sections written for the root page.
+// What the definition does not hold: the release, and sections written for the root page. The
+// EXIT STATUS and EXAMPLES sections come from the definition (Command::exit_status, examples).
 struct ManInfo {
   std::string version;  // "0.1.0+12.gabc1234": the footer
   std::string date;     // "2026-12-01": the footer (the commit's date, so a rebuild is identical)
   struct Section {
-    std::string title;  // "EXIT STATUS"
+    std::string title;  // "ENVIRONMENT"
     // Paragraphs; a line "TERM\tTEXT" is a tagged paragraph (.TP), so tables read as lists.
     std::string text;
   };

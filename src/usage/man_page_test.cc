@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "usage/man_page.h"
 
 #include <gtest/gtest.h>
@@ -18,7 +19,7 @@ const ManPage& page(const std::vector<ManPage>& pages, const std::string& file) 
 }
 
 std::vector<ManPage> pages() {
-  ManInfo info{"1.2.3", "2026-12-01", {{"Exit status", "0\tsuccess.\n2\tbad input."}}, {"ss(8)"}};
+  ManInfo info{"1.2.3", "2026-12-01", {{"Environment", "COLUMNS\tthe width."}}, {"ss(8)"}};
   return man_pages(testing::definition(), info);
 }
 
@@ -62,6 +63,44 @@ TEST(ManPage, NestedCommandsAreSectionsOfTheirParent) {
   EXPECT_NE(t.find(".SS \"timewait lab run\"\n.B timewait lab run\n[\\fIOPTIONS\\fR] "
                    "\\fISCENARIO\\fR...\n"),
             std::string::npos);
+}
+
+// EXIT STATUS and EXAMPLES come from the definition (what --help shows), in man-pages(7)'s
+// order: after the options, EXAMPLES last before SEE ALSO.
+TEST(ManPage, ExitStatusAndExamplesComeFromTheDefinition) {
+  auto p = pages();
+  const std::string census = page(p, "timewait-census.8").text;
+  EXPECT_NE(census.find(".SH EXIT STATUS\n.TP\n\\fB0\\fR\nsuccess.\n.TP\n\\fB3\\fR\na warning.\n"),
+            std::string::npos)
+      << census;
+  EXPECT_NE(census.find(".SH EXAMPLES\n.PP\nThe five destinations nearest to running out of "
+                        "ports.\n.PP\n.RS 4\n.EX\ntimewait census \\-\\-by tuple \\-\\-top 5\n.EE\n"
+                        ".RE\n.SH SEE ALSO\n"),
+            std::string::npos)
+      << census;
+  EXPECT_LT(census.find(".SH OPTIONS"), census.find(".SH EXIT STATUS"));
+  EXPECT_LT(census.find(".SH EXIT STATUS"), census.find(".SH EXAMPLES"));
+  // lab has no list of its own: the program's codes; lab run's example is in lab's page.
+  const std::string lab = page(p, "timewait-lab.8").text;
+  EXPECT_NE(lab.find(".SH EXIT STATUS\n.TP\n\\fB0\\fR\nsuccess.\n.TP\n\\fB2\\fR\nbad input.\n"),
+            std::string::npos)
+      << lab;
+  EXPECT_NE(lab.find(".SH EXAMPLES\n.PP\nExhaust a small port range.\n.PP\n.RS 4\n.EX\n"
+                     "timewait lab run churn\n.EE\n"),
+            std::string::npos)
+      << lab;
+  const std::string root = page(p, "timewait.8").text;
+  EXPECT_LT(root.find(".SH EXIT STATUS"), root.find(".SH ENVIRONMENT"));
+  EXPECT_LT(root.find(".SH ENVIRONMENT"), root.find(".SH EXAMPLES\n.PP\nCount what is there."));
+  EXPECT_LT(root.find(".SH EXAMPLES"), root.find(".SH SEE ALSO"));
+  // Formatted, the example is its own indented line, hyphens intact.
+  tw::testing::TempDir dir;
+  std::ofstream(dir / "timewait-census.8") << census;
+  std::string text = tw::testing::run_output("LC_ALL=C.UTF-8 MANWIDTH=80 man -l " +
+                                             (dir / "timewait-census.8") + " | cat");
+  EXPECT_NE(text.find("EXIT STATUS\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\n           timewait census --by tuple --top 5\n"), std::string::npos)
+      << text;
 }
 
 TEST(ManPage, EscapesWhatRoffWouldEat) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A small command line for the usage tests, shaped like timewait's: options of every value kind, a
 // nested command with a positional.
 #pragma once
@@ -36,12 +37,17 @@ inline Command definition() {
       valued({"--from"}, Values::kFile),
       flag({"--json"}, "JSON output, schema `timewait-census/1`")};
   census.options[4].default_value = "20";
+  census.examples = {{"timewait census --by tuple --top 5",
+                      "The five destinations nearest to "
+                      "running out of ports."}};
+  census.exit_status = {{"0", "success."}, {"3", "a warning."}};
   Command run{"run", "Run scenarios: NAME... or all", {}, {}, {}};
   Argument scenario = valued({"SCENARIO"}, Values::kWords, {"all", "churn", "linger0"}, true);
   scenario.positional = true;
   scenario.required = true;
   run.positionals = {scenario};
   run.options = {flag({"-h", "--help"}, "Print this help message and exit")};
+  run.examples = {{"timewait lab run churn", "Exhaust a small port range."}};
   Command lab{"lab", "Reproduce scenarios (needs root).", {}, {}, {run}};
   lab.subcommand_required = true;
   Command root{"timewait",
@@ -51,6 +57,8 @@ inline Command definition() {
                {},
                {census, lab}};
   root.subcommand_required = true;
+  root.exit_status = {{"0", "success."}, {"2", "bad input."}};
+  root.examples = {{"timewait census", "Count what is there."}};
   return root;
 }
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The thin ncurses painter under `timewait watch`: takes over the terminal (alternate screen, no
 // echo, one key at a time), copies the layout's lines to it, reads keys, and gives the terminal
 // back as it found it. All layout lives in screen.h; this file only talks to ncurses.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // For watch's tests: a made-up host whose sockets and counters a test changes between refreshes,
 // read by a real Sampler through a fake take function (no kernel), so frames come out of the
 // same code path as live ones.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What one refresh of `timewait watch` shows, taken from the shared sampler: state counts with
 // their change since the last refresh and since start, sockstat, the TIME_WAIT creation rate and
 // its recent history, the TIME_WAIT counters that moved, the destinations under port pressure (or

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `timewait watch --json`: one JSON object per refresh on one line (JSON lines), schema
 // timewait-watch/1 (docs/json.md).
 #pragma once

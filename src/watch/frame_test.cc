@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Frames from a real Sampler over a fake host: changes since the last refresh and since start,
 // the counters that moved, the rate history, tuples worst first, sorting and filtering.
 #include "watch/frame.h"

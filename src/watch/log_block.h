@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `timewait watch` when standard output is not a terminal: one compact block of plain text per
 // refresh, stamped with the time, for a log to keep (`timewait watch > tw.log`, `| tee`).
 #pragma once

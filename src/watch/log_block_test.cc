@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The log block and the JSON line of a refresh carry the same numbers as the screen.
 #include "watch/log_block.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The watch screen as a pure function: a Frame and the ViewState in, the lines of a
 // width x height screen out, each a run of text spans with an attribute. The ncurses painter
 // only copies these to the terminal, so the layout (80x24 over ssh, a resize, a tiny window) is

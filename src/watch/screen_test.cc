@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The screen layout as text: 80x24 and other sizes, every line within the width, the worst
 // destination first, pause, filter, panels, the bottom lines; and the sparkline.
 #include "watch/screen.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "watch/terminal_caps.h"
 
 // term.h defines macros named like ordinary words (lines, columns): kept out of other files.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the terminal TERM names can do, asked of terminfo before the screen is taken over.
 #pragma once
 

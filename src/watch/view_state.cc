@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "watch/view_state.h"
 
 namespace tw::watch {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the person at the screen has chosen, and how each key changes it: q quit, p pause, s cycle
 // the sort, / edit the filter (Enter keeps it, Esc drops it), d the doctor's findings, ? help.
 // Pure, so every key is tested without a terminal; the painter maps the terminal's key codes to

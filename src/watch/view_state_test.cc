@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Every key of the watch screen, without a terminal.
 #include "watch/view_state.h"
 

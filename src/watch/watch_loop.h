@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The refresh loops of `timewait watch`: every interval a new sample from the shared sampler,
 // made into a Frame, then painted on the screen, written as a log block or as a JSON line. The
 // loops end on q, Ctrl-C or SIGTERM (the terminal is given back either way), after --count

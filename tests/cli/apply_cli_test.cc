@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `doctor --apply` / `--revert` across network namespaces: each namespace has its own backup,
 // recording what it belongs to, restored only there; "host" is PID 1's namespace (so `ip netns
 // exec` is not the host); a backup another user could have written is refused, as are harmful

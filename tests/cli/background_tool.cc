@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "background_tool.h"
 
 #include <fcntl.h>
@@ -58,6 +59,8 @@ bool BackgroundTool::wait_for_stderr(const std::string& text, double seconds) {
   }
   return read_file(dir_ + "/err").find(text) != std::string::npos;
 }
+
+std::string BackgroundTool::stdout_so_far() const { return read_file(dir_ + "/out"); }
 
 ToolResult BackgroundTool::finish(double seconds) {
   ToolResult r;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Runs the real timewait binary in the background (a tracer that must be running while a test
 // makes traffic), then stops it with SIGINT as a user's Ctrl-C would.
 #pragma once
@@ -20,6 +21,8 @@ class BackgroundTool {
 
   // Waits (bounded) until stderr contains `text`; false if the tool exited or time ran out.
   bool wait_for_stderr(const std::string& text, double seconds = 30);
+  // What the tool has written to standard output so far (it may still be running).
+  std::string stdout_so_far() const;
   // Sends SIGINT and waits (bounded) for the exit; kills it after `seconds`.
   ToolResult interrupt(double seconds = 30);
   // Sends SIGTERM (as systemctl stop does) and waits (bounded); kills it after `seconds`.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `timewait census` as a user runs it: real binary, real sockets in a test namespace.
 #include <fmt/format.h>
 #include <gtest/gtest.h>

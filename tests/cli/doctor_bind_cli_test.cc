@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // bind(addr, 0) before connect() takes each source port for one destination, and connect()
 // toward any other destination skips such ports: 25 connections to each of 4 destinations fill a
 // 100-port range while each tuple is 25 % in use. The doctor must see the shared pool (and not

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `timewait doctor` and `timewait explain` as a user runs them: the real binary on real sockets in
 // namespaces made here (twdoc-*), each bad setting set inside the namespace, never on the host.
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The doctor sees exhaustion coming, on the real kernel: a namespace with 1,000 ephemeral ports
 // and a client churning 40 short connections per second toward one destination (sustainable:
 // 1,000 / 60 s = ~17/s). Ten seconds in, 40 % of the ports are in use; the doctor must already

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A small tcp_max_tw_buckets keeps the ports free: past it a close is freed at once, port and
 // all, so a client churning faster than its range sustains never runs out. The doctor must not
 // forecast an exhaustion that cannot come, and must not call "raise the limit" safe to apply

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tcp_tw_reuse=1 takes a TIME_WAIT's port only when that connection carried timestamps, which
 // the peer must use too. Toward a peer with tcp_timestamps=0 every port in TIME_WAIT stays
 // taken: connect() fails, so a doctor reading the dump (which does not say which TIME_WAITs have

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `timewait exporter` as a user runs it: usage errors, a taken port (exit 1, one line), a bad
 // --web.config.file (exit 2, one line), node_exporter's web config (TLS, client certificates,
 // basic auth), header floods against the binary (its RSS and descriptors), SIGTERM (exit 0),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Where timewait writes, as a user runs it: --save never clobbers a device, FIFO or directory,
 // a symlink's target is written, `-` is standard output; standard output that fails is one line
 // and exit 1 (a reader that went away ends quietly); bad snapshots and option values are usage

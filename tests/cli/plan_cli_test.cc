@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `timewait plan` as a user runs it: the seed arithmetic on flags, a JSON input file, a snapshot
 // through --from (checked against what `census --from` says of the same file), and one-line
 // usage errors.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Runs the real timewait binary for CLI tests and captures what it printed and its exit code.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `timewait trace` as a user runs it, against the real kernel: traffic from child processes with
 // known pids and command names in a namespace made by the test, traced from the host's mount
 // namespace with --netns, and checked against what the traffic itself did.

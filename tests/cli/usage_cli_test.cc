@@ -1,9 +1,11 @@
+// SPDX-License-Identifier: Apache-2.0
 // The man pages, completions and --version of the real binary, checked against its own --help:
 // every command --help lists (also ones added later: exporter, watch, plan) and every option of
 // each must be in each completion script and in the command's man page.
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <sstream>
 
 #include "run_tool.h"
@@ -106,6 +108,52 @@ TEST(UsageCli, ManPagesDocumentEveryCommandAndOption) {
   EXPECT_EQ(run_tool("--help").out.find("help-man"), std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(dir / "timewait-help-man.8"));
   EXPECT_EQ(run_tool("nosuch").err.find("help-man"), std::string::npos);
+}
+
+// Each page of the real binary has EXIT STATUS and EXAMPLES sections (from the definition that
+// --help shows too), every option an example uses is one its page documents, and no CLI11 type
+// tag (INT:1-2147483647, FLOAT:SECONDS 0-600) is left in the text.
+TEST(UsageCli, ManPagesHaveExamplesAndExitStatusAndNoTypeTags) {
+  testing::TempDir dir;
+  auto r = run_tool("help-man --dir " + dir.path);
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::map<std::string, std::string> pages;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path))
+    pages[entry.path().filename()] = testing::read_text(entry.path());
+  for (const auto& [file, page] : pages) {
+    SCOPED_TRACE(file);
+    auto status = page.find(".SH EXIT STATUS\n.TP\n\\fB0\\fR\n");
+    auto examples = page.find(".SH EXAMPLES\n");
+    ASSERT_NE(status, std::string::npos);
+    ASSERT_NE(examples, std::string::npos);
+    EXPECT_LT(status, examples);
+    EXPECT_LT(examples, page.find(".SH SEE ALSO"));
+    for (const char* tag : {"INT:", "FLOAT:", "TEXT:", "UINT:", "SECONDS 0", "NONNEGATIVE"})
+      EXPECT_EQ(page.find(tag), std::string::npos) << tag;
+    // The options of each example (the words after "timewait COMMAND" starting with \-) are
+    // documented in that command's page.
+    std::istringstream in(page.substr(examples));
+    for (std::string line; std::getline(in, line);) {
+      if (line != ".EX") continue;
+      std::getline(in, line);
+      std::istringstream words(line.substr(line.find("timewait ") + 9));
+      std::string command;
+      words >> command;
+      ASSERT_TRUE(pages.contains("timewait-" + command + ".8")) << line;
+      const std::string& its = pages["timewait-" + command + ".8"];
+      for (std::string w; words >> w;) {
+        if (!w.starts_with("\\-")) continue;
+        EXPECT_NE(its.find("\\fB" + w + "\\fR"), std::string::npos) << line << ": " << w;
+      }
+    }
+  }
+  EXPECT_GE(pages.size(), 10u);
+  // --help shows the same examples: census's first.
+  auto help = run_tool("census --help");
+  EXPECT_NE(help.out.find("Examples:\n  # "), std::string::npos) << help.out;
+  EXPECT_NE(help.out.find("\n  timewait census --by tuple --top 5\n"), std::string::npos)
+      << help.out;
+  EXPECT_NE(help.out.find("Exit status: 0 success; 1 "), std::string::npos) << help.out;
 }
 
 TEST(UsageCli, VersionNamesReleaseCommitAndFeatures) {

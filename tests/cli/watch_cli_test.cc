@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `timewait watch` run for real against a namespace where a bounded churn runs (~50 short
 // connections per second to a listener, the client closing first, for at most 30 s): on an
 // 80x24 terminal under tmux the churn's destination comes first with a rate near the churn's,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The doctor, offline on a saved Linux snapshot: a 4.9 host with tcp_tw_recycle on and a
 # destination at 95 % of a 100-port range, still churning at ~1.5/s: its 5 free ports go in a
 # few seconds. Exit status 4 (critical), and the findings say why.

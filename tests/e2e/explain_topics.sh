@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # `timewait explain`: every listed topic prints with its sources; an unknown one is a usage error.
 set -u
 topics=$("$TIMEWAIT" explain | awk 'NR > 1 {print $1}')

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Bad input to `census --from`: clear messages, exit 2 where nothing usable was read; lines that
 # fit no format are skipped and counted (or stop the run with --strict), never silently.
 set -euo pipefail

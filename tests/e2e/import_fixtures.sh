@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # `census --from FIXTURE --json` reads every import fixture to the hand-checked counts of its
 # .expected file (format, states, total), with the format detected; the JSON must be valid (a dump
 # in a Windows code page holds bytes that are no UTF-8).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # What users paste: dumps taken without -n (names), plain Windows netstat, netstat -anob owners,
 # BSD -T without a state column, and ss -D's raw dump.
 set -euo pipefail

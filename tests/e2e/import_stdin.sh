@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # `census --from -` reads a dump piped on standard input, and every view works on it.
 set -euo pipefail
 : "${TIMEWAIT:?}" "${FIXTURES:?}"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # A Windows dump gets Windows' port pool: port pressure of `census --from` a `netstat -ano` uses
 # the Vista+ dynamic range 49152-65535 and says it assumed it.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # cmake/version.cmake: the version from git in a checkout, from VERSION in a tarball (no git), and
 # version_info.cc left untouched when nothing changed (a build after it recompiles nothing).
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # timewait.exe census --json, under wine in a namespace of its own, counts what ss counts there:
 # LISTEN, ESTABLISHED, CLOSE_WAIT, TIME_WAIT (and the closing client's FIN_WAIT2), IPv4 and IPv6,
 # made on loopback by tests/windows/make_sockets.cc. Wine reports owning pid 0 for every row

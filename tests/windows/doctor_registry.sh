@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # timewait.exe doctor reads Tcpip\Parameters live (RegGetValueW): values set with `wine reg add`
 # show in its findings and drive its verdict.
 set -euo pipefail

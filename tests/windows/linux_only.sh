@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # On Windows, what needs Linux says so in --help and is refused as a usage error (exit 2).
 set -euo pipefail
 : "${TIMEWAIT_EXE:?}"

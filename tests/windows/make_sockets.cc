@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A Windows test helper (run under wine): puts loopback sockets into known states, IPv4 and IPv6,
 // prints "ready", and holds them until the file named by its argument exists (at most 120 s).
 // Per family: a listener; a connection kept open (2 ESTABLISHED); one whose client closed

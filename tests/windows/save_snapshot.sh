@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # census --save under wine (sources/output_file_win32.cc): a new file, then replaced whole; the
 # snapshot reads back with --from; a directory at the path is refused as bad input.
 set -euo pipefail
