@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Soak for `timewait exporter` (bench/exporter_soak.sh runs it in a namespace of its own): for S
 // seconds, C well-behaved scrapers (Prometheus' request, gzip asked, a pause between scrapes)
 // from 127.0.0.1 and 127.0.1.1-9, while hostile clients from 127.0.0.2-9 hold idle connections,

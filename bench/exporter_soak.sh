@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Exporter soak (issue 24; part of `make bench`, never of `make test`): `timewait exporter` in a
 # namespace of its own, with its default bounds, under bench/exporter_soak for SOAK_SECONDS
 # (default 60): 500 well-behaved scrapers (127.0.0.1 and 127.0.1.1-9) while 1,000 idle

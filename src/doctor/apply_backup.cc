@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "doctor/apply_backup.h"
 
 #include <fmt/format.h>

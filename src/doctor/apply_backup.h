@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The backups `doctor --apply` keeps and `--revert` restores: one file per network namespace,
 // named by what identifies it, readable only where root alone could have written it, and never
 // restored into another namespace than the one it was written for.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Two things a server behind a SNAT load balancer or NAT shows, and every finding that assumes a
 // direct path must check: SYNs dropped by PAWS because they hit one of its TIME_WAITs, and few
 // peer addresses holding many of its TIME_WAITs. RFC 6191 accepts a SYN into a TIME_WAIT by a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // SYNs dropped into TIME_WAIT: a server that closes first, behind a SNAT load balancer or NAT
 // that reuses its few source ports for many clients. A reused port's SYN meets the server's
 // TIME_WAIT for that 4-tuple; it carries another client's timestamp clock, and when that clock is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Basic auth against exporter-toolkit's `basic_auth_users` (user: bcrypt hash), checked with
 // libxcrypt (crypt_rn), the system's own password hashing: `$2y$`, `$2b$` and `$2a$` hashes, as
 // htpasswd -B and Go's bcrypt make them. A bcrypt check costs milliseconds by design, so a

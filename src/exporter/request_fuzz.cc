@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target for the exporter's request path: any bytes, sent as a client would send them
 // to the real MetricsServer (libmicrohttpd's parser, then our checks: basic auth, the Host rule,
 // the method, the header count, a body, the path, Accept-Encoding and gzip), over a socket pair

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The attacks of issue 24 against the running server over real sockets, each inside a test
 // network namespace (the connections the attackers make and the server cuts leave their TIME_WAIT
 // sockets there, not on the host): Range requests, header floods, idle and slowloris clients

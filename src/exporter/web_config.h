@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `--web.config.file`: Prometheus exporter-toolkit's web configuration file (the one node_exporter
 // reads), so a fleet's existing file works unchanged: `tls_server_config` (cert and key, client
 // certificates, TLS versions, curves), `http_server_config` (http2, extra response headers) and

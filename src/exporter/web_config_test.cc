@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // exporter-toolkit's web config file: what it accepts and refuses (one line naming the file and
 // the key), and a node_exporter-style file served for real: TLS with certificates made here, a
 // client certificate required and verified, basic auth with bcrypt hashes, checked with curl.

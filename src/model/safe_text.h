@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Text from outside (a snapshot, a dump, a client, an argument) made safe where it is shown: on a
 // terminal, inside a shell command a person will paste, and echoed in an error line. Every front
 // end shows outside text through these three, so no byte of a hostile file can move the cursor,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Files timewait reads back as its own state (the `doctor --apply` backups) are trusted only where
 // no one but root could have written them: a backup another user forged would make `--revert`
 // write that user's values into the kernel and /etc/sysctl.d.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Windows: `doctor --apply` is Linux's (its options are refused before anything runs), so its
 // backups are never read there.
 #include <filesystem>

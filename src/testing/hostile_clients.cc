@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "testing/hostile_clients.h"
 
 #include <arpa/inet.h>

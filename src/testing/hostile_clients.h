@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Hostile HTTP clients for the exporter's tests and soak (bench/exporter_soak): idle connections
 // that send nothing, slowloris clients that send their headers a byte at a time, and header
 // floods that stream 8 KiB header lines. Each comes from one of `from` (127.0.0.2-9 by default,

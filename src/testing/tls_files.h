@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Certificates and password hashes for the exporter's TLS and basic-auth tests, made fresh in a
 // test's directory with the openssl command line and libxcrypt: a CA, a server certificate for
 // 127.0.0.1 signed by it, a client certificate signed by it, and a second CA with a client

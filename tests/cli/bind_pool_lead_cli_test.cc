@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The bind-before-connect incident, live: a client binds (10.93.1.1, 0) then connects to 4
 // destinations at 6/s in a 200-port range, holding 3 more sockets bound and never connected;
 // another thread connects normally at 1/s. Each tuple stays under a quarter of the pool, yet

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What a hostile file, link or argument gets from the real binary: a link planted in a shared
 // sticky directory is not followed, snapshots are private, /dev/stdout is the stream, a nested or
 // lying snapshot is one line and exit 2, and nothing from a snapshot reaches the terminal or a

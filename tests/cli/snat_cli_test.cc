@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A SNAT load balancer in front of a server that closes first, over real traffic: 4 client
 // addresses -> a balancer namespace doing DNAT + SNAT to one address and 64 ports -> a backend
 // that closes first (the lab's nat-lb scenario). From ~8 s on the balancer reuses its ports into

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The classic case (nginx's short upstream connections are one): a client churning 40 short
 // connections per second toward one destination in a 1,000-port range (sustainable ~17/s). The
 // exporter's pool level must lead the first EADDRNOTAVAIL by >= 15 s, and the series it exports

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Microsoft's port-exhaustion guide starts at the BOUND state (`netstat -anoq`,
 # `Get-NetTCPConnection -State Bound`): a socket bound to a port and neither listening nor
 # connected still holds that port. `census --from` counts such a row in its address's pool (and one
