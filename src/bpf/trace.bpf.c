@@ -114,6 +114,14 @@ static __always_inline bool process_ok(__u32 pid, const char* comm) {
   return true;
 }
 
+/* A connect() or bind() of a traced process: its pid and name, as the client side. */
+static __always_inline bool client_call(struct pending* p, __u64 id) {
+  p->flow.pid = id >> 32;
+  bpf_get_current_comm(p->flow.comm, sizeof(p->flow.comm));
+  p->flow.role = TW_ROLE_CLIENT;
+  return process_ok(p->flow.pid, p->flow.comm);
+}
+
 static __always_inline void* find_counts(void* map, const void* key, const void* zero) {
   void* v = bpf_map_lookup_elem(map, key);
   if (v) return v;
@@ -170,10 +178,7 @@ int tw_enter_connect(struct trace_event_raw_sys_enter* ctx) {
 
   struct pending p = {};
   __u64 id = bpf_get_current_pid_tgid();
-  p.flow.pid = id >> 32;
-  bpf_get_current_comm(p.flow.comm, sizeof(p.flow.comm));
-  if (!process_ok(p.flow.pid, p.flow.comm)) return 0;
-  p.flow.role = TW_ROLE_CLIENT;
+  if (!client_call(&p, id)) return 0;
 
   const void* uaddr = (const void*)ctx->args[1];
   __u16 family = 0;
@@ -256,10 +261,7 @@ int tw_enter_bind(struct trace_event_raw_sys_enter* ctx) {
   if (!netns_ok(sk)) return 0;
   struct pending p = {};
   __u64 id = bpf_get_current_pid_tgid();
-  p.flow.pid = id >> 32;
-  bpf_get_current_comm(p.flow.comm, sizeof(p.flow.comm));
-  if (!process_ok(p.flow.pid, p.flow.comm)) return 0;
-  p.flow.role = TW_ROLE_CLIENT;
+  if (!client_call(&p, id)) return 0;
   p.call = TW_CALL_BIND;
   const void* uaddr = (const void*)ctx->args[1];
   __u16 family = 0;

@@ -97,6 +97,40 @@ void DoctorCollector::fill_server_peers(DoctorInput* in) const {
   v.resize(keep);
 }
 
+// Who holds the sockets kept by `key` (a local port, a local address), most sockets first: the
+// pids a dump recorded, or, looking up this machine's /proc, the owners of their inodes. A dump's
+// pids belong to another machine: only processes of this one are named.
+template <class Key>
+std::map<Key, std::vector<ProcessRef>> DoctorCollector::owners(
+    const std::map<Key, std::set<uint64_t>>& inodes, std::map<Key, std::map<int, int64_t>> pids,
+    size_t inode_count, bool look_up_owners, bool* known) const {
+  *known = !pids.empty();
+  if (look_up_owners && inode_count) {
+    std::set<uint64_t> all;
+    for (auto& [key, set] : inodes) all.insert(set.begin(), set.end());
+    auto owner = pids_of_inodes(all);
+    for (auto& [key, set] : inodes)
+      for (uint64_t i : set)
+        if (auto it = owner.find(i); it != owner.end()) pids[key][it->second]++;
+    *known = true;
+  }
+  std::map<Key, std::vector<ProcessRef>> out;
+  for (auto& [key, by_pid] : pids) {
+    auto& list = out[key];
+    for (auto& [pid, n] : by_pid) {
+      auto saved = dump_names_.find(pid);
+      list.push_back({pid,
+                      look_up_owners               ? process_name(pid)
+                      : saved != dump_names_.end() ? saved->second
+                                                   : "",
+                      n});
+    }
+    std::sort(list.begin(), list.end(),
+              [](const ProcessRef& a, const ProcessRef& b) { return a.sockets > b.sockets; });
+  }
+  return out;
+}
+
 DoctorInput DoctorCollector::input(HostFacts facts, bool look_up_owners) {
   DoctorInput in;
   in.facts = std::move(facts);
@@ -105,55 +139,10 @@ DoctorInput DoctorCollector::input(HostFacts facts, bool look_up_owners) {
   in.pool = pool_;
   in.pool_assumed = pool_assumed_;
   fill_server_peers(&in);
-  auto pids = close_wait_pids_;
-  in.owners_known = !pids.empty();
-  if (look_up_owners && inode_count_) {
-    std::set<uint64_t> all;
-    for (auto& [port, inodes] : close_wait_inodes_) all.insert(inodes.begin(), inodes.end());
-    auto owner = pids_of_inodes(all);
-    for (auto& [port, inodes] : close_wait_inodes_)
-      for (uint64_t i : inodes)
-        if (auto it = owner.find(i); it != owner.end()) pids[port][it->second]++;
-    in.owners_known = true;
-  }
-  for (auto& [port, by_pid] : pids) {
-    auto& list = in.close_wait_owners[port];
-    // A dump's pids belong to another machine: only name processes of this one.
-    for (auto& [pid, n] : by_pid) {
-      auto saved = dump_names_.find(pid);
-      list.push_back({pid,
-                      look_up_owners               ? process_name(pid)
-                      : saved != dump_names_.end() ? saved->second
-                                                   : "",
-                      n});
-    }
-    std::sort(list.begin(), list.end(),
-              [](const ProcessRef& a, const ProcessRef& b) { return a.sockets > b.sockets; });
-  }
-  auto out_pids = outbound_pids_;
-  in.outbound_owners_known = !out_pids.empty();
-  if (look_up_owners && outbound_inode_count_) {
-    std::set<uint64_t> all;
-    for (auto& [a, inodes] : outbound_inodes_) all.insert(inodes.begin(), inodes.end());
-    auto owner = pids_of_inodes(all);
-    for (auto& [a, inodes] : outbound_inodes_)
-      for (uint64_t i : inodes)
-        if (auto it = owner.find(i); it != owner.end()) out_pids[a][it->second]++;
-    in.outbound_owners_known = true;
-  }
-  for (auto& [a, by_pid] : out_pids) {
-    auto& list = in.outbound_owners[a];
-    for (auto& [pid, n] : by_pid) {
-      auto saved = dump_names_.find(pid);
-      list.push_back({pid,
-                      look_up_owners               ? process_name(pid)
-                      : saved != dump_names_.end() ? saved->second
-                                                   : "",
-                      n});
-    }
-    std::sort(list.begin(), list.end(),
-              [](const ProcessRef& a, const ProcessRef& b) { return a.sockets > b.sockets; });
-  }
+  in.close_wait_owners =
+      owners(close_wait_inodes_, close_wait_pids_, inode_count_, look_up_owners, &in.owners_known);
+  in.outbound_owners = owners(outbound_inodes_, outbound_pids_, outbound_inode_count_,
+                              look_up_owners, &in.outbound_owners_known);
   return in;
 }
 

@@ -30,6 +30,11 @@ class DoctorCollector {
 
  private:
   void fill_server_peers(DoctorInput* in) const;
+  template <class Key>
+  std::map<Key, std::vector<ProcessRef>> owners(const std::map<Key, std::set<uint64_t>>& inodes,
+                                                std::map<Key, std::map<int, int64_t>> pids,
+                                                size_t inode_count, bool look_up_owners,
+                                                bool* known) const;
   std::optional<PortPool> pool_;
   bool pool_assumed_;
   std::unique_ptr<Census> sockets_, by_local_port_;

@@ -66,9 +66,10 @@ TEST(Render, CommandsForTheNamespaceAndTheFixNowFirst) {
       EXPECT_EQ(f["data"]["worst"]["state"], "exhausted");
       EXPECT_EQ(f["data"]["worst"]["in_use"], 28232);
     }
-    if (f["id"] == "tcp-timestamps")
+    if (f["id"] == "tcp-timestamps") {
       EXPECT_EQ(f["fix"]["sysctls"][0]["command"],
                 "ip netns exec web sysctl -w net.ipv4.tcp_timestamps=1");
+    }
   }
 }
 
@@ -89,7 +90,9 @@ TEST(Render, EveryCheckedFindingCarriesItsNumbers) {
   for (testing::InputBuilder* b : {&linux_host, &windows}) {
     DoctorInput in = b->build();
     for (const Finding& f : run_rules(in))
-      if (f.checked) EXPECT_FALSE(f.data.empty()) << f.id << " has no data";
+      if (f.checked) {
+        EXPECT_FALSE(f.data.empty()) << f.id << " has no data";
+      }
   }
 }
 

@@ -221,6 +221,27 @@ std::string source_title(const SourceForecast& r) {
 // addresses, a wider range. Never tcp_tw_reuse: it helps connect() take a TIME_WAIT's port, and
 // neither bind() nor connect() takes a port bind() made (measured: the client failed at 29 s
 // instead of 28 s with it on).
+// The wider range as a fix in the application list: applied by --apply when safe (the
+// ephemeral-range finding carries the same values), else its sysctls under "weigh first".
+void add_wider_range(const DoctorInput& in, Finding* f) {
+  auto range = propose_wider_range(in);
+  if (!range) return;
+  if (range->apply) {
+    f->application.push_back(fmt::format(
+        "A wider ephemeral range, {}: the ephemeral-range finding's fix, which `timewait doctor "
+        "--apply` writes{}.",
+        range->summary(),
+        range->reserved_listeners.empty() ? "" : " with the listening ports inside it reserved"));
+    return;
+  }
+  f->application.push_back(fmt::format(
+      "A wider ephemeral range, {}{} (under \"weigh first\": a service that is not running "
+      "now may need a port in it).",
+      range->summary(),
+      range->reserved_listeners.empty() ? "" : ", reserving the listening ports inside it"));
+  f->sysctls.insert(f->sysctls.end(), range->sysctls.begin(), range->sysctls.end());
+}
+
 void bind_fixes(const DoctorInput& in, const SourceForecast& worst, Finding* f) {
   const std::vector<std::string> owners = owner_names(in, worst.pool.local);
   std::string app =
@@ -257,21 +278,7 @@ void bind_fixes(const DoctorInput& in, const SourceForecast& worst, Finding* f) 
       fmt::format("More source addresses: each local address has its own bind pool of {} ports, "
                   "so spreading the binds over N addresses multiplies what they sustain by N.",
                   with_commas(worst.pool.available))};
-  auto range = propose_wider_range(in);
-  if (range && range->apply) {
-    f->application.push_back(fmt::format(
-        "A wider ephemeral range, {}: the ephemeral-range finding's fix, which `timewait doctor "
-        "--apply` writes{}.",
-        range->summary(),
-        range->reserved_listeners.empty() ? "" : " with the listening ports inside it reserved"));
-  } else if (range) {
-    f->application.push_back(fmt::format(
-        "A wider ephemeral range, {}{} (under \"weigh first\": a service that is not running "
-        "now may need a port in it).",
-        range->summary(),
-        range->reserved_listeners.empty() ? "" : ", reserving the listening ports inside it"));
-    f->sysctls.insert(f->sysctls.end(), range->sysctls.begin(), range->sysctls.end());
-  }
+  add_wider_range(in, f);
   f->dont = {
       "Do not set tcp_tw_reuse for this: it lets connect() take a TIME_WAIT's port, but a port "
       "bind() took is skipped by connect() and refused to bind() until its TIME_WAIT ends "
@@ -283,28 +290,13 @@ void bind_fixes(const DoctorInput& in, const SourceForecast& worst, Finding* f) 
 }
 
 void linux_fixes(const DoctorInput& in, const TupleForecast& worst, Finding* f) {
-  auto range = propose_wider_range(in);
   f->application = {
       reuse_connections(owner_names(in, worst.tuple.key.local.addr), worst.tuple.key.remote, false),
       "Spread over more tuples: more destination addresses or ports (several backend "
       "addresses), or several source addresses; bind() each socket to a source address with "
       "IP_BIND_ADDRESS_NO_PORT (Linux 4.2) set first, so the port is chosen at connect() per "
       "4-tuple and one port serves many destinations."};
-  if (range && range->apply) {
-    // Safe to apply: the ephemeral-range finding carries it (same values), --apply writes it.
-    f->application.push_back(fmt::format(
-        "A wider ephemeral range, {}: the ephemeral-range finding's fix, which `timewait doctor "
-        "--apply` writes{}.",
-        range->summary(),
-        range->reserved_listeners.empty() ? "" : " with the listening ports inside it reserved"));
-  } else if (range) {
-    f->application.push_back(fmt::format(
-        "A wider ephemeral range, {}{} (under \"weigh first\": a service that is not running "
-        "now may need a port in it).",
-        range->summary(),
-        range->reserved_listeners.empty() ? "" : ", reserving the listening ports inside it"));
-    f->sysctls.insert(f->sysctls.end(), range->sysctls.begin(), range->sysctls.end());
-  }
+  add_wider_range(in, f);
   auto reuse = in.facts.sysctl_int("net.ipv4.tcp_tw_reuse");
   auto ts = in.facts.sysctl_int("net.ipv4.tcp_timestamps");
   if (!worst.forecast.reuse && !worst.tuple.key.remote.addr.is_loopback() && reuse && *reuse != 1 &&

@@ -133,7 +133,9 @@ TEST(Metrics, EveryServedFamilyIsListed) {
   for (std::sregex_iterator it(text.begin(), text.end(), type_line), end; it != end; ++it) {
     std::string name = (*it)[1];
     EXPECT_NE(std::find(names.begin(), names.end(), name), names.end()) << name;
-    if ((*it)[2] == "counter") EXPECT_TRUE(name.ends_with("_total")) << name;
+    if ((*it)[2] == "counter") {
+      EXPECT_TRUE(name.ends_with("_total")) << name;
+    }
   }
   EXPECT_EQ(state_label(TcpState::kTimeWait), "time_wait");
   EXPECT_EQ(state_label(TcpState::kFinWait2), "fin_wait2");

@@ -217,7 +217,7 @@ basic_auth_users:
   EXPECT_NE(ok.out.find("X-Frame-Options: deny\r\n"), std::string::npos) << ok.out;
   EXPECT_NE(ok.out.find("Strict-Transport-Security: max-age=31536000\r\n"), std::string::npos);
 
-  for (const std::string& bad : {" -u prometheus:wrong", " -u someone:scrape-secret", ""}) {
+  for (const char* bad : {" -u prometheus:wrong", " -u someone:scrape-secret", ""}) {
     auto r = curl(client + bad);
     EXPECT_TRUE(r.out.starts_with("HTTP/1.1 401")) << bad << ": " << r.out;
     EXPECT_NE(r.out.find("WWW-Authenticate: Basic"), std::string::npos) << r.out;

@@ -323,8 +323,9 @@ TEST(BindPoolLeadCli, EveryViewWarnsBeforeTheFirstFailedBindWithTheBindPoolsAdvi
   EXPECT_EQ(all.find("proxy_http_version"), std::string::npos);  // not nginx
   EXPECT_EQ(all.find("proxy_bind"), std::string::npos);
   for (auto& s : pressure["fix"]["sysctls"]) EXPECT_NE(s["name"], "net.ipv4.tcp_tw_reuse");
-  if (reuse.is_object())
+  if (reuse.is_object()) {
     for (auto& s : reuse["fix"]["sysctls"]) EXPECT_NE(s["value"], "1") << reuse.dump(1);
+  }
 
   // trace: the client's failed binds, exactly.
   json tj = json::parse(traced.out, nullptr, false);

@@ -314,10 +314,12 @@ TEST(TraceCli, TwoProcessesChurnAndExhaustAndEachGetsItsOwnCounts) {
   EXPECT_EQ((*x)["active_closes"], kExhaust - failed);
   EXPECT_EQ((*x)["failed_connects"].value("EADDRNOTAVAIL", 0), failed) << x->dump();
   for (const json& f : j["flows"]) {
-    if (f["pid"] == churner.pid && f["role"] == "client")
+    if (f["pid"] == churner.pid && f["role"] == "client") {
       EXPECT_EQ(f["remote"], fmt::format("127.0.0.1:{}", kChurnPort));
-    if (f["pid"] == exhauster.pid && f["role"] == "client")
+    }
+    if (f["pid"] == exhauster.pid && f["role"] == "client") {
       EXPECT_EQ(f["remote"], fmt::format("127.0.0.1:{}", kExhaustPort));
+    }
   }
 }
 
