@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Where the import tests find tests/fixtures/import: $FIXTURES/import when CTest sets FIXTURES,
-// else beside this source tree.
+// else in the source tree the build was configured from (TIMEWAIT_SOURCE_DIR, set by CMake for
+// every test binary). Not from __FILE__: Debian's build flags (-ffile-prefix-map) make it
+// relative, and the fixture suite then found no fixture and vanished from the test list.
 #pragma once
 
 #include <cstdlib>
@@ -10,8 +12,7 @@ namespace tw::testing {
 
 inline std::string import_fixture_dir() {
   if (const char* f = std::getenv("FIXTURES"); f && *f) return std::string(f) + "/import";
-  std::string here = __FILE__;  // .../src/import/fixture_dir.h
-  return here.substr(0, here.rfind("/src/import/")) + "/tests/fixtures/import";
+  return std::string(TIMEWAIT_SOURCE_DIR) + "/tests/fixtures/import";
 }
 
 }  // namespace tw::testing
