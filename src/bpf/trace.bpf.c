@@ -114,6 +114,25 @@ static __always_inline bool process_ok(__u32 pid, const char* comm) {
   return true;
 }
 
+/* The address and port a connect() or bind() names (user memory): its family, AF_INET or
+ * AF_INET6, with `addr` (4 or 16 bytes) and `port` filled; another family is returned untouched. */
+static __always_inline __u16 read_user_sockaddr(const void* uaddr, __u8* addr, __u16* port) {
+  __u16 family = 0;
+  bpf_probe_read_user(&family, sizeof(family), uaddr);
+  if (family == AF_INET) {
+    struct sockaddr_in sin = {};
+    bpf_probe_read_user(&sin, sizeof(sin), uaddr);
+    __builtin_memcpy(addr, &sin.sin_addr, 4);
+    *port = bpf_ntohs(sin.sin_port);
+  } else if (family == AF_INET6) {
+    struct sockaddr_in6 sin6 = {};
+    bpf_probe_read_user(&sin6, sizeof(sin6), uaddr);
+    __builtin_memcpy(addr, &sin6.sin6_addr, 16);
+    *port = bpf_ntohs(sin6.sin6_port);
+  }
+  return family;
+}
+
 /* A connect() or bind() of a traced process: its pid and name, as the client side. */
 static __always_inline bool client_call(struct pending* p, __u64 id) {
   p->flow.pid = id >> 32;
@@ -180,21 +199,11 @@ int tw_enter_connect(struct trace_event_raw_sys_enter* ctx) {
   __u64 id = bpf_get_current_pid_tgid();
   if (!client_call(&p, id)) return 0;
 
-  const void* uaddr = (const void*)ctx->args[1];
-  __u16 family = 0;
-  bpf_probe_read_user(&family, sizeof(family), uaddr);
+  __u16 family = read_user_sockaddr((const void*)ctx->args[1], p.flow.raddr, &p.flow.rport);
   if (family == AF_INET) {
-    struct sockaddr_in sin = {};
-    bpf_probe_read_user(&sin, sizeof(sin), uaddr);
-    __builtin_memcpy(p.flow.raddr, &sin.sin_addr, 4);
-    p.flow.rport = bpf_ntohs(sin.sin_port);
     __u32 bound = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
     __builtin_memcpy(p.flow.laddr, &bound, 4);
   } else if (family == AF_INET6) {
-    struct sockaddr_in6 sin6 = {};
-    bpf_probe_read_user(&sin6, sizeof(sin6), uaddr);
-    __builtin_memcpy(p.flow.raddr, &sin6.sin6_addr, 16);
-    p.flow.rport = bpf_ntohs(sin6.sin6_port);
     BPF_CORE_READ_INTO(&p.flow.laddr, sk, __sk_common.skc_v6_rcv_saddr);
   } else {
     return 0;
@@ -263,22 +272,8 @@ int tw_enter_bind(struct trace_event_raw_sys_enter* ctx) {
   __u64 id = bpf_get_current_pid_tgid();
   if (!client_call(&p, id)) return 0;
   p.call = TW_CALL_BIND;
-  const void* uaddr = (const void*)ctx->args[1];
-  __u16 family = 0;
-  bpf_probe_read_user(&family, sizeof(family), uaddr);
-  if (family == AF_INET) {
-    struct sockaddr_in sin = {};
-    bpf_probe_read_user(&sin, sizeof(sin), uaddr);
-    __builtin_memcpy(p.flow.laddr, &sin.sin_addr, 4);
-    p.flow.lport = bpf_ntohs(sin.sin_port);
-  } else if (family == AF_INET6) {
-    struct sockaddr_in6 sin6 = {};
-    bpf_probe_read_user(&sin6, sizeof(sin6), uaddr);
-    __builtin_memcpy(p.flow.laddr, &sin6.sin6_addr, 16);
-    p.flow.lport = bpf_ntohs(sin6.sin6_port);
-  } else {
-    return 0;
-  }
+  __u16 family = read_user_sockaddr((const void*)ctx->args[1], p.flow.laddr, &p.flow.lport);
+  if (family != AF_INET && family != AF_INET6) return 0;
   p.flow.family = family;
   bpf_map_update_elem(&pendings, &id, &p, BPF_ANY);
   return 0;
