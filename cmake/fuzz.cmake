@@ -28,17 +28,22 @@ foreach(dir model sources import)
   list(APPEND _fuzz_srcs ${_s})
 endforeach()
 
-add_executable(import_fuzz ${_fuzz_srcs})
-target_include_directories(import_fuzz PRIVATE ${_tw_root}/src)
+# A libFuzzer target from `srcs`, with the sanitizers: one way for every fuzz target.
+function(timewait_fuzz_target name)
+  add_executable(${name} ${ARGN})
+  target_include_directories(${name} PRIVATE ${_tw_root}/src)
+  target_compile_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined
+                                         -fno-sanitize-recover=undefined -g -O1)
+  target_link_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
+  # libstdc++ 12 declares std::expected only when __cpp_concepts >= 202002L; clang before 19
+  # reports 201907L although clang 16 implements what <expected> needs (P0848).
+  if(CMAKE_CXX_COMPILER_VERSION VERSION_LESS 19)
+    target_compile_options(${name} PRIVATE -Wno-macro-redefined -D__cpp_concepts=202002L)
+  endif()
+endfunction()
+
+timewait_fuzz_target(import_fuzz ${_fuzz_srcs})
 target_link_libraries(import_fuzz PRIVATE fmt::fmt nlohmann_json::nlohmann_json PkgConfig::MNL)
-target_compile_options(import_fuzz PRIVATE -fsanitize=fuzzer,address,undefined
-                                           -fno-sanitize-recover=undefined -g -O1)
-target_link_options(import_fuzz PRIVATE -fsanitize=fuzzer,address,undefined)
-# libstdc++ 12 declares std::expected only when __cpp_concepts >= 202002L; clang before 19
-# reports 201907L although clang 16 implements what <expected> needs (P0848).
-if(CMAKE_CXX_COMPILER_VERSION VERSION_LESS 19)
-  target_compile_options(import_fuzz PRIVATE -Wno-macro-redefined -D__cpp_concepts=202002L)
-endif()
 
 # A bounded run: new inputs go to a corpus directory in the build tree, the fixtures seed it.
 set(TIMEWAIT_FUZZ_SECONDS 60 CACHE STRING "How long the fuzz.import test fuzzes")
@@ -64,16 +69,9 @@ set(_request_srcs ${_tw_root}/src/exporter/request_fuzz.cc)
 foreach(f server host_header content_coding web_config basic_auth)
   list(APPEND _request_srcs ${_tw_root}/src/exporter/${f}.cc)
 endforeach()
-add_executable(request_fuzz ${_request_srcs})
-target_include_directories(request_fuzz PRIVATE ${_tw_root}/src)
+timewait_fuzz_target(request_fuzz ${_request_srcs})
 target_link_libraries(request_fuzz PRIVATE fmt::fmt PkgConfig::MHD PkgConfig::GNUTLS
                                            PkgConfig::YAMLCPP PkgConfig::XCRYPT ZLIB::ZLIB)
-target_compile_options(request_fuzz PRIVATE -fsanitize=fuzzer,address,undefined
-                                            -fno-sanitize-recover=undefined -g -O1)
-target_link_options(request_fuzz PRIVATE -fsanitize=fuzzer,address,undefined)
-if(CMAKE_CXX_COMPILER_VERSION VERSION_LESS 19)
-  target_compile_options(request_fuzz PRIVATE -Wno-macro-redefined -D__cpp_concepts=202002L)
-endif()
 file(MAKE_DIRECTORY ${CMAKE_BINARY_DIR}/fuzz-corpus-request)
 # Each input is a connection (threads, a socket pair): slower than import_fuzz per input, so the
 # same bounded time. -timeout: an input answered within the server's own 1-2 s deadlines.
