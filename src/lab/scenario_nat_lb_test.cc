@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "lab/scenario_nat_lb.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 namespace tw::lab {
 namespace {
@@ -18,24 +21,46 @@ NatLbSetup small(int addresses, bool timestamps, std::vector<double> rates) {
   return s;
 }
 
-// The first step at which the backend refused SYNs by PAWS: the failure of a shared SNAT pool
-// (a reused port's SYN carries an older timestamp). Unlike "any failure", scheduling noise on a
-// busy machine (a late SYN-ACK counted as a retransmission) cannot produce it.
+// Whether the backend refused SYNs by PAWS in a step: the failure of a shared SNAT pool (a reused
+// port's SYN carries an older timestamp), about (connections - pool) / 2 of them. The counters
+// also take a segment of a live connection that arrived after a newer one (veth queues each packet
+// on the sending CPU, so a client thread that migrates can reorder two): CI saw 2 such in 128
+// connections through 8 addresses. A few refusals are that noise, not a reused pool.
+bool paws_refused(const NatLbStep& st) {
+  return st.backend_paws >= std::max<int64_t>(4, st.stats.attempted / 20);
+}
+
+// The first step at which the pool failed. Unlike "any failure", a late SYN-ACK counted as a
+// retransmission on a busy machine cannot produce it.
 double first_paws_rate(const NatLbRun& run) {
   for (const NatLbStep& st : run.steps)
-    if (st.backend_paws > 0) return st.rate;
+    if (paws_refused(st)) return st.rate;
   return 0;
 }
 
+// Each step of a run, for a failure message.
+std::string steps_text(const NatLbRun& run) {
+  std::string out;
+  for (const NatLbStep& st : run.steps)
+    out += fmt::format("\n  {:g}/s: {}/{} ok, {} SYN retransmissions, PAWS {} (TIME_WAIT {})",
+                       st.rate, st.stats.ok, st.stats.attempted, st.syn_retransmits,
+                       st.backend_paws, st.backend_paws_timewait);
+  return out;
+}
+
 TEST(NatLbScenario, OneAddressFailsNearThePoolAndSeveralMoveItUp) {
-  auto one = measure_nat_lb(small(1, true, {8, 16, 32, 64, 128}));
+  // Every step: on a loaded machine a late SYN-ACK counts as a failure in a low step, and stopping
+  // there would never reach the pool's limit.
+  NatLbSetup one_setup = small(1, true, {8, 16, 32, 64, 128});
+  one_setup.stop_after_failure = false;
+  auto one = measure_nat_lb(one_setup);
   ASSERT_TRUE(one) << one.error();
   const double f1 = one->first_failing_rate();
   const double p1 = first_paws_rate(*one);
-  EXPECT_GT(f1, 0) << "no failures up to 128/s with a 64-port pool";
-  EXPECT_GT(p1, 0) << "no PAWS refusals on the backend up to 128/s";
-  EXPECT_GE(p1, one->naive_step_limit() / 2);
-  EXPECT_LE(p1, one->naive_step_limit() * 2);
+  EXPECT_GT(f1, 0) << "no failures up to 128/s with a 64-port pool" << steps_text(*one);
+  EXPECT_GT(p1, 0) << "no PAWS refusals on the backend up to 128/s" << steps_text(*one);
+  EXPECT_GE(p1, one->naive_step_limit() / 2) << steps_text(*one);
+  EXPECT_LE(p1, one->naive_step_limit() * 2) << steps_text(*one);
   // Failures are SYNs refused by the backend's TIME_WAITs: they show as SYN retransmissions.
   EXPECT_GT(one->steps.back().syn_retransmits, 0);
   EXPECT_GT(one->steps.back().backend_time_wait, 0);
@@ -48,12 +73,13 @@ TEST(NatLbScenario, OneAddressFailsNearThePoolAndSeveralMoveItUp) {
   ASSERT_EQ(eight->steps.size(), 5u);
   const double p8 = first_paws_rate(*eight);
   EXPECT_TRUE(p8 == 0 || p8 >= 2 * p1)
-      << "PAWS refusals: 1 address from " << p1 << "/s, 8 from " << p8 << "/s";
-  EXPECT_TRUE(p8 == 0 || p8 >= eight->naive_step_limit() / 2) << p8;
+      << "PAWS refusals: 1 address from " << p1 << "/s, 8 from " << p8 << "/s"
+      << steps_text(*eight);
+  EXPECT_TRUE(p8 == 0 || p8 >= eight->naive_step_limit() / 2) << p8 << steps_text(*eight);
   // At the rate where one address was refused, eight addresses carry every connection.
   for (const NatLbStep& st : eight->steps)
     if (st.rate <= p1) {
-      EXPECT_EQ(st.backend_paws, 0) << st.rate << "/s";
+      EXPECT_FALSE(paws_refused(st)) << st.rate << "/s: " << st.backend_paws;
       EXPECT_EQ(st.stats.ok, static_cast<int64_t>(st.rate * eight_setup.step_seconds))
           << st.rate << "/s";
     }
