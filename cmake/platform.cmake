@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # Platform split (docs/ARCHITECTURE.md, "Platform split"): `foo_win32.cc` (and its test
-# `foo_win32_test.cc`) is built only for Windows, where it stands in for `foo.cc` and
-# `foo_test.cc`. The Windows build also leaves out the files in TIMEWAIT_LINUX_ONLY and the tests
-# that include Linux-only helpers (cmake/windows.cmake). Removes from the list in `var` what this
-# platform does not build.
+# `foo_win32_test.cc`) is built only for Windows, where it stands in for `foo.cc`. The Windows
+# build also leaves out the files in TIMEWAIT_LINUX_ONLY, and runs only the tests listed in
+# TIMEWAIT_WINDOWS_TESTS (cmake/windows.cmake). Removes from the list in `var` what this platform
+# does not build.
 function(timewait_platform_split var)
   set(kept)
   foreach(f IN LISTS ${var})
@@ -14,14 +14,14 @@ function(timewait_platform_split var)
       continue()
     endif()
     if(WIN32)
-      string(REGEX REPLACE "(_test)?\\.cc$" "_win32.cc" twin "${f}")
       file(RELATIVE_PATH rel ${CMAKE_SOURCE_DIR}/src ${f})
-      if(EXISTS ${twin} OR rel IN_LIST TIMEWAIT_LINUX_ONLY)
-        continue()
-      endif()
       if(f MATCHES "_test\\.cc$")
-        file(STRINGS ${f} linux_only REGEX "${TIMEWAIT_LINUX_TEST_INCLUDES}")
-        if(linux_only)
+        if(NOT rel IN_LIST TIMEWAIT_WINDOWS_TESTS)
+          continue()
+        endif()
+      else()
+        string(REGEX REPLACE "\\.cc$" "_win32.cc" twin "${f}")
+        if(EXISTS ${twin} OR rel IN_LIST TIMEWAIT_LINUX_ONLY)
           continue()
         endif()
       endif()

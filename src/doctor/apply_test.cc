@@ -9,28 +9,13 @@
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <sstream>
+
+#include "testing/temp_dir.h"
 
 namespace tw {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct TempRoot {
-  std::string path;
-  TempRoot() {
-    char dir[] = "/tmp/twdoc-apply-XXXXXX";
-    path = mkdtemp(dir);
-  }
-  ~TempRoot() { fs::remove_all(path); }
-};
-
-std::string slurp(const std::string& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 Finding finding(std::string id, Severity sev, std::vector<SysctlSetting> s) {
   Finding f;
@@ -76,7 +61,7 @@ TEST(Apply, HarmfulSettingsAreRefused) {
 }
 
 TEST(Apply, PlanTakesApplicableChangedSafeSettings) {
-  TempRoot root;
+  testing::TempDir root{"twdoc-apply"};
   ApplyPaths paths{root.path};
   std::vector<Finding> fs_ = {
       finding("a", Severity::kCritical,
@@ -104,7 +89,7 @@ TEST(Apply, PlanTakesApplicableChangedSafeSettings) {
 // The file's old text goes into the backup for --revert, which restores only what --apply could
 // have written: a file holding anything else is refused before anything is done.
 TEST(Apply, PlanRefusesAFileRevertCouldNotPutBack) {
-  TempRoot root;
+  testing::TempDir root{"twdoc-apply"};
   ApplyPaths paths{root.path};
   fs::create_directories(root.path + "/etc/sysctl.d");
   auto reuse = [&] {
@@ -176,7 +161,7 @@ struct FakeKernel {
 };
 
 TEST(Apply, ExecuteThenRevertRestoresFileAndValues) {
-  TempRoot root;
+  testing::TempDir root{"twdoc-apply"};
   ApplyPaths paths{root.path};
   fs::create_directories(root.path + "/etc/sysctl.d");
   std::ofstream(paths.conf()) << "net.ipv4.tcp_tw_reuse = 2\n";
@@ -195,13 +180,13 @@ TEST(Apply, ExecuteThenRevertRestoresFileAndValues) {
   ASSERT_TRUE(execute_apply(*plan, paths, kHere, write, read));
   EXPECT_EQ(kernel["net.ipv4.tcp_tw_reuse"], "1");
   EXPECT_EQ(kernel["net.ipv4.tcp_timestamps"], "1");
-  std::string conf = slurp(paths.conf());
+  std::string conf = testing::read_text(paths.conf());
   EXPECT_NE(conf.find("net.ipv4.tcp_tw_reuse = 1"), std::string::npos);
   EXPECT_EQ(conf.find("net.ipv4.tcp_tw_reuse = 2"), std::string::npos);
   // No temporary files are left beside the targets.
   for (auto& e : fs::directory_iterator(root.path + "/etc/sysctl.d"))
     EXPECT_EQ(e.path().filename(), "60-timewait.conf");
-  auto backup = nlohmann::json::parse(slurp(backup_path(paths, kHere)));
+  auto backup = nlohmann::json::parse(testing::read_text(backup_path(paths, kHere)));
   EXPECT_EQ(backup["values"]["net.ipv4.tcp_tw_reuse"], "2");
 
   // A second apply keeps the original old value.
@@ -214,7 +199,7 @@ TEST(Apply, ExecuteThenRevertRestoresFileAndValues) {
       paths);
   ASSERT_TRUE(plan2);
   ASSERT_TRUE(execute_apply(*plan2, paths, kHere, write, read));
-  backup = nlohmann::json::parse(slurp(backup_path(paths, kHere)));
+  backup = nlohmann::json::parse(testing::read_text(backup_path(paths, kHere)));
   EXPECT_EQ(backup["values"]["net.ipv4.tcp_tw_reuse"], "2");
   EXPECT_EQ(backup["values"]["net.ipv4.tcp_max_tw_buckets"], "1000");
 
@@ -226,7 +211,7 @@ TEST(Apply, ExecuteThenRevertRestoresFileAndValues) {
   ASSERT_EQ(r->refused.size(), 1u);
   EXPECT_EQ(r->refused[0].rfind("net.ipv4.tcp_timestamps = 0 (", 0), 0u) << r->refused[0];
   EXPECT_EQ(kernel["net.ipv4.tcp_max_tw_buckets"], "1000");
-  EXPECT_EQ(slurp(paths.conf()), "net.ipv4.tcp_tw_reuse = 2\n");
+  EXPECT_EQ(testing::read_text(paths.conf()), "net.ipv4.tcp_tw_reuse = 2\n");
   EXPECT_FALSE(fs::exists(backup_path(paths, kHere)));
   EXPECT_FALSE(revert_apply(paths, kHere, write, read));  // nothing left to revert
 }
@@ -234,7 +219,7 @@ TEST(Apply, ExecuteThenRevertRestoresFileAndValues) {
 // Another namespace's apply (persist = false) leaves the boot-time file as it is, through the
 // apply and the revert, even when the file changes in between: it is the host's.
 TEST(Apply, AnApplyThatDoesNotPersistNeverTouchesTheFile) {
-  TempRoot root;
+  testing::TempDir root{"twdoc-apply"};
   ApplyPaths paths{root.path};
   fs::create_directories(root.path + "/etc/sysctl.d");
   std::ofstream(paths.conf()) << "net.ipv4.tcp_syncookies = 1\n";
@@ -245,18 +230,19 @@ TEST(Apply, AnApplyThatDoesNotPersistNeverTouchesTheFile) {
   EXPECT_EQ(plan->new_conf, plan->old_conf);
   ASSERT_TRUE(execute_apply(*plan, paths, kHere, k.writer(), k.reader()));
   EXPECT_EQ(k.values["net.ipv4.tcp_tw_reuse"], "1");
-  EXPECT_EQ(slurp(paths.conf()), "net.ipv4.tcp_syncookies = 1\n");
-  EXPECT_EQ(nlohmann::json::parse(slurp(backup_path(paths, kHere)))["persisted"], false);
+  EXPECT_EQ(testing::read_text(paths.conf()), "net.ipv4.tcp_syncookies = 1\n");
+  EXPECT_EQ(nlohmann::json::parse(testing::read_text(backup_path(paths, kHere)))["persisted"],
+            false);
   std::ofstream(paths.conf()) << "net.core.somaxconn = 4096\n";  // the host's admin, meanwhile
   auto r = revert_apply(paths, kHere, k.writer(), k.reader());
   ASSERT_TRUE(r) << r.error();
   EXPECT_FALSE(r->conf_touched);
   EXPECT_EQ(k.values["net.ipv4.tcp_tw_reuse"], "2");
-  EXPECT_EQ(slurp(paths.conf()), "net.core.somaxconn = 4096\n");
+  EXPECT_EQ(testing::read_text(paths.conf()), "net.core.somaxconn = 4096\n");
 }
 
 TEST(Apply, RevertRemovesAFileThatDidNotExist) {
-  TempRoot root;
+  testing::TempDir root{"twdoc-apply"};
   ApplyPaths paths{root.path};
   FakeKernel k{{{"net.ipv4.tcp_tw_reuse", "2"}}};
   auto plan = reuse_plan(paths);
@@ -271,7 +257,7 @@ TEST(Apply, RevertRemovesAFileThatDidNotExist) {
 // Each namespace has its own backup: another one's apply neither sees nor blocks this one's, and
 // a file at this namespace's path recording another namespace (or machine) is refused.
 TEST(Apply, EachNamespaceHasItsOwnBackup) {
-  TempRoot root;
+  testing::TempDir root{"twdoc-apply"};
   ApplyPaths paths{root.path};
   FakeKernel k{{{"net.ipv4.tcp_tw_reuse", "2"}}};
   SysctlWriter write = k.writer();
@@ -317,12 +303,12 @@ TEST(Apply, EachNamespaceHasItsOwnBackup) {
 // A backup edited by hand could make --revert write any sysctl (kernel.hostname,
 // kernel.core_pattern) or put any line in the boot-time file: refused, nothing written.
 TEST(Apply, HandEditedBackupIsRefused) {
-  TempRoot root;
+  testing::TempDir root{"twdoc-apply"};
   ApplyPaths paths{root.path};
   FakeKernel k{{{"net.ipv4.tcp_tw_reuse", "2"}, {"kernel.hostname", "web1"}}};
   auto plan = reuse_plan(paths);
   ASSERT_TRUE(execute_apply(*plan, paths, kHere, k.writer(), k.reader()));
-  const std::string good = slurp(backup_path(paths, kHere));
+  const std::string good = testing::read_text(backup_path(paths, kHere));
   for (auto edit : std::vector<std::function<void(nlohmann::json&)>>{
            [](nlohmann::json& b) { b["values"]["kernel.hostname"] = "pwned"; },
            [](nlohmann::json& b) { b["values"]["net.ipv4.tcp_tw_reuse"] = "1; reboot"; },
@@ -366,7 +352,7 @@ TEST(Apply, HandEditedBackupIsRefused) {
 // The kernel refuses one value (a range below ip_unprivileged_port_start is EINVAL): the values
 // already set are put back, the file is not written and the backup is as it was.
 TEST(Apply, AKernelRefusalChangesNothing) {
-  TempRoot root;
+  testing::TempDir root{"twdoc-apply"};
   ApplyPaths paths{root.path};
   FakeKernel k{{{"net.ipv4.tcp_timestamps", "0"},
                 {"net.ipv4.ip_local_port_range", "40000\t40999"},
@@ -392,27 +378,28 @@ TEST(Apply, AKernelRefusalChangesNothing) {
   auto first = plan_apply(
       {finding("y", Severity::kWarning, {{"net.ipv4.tcp_tw_reuse", "1", true}})}, h, paths);
   ASSERT_TRUE(execute_apply(*first, paths, kHere, k.writer(), k.reader()));
-  const std::string backup = slurp(backup_path(paths, kHere)), conf = slurp(paths.conf());
+  const std::string backup = testing::read_text(backup_path(paths, kHere)),
+                    conf = testing::read_text(paths.conf());
   k.refuse = "net.ipv4.ip_local_port_range";
   auto again = plan_apply({finding("x", Severity::kWarning,
                                    {{"net.ipv4.tcp_timestamps", "1", true},
                                     {"net.ipv4.ip_local_port_range", "32768 60999", true}})},
                           h, paths);
   EXPECT_FALSE(execute_apply(*again, paths, kHere, k.writer(), k.reader()));
-  EXPECT_EQ(slurp(backup_path(paths, kHere)), backup);
-  EXPECT_EQ(slurp(paths.conf()), conf);
+  EXPECT_EQ(testing::read_text(backup_path(paths, kHere)), backup);
+  EXPECT_EQ(testing::read_text(paths.conf()), conf);
   EXPECT_EQ(k.values["net.ipv4.tcp_timestamps"], "0");
   EXPECT_EQ(k.values["net.ipv4.tcp_tw_reuse"], "1");
 }
 
 // The old value is the one in force when the write happens, not when the doctor read the facts.
 TEST(Apply, TheBackupKeepsTheValueReadWhenWriting) {
-  TempRoot root;
+  testing::TempDir root{"twdoc-apply"};
   ApplyPaths paths{root.path};
   FakeKernel k{{{"net.ipv4.tcp_tw_reuse", "0"}}};  // facts() said 2, minutes ago
   auto plan = reuse_plan(paths);
   ASSERT_TRUE(execute_apply(*plan, paths, kHere, k.writer(), k.reader()));
-  auto backup = nlohmann::json::parse(slurp(backup_path(paths, kHere)));
+  auto backup = nlohmann::json::parse(testing::read_text(backup_path(paths, kHere)));
   EXPECT_EQ(backup["values"]["net.ipv4.tcp_tw_reuse"], "0");
   EXPECT_EQ(backup["host"], "web1");
   EXPECT_FALSE(backup["written_at"].get<std::string>().empty());
@@ -424,7 +411,7 @@ TEST(Apply, TheBackupKeepsTheValueReadWhenWriting) {
 // after a reboot, the boot id) tells them apart, and the gone one's backup is named stale. The
 // host's own namespace spans reboots: after one, its backup is still the host's.
 TEST(Apply, ANamespaceWithTheSameInodeButAnotherCookieIsAnother) {
-  TempRoot root;
+  testing::TempDir root{"twdoc-apply"};
   ApplyPaths paths{root.path};
   FakeKernel k{{{"net.ipv4.tcp_tw_reuse", "2"}}};
   const ApplyTarget blue = target(false, 4026532387, "blue");
@@ -467,7 +454,7 @@ TEST(Apply, ANamespaceWithTheSameInodeButAnotherCookieIsAnother) {
 // without --netns (`ip netns exec` too): it is read as the namespace it really was, moved to its
 // own file by the next apply, and no longer blocks other namespaces.
 TEST(Apply, TheOldSingleBackupIsReadAndMoved) {
-  TempRoot root;
+  testing::TempDir root{"twdoc-apply"};
   ApplyPaths paths{root.path};
   fs::create_directories(paths.dir());
   FakeKernel k{{{"net.ipv4.tcp_tw_reuse", "1"}, {"net.ipv4.tcp_timestamps", "0"}}};
@@ -500,7 +487,7 @@ TEST(Apply, TheOldSingleBackupIsReadAndMoved) {
       {finding("t", Severity::kWarning, {{"net.ipv4.tcp_timestamps", "1", true}})}, facts(), paths);
   ASSERT_TRUE(execute_apply(*plan, paths, kHere, k.writer(), k.reader()));
   EXPECT_FALSE(fs::exists(paths.legacy_backup()));
-  auto moved = nlohmann::json::parse(slurp(backup_path(paths, kHere)));
+  auto moved = nlohmann::json::parse(testing::read_text(backup_path(paths, kHere)));
   EXPECT_EQ(moved["values"]["net.ipv4.tcp_tw_reuse"], "2");
   EXPECT_EQ(moved["values"]["net.ipv4.tcp_timestamps"], "0");
   EXPECT_EQ(moved["netns"]["host"], true);
@@ -524,7 +511,7 @@ TEST(Apply, TheOldSingleBackupIsReadAndMoved) {
 // Values planted to be "restored" (or the harmful value an apply replaced) are not written back;
 // the rest is, and the refusal names each.
 TEST(Apply, RevertLeavesHarmfulSavedValues) {
-  TempRoot root;
+  testing::TempDir root{"twdoc-apply"};
   ApplyPaths paths{root.path};
   FakeKernel k{{{"net.ipv4.tcp_tw_reuse", "2"},
                 {"net.ipv4.tcp_max_tw_buckets", "262144"},
@@ -533,7 +520,7 @@ TEST(Apply, RevertLeavesHarmfulSavedValues) {
                 {"net.ipv4.tcp_syncookies", "1"}}};
   auto plan = reuse_plan(paths);
   ASSERT_TRUE(execute_apply(*plan, paths, kHere, k.writer(), k.reader()));
-  auto b = nlohmann::json::parse(slurp(backup_path(paths, kHere)));
+  auto b = nlohmann::json::parse(testing::read_text(backup_path(paths, kHere)));
   b["values"]["net.ipv4.tcp_max_tw_buckets"] = "0";
   b["values"]["net.ipv4.ip_local_port_range"] = "60999 61000";
   b["values"]["net.core.somaxconn"] = "1";
@@ -556,7 +543,7 @@ TEST(Apply, RevertLeavesHarmfulSavedValues) {
 // systemd masks a sysctl.d file with a symlink to /dev/null: --revert neither removes the link
 // nor writes through it, and restores no value.
 TEST(Apply, RevertNeverRemovesOrWritesThroughADevice) {
-  TempRoot root;
+  testing::TempDir root{"twdoc-apply"};
   ApplyPaths paths{root.path};
   FakeKernel k{{{"net.ipv4.tcp_tw_reuse", "2"}}};
   auto plan = reuse_plan(paths);

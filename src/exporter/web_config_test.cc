@@ -178,11 +178,8 @@ class TlsServed : public WebConfigFiles {
       server_.reset();
     }
   }
-  // curl's exit status, and the status line, headers and body it got (-i).
   testing::ShellResult curl(const std::string& args, const std::string& scheme = "https") {
-    return testing::shell(fmt::format(
-        "cd '{}' && curl -sS -i --max-time 10 --cacert ca.crt {} {}://127.0.0.1:{}/metrics 2>&1",
-        dir_.path, args, scheme, server_->port()));
+    return testing::curl_metrics(dir_.path, server_->port(), args, scheme);
   }
   std::unique_ptr<MetricsServer> server_;
   std::thread thread_;

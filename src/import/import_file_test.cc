@@ -16,24 +16,20 @@
 #include "import/fixture_dir.h"
 #include "import/import.h"
 #include "sources/snapshot_file.h"
+#include "testing/temp_dir.h"
 
 namespace tw {
 namespace {
 
+using testing::TempDir;
+
 class TempFile {
  public:
-  explicit TempFile(const std::string& content) {
-    char p[] = "/tmp/twimp-test-XXXXXX";
-    int fd = mkstemp(p);
-    EXPECT_GE(fd, 0);
-    EXPECT_EQ(write(fd, content.data(), content.size()), static_cast<ssize_t>(content.size()));
-    close(fd);
-    path_ = p;
-  }
-  ~TempFile() { unlink(path_.c_str()); }
+  explicit TempFile(const std::string& content) : path_(dir_.write("dump", content)) {}
   const std::string& path() const { return path_; }
 
  private:
+  testing::TempDir dir_{"twimp-test"};
   std::string path_;
 };
 
@@ -428,7 +424,8 @@ void import_and_save(const std::string& fixture, const std::string& snap, Census
 
 TEST(ImportFile, SnapshotRoundTrip) {
   Census first(CensusOptions{});
-  std::string snap = "/tmp/twimp-snap-" + std::to_string(getpid()) + ".json";
+  TempDir dir("twimp-snap");
+  const std::string snap = dir / "snap.json";
   ASSERT_NO_FATAL_FAILURE(import_and_save("ss_tano.txt", snap, &first));
   auto check = [&](const std::string& path) {
     ImportOptions b;
@@ -451,7 +448,6 @@ TEST(ImportFile, SnapshotRoundTrip) {
   std::ifstream in(snap);
   std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   with_stdin(content, [&] { check("-"); });
-  unlink(snap.c_str());
 }
 
 // A snapshot of a dump taken without -n keeps the names: the same groups when read back.
@@ -459,14 +455,14 @@ TEST(ImportFile, SnapshotKeepsNames) {
   CensusOptions by_tuple;
   by_tuple.by = GroupBy::kTuple;
   Census first(by_tuple);
-  std::string snap = "/tmp/twimp-snap-names-" + std::to_string(getpid()) + ".json";
+  TempDir dir("twimp-snap-names");
+  const std::string snap = dir / "snap.json";
   ASSERT_NO_FATAL_FAILURE(import_and_save("windows_netstat_plain.txt", snap, &first));
   HostFacts facts;
   ImportOptions b;
   b.path = snap;
   Census second(by_tuple);
   auto r2 = import_file(b, &facts, [&](const Socket& s) { second.add(s); });
-  unlink(snap.c_str());
   ASSERT_TRUE(r2) << r2.error();
   auto g1 = first.groups(), g2 = second.groups();
   ASSERT_EQ(g1.size(), g2.size());
@@ -480,7 +476,8 @@ TEST(ImportFile, SnapshotKeepsNames) {
 // A FIFO is read as a pipe: the import waits for a writer (as cat does) and a writer that sends
 // nothing gives the empty-input error, not a hang.
 TEST(ImportFile, FifoWithoutDataIsEmpty) {
-  std::string fifo = "/tmp/twimp-fifo-empty-" + std::to_string(getpid());
+  TempDir dir("twimp-fifo-empty");
+  const std::string fifo = dir / "fifo";
   ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
   std::thread writer([&] {
     int fd = open(fifo.c_str(), O_WRONLY);
@@ -488,7 +485,6 @@ TEST(ImportFile, FifoWithoutDataIsEmpty) {
   });
   auto r = import_path(fifo);
   writer.join();
-  unlink(fifo.c_str());
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().find("is empty"), std::string::npos) << r.error();
 }
@@ -497,7 +493,8 @@ TEST(ImportFile, LargeStreamInConstantMemory) {
   constexpr int kLines = 3'000'000;
   rusage before;
   getrusage(RUSAGE_SELF, &before);
-  std::string fifo = "/tmp/twimp-fifo-" + std::to_string(getpid());
+  TempDir dir("twimp-fifo");
+  const std::string fifo = dir / "fifo";
   ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
   std::thread writer([&] {
     FILE* f = fopen(fifo.c_str(), "w");
@@ -514,7 +511,6 @@ TEST(ImportFile, LargeStreamInConstantMemory) {
   Census census(CensusOptions{});
   auto r = import_file(o, &facts, [&](const Socket& s) { census.add(s); });
   writer.join();
-  unlink(fifo.c_str());
   ASSERT_TRUE(r) << r.error();
   EXPECT_EQ(r->sockets, kLines);
   EXPECT_EQ(census.count(TcpState::kTimeWait), kLines);

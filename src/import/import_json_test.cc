@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "import/fixture_dir.h"
+#include "testing/temp_dir.h"
 
 namespace tw {
 namespace {
@@ -37,19 +38,13 @@ TEST(ImportJson, CodePageBytesDumpAsJson) {
   EXPECT_EQ(j["original_states"]["ABH\xEF\xBF\xBDREN"]["count"], 20);
   EXPECT_EQ(j["original_states"]["ABH\xEF\xBF\xBDREN"]["state"], "LISTEN");
   EXPECT_NO_THROW((void)j.dump());
-  char path[] = "/tmp/twimp-json-XXXXXX";
-  int fd = mkstemp(path);
-  ASSERT_GE(fd, 0);
-  std::string dump =
-      "State Recv-Q Send-Q Local Address:Port Peer Address:Port\nESTAB 0 0 10.0.0.1:1 "
-      "10.0.0.2:80\nABH\x99REN 0 0 10.0.0.1:3 10.0.0.2:80\n";
-  ASSERT_EQ(write(fd, dump.data(), dump.size()), static_cast<ssize_t>(dump.size()));
-  close(fd);
+  testing::TempDir dir("twimp-json");
   ImportOptions o;
-  o.path = path;
+  o.path = dir.write("dump.txt",
+                     "State Recv-Q Send-Q Local Address:Port Peer Address:Port\nESTAB 0 0 "
+                     "10.0.0.1:1 10.0.0.2:80\nABH\x99REN 0 0 10.0.0.1:3 10.0.0.2:80\n");
   HostFacts facts;
   auto r = import_file(o, &facts, [](const Socket&) {});
-  unlink(path);
   ASSERT_TRUE(r) << r.error();
   EXPECT_EQ(r->skipped, 1);
   std::string text;

@@ -8,18 +8,17 @@
 #include <string>
 #include <vector>
 
+#include "testing/temp_dir.h"
+
 namespace tw {
 namespace {
 
 // A LineReader over `bytes` (through a temporary file, as a dump would be read).
 std::vector<std::string> read_all(const std::string& bytes, std::vector<bool>* cut = nullptr,
                                   std::string* error = nullptr) {
-  char path[] = "/tmp/twimp-reader-XXXXXX";
-  int fd = mkstemp(path);
+  testing::TempDir dir("twimp-reader");
+  int fd = open(dir.write("dump", bytes).c_str(), O_RDONLY | O_CLOEXEC);
   EXPECT_GE(fd, 0);
-  EXPECT_EQ(write(fd, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
-  lseek(fd, 0, SEEK_SET);
-  unlink(path);
   LineReader r(fd, "test");
   std::vector<std::string> out;
   if (auto st = r.start(); !st) {

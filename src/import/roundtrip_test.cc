@@ -15,6 +15,7 @@
 #include "sources/live_sockets.h"
 #include "testing/scoped_netns.h"
 #include "testing/sockets.h"
+#include "testing/temp_dir.h"
 
 namespace tw {
 namespace {
@@ -45,14 +46,8 @@ Census import_path(const std::string& path, const std::string& want_format) {
 }
 
 Census import_text(const std::string& text, const std::string& want_format) {
-  std::string path = fmt::format("/tmp/twimp-roundtrip-{}-{}.txt", getpid(), want_format);
-  FILE* f = fopen(path.c_str(), "w");
-  EXPECT_NE(f, nullptr);
-  fputs(text.c_str(), f);
-  fclose(f);
-  Census c = import_path(path, want_format);
-  unlink(path.c_str());
-  return c;
+  testing::TempDir dir("twimp-roundtrip");
+  return import_path(dir.write(want_format + ".txt", text), want_format);
 }
 
 void expect_same(const Census& live, const Census& other, const std::string& what) {
@@ -110,7 +105,8 @@ TEST(ImportRoundTrip, LiveEqualsSsTextEqualsProcText) {
   std::string proc = testing::run_output(exec + "cat /proc/net/tcp /proc/net/tcp6");
   std::string netstat = testing::run_output(exec + "netstat -antW");
   std::string named = testing::run_output(exec + "netstat -taW");
-  std::string diag_path = fmt::format("/tmp/twimp-roundtrip-{}-ss-D.bin", getpid());
+  testing::TempDir dir("twimp-roundtrip");
+  const std::string diag_path = dir / "ss-D.bin";
   testing::run_output(exec + "ss -D " + diag_path + " -ta");
 
   // What was made: 2 LISTEN, 8 ESTAB, 8 TIME-WAIT, CLOSE-WAIT 2, FIN-WAIT-2 2 (one orphan).
@@ -137,7 +133,6 @@ TEST(ImportRoundTrip, LiveEqualsSsTextEqualsProcText) {
   EXPECT_GT(from_proc.time_wait_ages().rate(60), 0);
   // ss -D: the kernel's own messages, read by the live parser; timers and minis come along.
   Census from_diag = import_path(diag_path, "ss-diag");
-  unlink(diag_path.c_str());
   expect_same(live, from_diag, "ss -D");
   EXPECT_EQ(from_diag.fin_wait2_mini(), live.fin_wait2_mini());
   EXPECT_EQ(from_diag.time_wait_ages().with_timer, 8);

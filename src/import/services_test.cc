@@ -6,11 +6,14 @@
 
 #include <fstream>
 
+#include "testing/temp_dir.h"
+
 namespace tw {
 namespace {
 
 TEST(Services, ReadsTcpEntriesAndAliases) {
-  std::string path = "/tmp/twimp-services-" + std::to_string(getpid());
+  testing::TempDir dir("twimp-services");
+  const std::string path = dir / "services";
   {
     std::ofstream f(path);
     f << "# comment\n"
@@ -28,7 +31,6 @@ TEST(Services, ReadsTcpEntriesAndAliases) {
   EXPECT_EQ(service_port("twice", path), std::nullopt);  // ambiguous
   EXPECT_EQ(service_port("ssh", path), 2222);
   EXPECT_EQ(service_port("https", path), 443);  // built in
-  unlink(path.c_str());
 }
 
 // A machine without netbase knows the common names all the same.

@@ -8,17 +8,15 @@
 #include <filesystem>
 #include <fstream>
 
+#include "testing/temp_dir.h"
+
 namespace tw {
 namespace {
 
 struct SnapshotText {
-  explicit SnapshotText(const std::string& text) {
-    path = fmt::format("/tmp/twsnap-{}-{}.json", getpid(), n++);
-    std::ofstream(path) << text;
-  }
-  ~SnapshotText() { std::filesystem::remove(path); }
+  explicit SnapshotText(const std::string& text) : path(dir.write("snap.json", text)) {}
+  testing::TempDir dir{"twsnap"};
   std::string path;
-  static inline int n = 0;
 };
 
 // The error reading `body` as the members after "format" and "version".
@@ -36,7 +34,8 @@ const std::string kHead = R"({"format":"timewait-snapshot","version":1,"facts":{
 const std::string kOk = R"({"state":"ESTAB","local":"10.0.0.1:40000","remote":"10.0.0.2:80"})";
 
 TEST(Snapshot, WriteThenReadKeepsEverySocketFieldAndTheSource) {
-  std::string path = fmt::format("/tmp/twsnap-rt-{}.json", getpid());
+  testing::TempDir dir("twsnap-rt");
+  const std::string path = dir / "snap.json";
   HostFacts facts;
   facts.os = "linux";
   auto w = SnapshotWriter::open(path, facts);
@@ -56,7 +55,6 @@ TEST(Snapshot, WriteThenReadKeepsEverySocketFieldAndTheSource) {
   std::vector<std::pair<Socket, std::string>> got;
   ASSERT_TRUE(read_snapshot(path, &read,
                             [&](const Socket& x) { got.emplace_back(x, std::string(x.command)); }));
-  std::filesystem::remove(path);
   EXPECT_EQ(read.source, "netlink");
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].first.state, TcpState::kCloseWait);
@@ -181,7 +179,8 @@ TEST(Snapshot, WrongTypedFactsNameTheMemberAndTheType) {
 }
 
 TEST(Snapshot, ANameThatIsNotUtf8IsWrittenAsValidJson) {
-  std::string path = fmt::format("/tmp/twsnap-utf-{}.json", getpid());
+  testing::TempDir dir("twsnap-utf");
+  const std::string path = dir / "snap.json";
   HostFacts facts;
   facts.hostname = "host\xff";
   auto w = SnapshotWriter::open(path, facts);
@@ -197,7 +196,6 @@ TEST(Snapshot, ANameThatIsNotUtf8IsWrittenAsValidJson) {
   HostFacts read;
   std::string command;
   ASSERT_TRUE(read_snapshot(path, &read, [&](const Socket& x) { command = x.command; }));
-  std::filesystem::remove(path);
   EXPECT_EQ(read.hostname, "host\xef\xbf\xbd");
   EXPECT_EQ(command, "bad\xef\xbf\xbdname");
 }

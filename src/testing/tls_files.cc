@@ -22,6 +22,13 @@ ShellResult shell(const std::string& command) {
   return r;
 }
 
+ShellResult curl_metrics(const std::string& dir, int port, const std::string& args,
+                         const std::string& scheme) {
+  return shell(fmt::format(
+      "cd '{}' && curl -sS -i --max-time 10 --cacert ca.crt {} {}://127.0.0.1:{}/metrics 2>&1", dir,
+      args, scheme, port));
+}
+
 bool make_tls_files(const std::string& dir, std::string* error) {
   // P-256 keys (quick to make); certificates valid for two days.
   const std::string script = fmt::format(R"(set -e

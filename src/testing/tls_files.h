@@ -24,4 +24,10 @@ struct ShellResult {
 };
 ShellResult shell(const std::string& command);
 
+// curl as a scraper of SCHEME://127.0.0.1:PORT/metrics, run in `dir` (where make_tls_files wrote
+// ca.crt, the CA it trusts) with `args` (--cert/--key, -u, TLS versions), bounded to 10 s: its
+// exit status, and the status line, headers and body it got (-i) or its own error.
+ShellResult curl_metrics(const std::string& dir, int port, const std::string& args,
+                         const std::string& scheme = "https");
+
 }  // namespace tw::testing

@@ -6,6 +6,7 @@
 
 #include <fstream>
 
+#include "testing/temp_dir.h"
 #include "trace/tracer.h"
 
 namespace tw {
@@ -14,16 +15,12 @@ namespace {
 // A /proc/self/status stand-in with the given CapEff, removed when the test ends.
 class StatusFile {
  public:
-  explicit StatusFile(const std::string& cap_eff) {
-    char path[] = "/tmp/twstatus-XXXXXX";
-    close(mkstemp(path));
-    path_ = path;
-    std::ofstream(path_) << "Name:\ttimewait\nCapEff:\t" << cap_eff << "\n";
-  }
-  ~StatusFile() { unlink(path_.c_str()); }
+  explicit StatusFile(const std::string& cap_eff)
+      : path_(dir_.write("status", "Name:\ttimewait\nCapEff:\t" + cap_eff + "\n")) {}
   const std::string& path() const { return path_; }
 
  private:
+  testing::TempDir dir_{"twstatus"};
   std::string path_;
 };
 

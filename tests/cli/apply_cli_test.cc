@@ -37,7 +37,7 @@ std::string proc_sys(const ScopedNetns& ns, const std::string& path) {
   return out;
 }
 
-std::string host_sys(const std::string& path) { return testing::read_file("/proc/sys/" + path); }
+std::string host_sys(const std::string& path) { return testing::read_text("/proc/sys/" + path); }
 
 // Wrapped text joined again: a note is wrapped at the output width.
 std::string one_line(std::string text) {
@@ -50,17 +50,15 @@ int lines(const std::string& text) { return std::count(text.begin(), text.end(),
 // `PREFIX timewait ARGS` (PREFIX: `ip netns exec NS`, `strace ...`), as run_tool runs timewait;
 // the exit status as the shell reports it (128 + N for a signal).
 testing::ToolResult run_with(const std::string& prefix, const std::string& args) {
-  char dir[] = "/tmp/twapl-run-XXXXXX";
-  if (!mkdtemp(dir)) return {};
-  const std::string d = dir;
-  const std::string cmd =
-      fmt::format("{} {} {} </dev/null >{}/out 2>{}/err", prefix, TIMEWAIT_BIN, args, d, d);
+  testing::TempDir d("twapl-run");
+  if (!d.ok()) return {};
+  const std::string cmd = fmt::format("{} {} {} </dev/null >{}/out 2>{}/err", prefix, TIMEWAIT_BIN,
+                                      args, d.path, d.path);
   int rc = std::system(cmd.c_str());
   testing::ToolResult r;
   r.code = WIFEXITED(rc) ? WEXITSTATUS(rc) : WIFSIGNALED(rc) ? 128 + WTERMSIG(rc) : -1;
-  r.out = testing::read_file(d + "/out");
-  r.err = testing::read_file(d + "/err");
-  fs::remove_all(d);
+  r.out = testing::read_text(d / "out");
+  r.err = testing::read_text(d / "err");
   return r;
 }
 
@@ -78,14 +76,11 @@ class ApplyCli : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { ScopedNetns::remove_stale(kPrefix); }
   void SetUp() override {
-    char dir[] = "/tmp/twapl-root-XXXXXX";
-    root_ = mkdtemp(dir);
     // A narrow range: the doctor widens it with --apply, and --revert may narrow it again (a
     // value timewait writes, unlike the harmful ones a fix replaces).
     for (const ScopedNetns* ns : {&a_, &b_})
       ns->set_sysctl("net.ipv4.ip_local_port_range", "40000 40999");
   }
-  void TearDown() override { fs::remove_all(root_); }
   testing::ToolResult doctor(const ScopedNetns* ns, const std::string& args) {
     return run_tool(
         fmt::format("doctor{} {} --root {}", ns ? " --netns " + ns->name() : "", args, root_));
@@ -98,7 +93,8 @@ class ApplyCli : public ::testing::Test {
   }
   std::string conf() const { return root_ + "/etc/sysctl.d/60-timewait.conf"; }
   ScopedNetns a_{kPrefix}, b_{kPrefix};
-  std::string root_;
+  testing::TempDir tmp_{"twapl-root"};
+  const std::string root_ = tmp_.path;
 };
 
 // During an incident the second namespace's fix must not wait for the first one's revert: each
@@ -124,7 +120,7 @@ TEST_F(ApplyCli, ApplyInTwoNamespacesThenRevertEach) {
   // machine, the kernel, when, and which timewait.
   const std::string a_file = backup_of(a_), b_file = backup_of(b_);
   ASSERT_NE(a_file, b_file);
-  auto backup = nlohmann::json::parse(testing::read_file(a_file));
+  auto backup = nlohmann::json::parse(testing::read_text(a_file));
   EXPECT_EQ(backup["netns"]["name"], a_.name());
   EXPECT_EQ(backup["netns"]["host"], false);
   EXPECT_GT(backup["netns"]["inode"].get<uint64_t>(), 0u);
@@ -167,13 +163,13 @@ TEST_F(ApplyCli, IpNetnsExecIsNotTheHost) {
   auto r = run_with(exec, "doctor --apply --yes --root " + root_);
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_NE(proc_sys(a_, "net/ipv4/ip_local_port_range"), "40000\t40999");
-  EXPECT_FALSE(fs::exists(conf())) << testing::read_file(conf());
+  EXPECT_FALSE(fs::exists(conf())) << testing::read_text(conf());
   EXPECT_EQ(r.out.find("wrote "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("in /proc/sys of netns " + a_.name()), std::string::npos) << r.out;
   EXPECT_NE(one_line(r.err).find("60-timewait.conf is left alone"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(root_ + "/var/lib/timewait/backups/host.json"));
   const std::string file = backup_of(a_);  // --netns NAME finds the same backup
-  auto backup = nlohmann::json::parse(testing::read_file(file));
+  auto backup = nlohmann::json::parse(testing::read_text(file));
   EXPECT_EQ(backup["netns"]["host"], false);
   EXPECT_EQ(backup["netns"]["name"], a_.name());
   EXPECT_EQ(backup["persisted"], false);
@@ -196,7 +192,7 @@ TEST_F(ApplyCli, PidNetnsAndInsideAreTheSameNamespace) {
   std::string pid;
   for (int i = 0; i < 100 && pid.empty(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    pid = testing::read_file(pid_file);
+    pid = testing::read_text(pid_file);
     while (!pid.empty() && pid.back() == '\n') pid.pop_back();
   }
   ASSERT_FALSE(pid.empty());
@@ -223,7 +219,7 @@ TEST_F(ApplyCli, TheHostsBackupOutlivesAReboot) {
   std::string value = range;
   while (!value.empty() && value.back() == '\n') value.pop_back();
   auto first_line = [](const std::string& path) {
-    std::string t = testing::read_file(path);
+    std::string t = testing::read_text(path);
     return t.substr(0, t.find('\n'));
   };
   // As this machine's timewait wrote it before the reboot: another boot, another inode.
@@ -315,7 +311,7 @@ TEST_F(ApplyCli, ABackupOthersCouldWriteIsRefused) {
 TEST_F(ApplyCli, HarmfulOrForeignBackupsAreRefused) {
   ASSERT_EQ(doctor(&a_, "--apply --yes").code, 0);
   const std::string file = backup_of(a_);
-  const std::string good = testing::read_file(file);
+  const std::string good = testing::read_text(file);
   a_.set_sysctl("net.ipv4.tcp_max_tw_buckets", "4096");
   a_.set_sysctl("net.core.somaxconn", "4096");
   a_.set_sysctl("net.ipv4.tcp_syncookies", "1");

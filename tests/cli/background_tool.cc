@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <thread>
 
 namespace tw::testing {
@@ -19,10 +18,8 @@ using Clock = std::chrono::steady_clock;
 }  // namespace
 
 BackgroundTool::BackgroundTool(const std::vector<std::string>& args) {
-  char dir[] = "/tmp/twbg-XXXXXX";
-  if (!mkdtemp(dir)) return;
-  dir_ = dir;
-  std::string out = dir_ + "/out", err = dir_ + "/err";
+  if (!dir_.ok()) return;
+  const std::string out = dir_ / "out", err = dir_ / "err";
   pid_ = fork();
   if (pid_ == 0) {
     int o = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -44,23 +41,22 @@ BackgroundTool::~BackgroundTool() {
     kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
   }
-  if (!dir_.empty()) std::system(("rm -rf " + dir_).c_str());
 }
 
 bool BackgroundTool::wait_for_stderr(const std::string& text, double seconds) {
   auto end = Clock::now() + std::chrono::duration<double>(seconds);
   while (Clock::now() < end && pid_ > 0) {
-    if (read_file(dir_ + "/err").find(text) != std::string::npos) return true;
+    if (read_text(dir_ / "err").find(text) != std::string::npos) return true;
     if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
       pid_ = -1;
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  return read_file(dir_ + "/err").find(text) != std::string::npos;
+  return read_text(dir_ / "err").find(text) != std::string::npos;
 }
 
-std::string BackgroundTool::stdout_so_far() const { return read_file(dir_ + "/out"); }
+std::string BackgroundTool::stdout_so_far() const { return read_text(dir_ / "out"); }
 
 ToolResult BackgroundTool::finish(double seconds) {
   ToolResult r;
@@ -81,8 +77,8 @@ ToolResult BackgroundTool::finish(double seconds) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  r.out = read_file(dir_ + "/out");
-  r.err = read_file(dir_ + "/err");
+  r.out = read_text(dir_ / "out");
+  r.err = read_text(dir_ / "err");
   return r;
 }
 

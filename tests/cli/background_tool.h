@@ -35,7 +35,7 @@ class BackgroundTool {
 
  private:
   pid_t pid_ = -1;
-  std::string dir_;
+  TempDir dir_{"twbg"};  // its stdout and stderr
 };
 
 }  // namespace tw::testing

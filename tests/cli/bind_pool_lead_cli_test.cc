@@ -29,8 +29,8 @@
 
 #include "background_tool.h"
 #include "run_tool.h"
+#include "testing/lead_netns.h"
 #include "testing/loopback.h"
-#include "testing/scoped_netns.h"
 
 namespace tw {
 namespace {
@@ -38,8 +38,9 @@ namespace {
 using nlohmann::json;
 using testing::BackgroundTool;
 using testing::EnterNetns;
+using testing::LeadNetns;
 using testing::run_tool;
-using testing::ScopedNetns;
+using testing::scrape_metrics;
 using Clock = std::chrono::steady_clock;
 
 constexpr const char* kSource = "10.93.1.1";
@@ -60,31 +61,7 @@ sockaddr_in addr(const char* ip, uint16_t port) {
   return a;
 }
 
-double since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-// Accepts on every listener and closes after the client's FIN: the client closes first and
-// keeps the TIME_WAIT, as a client of a keep-alive-less HTTP server does.
-void serve(const std::vector<int>& listeners, const std::atomic<bool>& stop) {
-  std::vector<pollfd> p;
-  for (int l : listeners) p.push_back({l, POLLIN, 0});
-  std::vector<int> open;
-  while (!stop) {
-    if (poll(p.data(), p.size(), 50) <= 0) continue;
-    for (auto& x : p) {
-      if (!(x.revents & POLLIN)) continue;
-      int fd = accept(x.fd, nullptr, nullptr);
-      if (fd < 0) continue;
-      timeval tv{0, 200000};
-      setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-      char buf[16];
-      while (read(fd, buf, sizeof buf) > 0) {
-      }
-      close(fd);
-    }
-  }
-}
+double since(Clock::time_point t0) { return testing::seconds_since(t0); }
 
 struct Traffic {
   std::mutex m;
@@ -162,42 +139,18 @@ std::string watch_level(const std::string& out) {
   return j["worst_pool"]["level"];
 }
 
-// The highest timewait_port_pool_worst_level over both kinds in a scrape: 0, 1, 2 or -1.
-int exporter_level(const std::string& text) {
-  int worst = -1;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);)
-    if (line.starts_with("timewait_port_pool_worst_level{"))
-      worst = std::max(worst, std::atoi(line.c_str() + line.rfind(' ') + 1));
-  return worst;
-}
-
-std::string scrape(int port) {
-  std::string out = testing::loopback_request(
-      port, "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", 10);
-  size_t body = out.find("\r\n\r\n");
-  return body == std::string::npos ? "" : out.substr(body + 4);
-}
-
 bool warns(const std::string& level) { return level == "warning" || level == "critical"; }
 
 TEST(BindPoolLeadCli, EveryViewWarnsBeforeTheFirstFailedBindWithTheBindPoolsAdvice) {
-  ScopedNetns::remove_stale("twbp");
-  ScopedNetns ns("twbp");
-  ns.set_sysctl("net.ipv4.ip_local_port_range", "40000 40199");
-  for (const char* a : {kSource, kDests[0], kDests[1], kDests[2], kDests[3], kOther})
-    ASSERT_EQ(ns.exec(fmt::format("ip addr add {}/32 dev lo", a)), 0);
+  LeadNetns ns("twbp", "40000 40199",
+               {kSource, kDests[0], kDests[1], kDests[2], kDests[3], kOther});
+  ASSERT_TRUE(ns.ok());
+  for (const char* d : {kDests[0], kDests[1], kDests[2], kDests[3], kOther})
+    ASSERT_TRUE(ns.listen(d, kPort));
 
-  std::vector<int> listeners, bound_only;
+  std::vector<int> bound_only;
   {
     EnterNetns in(ns.name());
-    for (const char* d : {kDests[0], kDests[1], kDests[2], kDests[3], kOther}) {
-      int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-      const sockaddr_in a = addr(d, kPort);
-      ASSERT_EQ(bind(l, reinterpret_cast<const sockaddr*>(&a), sizeof a), 0);
-      ASSERT_EQ(listen(l, 1024), 0);
-      listeners.push_back(l);
-    }
     // Bound and never connected: they hold ports of kSource's pool all along.
     for (int i = 0; i < kBoundOnly; ++i) {
       int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -213,8 +166,7 @@ TEST(BindPoolLeadCli, EveryViewWarnsBeforeTheFirstFailedBindWithTheBindPoolsAdvi
   BackgroundTool exporter({"exporter", "--listen", fmt::format("127.0.0.1:{}", port), "--netns",
                            ns.name(), "--min-interval", "0.5"});
 
-  std::atomic<bool> stop{false};
-  std::thread server(serve, std::cref(listeners), std::cref(stop));
+  ns.serve();
   Traffic t;
   const auto t0 = Clock::now();
   std::thread bind_thread([&] {
@@ -255,8 +207,8 @@ TEST(BindPoolLeadCli, EveryViewWarnsBeforeTheFirstFailedBindWithTheBindPoolsAdvi
         }
     auto w = run_tool("watch --count 1 --json --netns " + ns.name());
     if (watch_at < 0 && warns(watch_level(w.out))) watch_at = since(t0);
-    const std::string metrics = scrape(port);
-    const int level = exporter_level(metrics);
+    const std::string metrics = scrape_metrics(port);
+    const int level = testing::worst_pool_level(metrics);
     if (exporter_at < 0 && level >= 1) exporter_at = since(t0);
     if (series.is_open()) {
       std::lock_guard<std::mutex> l(t.m);
@@ -271,9 +223,7 @@ TEST(BindPoolLeadCli, EveryViewWarnsBeforeTheFirstFailedBindWithTheBindPoolsAdvi
   bind_thread.join();
   other_thread.join();
   auto traced = tracer->interrupt();
-  stop = true;
-  server.join();
-  for (int fd : listeners) close(fd);
+  ns.stop_serving();
   for (int fd : bound_only) close(fd);
 
   // The kernel: the address's pool ran out although no destination held a quarter of it.

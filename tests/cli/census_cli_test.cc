@@ -143,7 +143,8 @@ TEST_F(CensusCli, PidSelectsTheProcessNamespace) {
 }
 
 TEST_F(CensusCli, SaveThenFromGivesTheSameCensus) {
-  std::string path = fmt::format("/tmp/twcli-snap-{}.json", getpid());
+  testing::TempDir dir("twcli-snap");
+  const std::string path = dir / "snap.json";
   auto saved = run_tool("census --netns " + ns_->name() + " --json --save " + path);
   ASSERT_EQ(saved.code, 0) << saved.err;
   auto from = run_tool("census --json --from " + path);
@@ -156,10 +157,8 @@ TEST_F(CensusCli, SaveThenFromGivesTheSameCensus) {
   EXPECT_EQ(snap["format"], "timewait-snapshot");
   EXPECT_EQ(snap["socket_count"], 18);
   EXPECT_EQ(snap["facts"]["sysctls"]["net.ipv4.ip_local_port_range"], "32768 60999");
-  std::filesystem::remove(path);
   // No temporary file is left beside it.
-  for (auto& e : std::filesystem::directory_iterator("/tmp"))
-    EXPECT_EQ(e.path().string().find(path + ".tmp"), std::string::npos);
+  EXPECT_EQ(dir.names(), std::vector<std::string>{"snap.json"});
 }
 
 // Lines of `text` from the one starting with `header` to the next empty line.

@@ -157,12 +157,7 @@ TEST(ExporterCli, ServesTlsAndBasicAuthFromANodeExporterWebConfig) {
   BackgroundTool tool({"exporter", "--listen", fmt::format("127.0.0.1:{}", port),
                        "--web.config.file", dir / "web-config.yml", "--min-interval", "0"});
   ASSERT_TRUE(tool.wait_for_stderr(fmt::format("listening on https://127.0.0.1:{}/metrics", port)));
-  auto curl = [&](const std::string& args) {
-    return shell(
-        fmt::format("cd {} && curl -sS -i --max-time 10 --cacert ca.crt {} "
-                    "https://127.0.0.1:{}/metrics 2>&1",
-                    dir.path, args, port));
-  };
+  auto curl = [&](const std::string& args) { return curl_metrics(dir.path, port, args); };
   auto ok = curl("--cert client.crt --key client.key -u prometheus:s3cret");
   EXPECT_TRUE(ok.out.starts_with("HTTP/1.1 200")) << ok.out;
   EXPECT_NE(ok.out.find("timewait_up{"), std::string::npos) << ok.out.substr(0, 300);
@@ -336,7 +331,7 @@ TEST_F(ExporterLive, RealPrometheusScrapesTheCensusOfTheNamespace) {
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
   ASSERT_GE(censuses, 2) << "Prometheus did not scrape the exporter: "
-                         << read_file(dir / "prometheus.log");
+                         << read_text(dir / "prometheus.log");
 
   // The census of the same namespace, taken by the CLI now.
   auto c = run_tool(fmt::format("census --netns {} --json", ns));
@@ -430,7 +425,7 @@ TEST_F(ExporterLive, AgreesWithNodeExporterOnTheSameNamespace) {
     if (node_text.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   ASSERT_FALSE(node_text.empty()) << "node_exporter did not answer: "
-                                  << read_file(dir / "node.log");
+                                  << read_text(dir / "node.log");
   // Settle: node_exporter's first scrape left its own TIME_WAIT; the pair below is read after.
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   const auto ours = parse_exposition(http_get(port, "/metrics"));
@@ -530,7 +525,7 @@ TEST_F(ExporterLive, PoolPressureAlertFiresInPrometheusForTheRightTuple) {
 
   TempDir dir;
   std::string rules =
-      read_file(std::string(FIXTURES_DIR) + "/../../deploy/prometheus/timewait.rules.yml");
+      read_text(std::string(FIXTURES_DIR) + "/../../deploy/prometheus/timewait.rules.yml");
   ASSERT_NE(rules.find("for: 1m"), std::string::npos);
   rules = std::regex_replace(rules, std::regex("for: 1m"), "for: 2s");
   std::ofstream(dir / "rules.yml") << rules;
@@ -561,7 +556,7 @@ TEST_F(ExporterLive, PoolPressureAlertFiresInPrometheusForTheRightTuple) {
     if (firing.is_null()) std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
   ASSERT_FALSE(firing.is_null()) << "no firing TimewaitPortPressureCritical: " << last
-                                 << read_file(dir / "prometheus.log");
+                                 << read_text(dir / "prometheus.log");
   ASSERT_EQ(firing.size(), 1u) << firing.dump();
   const auto& labels = firing[0]["labels"];
   EXPECT_EQ(labels.value("netns", ""), ns);

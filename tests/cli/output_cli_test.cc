@@ -75,7 +75,8 @@ TEST(SaveCli, WritesThroughASymlinkAndDashIsStandardOutput) {
 // Runs `timewait ARGS` with standard output open on `out_fd`; returns the wait status and stderr.
 std::pair<int, std::string> run_with_stdout(const std::string& args, int out_fd,
                                             bool ignore_sigpipe) {
-  std::string err = fmt::format("/tmp/twcli-err-{}", getpid());
+  TempDir dir("twcli-err");
+  const std::string err = dir / "err";
   pid_t child = fork();
   if (child == 0) {
     if (ignore_sigpipe) signal(SIGPIPE, SIG_IGN);  // stays ignored across exec
@@ -87,9 +88,7 @@ std::pair<int, std::string> run_with_stdout(const std::string& args, int out_fd,
   }
   int status = 0;
   waitpid(child, &status, 0);
-  std::string text = slurp(err);
-  fs::remove(err);
-  return {status, text};
+  return {status, slurp(err)};
 }
 
 TEST(StdoutCli, AFullStandardOutputIsOneLineAndExit1) {

@@ -5,15 +5,14 @@
 #include <string>
 #include <vector>
 
+#include "testing/temp_dir.h"  // TempDir, read_text
+
 namespace tw::testing {
 
 struct ToolResult {
   int code = -1;
   std::string out, err;
 };
-
-// The whole file, "" when unreadable.
-std::string read_file(const std::string& path);
 
 // Runs `timewait ARGS` (ARGS is shell text) with stdout and stderr captured separately.
 ToolResult run_tool(const std::string& args, const std::string& stdin_text = "");

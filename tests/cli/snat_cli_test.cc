@@ -256,7 +256,7 @@ TEST(SnatCli, DoctorWatchAndAlertNameTheBalancerWithin30sOfTheFirstDroppedSyn) {
   EXPECT_LE(*watch_at - *first_drop, kLeadLimit + 1);
 
   // The shipped alert, evaluated by Prometheus on the exporter's series.
-  ASSERT_TRUE(alert_at) << "TimewaitSynsDroppedIntoTimeWait never fired: " << read_file(prom.log());
+  ASSERT_TRUE(alert_at) << "TimewaitSynsDroppedIntoTimeWait never fired: " << read_text(prom.log());
   EXPECT_LE(*alert_at - *first_drop, kLeadLimit);
   ASSERT_EQ(alerts.size(), 1u) << alerts.dump();
   EXPECT_EQ(alerts[0].value("peer_address", ""), kSnatAddress);

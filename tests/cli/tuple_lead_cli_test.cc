@@ -21,15 +21,17 @@
 #include <thread>
 
 #include "background_tool.h"
+#include "testing/lead_netns.h"
 #include "testing/loopback.h"
-#include "testing/scoped_netns.h"
 
 namespace tw {
 namespace {
 
 using testing::BackgroundTool;
 using testing::EnterNetns;
-using testing::ScopedNetns;
+using testing::LeadNetns;
+using testing::scrape_metrics;
+using testing::worst_pool_level;
 using Clock = std::chrono::steady_clock;
 
 constexpr const char* kAddr = "10.98.0.1";  // on lo but not 127/8: tcp_tw_reuse=2 does not apply
@@ -38,49 +40,17 @@ constexpr double kRate = 40;
 constexpr double kMaxSeconds = 45;
 constexpr double kLeadSeconds = 15;
 
-double since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-std::string scrape(int port) {
-  std::string out = testing::loopback_request(
-      port, "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", 10);
-  size_t body = out.find("\r\n\r\n");
-  return body == std::string::npos ? "" : out.substr(body + 4);
-}
+double since(Clock::time_point t0) { return testing::seconds_since(t0); }
 
 TEST(TupleLeadCli, TheExporterLeadsTheFirstEaddrnotavailOfAChurningClient) {
-  ScopedNetns::remove_stale("twtl");
-  ScopedNetns ns("twtl");
-  ns.set_sysctl("net.ipv4.ip_local_port_range", "40000 40999");
-  ASSERT_EQ(ns.exec(fmt::format("ip addr add {}/32 dev lo", kAddr)), 0);
+  LeadNetns ns("twtl", "40000 40999", {kAddr});
+  ASSERT_TRUE(ns.ok());
+  ASSERT_TRUE(ns.listen(kAddr, kPort));
   sockaddr_in dest{};
   dest.sin_family = AF_INET;
   dest.sin_port = htons(kPort);
   inet_pton(AF_INET, kAddr, &dest.sin_addr);
-  int listener = -1;
-  {
-    EnterNetns in(ns.name());
-    listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&dest), sizeof dest), 0);
-    ASSERT_EQ(listen(listener, 1024), 0);
-  }
-  std::atomic<bool> stop{false};
-  // Closes after the client's FIN: the client closes first and keeps the TIME_WAIT.
-  std::thread server([&] {
-    while (!stop) {
-      pollfd p{listener, POLLIN, 0};
-      if (poll(&p, 1, 50) <= 0) continue;
-      int fd = accept(listener, nullptr, nullptr);
-      if (fd < 0) continue;
-      timeval tv{0, 200000};
-      setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-      char buf[16];
-      while (read(fd, buf, sizeof buf) > 0) {
-      }
-      close(fd);
-    }
-  });
+  ns.serve();
   const int port = testing::free_loopback_port();
   BackgroundTool exporter({"exporter", "--listen", fmt::format("127.0.0.1:{}", port), "--netns",
                            ns.name(), "--min-interval", "0.5"});
@@ -106,13 +76,9 @@ TEST(TupleLeadCli, TheExporterLeadsTheFirstEaddrnotavailOfAChurningClient) {
   if (const char* dir = std::getenv("TIMEWAIT_RECORD_SERIES"))
     series.open(std::string(dir) + "/tuple-churn.series");
   while (!done && since(t0) < kMaxSeconds + 5) {
-    const std::string metrics = scrape(port);
+    const std::string metrics = scrape_metrics(port);
     const double now = since(t0);
-    int level = -1;
-    std::istringstream in(metrics);
-    for (std::string line; std::getline(in, line);)
-      if (line.starts_with("timewait_port_pool_worst_level{"))
-        level = std::max(level, std::atoi(line.c_str() + line.rfind(' ') + 1));
+    const int level = worst_pool_level(metrics);
     if (warned_at < 0 && level >= 1) warned_at = now;
     if (critical_at < 0 && level >= 2) critical_at = now;
     if (series.is_open()) {
@@ -124,9 +90,7 @@ TEST(TupleLeadCli, TheExporterLeadsTheFirstEaddrnotavailOfAChurningClient) {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
   client.join();
-  stop = true;
-  server.join();
-  close(listener);
+  ns.stop_serving();
 
   ASSERT_GE(first_failure, 0) << "connect() never failed within " << kMaxSeconds << " s";
   std::printf("first EADDRNOTAVAIL at %.1f s; exporter warning at %.1f s, critical at %.1f s\n",
