@@ -68,7 +68,7 @@ dist: deb
 	@bash scripts/dist.sh $(BUILD)
 
 bench: configure
-	@bash bench/run.sh $(BUILD)
+	@python3 bench/run.py $(BUILD)
 	@bash bench/exporter_soak.sh $(BUILD)
 
 format:

@@ -42,7 +42,8 @@ test=(
   iproute2 nftables procps           # namespaces, veth, sysctl, nft rules in tests and the lab
   net-tools                          # ss and netstat: the peers the census is checked against
   nginx                              # the lab's nginx-proxy scenario
-  jq                                 # end-to-end tests read JSON output
+  jq                                 # tests/windows/*.sh and bench/watch_refresh.sh read JSON
+  python3                            # make bench: bench/run.py drives the census benchmark
   zsh fish                           # completion tests run each shell's own completion
   man-db                             # man page tests format every page with man(1)
   dpkg-dev                           # the package changelog's test reads it with dpkg-parsechangelog
