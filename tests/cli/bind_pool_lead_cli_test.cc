@@ -9,7 +9,6 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -41,6 +40,7 @@ using testing::EnterNetns;
 using testing::LeadNetns;
 using testing::run_tool;
 using testing::scrape_metrics;
+using testing::seconds_since;
 using Clock = std::chrono::steady_clock;
 
 constexpr const char* kSource = "10.93.1.1";
@@ -61,8 +61,6 @@ sockaddr_in addr(const char* ip, uint16_t port) {
   return a;
 }
 
-double since(Clock::time_point t0) { return testing::seconds_since(t0); }
-
 struct Traffic {
   std::mutex m;
   double first_failure_s = -1;  // the first failed bind() or connect() of either client
@@ -70,7 +68,7 @@ struct Traffic {
   int binds = 0, other_connects = 0;
   std::atomic<bool> done{false};
   void failed(Clock::time_point t0) {
-    if (first_failure_s < 0) first_failure_s = since(t0);
+    if (first_failure_s < 0) first_failure_s = seconds_since(t0);
   }
 };
 
@@ -78,11 +76,11 @@ struct Traffic {
 void bind_client(Clock::time_point t0, Traffic* t) {
   pthread_setname_np(pthread_self(), "bindclient");
   const sockaddr_in from = addr(kSource, 0);
-  for (int i = 0; since(t0) < kMaxSeconds; ++i) {
+  for (int i = 0; seconds_since(t0) < kMaxSeconds; ++i) {
     std::this_thread::sleep_until(t0 + std::chrono::microseconds(int64_t(i * 1e6 / kBindRate)));
     {
       std::lock_guard<std::mutex> l(t->m);
-      if (t->first_failure_s >= 0 && since(t0) > t->first_failure_s + kAfterFailure) break;
+      if (t->first_failure_s >= 0 && seconds_since(t0) > t->first_failure_s + kAfterFailure) break;
     }
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (bind(fd, reinterpret_cast<const sockaddr*>(&from), sizeof from) != 0) {
@@ -111,7 +109,7 @@ void bind_client(Clock::time_point t0, Traffic* t) {
 void other_client(Clock::time_point t0, Traffic* t) {
   pthread_setname_np(pthread_self(), "plainclient");
   const sockaddr_in to = addr(kOther, kPort);
-  for (int i = 0; since(t0) < kMaxSeconds && !t->done; ++i) {
+  for (int i = 0; seconds_since(t0) < kMaxSeconds && !t->done; ++i) {
     std::this_thread::sleep_until(t0 + std::chrono::microseconds(int64_t(i * 1e6 / kOtherRate)));
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int rc = connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to);
@@ -186,13 +184,13 @@ TEST(BindPoolLeadCli, EveryViewWarnsBeforeTheFirstFailedBindWithTheBindPoolsAdvi
   std::ofstream series;
   if (const char* dir = std::getenv("TIMEWAIT_RECORD_SERIES"))
     series.open(std::string(dir) + "/bind-before-connect.series");
-  while (!t.done && since(t0) < kMaxSeconds + 5) {
+  while (!t.done && seconds_since(t0) < kMaxSeconds + 5) {
     auto c = run_tool("census --json --netns " + ns.name());
     json cj = json::parse(c.out, nullptr, false);
     if (!cj.is_discarded()) {
       if (bound_only_seen < 0) bound_only_seen = cj["port_pressure"]["bound_only"]["sockets"];
       if (census_at < 0 && warns(census_level(cj))) {
-        census_at = since(t0);
+        census_at = seconds_since(t0);
         census_first = cj;
       }
     }
@@ -202,17 +200,17 @@ TEST(BindPoolLeadCli, EveryViewWarnsBeforeTheFirstFailedBindWithTheBindPoolsAdvi
       for (auto& f : dj["findings"])
         if (f["id"] == "port-pressure" &&
             (f["severity"] == "warning" || f["severity"] == "critical")) {
-          doctor_at = since(t0);
+          doctor_at = seconds_since(t0);
           doctor_first = dj;
         }
     auto w = run_tool("watch --count 1 --json --netns " + ns.name());
-    if (watch_at < 0 && warns(watch_level(w.out))) watch_at = since(t0);
+    if (watch_at < 0 && warns(watch_level(w.out))) watch_at = seconds_since(t0);
     const std::string metrics = scrape_metrics(port);
     const int level = testing::worst_pool_level(metrics);
-    if (exporter_at < 0 && level >= 1) exporter_at = since(t0);
+    if (exporter_at < 0 && level >= 1) exporter_at = seconds_since(t0);
     if (series.is_open()) {
       std::lock_guard<std::mutex> l(t.m);
-      series << fmt::format("# t={:.1f} failed={}\n", since(t0), t.first_failure_s >= 0);
+      series << fmt::format("# t={:.1f} failed={}\n", seconds_since(t0), t.first_failure_s >= 0);
       std::istringstream in(metrics);
       for (std::string line; std::getline(in, line);)
         if (line.starts_with("timewait_port_pool") || line.starts_with("timewait_bind_pool_level"))

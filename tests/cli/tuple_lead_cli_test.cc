@@ -7,7 +7,6 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -31,6 +30,7 @@ using testing::BackgroundTool;
 using testing::EnterNetns;
 using testing::LeadNetns;
 using testing::scrape_metrics;
+using testing::seconds_since;
 using testing::worst_pool_level;
 using Clock = std::chrono::steady_clock;
 
@@ -39,8 +39,6 @@ constexpr uint16_t kPort = 8080;
 constexpr double kRate = 40;
 constexpr double kMaxSeconds = 45;
 constexpr double kLeadSeconds = 15;
-
-double since(Clock::time_point t0) { return testing::seconds_since(t0); }
 
 TEST(TupleLeadCli, TheExporterLeadsTheFirstEaddrnotavailOfAChurningClient) {
   LeadNetns ns("twtl", "40000 40999", {kAddr});
@@ -59,14 +57,14 @@ TEST(TupleLeadCli, TheExporterLeadsTheFirstEaddrnotavailOfAChurningClient) {
   const auto t0 = Clock::now();
   std::thread client([&] {
     EnterNetns in(ns.name());
-    for (int i = 0; since(t0) < kMaxSeconds; ++i) {
+    for (int i = 0; seconds_since(t0) < kMaxSeconds; ++i) {
       std::this_thread::sleep_until(t0 + std::chrono::microseconds(int64_t(i * 1e6 / kRate)));
-      if (first_failure >= 0 && since(t0) > first_failure + 3) break;
+      if (first_failure >= 0 && seconds_since(t0) > first_failure + 3) break;
       int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
       int rc = connect(fd, reinterpret_cast<const sockaddr*>(&dest), sizeof dest);
       int err = errno;
       close(fd);
-      if (rc != 0 && err == EADDRNOTAVAIL && first_failure < 0) first_failure = since(t0);
+      if (rc != 0 && err == EADDRNOTAVAIL && first_failure < 0) first_failure = seconds_since(t0);
     }
     done = true;
   });
@@ -75,9 +73,9 @@ TEST(TupleLeadCli, TheExporterLeadsTheFirstEaddrnotavailOfAChurningClient) {
   std::ofstream series;
   if (const char* dir = std::getenv("TIMEWAIT_RECORD_SERIES"))
     series.open(std::string(dir) + "/tuple-churn.series");
-  while (!done && since(t0) < kMaxSeconds + 5) {
+  while (!done && seconds_since(t0) < kMaxSeconds + 5) {
     const std::string metrics = scrape_metrics(port);
-    const double now = since(t0);
+    const double now = seconds_since(t0);
     const int level = worst_pool_level(metrics);
     if (warned_at < 0 && level >= 1) warned_at = now;
     if (critical_at < 0 && level >= 2) critical_at = now;
