@@ -48,6 +48,7 @@ Status apply_census(const Census& census, const HostFacts& facts, PlanInput* in)
         "rate; give --rate N");
   const Forecast& f = busiest->forecast;
   in->rate = f.rate_60s;
+  in->tuple = MeasuredTuple{busiest->tuple.key.local.addr, busiest->tuple.key.remote};
   in->who_closes = Closer::kClient;
   // tcp_tw_reuse=2 acts on loopback tuples: where the census found it applies, plan with it on.
   const bool loopback_reuse = f.reuse && policy.tw_reuse == 2;
