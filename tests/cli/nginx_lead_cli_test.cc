@@ -185,6 +185,7 @@ TEST(NginxLeadCli, TheExporterLeadsTheFirst502OfAnExhaustedUpstreamPool) {
   load->join();
   const std::string error_log = read_text((*nginx)->dir() + "/error.log");
   nginx->reset();
+  const int64_t upstream = (*server)->accepted(), backend_closed = (*server)->closed_first();
   server->reset();
 
   ASSERT_GE(first_failure, 0) << "nginx never answered 502 within " << kMaxSeconds << " s (" << ok
@@ -198,6 +199,9 @@ TEST(NginxLeadCli, TheExporterLeadsTheFirst502OfAnExhaustedUpstreamPool) {
   EXPECT_NE(error_log.find("(99: Cannot assign requested address)"), std::string::npos)
       << error_log.substr(0, 2000);
   EXPECT_EQ(other, 0);
+  // nginx closed every upstream connection first: the TIME_WAITs, and the ports, were its own.
+  EXPECT_GE(upstream, ok.load());
+  EXPECT_EQ(backend_closed, 0);
   EXPECT_GE(warned_at, 0);
   EXPECT_LE(warned_at, first_failure - kLeadSeconds);
   EXPECT_GE(critical_at, 0);
