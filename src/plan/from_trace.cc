@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -19,7 +20,7 @@ using nlohmann::json;
 
 // A stream's lines are counted as they are read, so its size bounds time, not memory; the
 // summary document is held whole (16,384 flows of ~500 bytes each at most, docs/trace.md).
-constexpr uint64_t kMaxStreamBytes = uint64_t{1} << 32;
+constexpr uint64_t kMaxStreamBytes = uint64_t{1} << 30;
 constexpr size_t kMaxDocumentBytes = size_t{32} << 20;
 constexpr size_t kMaxLine = 64 << 10;
 constexpr int kMaxDepth = 4;          // {"flows": [{"failed_connects": {...}}]}
@@ -140,18 +141,19 @@ class Tally {
     const Address l = local.addr.unmapped_v4();
     Endpoint r = remote;
     r.addr = r.addr.unmapped_v4();
-    for (TracedTuple& t : tuples_)
-      if (t.local == l && t.remote == r) return &t;
+    auto it = index_.find({l, r});
+    if (it != index_.end()) return &tuples_[it->second];
     if (tuples_.size() >= kMaxTuples)
       return fail(fmt::format("{}: more than {} client tuples; {}", where, kMaxTuples, kWhat));
+    index_.emplace(std::pair{l, r}, tuples_.size());
     tuples_.push_back(TracedTuple{l, r, 0, {}});
     return &tuples_.back();
   }
   std::vector<TracedTuple> take() { return std::move(tuples_); }
 
  private:
-  // A trace of an exhaustion has a handful of tuples; a linear search keeps it simple.
   std::vector<TracedTuple> tuples_;
+  std::map<std::pair<Address, Endpoint>, size_t> index_;
 };
 
 // The --summary document: {"seconds", "lost", "flows": [{"role", "local", "remote", "connects",
