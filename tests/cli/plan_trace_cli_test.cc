@@ -124,14 +124,15 @@ json plan_json(const std::string& args) {
 }
 
 // The third case: 25 connects/s wanted into a pool that sustains 250/60 = 4.2/s. The
-// pool runs out after 10 s; the trace covers about 3-13 s, so about a third of what it counts
-// failed. The snapshot alone shows the pool's share; with the trace plan says 25/s.
+// pool runs out after 10 s; the trace covers about 3-13 s (later when the tracer is slow to
+// attach), so about a third of what it counts failed. The snapshot alone shows the pool's share;
+// with the trace plan says 25/s.
 TEST(PlanTraceCli, TracedDemandOfAnExhaustedPoolIsTheRateAttempted) {
   ScopedNetns ns("twtest");
   ns.set_sysctl("net.ipv4.ip_local_port_range", "40000 40249");  // 250 ports
   ns.set_sysctl("net.ipv4.tcp_tw_reuse", "0");  // loopback reuse would hide the exhaustion
   constexpr uint16_t kPort = 8097;
-  constexpr double kRate = 25, kSeconds = 18, kTraceSeconds = 10;
+  constexpr double kRate = 25, kSeconds = 22, kTraceSeconds = 10;
   PassiveServer server(ns, kPort);
   ASSERT_TRUE(server.ok());
   ChurnResult churned;
@@ -155,7 +156,7 @@ TEST(PlanTraceCli, TracedDemandOfAnExhaustedPoolIsTheRateAttempted) {
   ASSERT_EQ(l.code, 0) << l.err;
   ASSERT_EQ(c.code, 0) << c.err;
   ASSERT_EQ(churned.other, 0);
-  ASSERT_GT(churned.eaddrnotavail, 0) << "250 ports should not serve 25/s for 18 s";
+  ASSERT_GT(churned.eaddrnotavail, 0) << "250 ports should not serve 25/s for 22 s";
   const double wanted = churned.rate();
   ASSERT_NEAR(wanted, kRate, 0.1 * kRate) << "the client could not keep its pace";
   const std::string summary_file = dir / "summary.json", stream_file = dir / "stream.jsonl";
@@ -184,8 +185,9 @@ TEST(PlanTraceCli, TracedDemandOfAnExhaustedPoolIsTheRateAttempted) {
     EXPECT_GT(failed, 0) << d.dump(2);
     EXPECT_LE(failed, churned.eaddrnotavail) << d.dump(2);
     EXPECT_LE(d["connects"].get<int64_t>(), churned.connected) << d.dump(2);
-    EXPECT_GT(d["failing_share"].get<double>(), 0.1) << d.dump(2);
-    EXPECT_LT(d["failing_share"].get<double>(), 0.9) << d.dump(2);
+    EXPECT_GT(d["connects"].get<int64_t>(), 0) << d.dump(2);
+    EXPECT_GT(d["failing_share"].get<double>(), 0.05) << d.dump(2);
+    EXPECT_LT(d["failing_share"].get<double>(), 0.95) << d.dump(2);
     EXPECT_NEAR(d["seconds"].get<double>(), kTraceSeconds, 1.5) << d.dump(2);
     // The plan of that demand: over what the pool sustains, failing now.
     EXPECT_LT(j["headroom"].get<double>(), 0.5) << j.dump(2);
