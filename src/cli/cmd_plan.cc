@@ -13,6 +13,7 @@
 #include "cli/option_checks.h"
 #include "cli/terminal.h"
 #include "plan/from_census.h"
+#include "plan/from_trace.h"
 #include "plan/levers.h"
 #include "plan/render.h"
 
@@ -23,6 +24,7 @@ namespace {
 struct PlanFlags {
   CLI::App* sub = nullptr;
   std::string input;  // JSON file
+  std::string trace;  // trace --json output: the demand toward the --from tuple
   OfflineFlags offline;
   bool json = false;
   double rate = 0, requests = 1, growth = 0, keepalive = 100;
@@ -69,7 +71,10 @@ Status read_json_file(const std::string& path, plan::PlanInput* in) {
   // What the file gives replaces what --from measured.
   if (j.contains("port_range") || j.contains("reserved_ports")) in->pool_from_input = false;
   if (j.contains("time_wait")) in->time_wait_from_input = false;
-  if (j.contains("rate")) in->rate_lower_bound.clear();
+  if (j.contains("rate")) {
+    in->rate_lower_bound.clear();
+    in->traced_demand.reset();
+  }
   return {};
 }
 
@@ -111,7 +116,10 @@ Status apply_flags(const PlanFlags& fl, plan::PlanInput* in) {
   if (has("--dest-ports")) in->dest_ports = int(fl.dest_ports);
   if (has("--port-range") || has("--reserved-ports")) in->pool_from_input = false;
   if (has("--time-wait")) in->time_wait_from_input = false;
-  if (has("--rate")) in->rate_lower_bound.clear();
+  if (has("--rate")) {
+    in->rate_lower_bound.clear();
+    in->traced_demand.reset();
+  }
   if (has("--rfc1337")) in->rfc1337 = true;
   if (has("--port-range")) {
     auto p = parse_port_range_option(fl.port_range);
@@ -156,6 +164,16 @@ int run(const PlanFlags& fl) {
   plan::PlanInput in;
   if (!fl.offline.from.empty())
     if (auto st = read_census(fl.offline, &in); !st) return error(st.error());
+  if (!fl.trace.empty()) {
+    if (fl.offline.from.empty())
+      return error(
+          "--trace gives the demand toward the tuple a snapshot measured; give --from "
+          "SNAPSHOT too");
+    auto t = plan::read_trace_file(fl.trace);
+    if (!t) return error(fmt::format("--trace {}: {}", fl.trace, t.error()));
+    if (auto st = plan::apply_trace(*t, fl.trace, &in); !st)
+      return error(fmt::format("--trace {}: {}", fl.trace, st.error()));
+  }
   if (!fl.input.empty())
     if (auto st = read_json_file(fl.input, &in); !st) return error(st.error());
   if (auto st = apply_flags(fl, &in); !st) return error(st.error());
@@ -231,6 +249,10 @@ Register reg(27, [](CLI::App& app) {
                   "Requests per connection for the keep-alive lever (default 100)")
       ->check(number(2, 1e9));
   sub->add_option("--input", fl->input, "A JSON plan input (docs/plan.md); flags override it");
+  sub->add_option("--trace", fl->trace,
+                  "With --from: the demand is the connect() attempts (made and failed) `timewait "
+                  "trace --json` counted toward the snapshot's busiest tuple, not the TIME_WAITs "
+                  "the pool let through");
   sub->add_flag("--json", fl->json, "JSON output, schema timewait-plan/1 (docs/plan.md)");
   add_offline_flags(sub, &fl->offline);
   return std::pair{sub, std::function<int()>([fl] { return run(*fl); })};

@@ -105,7 +105,10 @@ std::vector<CommandUsage> build() {
        {{"timewait plan --rate 500",
          "Whether 500 new connections a second to one destination fit the default port range."},
         {"timewait plan --rate 2000 --reuse 1", "The same at 2000 a second with tcp_tw_reuse=1."},
-        {"timewait plan --from ss-tan.txt", "Plan from the rates and ranges of a saved dump."}},
+        {"timewait plan --from ss-tan.txt", "Plan from the rates and ranges of a saved dump."},
+        {"timewait plan --from snap.json --trace trace.json",
+         "Plan for the demand `timewait trace --summary --json` counted (connects made and "
+         "failed), where the snapshot's pool was exhausted."}},
        kCommon},
       {"completion",
        {{"source <(timewait completion bash)", "Complete timewait in this bash session."},

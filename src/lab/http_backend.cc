@@ -35,8 +35,9 @@ bool wants_close(const std::string& head) {
 }
 
 Result<std::unique_ptr<HttpBackend>> HttpBackend::start(const Netns& ns, const std::string& addr,
-                                                        uint16_t port) {
+                                                        uint16_t port, bool closes_first) {
   std::unique_ptr<HttpBackend> b(new HttpBackend);
+  b->closes_first_ = closes_first;
   if (auto st = b->io_.open(ns, addr, port, true); !st) return fail(st.error());
   b->io_.thread = std::thread([p = b.get()] { p->loop(); });
   return b;
@@ -83,7 +84,7 @@ void HttpBackend::loop() {
         std::string head = pending.substr(0, end + 4);
         pending.erase(0, end + 4);
         ++requests_;
-        closing = wants_close(head);
+        closing = closes_first_ && wants_close(head);
         // Answers are tiny: a socket buffer always takes them whole.
         (void)write_all(fd, closing ? kClose.data() : kKeep.data(),
                         closing ? kClose.size() : kKeep.size());

@@ -19,8 +19,11 @@ namespace tw::lab {
 
 class HttpBackend {
  public:
+  // closes_first = false: a backend that answers HTTP/1.0 with a Content-Length and leaves the
+  // close to the client, so a proxy without upstream keep-alive closes first and holds the
+  // TIME_WAIT (and its port) — the nginx incident of issue #25.
   static Result<std::unique_ptr<HttpBackend>> start(const Netns& ns, const std::string& addr,
-                                                    uint16_t port);
+                                                    uint16_t port, bool closes_first = true);
   ~HttpBackend();
   HttpBackend(const HttpBackend&) = delete;
   HttpBackend& operator=(const HttpBackend&) = delete;
@@ -32,6 +35,7 @@ class HttpBackend {
  private:
   HttpBackend() = default;
   void loop();
+  bool closes_first_ = true;
   std::atomic<int64_t> accepted_{0}, requests_{0}, closed_first_{0};
   EpollListener io_;  // last: destroyed first, so the thread stops before the rest
 };

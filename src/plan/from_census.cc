@@ -48,6 +48,7 @@ Status apply_census(const Census& census, const HostFacts& facts, PlanInput* in)
         "rate; give --rate N");
   const Forecast& f = busiest->forecast;
   in->rate = f.rate_60s;
+  in->tuple = MeasuredTuple{busiest->tuple.key.local.addr, busiest->tuple.key.remote};
   in->who_closes = Closer::kClient;
   // tcp_tw_reuse=2 acts on loopback tuples: where the census found it applies, plan with it on.
   const bool loopback_reuse = f.reuse && policy.tw_reuse == 2;
@@ -59,8 +60,8 @@ Status apply_census(const Census& census, const HostFacts& facts, PlanInput* in)
     in->rate_lower_bound = fmt::format(
         "at least {:.2f}/s: the busiest tuple was {} when the input was taken ({} of {} ports "
         "held, {:.0f} % of its sustainable rate), so connect() calls beyond it failed and left no "
-        "TIME_WAIT; the demand is higher. `timewait trace` counts the failed connect() calls; give "
-        "the demand with --rate N",
+        "TIME_WAIT; the demand is higher. `timewait trace --json` counts the failed connect() "
+        "calls: give its output with --trace FILE, or the demand with --rate N",
         f.rate_60s, f.free_ports <= 0 ? "exhausted" : "at its limit", with_commas(f.in_use),
         with_commas(f.available), f.sustainable > 0 ? 100 * f.rate_60s / f.sustainable : 100.0);
   in->from = fmt::format("{}{}: busiest tuple {}, {} TIME_WAIT, {:.1f}/s over 60 s{}{}",

@@ -60,6 +60,21 @@ Result<Closer> parse_closer(std::string_view t) {
 }
 Result<NatKind> parse_nat(std::string_view t) { return parse_name(kNats, t, "NAT kind"); }
 
+uint64_t TracedDemand::failed_total() const {
+  uint64_t n = 0;
+  for (const auto& [err, count] : failed) n += count;
+  return n;
+}
+
+double TracedDemand::rate() const {
+  return seconds > 0 ? double(connects + failed_total()) / seconds : 0;
+}
+
+double TracedDemand::failing_share() const {
+  const uint64_t attempts = connects + failed_total();
+  return attempts ? double(failed_total()) / double(attempts) : 0;
+}
+
 PortPool PlanInput::effective_pool() const {
   if (pool) return *pool;
   PortPool p;  // Linux's default

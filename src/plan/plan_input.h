@@ -5,11 +5,13 @@
 // census snapshot; every field has the documented default of its platform.
 #pragma once
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "model/endpoint.h"
 #include "model/port_range.h"
 #include "model/result.h"
 
@@ -25,6 +27,24 @@ std::string_view nat_name(NatKind n);        // "none", "linux-snat", "aws", "az
 Result<Platform> parse_platform(std::string_view text);
 Result<Closer> parse_closer(std::string_view text);
 Result<NatKind> parse_nat(std::string_view text);
+
+// The tuple --from took the rate of: the source address and the destination.
+struct MeasuredTuple {
+  Address local;
+  Endpoint remote;
+};
+
+// --trace: the connect() calls `timewait trace` counted toward the measured tuple.
+struct TracedDemand {
+  std::string file;
+  double seconds = 0;
+  uint64_t connects = 0;                   // reached ESTABLISHED
+  std::map<std::string, uint64_t> failed;  // errno name -> failed connect() calls
+  uint64_t lost = 0;                       // what the tracer could not keep
+  uint64_t failed_total() const;
+  double rate() const;           // attempts (connects + failed) per second
+  double failing_share() const;  // failed / attempts
+};
 
 struct PlanInput {
   double rate = 0;                     // new connections per second toward each destination
@@ -54,7 +74,9 @@ struct PlanInput {
   // --from: the measured rate is a lower bound (the pool was exhausted when the input was taken:
   // connect() calls that failed left no TIME_WAIT); the reason, empty otherwise.
   std::string rate_lower_bound;
-  std::string from;  // what the input came from ("flags", a file, ...)
+  std::optional<MeasuredTuple> tuple;         // --from: the busiest tuple
+  std::optional<TracedDemand> traced_demand;  // --trace: the rate is the attempts it counted
+  std::string from;                           // what the input came from ("flags", a file, ...)
 
   int64_t destinations() const { return int64_t(dest_addrs) * dest_ports; }
   // The pool in force: the given one or the platform's default.

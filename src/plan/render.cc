@@ -42,6 +42,23 @@ nlohmann::json optional_number(const std::optional<double>& v) {
   return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
 }
 
+// The traced demand in words: the attempts, what failed and how, over what.
+std::string traced_text(const PlanInput& in) {
+  const TracedDemand& d = *in.traced_demand;
+  std::string errors;
+  for (const auto& [err, n] : d.failed)
+    errors += fmt::format("{}{} {}", errors.empty() ? "" : ", ", err, with_commas(int64_t(n)));
+  const std::string toward = in.tuple
+                                 ? fmt::format(" toward {} from {}", in.tuple->remote.to_string(),
+                                               in.tuple->local.to_string())
+                                 : std::string();
+  return fmt::format(
+      "{:.2f}/s wanted{}: {} connect() calls reached ESTABLISHED and {} failed{} over {:.1f} s, "
+      "{:.0f} % failing (trace {})",
+      d.rate(), toward, with_commas(int64_t(d.connects)), with_commas(int64_t(d.failed_total())),
+      errors.empty() ? "" : " (" + errors + ")", d.seconds, 100 * d.failing_share(), d.file);
+}
+
 }  // namespace
 
 std::string rate_text(const std::optional<double>& r) {
@@ -74,6 +91,14 @@ std::string exhaustion_text(const Plan& p) {
   if (!p.input.rate_lower_bound.empty() && p.headroom && *p.headroom <= 1.05)
     return "now: the pool was exhausted in the input, so connections are failing (the demand is "
            "higher than the rate measured)";
+  if (p.input.traced_demand && p.input.traced_demand->failed_total() > 0)
+    return fmt::format(
+        "now: {:.0f} % of connect() calls failed while traced; {}",
+        100 * p.input.traced_demand->failing_share(),
+        p.exhausted_after_s
+            ? fmt::format("over the sustainable rate an empty pool runs out after {:.1f} s",
+                          *p.exhausted_after_s)
+            : std::string("the demand fits the pool planned for"));
   if (p.exhausted_after_s)
     // The client's own pool fails in connect(); a NAT's fails on the wire (dropped SYNs).
     return fmt::format(
@@ -149,6 +174,10 @@ std::string render_table(const Plan& p, const std::vector<Lever>& levers, size_t
                               : "unlimited by TIME_WAIT");
   line("Exhaustion", exhaustion_text(p));
   if (p.snat) line("SYNs via the SNAT", snat_text(p));
+  if (in.traced_demand) {
+    const std::string mark = notes.mark(kSrcTracedDemand);
+    line("Demand", traced_text(in) + " " + mark);
+  }
   if (!in.rate_lower_bound.empty()) line("Rate", in.rate_lower_bound);
   const std::string closer_mark = notes.mark(kSrcActiveCloser);
   const std::string memory_mark = notes.mark(kSrcMemory);
@@ -178,6 +207,21 @@ std::string render_table(const Plan& p, const std::vector<Lever>& levers, size_t
   return printable(out);
 }
 
+nlohmann::json traced_json(const PlanInput& in) {
+  if (!in.traced_demand) return nullptr;
+  const TracedDemand& d = *in.traced_demand;
+  return {{"file", d.file},
+          {"seconds", d.seconds},
+          {"connects", d.connects},
+          {"failed_connects", d.failed},
+          {"failed_connects_total", d.failed_total()},
+          {"attempts_per_s", d.rate()},
+          {"failing_share", d.failing_share()},
+          {"lost", d.lost},
+          {"text", traced_text(in)},
+          {"source", kSrcTracedDemand}};
+}
+
 nlohmann::json to_json(const Plan& p, const std::vector<Lever>& levers) {
   const PlanInput& in = p.input;
   nlohmann::json j;
@@ -204,6 +248,7 @@ nlohmann::json to_json(const Plan& p, const std::vector<Lever>& levers) {
                                                          : in.pool_source()},
                 {"rate_lower_bound", !in.rate_lower_bound.empty()},
                 {"rate_note", in.rate_lower_bound},
+                {"traced_demand", traced_json(in)},
                 {"rfc1337", in.rfc1337},
                 {"tw_reuse", in.tw_reuse},
                 {"timestamps", in.timestamps},

@@ -48,6 +48,12 @@ inline constexpr const char* kSrcSourceAddrs =
     "each source address brings its own ports toward a destination: N addresses carry N times "
     "the connections (Bernat 2014: more quadruplets); measured by `timewait lab run "
     "source-addresses` and `nat-lb`";
+inline constexpr const char* kSrcTracedDemand =
+    "the demand is every connect() attempt toward the tuple: those that reached ESTABLISHED and "
+    "those that failed, counted in the kernel by `timewait trace` (sys_enter/exit_connect, "
+    "sock:inet_sock_set_state) over its duration; a connect() that fails with EADDRNOTAVAIL "
+    "leaves no TIME_WAIT and no kernel counter counts it, so a snapshot of an exhausted pool "
+    "shows only what the pool let through";
 inline constexpr const char* kSrcKeepalive =
     "a persistent connection serves many requests and leaves one TIME_WAIT; measured by "
     "`timewait lab run keepalive` and `nginx-proxy` (625x fewer upstream connections)";
