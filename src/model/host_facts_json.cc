@@ -22,6 +22,11 @@ json facts_to_json(const HostFacts& f) {
   return j;
 }
 
+json host_to_json(const HostFacts& f) {
+  return {{"hostname", f.hostname}, {"os", f.os},         {"kernel", f.kernel},
+          {"netns", f.netns},       {"source", f.source}, {"captured_at", f.captured_at}};
+}
+
 // Every member is checked for its type before it is read, so a wrong one is named with the type
 // it must have (the JSON library's own message names neither).
 Result<HostFacts> facts_from_json(const json& j) {
