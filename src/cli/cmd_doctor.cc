@@ -204,9 +204,6 @@ int run_apply(const DoctorFlags& fl, const std::vector<Finding>& findings, const
 struct DoctorPlan {
   SourceKind source = SourceKind::kAuto;
   std::optional<PortPool> port_range;
-#ifdef _WIN32
-  std::chrono::seconds event_window{};
-#endif
 };
 
 Result<DoctorPlan> check_flags(const DoctorFlags& fl) {
