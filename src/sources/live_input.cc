@@ -93,7 +93,8 @@ Result<uint64_t> target_netns_inode(const InputTarget& target) {
   struct stat st;
   const std::string path = fmt::format("/proc/{}/ns/net", target.pid);
   if (stat(path.c_str(), &st) != 0)
-    return fail(fmt::format("--pid {}: cannot read {}: {}", target.pid, path, std::strerror(errno)));
+    return fail(
+        fmt::format("--pid {}: cannot read {}: {}", target.pid, path, std::strerror(errno)));
   return static_cast<uint64_t>(st.st_ino);
 }
 
