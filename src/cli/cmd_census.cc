@@ -219,7 +219,8 @@ int run(const CensusFlags& fl) {
       live ? pass.census().source_states() : plan->states | StateMask::of(TcpState::kListen), pass);
   // EPERM on the netlink socket is the usual "not root in a container" case.
   if (!read) return error(read.error(), live ? kExitFailure : kExitUsage);
-  // A live read's note replaces the pool's (the live host has its range); a dump's comes first.
+  // A live read shows its own note alone (a live Linux host always has its range); a dump's
+  // comes before the pool's.
   note = live || note.empty() ? read->note : read->note.empty() ? note : read->note + "; " + note;
   if (auto st = pass.finish(); !st) return error(st.error(), kExitFailure);
 
