@@ -18,7 +18,7 @@
 #include "census/census.h"
 #include "census/port_pool.h"
 #include "sources/host_reader.h"
-#include "sources/live_sockets.h"
+#include "sources/live_input.h"
 #include "sources/netlink_diag.h"
 #include "sources/tcp_iter.h"
 #include "testing/scoped_netns.h"
@@ -35,9 +35,12 @@ Census count_in(const std::string& ns, SourceKind kind, CensusOptions opts = {})
   EnterNetns in(ns);
   if (!opts.pool) opts.pool = port_pool_for(read_host_facts()).pool;
   auto c = std::make_unique<Census>(opts);
-  auto r = read_live_sockets(
-      kind, opts.states, [&](const Socket& s) { c->add(s); },
-      [&] { c = std::make_unique<Census>(opts); });
+  FunctionReceiver counted([&](const Socket& s) { c->add(s); },
+                           [&] { c = std::make_unique<Census>(opts); });
+  auto input = open_live_input(InputTarget{}, kind);
+  EXPECT_TRUE(input) << input.error();
+  if (!input) return *c;
+  auto r = (*input)->stream(opts.states, counted);
   EXPECT_TRUE(r) << r.error();
   if (r) {
     EXPECT_EQ(r->source, kind == SourceKind::kProc  ? "proc"
@@ -204,8 +207,8 @@ TEST_F(LiveCensus, BpfNetlinkAndProcCountTheSame) {
   if (!tcp_iter_built()) {
     // A build without the BPF toolchain says so when asked for the iterator, and auto still reads.
     EnterNetns in(ns_->name());
-    auto r = read_live_sockets(
-        SourceKind::kBpf, StateMask::all(), [](const Socket&) {}, [] {});
+    FunctionReceiver ignored([](const Socket&) {}, {});
+    auto r = (*open_live_input(InputTarget{}, SourceKind::kBpf))->stream(StateMask::all(), ignored);
     ASSERT_FALSE(r);
     EXPECT_NE(r.error().find("bpf: not built"), std::string::npos) << r.error();
     return;

@@ -62,6 +62,11 @@ constexpr const char* kUnseen =
     "the pools may be fuller than shown";
 }  // namespace
 
+PoolChoice choose_pool(const HostFacts& facts, const std::optional<PortPool>& given) {
+  if (given) return PoolChoice{given, false, ""};
+  return port_pool_for(facts);
+}
+
 BoundVisibility bound_only_visibility(const HostFacts& f, int64_t seen) {
   BoundVisibility v;
   if (seen > 0) {

@@ -21,6 +21,10 @@ struct PoolChoice {
 // Windows: windows_params DynamicPortStart/DynamicPortNumber (Vista+ default 49152-65535).
 PoolChoice port_pool_for(const HostFacts& facts);
 
+// The pool port pressure is measured against, for every front end (census, doctor, plan, the
+// sampler): `given` (--port-range) when there is one, else the host's (port_pool_for).
+PoolChoice choose_pool(const HostFacts& facts, const std::optional<PortPool>& given);
+
 // Whether the input shows sockets that are bound but neither listening nor connected (they hold
 // ports bind() and connect() skip): inet_diag dumps them from Linux 6.8 (TCP_BOUND_INACTIVE),
 // /proc/net/tcp and the bpf iterator never; Windows lists them as BOUND.

@@ -8,6 +8,7 @@
 #include "census/forecast.h"
 #include "census/port_pool.h"
 #include "census/table.h"
+#include "model/host_facts_json.h"
 #include "model/safe_text.h"
 
 namespace tw {
@@ -344,8 +345,7 @@ json census_to_json(const CensusReport& r) {
   const HostFacts& f = *r.facts;
   json j;
   j["schema"] = "timewait-census/1";
-  j["host"] = {{"hostname", f.hostname}, {"os", f.os},         {"kernel", f.kernel},
-               {"netns", f.netns},       {"source", f.source}, {"captured_at", f.captured_at}};
+  j["host"] = host_to_json(f);
   j["note"] = r.note.empty() ? json(nullptr) : json(r.note);
   json requested = json::array();
   for (int i = 0; i < kStateCount; ++i)

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <memory>
 
 #include "census/census.h"
@@ -16,10 +15,9 @@
 #include "cli/option_checks.h"
 #include "cli/terminal.h"
 #include "doctor/socket_owners.h"
+#include "import/import_json.h"
+#include "import/input_file.h"
 #include "model/safe_text.h"
-#include "sources/host_reader.h"
-#include "sources/live_sockets.h"
-#include "sources/netns.h"
 #include "sources/snapshot_file.h"
 
 namespace tw::cli {
@@ -41,167 +39,196 @@ struct CensusFlags {
   bool processes = false;
 };
 
-int run(const CensusFlags& fl) {
-  if (auto o = linux_only_given(fl.sub); !o.empty()) return error(o);
+// What the flags ask for, checked before anything is read.
+struct CensusPlan {
+  StateMask states;
+  GroupBy by = GroupBy::kState;
+  SourceKind source = SourceKind::kAuto;
+  std::optional<PortPool> port_range;
+  bool snapshot_to_stdout = false;  // --save - (or /dev/stdout): standard output is the snapshot
+};
+
+Result<CensusPlan> check_flags(const CensusFlags& fl) {
+  if (auto o = linux_only_given(fl.sub); !o.empty()) return fail(o);
+  CensusPlan p;
   auto states = parse_state_mask(fl.states);
-  if (!states) return error(states.error());
+  if (!states) return fail(states.error());
+  p.states = *states;
   auto by = parse_group_by(fl.by);
-  if (!by) return error(by.error());
+  if (!by) return fail(by.error());
+  p.by = *by;
   auto kind = parse_source(fl.source);
-  if (!kind) return error(kind.error());
+  if (!kind) return fail(kind.error());
+  p.source = *kind;
   if (!fl.offline.from.empty() && (!fl.netns.empty() || fl.pid))
-    return error("--from reads a saved dump; it cannot be combined with --netns or --pid");
-  if (!fl.netns.empty() && fl.pid) return error("give either --netns or --pid, not both");
+    return fail("--from reads a saved dump; it cannot be combined with --netns or --pid");
+  if (!fl.netns.empty() && fl.pid) return fail("give either --netns or --pid, not both");
   if (fl.offline.from.empty()) {
     if (auto o = given(fl.sub, {"--format", "--strict"}); !o.empty())
-      return error(
+      return fail(
           fmt::format("{} describes the file of --from; give --from FILE or leave {} out", o, o));
   } else if (auto o = given(fl.sub, {"--source"}); !o.empty()) {
-    return error("--source picks the live kernel's interface; it cannot be combined with --from");
+    return fail("--source picks the live kernel's interface; it cannot be combined with --from");
   }
   if (fl.processes && !fl.offline.from.empty())
-    return error(
+    return fail(
         "-p looks up the owners of live sockets; a dump shows the owners it recorded (ss -p, "
         "netstat -p/-o, a snapshot): leave -p out with --from");
-  if (!fl.port_range.empty())
-    if (auto p = parse_port_range_option(fl.port_range); !p) return error(p.error());
+  if (!fl.port_range.empty()) {
+    auto r = parse_port_range_option(fl.port_range);
+    if (!r) return fail(r.error());
+    p.port_range = *r;
+  }
   // With --save - (or /dev/stdout, the same stream), standard output carries the snapshot and
   // nothing else.
-  const bool snapshot_to_stdout = fl.save == "-" || (!fl.save.empty() && [&] {
-                                    auto t = check_output_path(fl.save);
-                                    return t && t->standard_output;
-                                  }());
-  if (snapshot_to_stdout && fl.json)
-    return error("--save - writes the snapshot to standard output; --json would mix into it");
+  p.snapshot_to_stdout = fl.save == "-" || (!fl.save.empty() && [&] {
+                           auto t = check_output_path(fl.save);
+                           return t && t->standard_output;
+                         }());
+  if (p.snapshot_to_stdout && fl.json)
+    return fail("--save - writes the snapshot to standard output; --json would mix into it");
+  return p;
+}
 
-  CensusOptions opts;
-  opts.states = *states;
-  opts.by = *by;
+// What one census counts from an input: the census, the owners the input names (a snapshot,
+// ss -p) and the snapshot --save writes. Made from the input's facts before its first socket;
+// an interrupted live read starts it over.
+class CensusPass final : public SocketReceiver {
+ public:
+  CensusPass(CensusOptions options, const HostFacts* facts, std::string save, bool count_owners)
+      : options_(options), facts_(facts), save_(std::move(save)), count_owners_(count_owners) {}
 
-  HostFacts facts;
-  std::string note;
-  nlohmann::json import_json;  // what an imported dump held, for --json
-  // Offline and live inputs both end as a stream of sockets into one census.
-  std::unique_ptr<Census> census;
-  std::unique_ptr<SnapshotWriter> writer;
-  // Owners the input names (a snapshot, ss -p), bounded.
-  std::map<int, ProcessCount> named;
-  auto choose_pool = [&]() -> Status {
-    if (!fl.port_range.empty()) {
-      auto p = parse_port_range_option(fl.port_range);
-      if (!p) return fail(p.error());
-      opts.pool = *p;
-      return {};
-    }
-    PoolChoice choice = port_pool_for(facts);
-    if (!choice.error.empty()) return fail(choice.error);
-    opts.pool = choice.pool;
-    if (choice.pool && choice.assumed)
-      note = fmt::format(
-          "the dump has no port-range setting; port pressure assumes the {} default "
-          "{}-{} (set --port-range LOW-HIGH)",
-          facts.os == "windows" ? "Windows" : "Linux", choice.pool->low, choice.pool->high);
-    return {};
-  };
-  auto start = [&]() -> Status {
-    census = std::make_unique<Census>(opts);
-    named.clear();
-    if (!fl.save.empty()) {
-      writer.reset();
-      auto w = SnapshotWriter::open(fl.save, facts);
+  Status start() {
+    census_ = std::make_unique<Census>(options_);
+    named_.clear();
+    if (!save_.empty()) {
+      writer_.reset();
+      auto w = SnapshotWriter::open(save_, *facts_);
       if (!w) return fail(w.error());
-      writer = std::move(*w);
+      writer_ = std::move(*w);
+      writer_source_set_ = false;
     }
     return {};
-  };
+  }
   // Live sockets carry an inode but no owner: -p and a snapshot look up (pid, command) once from
   // /proc/PID/fd (as ss -p does), since the owners cannot be found later on another machine.
-  std::map<uint64_t, int> owners;
-  std::map<int, std::string> commands;
-  const bool count_owners = fl.processes || !fl.offline.from.empty();
-  auto sink = [&](const Socket& in) {
-    auto owner = in.pid < 0 && in.inode ? owners.find(in.inode) : owners.end();
+  void look_up_owners() { owners_ = pids_of_all_sockets(); }
+  bool writes_snapshot() const { return writer_ != nullptr; }
+
+  void add(const Socket& in) override {
+    auto owner = in.pid < 0 && in.inode ? owners_.find(in.inode) : owners_.end();
     Socket with_owner;
-    if (owner != owners.end()) {
+    if (owner != owners_.end()) {
       with_owner = in;
       with_owner.pid = owner->second;
-      auto [c, fresh] = commands.try_emplace(owner->second);
+      auto [c, fresh] = commands_.try_emplace(owner->second);
       if (fresh) c->second = process_name(owner->second);
       with_owner.command = c->second;
     }
-    const Socket& s = owner != owners.end() ? with_owner : in;
-    census->add(s);
-    if (count_owners && s.pid > 0 && states->has(s.state) &&
-        (named.size() < 100000 || named.count(s.pid))) {
-      ProcessCount& p = named[s.pid];
+    const Socket& s = owner != owners_.end() ? with_owner : in;
+    census_->add(s);
+    const StateMask& asked = options_.states;
+    if (count_owners_ && s.pid > 0 && asked.has(s.state) &&
+        (named_.size() < 100000 || named_.count(s.pid))) {
+      ProcessCount& p = named_[s.pid];
       p.pid = s.pid;
       if (p.command.empty()) p.command = s.command;
       ++p.sockets;
     }
     // Listeners come along for port pressure even when not asked for; the snapshot keeps only
     // what was asked.
-    if (writer && states->has(s.state)) writer->add(s);
-  };
-
-  if (!fl.offline.from.empty()) {
-    // The pool depends on facts that only the dump tells, so count after reading the facts:
-    // offline inputs are read once into the census with the pool chosen from the header, and
-    // the importer reports facts before the first socket.
-    auto r = read_offline(
-        fl.offline, *states, *states | StateMask::of(TcpState::kListen), &facts,
-        [&](const HostFacts& f) -> Status {
-          facts = f;
-          if (auto st = choose_pool(); !st) return st;
-          return start();
-        },
-        sink);
-    if (!r) return error(r.error());
-    if (!r->note.empty()) note = note.empty() ? r->note : r->note + "; " + note;
-    import_json = r->json;
-  } else {
-    if (!fl.netns.empty()) {
-      if (auto st = enter_netns_by_name(fl.netns); !st) return error(st.error());
-    } else if (fl.pid) {
-      if (auto st = enter_netns_of_pid(fl.pid); !st) return error(st.error());
+    if (writer_ && asked.has(s.state)) {
+      set_writer_source();
+      writer_->add(s);
     }
-    facts = read_host_facts();
-    facts.netns = !fl.netns.empty() ? fl.netns : fl.pid ? fmt::format("pid:{}", fl.pid) : "host";
-    if (auto st = choose_pool(); !st) return error(st.error(), kExitFailure);
-    if (auto st = start(); !st) return error(st.error());
-    if (writer || fl.processes) owners = pids_of_all_sockets();
-    auto live = read_live_sockets(
-        *kind, census->source_states(), sink, [&] { (void)start(); },
-        [&](std::string_view source) {
-          facts.source = source;
-          if (writer) writer->facts().source = source;
-        });
-    if (!live) {
-      // EPERM on the netlink socket is the usual "not root in a container" case.
-      return error(live.error(), kExitFailure);
-    }
-    facts.source = live->source;
-    note = live->note;
   }
-  if (!census) return error("no input was read", kExitUsage);
-  if (writer) {
-    if (auto st = writer->finish(); !st) return error(st.error(), kExitFailure);
+  void restart() override { (void)start(); }
+
+  Status finish() {
+    if (!writer_) return {};
+    set_writer_source();
+    return writer_->finish();
+  }
+  const Census& census() const { return *census_; }
+  // Most sockets first.
+  std::vector<ProcessCount> owners() const {
+    std::vector<ProcessCount> out;
+    for (auto& [pid, p] : named_) out.push_back(p);
+    std::stable_sort(out.begin(), out.end(),
+                     [](auto& a, auto& b) { return a.sockets > b.sockets; });
+    return out;
   }
 
-  if (snapshot_to_stdout) return kExitOk;
-  CensusReport report{&facts, census.get(), note, static_cast<size_t>(fl.top), output_width()};
-  for (auto& [pid, p] : named) report.owners.push_back(p);
-  report.owners_live = fl.offline.from.empty();
-  std::stable_sort(report.owners.begin(), report.owners.end(),
-                   [](auto& a, auto& b) { return a.sockets > b.sockets; });
+ private:
+  // The snapshot's header says where its sockets came from: the live source is known once the
+  // read (or, after a restart, the new attempt) has begun.
+  void set_writer_source() {
+    if (writer_source_set_) return;
+    writer_->facts().source = facts_->source;
+    writer_source_set_ = true;
+  }
+
+  CensusOptions options_;
+  const HostFacts* facts_;
+  std::string save_;
+  bool count_owners_;
+  std::unique_ptr<Census> census_;
+  std::unique_ptr<SnapshotWriter> writer_;
+  bool writer_source_set_ = false;
+  std::map<int, ProcessCount> named_;  // owners the input names, bounded
+  std::map<uint64_t, int> owners_;     // inode -> pid, live
+  std::map<int, std::string> commands_;
+};
+
+int print_census(const CensusFlags& fl, const CensusReport& report, const StreamReport& read) {
   if (fl.json) {
     nlohmann::json j = census_to_json(report);
-    if (!import_json.is_null()) j["import"] = import_json;
+    if (read.import) j["import"] = import_report_to_json(*read.import);
     fmt::print("{}\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
   } else {
     fmt::print("{}", render_census_table(report));
     if (!fl.save.empty()) fmt::print("\nsnapshot written to {}\n", printable_line(fl.save));
   }
   return kExitOk;
+}
+
+int run(const CensusFlags& fl) {
+  auto plan = check_flags(fl);
+  if (!plan) return error(plan.error());
+  const bool live = fl.offline.from.empty();
+  auto input = open_input(InputSpec{fl.offline.from, fl.offline.format, fl.offline.strict,
+                                    plan->states, InputTarget{fl.netns, fl.pid}, plan->source});
+  if (!input) return error(input.error());
+  auto facts = (*input)->facts();
+  if (!facts) return error(facts.error());
+  PoolChoice pool = choose_pool(**facts, plan->port_range);
+  if (!pool.error.empty()) return error(pool.error, live ? kExitFailure : kExitUsage);
+  std::string note;
+  if (pool.pool && pool.assumed)
+    note = fmt::format(
+        "the dump has no port-range setting; port pressure assumes the {} default "
+        "{}-{} (set --port-range LOW-HIGH)",
+        (*facts)->os == "windows" ? "Windows" : "Linux", pool.pool->low, pool.pool->high);
+
+  CensusPass pass(CensusOptions{plan->states, plan->by, pool.pool}, *facts, fl.save,
+                  fl.processes || !live);
+  if (auto st = pass.start(); !st) return error(st.error());
+  if (live && (pass.writes_snapshot() || fl.processes)) pass.look_up_owners();
+  // Listeners come along for port pressure; a dump's are read whatever the states asked.
+  auto read = (*input)->stream(
+      live ? pass.census().source_states() : plan->states | StateMask::of(TcpState::kListen), pass);
+  // EPERM on the netlink socket is the usual "not root in a container" case.
+  if (!read) return error(read.error(), live ? kExitFailure : kExitUsage);
+  // A live read shows its own note alone (a live Linux host always has its range); a dump's
+  // comes before the pool's.
+  note = live || note.empty() ? read->note : read->note.empty() ? note : read->note + "; " + note;
+  if (auto st = pass.finish(); !st) return error(st.error(), kExitFailure);
+
+  if (plan->snapshot_to_stdout) return kExitOk;
+  CensusReport report{*facts, &pass.census(), note, static_cast<size_t>(fl.top), output_width()};
+  report.owners = pass.owners();
+  report.owners_live = live;
+  return print_census(fl, report, *read);
 }
 
 Register reg(10, [](CLI::App& app) {

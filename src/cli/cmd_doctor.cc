@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <thread>
 
@@ -17,15 +18,15 @@
 #include "cli/terminal.h"
 #include "cli/version.h"
 #include "doctor/apply.h"
+#include "doctor/apply_report.h"
 #include "doctor/collector.h"
 #include "doctor/render.h"
 #include "doctor/rules.h"
-#include "import/import.h"
+#include "import/input_file.h"
 #ifndef _WIN32
 #include "lab/stop.h"
 #endif
 #include "sources/host_reader.h"
-#include "sources/live_sockets.h"
 #include "sources/netns.h"
 #include "sources/output_file.h"
 #include "sources/windows_facts.h"
@@ -61,10 +62,6 @@ Status enter_target(const DoctorFlags& fl) {
   return {};
 }
 
-std::string target_name(const DoctorFlags& fl) {
-  return !fl.netns.empty() ? fl.netns : fl.pid ? fmt::format("pid:{}", fl.pid) : "host";
-}
-
 Status merge_windows_files(const DoctorFlags& fl, HostFacts* facts) {
   if (!fl.windows_reg.empty()) {
     auto bytes = read_whole_file(fl.windows_reg);
@@ -91,17 +88,6 @@ Status merge_windows_files(const DoctorFlags& fl, HostFacts* facts) {
     facts->os = "windows";
   }
   return {};
-}
-
-Result<PoolChoice> choose_pool(const DoctorFlags& fl, const HostFacts& facts) {
-  if (!fl.port_range.empty()) {
-    auto p = parse_port_range_option(fl.port_range);
-    if (!p) return fail(p.error());
-    return PoolChoice{*p, false, ""};
-  }
-  PoolChoice c = port_pool_for(facts);
-  if (!c.error.empty()) return fail(c.error);
-  return c;
 }
 
 // The namespace --apply writes and --revert restores (the caller has entered it).
@@ -174,47 +160,14 @@ int run_apply(const DoctorFlags& fl, const std::vector<Finding>& findings, const
   if (auto b = read_backup(paths, *target); !b) return error(b.error());
   auto plan = plan_apply(findings, facts, paths, /*persist=*/host);
   if (!plan) return error(plan.error());
-  const std::string boot_only = fmt::format(
-      "{} is left alone: it is read at boot for the host's network namespace, not for {}, whose "
-      "values last as long as it does (whatever creates it must set them again)",
-      paths.conf(), describe(*target));
-  std::string diff = host ? render_diff(paths.conf(), plan->old_conf, plan->new_conf) : "";
-  // A value --revert will not write back (the harmful value this apply replaces).
-  std::vector<std::string> one_way;
-  for (auto& c : plan->changes)
-    if (c.old_value)
-      if (auto why = harmful_reason(c.name, *c.old_value, std::nullopt))
-        one_way.push_back(fmt::format(
-            "--revert will not set {} back to {} ({}); set it by hand if you ever need it", c.name,
-            *c.old_value, *why));
+  const ApplyReport report = make_apply_report(*plan, *target, paths);
   if (fl.json) {
-    nlohmann::json changes = nlohmann::json::array();
-    for (auto& c : plan->changes)
-      changes.push_back({{"name", c.name},
-                         {"old", c.old_value ? nlohmann::json(*c.old_value) : nlohmann::json()},
-                         {"new", c.new_value},
-                         {"finding", c.finding}});
-    nlohmann::json j{
-        {"schema", "timewait-doctor-apply/1"},
-        {"file", host ? nlohmann::json(paths.conf()) : nlohmann::json()},
-        {"changes", changes},
-        {"refused", plan->refused},
-        {"diff", diff},
-        {"applied", fl.yes && !plan->changes.empty()},
-        {"netns",
-         {{"name", host ? "host" : target->name}, {"host", host}, {"inode", target->inode}}},
-        {"host", target->hostname},
-        {"backup", backup_path(paths, *target)},
-        {"not_revertible", one_way},
-        {"boot_note", host ? nlohmann::json() : nlohmann::json(boot_only)}};
-    if (fl.yes) {
-      auto st = execute_apply(*plan, paths, *target, write_proc_sysctl);
-      if (!st) j["error"] = st.error();
-      fmt::print("{}\n", j.dump(2));
-      return st ? kExitOk : kExitFailure;
-    }
-    fmt::print("{}\n", j.dump(2));
-    return kExitOk;
+    Status st;
+    if (fl.yes) st = execute_apply(*plan, paths, *target, write_proc_sysctl);
+    fmt::print("{}\n", apply_to_json(report, fl.yes && !plan->changes.empty(),
+                                     st ? std::nullopt : std::optional(st.error()))
+                           .dump(2));
+    return st ? kExitOk : kExitFailure;
   }
   for (auto& r : plan->refused) fmt::print("refused (harmful or conflicting): {}\n", r);
   if (plan->changes.empty()) {
@@ -226,190 +179,207 @@ int run_apply(const DoctorFlags& fl, const std::vector<Finding>& findings, const
   for (auto& c : plan->changes)
     fmt::print("{}: {} {} -> {}\n", c.finding, c.name, c.old_value.value_or("(unknown)"),
                c.new_value);
-  if (host) fmt::print("\n{}", diff);
+  if (host) fmt::print("\n{}", report.diff);
   if (!fl.yes) {
     fmt::print(
         "\n(dry run: add --yes to {}set these in /proc/sys of {}; "
         "`timewait doctor{} --revert --yes` undoes it)\n",
         host ? "write " + paths.conf() + " and " : "", describe(*target), target_options(*target));
-    if (!host) fmt::print("{}", wrap_text("note: " + boot_only, output_width(), "", "  "));
-    for (auto& w : one_way) fmt::print("{}", wrap_text("note: " + w, output_width(), "", "  "));
+    if (!host) fmt::print("{}", wrap_text("note: " + report.boot_note, output_width(), "", "  "));
+    for (auto& w : report.not_revertible)
+      fmt::print("{}", wrap_text("note: " + w, output_width(), "", "  "));
     return kExitOk;
   }
   auto st = execute_apply(*plan, paths, *target, write_proc_sysctl);
   if (!st) return error(st.error(), kExitFailure);
   fmt::print("\n{}set {} value{} in /proc/sys of {}; old values kept in {}\n",
              host ? "wrote " + paths.conf() + "; " : "", plan->changes.size(),
-             plan->changes.size() == 1 ? "" : "s", who, backup_path(paths, *target));
-  if (!host) note(boot_only);
-  for (auto& w : one_way) note(w);
+             plan->changes.size() == 1 ? "" : "s", who, report.backup);
+  if (!host) note(report.boot_note);
+  for (auto& w : report.not_revertible) note(w);
   return kExitOk;
 }
 
-int run(const DoctorFlags& fl) {
-  if (auto o = linux_only_given(fl.sub); !o.empty()) return error(o);
+// What the flags ask for, checked before anything is read or entered.
+struct DoctorPlan {
+  SourceKind source = SourceKind::kAuto;
+  std::optional<PortPool> port_range;
+};
+
+Result<DoctorPlan> check_flags(const DoctorFlags& fl) {
+  if (auto o = linux_only_given(fl.sub); !o.empty()) return fail(o);
   const bool offline = !fl.offline.from.empty();
   const bool windows_files = !fl.windows_reg.empty() || !fl.windows_dynamicport.empty();
   if (offline && (!fl.netns.empty() || fl.pid))
-    return error("--from reads a saved dump; it cannot be combined with --netns or --pid");
-  if (!fl.netns.empty() && fl.pid) return error("give either --netns or --pid, not both");
-  if (fl.apply && fl.revert) return error("give either --apply or --revert, not both");
+    return fail("--from reads a saved dump; it cannot be combined with --netns or --pid");
+  if (!fl.netns.empty() && fl.pid) return fail("give either --netns or --pid, not both");
+  if (fl.apply && fl.revert) return fail("give either --apply or --revert, not both");
   if (fl.yes && !fl.apply && !fl.revert)
-    return error("--yes confirms --apply or --revert; give one");
+    return fail("--yes confirms --apply or --revert; give one");
   if ((fl.apply || fl.revert) && (offline || windows_files))
-    return error(
+    return fail(
         "--apply and --revert change the live kernel; they cannot be combined with "
         "--from or --windows-*");
   if (!fl.root.empty() && !fl.apply && !fl.revert)
-    return error("--root is for --apply and --revert");
+    return fail("--root is for --apply and --revert");
   if (!offline)
     if (auto o = given(fl.sub, {"--format", "--strict"}); !o.empty())
-      return error(
+      return fail(
           fmt::format("{} describes the file of --from; give --from FILE or leave {} out", o, o));
   if (fl.revert)
     if (auto o = given(fl.sub, {"--json", "--verbose", "--interval", "--trace", "--port-range"});
         !o.empty())
-      return error(
+      return fail(
           fmt::format("{} does nothing with --revert, which restores saved values; leave "
                       "it out",
                       o));
   if (fl.verbose && (fl.json || fl.apply))
-    return error(
+    return fail(
         "--verbose adds details to the findings table; it does nothing with --json or "
         "--apply");
+  DoctorPlan p;
   auto source = parse_source(fl.source);
-  if (!source) return error(source.error());
+  if (!source) return fail(source.error());
+  p.source = *source;
   if ((offline || fl.revert) && !given(fl.sub, {"--source"}).empty())
-    return error(
+    return fail(
         "--source picks the live kernel's interface; it does nothing with --from or --revert");
-  if (!(fl.interval >= 0 && fl.interval <= 600)) return error("--interval takes 0 to 600 seconds");
+  if (!(fl.interval >= 0 && fl.interval <= 600)) return fail("--interval takes 0 to 600 seconds");
   if (fl.interval > 0 && (offline || windows_files))
-    return error("--interval samples the live kernel twice; it cannot be combined with --from");
-  if (fl.trace < 0 || fl.trace > 600) return error("--trace takes 0 to 600 seconds");
+    return fail("--interval samples the live kernel twice; it cannot be combined with --from");
+  if (fl.trace < 0 || fl.trace > 600) return fail("--trace takes 0 to 600 seconds");
   if (fl.trace > 0 && (offline || windows_files))
-    return error("--trace watches the live kernel; it cannot be combined with --from");
+    return fail("--trace watches the live kernel; it cannot be combined with --from");
   if (windows_files && !offline && (!fl.netns.empty() || fl.pid))
-    return error(
+    return fail(
         "--windows-reg/--windows-dynamicport describe a Windows host; combine them with "
         "--from (a `netstat -ano` dump) or give them alone");
-  if (!fl.port_range.empty())
-    if (auto p = parse_port_range_option(fl.port_range); !p) return error(p.error());
+  if (!fl.port_range.empty()) {
+    auto r = parse_port_range_option(fl.port_range);
+    if (!r) return fail(r.error());
+    p.port_range = *r;
+  }
+  return p;
+}
+
+// `--trace`: the processes behind the findings, traced in the namespace this thread has entered.
+// An exit status when it cannot run.
+std::optional<int> trace_first(const DoctorFlags& fl, const std::function<bool()>& stopped,
+                               std::optional<TraceSummary>* traced) {
+  if (fl.trace <= 0) return std::nullopt;
+  if (auto st = check_trace_requirements(); !st) return error(st.error());
+  if (auto st = prepare_tracefs(); !st) return error(st.error());
+  auto ino = netns_inode_of_self();
+  if (!ino) return error(ino.error(), kExitFailure);
+  TraceFilter filter;
+  filter.netns_inode = static_cast<uint32_t>(*ino);
+  auto s = sample_summary(
+      filter, fl.trace,
+      [&] {
+        note(fmt::format("tracing TCP for {} s to name the processes behind the findings",
+                         fl.trace));
+      },
+      stopped);
+  if (!s) return error(s.error(), kExitFailure);
+  traced->emplace(std::move(*s));
+  if (stopped())
+    note(fmt::format("stopped by a signal: the trace covers {:.1f} s", (*traced)->seconds));
+  return std::nullopt;
+}
+
+// `--interval`: the counters now, to compare with the ones read after the wait.
+std::optional<HostFacts> wait_interval(const DoctorFlags& fl,
+                                       const std::function<bool()>& stopped) {
+  if (fl.interval <= 0 || stopped()) return std::nullopt;
+  std::optional<HostFacts> earlier = read_host_facts();
+  const auto end = std::chrono::steady_clock::now() +
+                   std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                       std::chrono::duration<double>(fl.interval));
+  while (std::chrono::steady_clock::now() < end && !stopped())
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+        end - std::chrono::steady_clock::now(), std::chrono::milliseconds(100)));
+  // Rates over a cut interval would be noise: without the earlier reading the rules say what
+  // they say for a single one.
+  if (stopped()) {
+    note("stopped by a signal: --interval was cut short; no rates measured");
+    return std::nullopt;
+  }
+  return earlier;
+}
+
+int run(const DoctorFlags& fl) {
+  auto plan = check_flags(fl);
+  if (!plan) return error(plan.error());
   if (fl.revert) return run_revert(fl);
+  const bool offline = !fl.offline.from.empty();
+  const bool windows_files = !fl.windows_reg.empty() || !fl.windows_dynamicport.empty();
+  const bool live = !offline && !windows_files;
 #ifdef _WIN32
   auto event_window = parse_event_window(fl.events);
   if (!event_window) return error(event_window.error());
-  if ((offline || windows_files) && fl.sub->count("--events"))
+  if (!live && fl.sub->count("--events"))
     return error("--events reads this host's event log; it cannot be combined with --from");
 #endif
-
-  HostFacts facts;
-  std::optional<HostFacts> earlier;
-  std::string note_text;
-  std::unique_ptr<DoctorCollector> collector;
-  std::optional<TraceSummary> traced;
-  bool live = false;
 #ifndef _WIN32
   // SIGTERM, SIGINT or SIGHUP during --trace or --interval ends the wait, not the doctor: the
   // findings come from what was measured, with the usual exit status.
   std::optional<lab::StopOnSignals> stop_signals;
-  if (!offline && !windows_files && (fl.trace > 0 || fl.interval > 0)) stop_signals.emplace();
-  const auto stopped = [] { return lab::stop_requested(); };
+  if (live && (fl.trace > 0 || fl.interval > 0)) stop_signals.emplace();
+  const std::function<bool()> stopped = [] { return lab::stop_requested(); };
 #else
-  const auto stopped = [] { return false; };
+  const std::function<bool()> stopped = [] { return false; };
 #endif
-  auto start = [&]() -> Status {
-    auto pool = choose_pool(fl, facts);
-    if (!pool) return fail(pool.error());
-    if (pool->pool && pool->assumed)
+
+  // --windows-reg/--windows-dynamicport alone describe a host with no sockets to read.
+  std::unique_ptr<Input> input;
+  if (!windows_files || offline) {
+    auto in = open_input(InputSpec{fl.offline.from, fl.offline.format, fl.offline.strict,
+                                   StateMask::all(), InputTarget{fl.netns, fl.pid}, plan->source});
+    if (!in) return error(in.error());
+    input = std::move(*in);
+  }
+  std::optional<TraceSummary> traced;
+  std::optional<HostFacts> earlier;
+  if (live) {
+    if (auto code = trace_first(fl, stopped, &traced)) return *code;
+    earlier = wait_interval(fl, stopped);
+  }
+  HostFacts registry_only{.os = "windows", .source = "registry"};
+  HostFacts* facts = &registry_only;
+  if (input) {
+    auto f = input->facts();
+    if (!f) return error(f.error());
+    facts = *f;
+  }
+  if (auto st = merge_windows_files(fl, facts); !st) return error(st.error());
+
+  std::string note_text;
+  std::unique_ptr<DoctorCollector> collector;
+  if (input) {
+    PoolChoice pool = choose_pool(*facts, plan->port_range);
+    if (!pool.error.empty()) return error(pool.error, live ? kExitFailure : kExitUsage);
+    if (pool.pool && pool.assumed)
       note_text = fmt::format(
           "no port-range setting in the input; port pressure assumes the {} "
           "default {}-{} (set --port-range LOW-HIGH)",
-          facts.os == "windows" ? "Windows" : "Linux", pool->pool->low, pool->pool->high);
-    collector = std::make_unique<DoctorCollector>(pool->pool, pool->assumed);
-    return {};
-  };
-  auto sink = [&](const Socket& s) { collector->add(s); };
-
-  if (offline) {
-    // import_file reads snapshots and text dumps alike, and tells the host's facts before the
-    // first socket: the pool (and the Windows settings merged into the facts) is chosen then.
-    Status st;
-    auto prepare = [&]() -> Status {
-      if (auto m = merge_windows_files(fl, &facts); !m) return m;
-      return start();
-    };
-    ImportOptions opts{fl.offline.from, fl.offline.format, fl.offline.strict, std::nullopt};
-    auto r = import_file(opts, &facts, [&](const Socket& s) {
-      if (!collector && st) st = prepare();
-      if (collector) collector->add(s);
-    });
-    if (!r) return error(r.error());
-    if (st && !collector) st = prepare();
-    if (!st) return error(st.error());
-    std::string described = describe_import(*r);
-    if (!described.empty())
-      note_text = note_text.empty() ? described : described + "; " + note_text;
-  } else if (windows_files) {
-    facts.os = "windows";
-    facts.source = "registry";
-    if (auto st = merge_windows_files(fl, &facts); !st) return error(st.error());
-  } else {
-    live = true;
-    if (auto st = enter_target(fl); !st) return error(st.error());
-    if (fl.trace > 0) {
-      // The tracer filters on the namespace this thread has just entered.
-      if (auto st = check_trace_requirements(); !st) return error(st.error());
-      if (auto st = prepare_tracefs(); !st) return error(st.error());
-      auto ino = netns_inode_of_self();
-      if (!ino) return error(ino.error(), kExitFailure);
-      TraceFilter filter;
-      filter.netns_inode = static_cast<uint32_t>(*ino);
-      auto s = sample_summary(
-          filter, fl.trace,
-          [&] {
-            note(fmt::format("tracing TCP for {} s to name the processes behind the findings",
-                             fl.trace));
-          },
-          stopped);
-      if (!s) return error(s.error(), kExitFailure);
-      traced = std::move(*s);
-      if (stopped())
-        note(fmt::format("stopped by a signal: the trace covers {:.1f} s", traced->seconds));
-    }
-    if (fl.interval > 0 && !stopped()) {
-      earlier = read_host_facts();
-      const auto t0 = std::chrono::steady_clock::now();
-      const auto end = t0 + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                std::chrono::duration<double>(fl.interval));
-      while (std::chrono::steady_clock::now() < end && !stopped())
-        std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
-            end - std::chrono::steady_clock::now(), std::chrono::milliseconds(100)));
-      // Rates over a cut interval would be noise: without the earlier reading the rules say
-      // what they say for a single one.
-      if (stopped()) {
-        earlier.reset();
-        note("stopped by a signal: --interval was cut short; no rates measured");
-      }
-    }
-    facts = read_host_facts();
-    facts.netns = target_name(fl);
-    if (auto st = start(); !st) return error(st.error(), kExitFailure);
-    auto r = read_live_sockets(*source, StateMask::all(), sink, [&] { collector->restart(); });
-    if (!r) return error(r.error(), kExitFailure);
-    facts.source = r->source;
+          facts->os == "windows" ? "Windows" : "Linux", pool.pool->low, pool.pool->high);
+    collector = std::make_unique<DoctorCollector>(pool.pool, pool.assumed);
+    auto r = input->stream(StateMask::all(), *collector);
+    if (!r) return error(r.error(), live ? kExitFailure : kExitUsage);
     if (!r->note.empty()) note_text = note_text.empty() ? r->note : r->note + "; " + note_text;
+  }
 #ifdef _WIN32
-    if (auto missing = add_event_counts(count_system_events, *event_window, &facts);
+  if (live)
+    if (auto missing = add_event_counts(count_system_events, *event_window, facts);
         !missing.empty())
       note_text = note_text.empty() ? missing : note_text + "; " + missing;
 #endif
-  }
 
   DoctorInput in;
   if (collector) {
-    in = collector->input(facts, live);
+    in = collector->input(*facts, live);
   } else {
-    in.facts = facts;
+    in.facts = *facts;
   }
   in.earlier = earlier;
   in.interval_seconds = earlier ? fl.interval : 0;
@@ -417,9 +387,9 @@ int run(const DoctorFlags& fl) {
   in.windows_registry = !fl.windows_reg.empty();
   in.windows_dynamicport = !fl.windows_dynamicport.empty();
   std::vector<Finding> findings = run_rules(in);
-  if (fl.apply) return run_apply(fl, findings, facts);
+  if (fl.apply) return run_apply(fl, findings, *facts);
 
-  DoctorReport report{&facts, &findings, note_text, fl.verbose, output_width()};
+  DoctorReport report{facts, &findings, note_text, fl.verbose, output_width()};
   if (fl.json)
     fmt::print("{}\n", doctor_to_json(report).dump(2, ' ', false,
                                                    nlohmann::json::error_handler_t::replace));

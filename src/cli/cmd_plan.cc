@@ -12,6 +12,7 @@
 #include "cli/offline_input.h"
 #include "cli/option_checks.h"
 #include "cli/terminal.h"
+#include "import/input_file.h"
 #include "plan/from_census.h"
 #include "plan/from_trace.h"
 #include "plan/levers.h"
@@ -79,23 +80,16 @@ Status read_json_file(const std::string& path, plan::PlanInput* in) {
 }
 
 Status read_census(const OfflineFlags& offline, plan::PlanInput* in) {
-  HostFacts facts;
-  std::unique_ptr<Census> census;
-  auto r = read_offline(
-      offline, StateMask::all(), StateMask::all(), &facts,
-      [&](const HostFacts& f) -> Status {
-        PoolChoice choice = port_pool_for(f);
-        if (!choice.error.empty()) return fail(choice.error);
-        CensusOptions o;
-        o.by = GroupBy::kTuple;
-        o.pool = choice.pool;
-        census = std::make_unique<Census>(o);
-        return {};
-      },
-      [&](const Socket& s) { census->add(s); });
-  if (!r) return fail(r.error());
-  if (!census) return fail("--from: no input was read");
-  if (auto st = plan::apply_census(*census, facts, in); !st)
+  auto input = open_input(InputSpec{offline.from, offline.format, offline.strict});
+  if (!input) return fail(input.error());
+  auto facts = (*input)->facts();
+  if (!facts) return fail(facts.error());
+  PoolChoice choice = choose_pool(**facts, std::nullopt);
+  if (!choice.error.empty()) return fail(choice.error);
+  Census census(CensusOptions{StateMask::all(), GroupBy::kTuple, choice.pool});
+  FunctionReceiver counted([&](const Socket& s) { census.add(s); }, {});
+  if (auto r = (*input)->stream(StateMask::all(), counted); !r) return fail(r.error());
+  if (auto st = plan::apply_census(census, **facts, in); !st)
     return fail(fmt::format("--from {}: {}", offline.from, st.error()));
   return {};
 }

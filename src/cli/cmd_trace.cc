@@ -10,7 +10,7 @@
 
 #include "cli/command.h"
 #include "lab/stop.h"
-#include "sources/netns.h"
+#include "sources/live_input.h"
 #include "trace/render.h"
 #include "trace/requirements.h"
 #include "trace/tracer.h"
@@ -42,16 +42,13 @@ Result<std::pair<TraceFilter, std::string>> filter_of(const TraceFlags& fl) {
   std::string scope;
   if (fl.netns == "all") {
     scope = "every network namespace";
-  } else if (!fl.netns.empty()) {
-    auto ino = netns_inode_by_name(fl.netns);
-    if (!ino) return fail(ino.error());
-    f.netns_inode = static_cast<uint32_t>(*ino);
-    scope = fmt::format("network namespace {} (inode {})", fl.netns, *ino);
   } else {
-    auto ino = netns_inode_of_self();
+    // --pid filters processes here; the namespace is --netns's or this process's.
+    auto ino = target_netns_inode(InputTarget{fl.netns});
     if (!ino) return fail(ino.error());
     f.netns_inode = static_cast<uint32_t>(*ino);
-    scope = fmt::format("this network namespace (inode {})", *ino);
+    scope = fl.netns.empty() ? fmt::format("this network namespace (inode {})", *ino)
+                             : fmt::format("network namespace {} (inode {})", fl.netns, *ino);
   }
   if (fl.pid < 0) return fail(fmt::format("--pid {} is not a process id", fl.pid));
   f.pid = fl.pid;

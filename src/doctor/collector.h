@@ -13,16 +13,17 @@
 #include "census/census.h"
 #include "doctor/doctor_input.h"
 #include "model/socket.h"
+#include "sources/input.h"
 
 namespace tw {
 
-class DoctorCollector {
+class DoctorCollector final : public SocketReceiver {
  public:
   explicit DoctorCollector(std::optional<PortPool> pool, bool pool_assumed = false);
 
-  void add(const Socket& s);
+  void add(const Socket& s) override;
   // An interrupted live dump starts over: forget everything counted.
-  void restart();
+  void restart() override;
 
   // The input for the rules; the collector must outlive it. Owners of CLOSE_WAIT sockets are
   // filled from the sockets' pids (dumps) and, when `look_up_owners`, from /proc/PID/fd.

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "census/table.h"
+#include "model/host_facts_json.h"
 #include "model/safe_text.h"
 
 namespace tw {
@@ -132,13 +133,7 @@ json doctor_to_json(const DoctorReport& r) {
   for (auto& f : *r.findings) findings.push_back(finding_to_json(f, h.netns));
   Severity w = worst(*r.findings);
   return json{{"schema", "timewait-doctor/1"},
-              {"host",
-               {{"hostname", h.hostname},
-                {"os", h.os},
-                {"kernel", h.kernel},
-                {"netns", h.netns},
-                {"source", h.source},
-                {"captured_at", h.captured_at}}},
+              {"host", host_to_json(h)},
               {"note", r.note.empty() ? json(nullptr) : json(r.note)},
               {"worst", severity_name(w)},
               {"exit_status", exit_code_for(w)},

@@ -12,7 +12,7 @@
 
 #include "census/census.h"
 #include "import/import.h"
-#include "sources/live_sockets.h"
+#include "sources/live_input.h"
 #include "testing/scoped_netns.h"
 #include "testing/sockets.h"
 #include "testing/temp_dir.h"
@@ -87,8 +87,9 @@ TEST(ImportRoundTrip, LiveEqualsSsTextEqualsProcText) {
   // FIN-WAIT-1, so that the three reads below see the same, settled states.
   auto read_live = [] {
     Census c(by_tuple());
-    auto r = read_live_sockets(
-        SourceKind::kNetlink, StateMask::all(), [&](const Socket& s) { c.add(s); }, [] {});
+    FunctionReceiver counted([&](const Socket& s) { c.add(s); }, {});
+    auto r =
+        (*open_live_input(InputTarget{}, SourceKind::kNetlink))->stream(StateMask::all(), counted);
     EXPECT_TRUE(r) << r.error();
     return c;
   };

@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "sources/host_reader.h"
-#include "sources/live_sockets.h"
+#include "sources/live_input.h"
 
 namespace tw::lab {
 
@@ -39,15 +39,24 @@ Counters operator-(const Counters& after, const Counters& before) {
   return d;
 }
 
+namespace {
+// The sockets of the calling thread's namespace (ns.run_in's thread).
+Result<StreamReport> stream_here(StateMask states, SocketReceiver& to) {
+  auto in = open_live_input(InputTarget{});
+  if (!in) return fail(in.error());
+  return (*in)->stream(states, to);
+}
+}  // namespace
+
 Result<Census> take_census(const Netns& ns, GroupBy by) {
   CensusOptions opts;
   opts.by = by;
   Census census(opts);
-  Result<LiveReport> live = fail("not run");
+  Result<StreamReport> live = fail("not run");
   auto st = ns.run_in([&] {
-    live = read_live_sockets(
-        SourceKind::kAuto, opts.states, [&](const Socket& s) { census.add(s); },
-        [&] { census = Census(opts); });
+    FunctionReceiver counted([&](const Socket& s) { census.add(s); },
+                             [&] { census = Census(opts); });
+    live = stream_here(opts.states, counted);
   });
   if (!st) return fail(st.error());
   if (!live) return fail(live.error());
@@ -56,11 +65,10 @@ Result<Census> take_census(const Netns& ns, GroupBy by) {
 
 Result<std::vector<Socket>> list_sockets(const Netns& ns, StateMask states) {
   std::vector<Socket> out;
-  Result<LiveReport> live = fail("not run");
+  Result<StreamReport> live = fail("not run");
   auto st = ns.run_in([&] {
-    live = read_live_sockets(
-        SourceKind::kAuto, states, [&](const Socket& s) { out.push_back(s); },
-        [&] { out.clear(); });
+    FunctionReceiver listed([&](const Socket& s) { out.push_back(s); }, [&] { out.clear(); });
+    live = stream_here(states, listed);
   });
   if (!st) return fail(st.error());
   if (!live) return fail(live.error());

@@ -9,10 +9,15 @@ namespace tw {
 
 using nlohmann::json;
 
+json host_to_json(const HostFacts& f) {
+  return {{"hostname", f.hostname}, {"os", f.os},         {"kernel", f.kernel},
+          {"netns", f.netns},       {"source", f.source}, {"captured_at", f.captured_at}};
+}
+
 json facts_to_json(const HostFacts& f) {
-  json j = {{"os", f.os},           {"hostname", f.hostname}, {"kernel", f.kernel},
-            {"netns", f.netns},     {"source", f.source},     {"captured_at", f.captured_at},
-            {"sysctls", f.sysctls}, {"counters", f.counters}};
+  json j = host_to_json(f);
+  j["sysctls"] = f.sysctls;
+  j["counters"] = f.counters;
   if (f.sockstat) {
     const Sockstat& s = *f.sockstat;
     j["sockstat"] = {{"inuse", s.inuse}, {"orphan", s.orphan}, {"tw", s.tw},

@@ -24,7 +24,7 @@ Status apply_census(const Census& census, const HostFacts& facts, PlanInput* in)
     in->time_wait_s = policy.time_wait_seconds;
     in->time_wait_from_input = true;
   }
-  PoolChoice choice = port_pool_for(facts);
+  PoolChoice choice = choose_pool(facts, std::nullopt);
   if (!choice.error.empty()) return fail(choice.error);
   if (choice.pool && !choice.assumed) {
     in->pool = choice.pool;

@@ -9,8 +9,7 @@
 #include "census/port_pool.h"
 #include "doctor/nat_signature.h"
 #include "doctor/rules.h"
-#include "sources/host_reader.h"
-#include "sources/netns.h"
+#include "sources/live_input.h"
 
 namespace tw {
 
@@ -21,51 +20,56 @@ double seconds_between(std::chrono::steady_clock::time_point a,
   return std::chrono::duration<double>(b - a).count();
 }
 
+// What one sample counts: every socket for the doctor (its censuses and port pressure), both
+// families apart, and the view the options ask for. An interrupted read starts it over.
+class SamplePass final : public SocketReceiver {
+ public:
+  SamplePass(Sample& s, const SamplerOptions& o)
+      : s_(s), o_(o), own_view_(!o.states.is_all() || o.by != GroupBy::kState) {
+    restart();
+  }
+  void add(const Socket& sock) override {
+    s_.collector->add(sock);
+    s_.families.add(sock);
+    if (s_.view) s_.view->add(sock);
+  }
+  void restart() override {
+    s_.collector = std::make_unique<DoctorCollector>(s_.pool, s_.pool_assumed);
+    s_.families = FamilyCounts{};
+    // Pressure is measured once, on every socket (the doctor's census): the view only counts.
+    if (own_view_)
+      s_.view = std::make_unique<Census>(CensusOptions{o_.states, o_.by, std::nullopt});
+  }
+
+ private:
+  Sample& s_;
+  const SamplerOptions& o_;
+  const bool own_view_;
+};
+
 // Everything of one sample, on a thread that may move into the target's namespace (setns()
 // moves only the calling thread; the thread ends with the sample, so nothing else moves).
 void read_target(Sample& s, const SamplerOptions& o, const Sample* previous) {
-  const SampleTarget& t = s.target;
-  if (!t.netns.empty()) {
-    if (auto st = enter_netns_by_name(t.netns); !st) {
-      s.error = st.error();
-      return;
-    }
-  } else if (t.pid) {
-    if (auto st = enter_netns_of_pid(t.pid); !st) {
-      s.error = st.error();
-      return;
-    }
+  auto input = open_live_input(s.target, o.source);
+  if (!input) {
+    s.error = input.error();
+    return;
   }
-  s.facts = read_host_facts();
-  s.facts.netns = t.label();
-  if (o.port_range) {
-    s.pool = o.port_range;
-  } else {
-    PoolChoice c = port_pool_for(s.facts);
-    if (!c.error.empty()) {
-      s.error = c.error;
-      return;
-    }
-    s.pool = c.pool;
-    s.pool_assumed = c.assumed;
+  auto facts = (*input)->facts();
+  if (!facts) {
+    s.error = facts.error();
+    return;
   }
-  const bool own_view = !o.states.is_all() || o.by != GroupBy::kState;
-  // Also what an interrupted dump starts over with: everything counted so far is dropped.
-  auto start = [&] {
-    s.collector = std::make_unique<DoctorCollector>(s.pool, s.pool_assumed);
-    s.families = FamilyCounts{};
-    // Pressure is measured once, on every socket (the doctor's census): the view only counts.
-    if (own_view) s.view = std::make_unique<Census>(CensusOptions{o.states, o.by, std::nullopt});
-  };
-  start();
-  auto r = read_live_sockets(
-      o.source, StateMask::all(),
-      [&](const Socket& sock) {
-        s.collector->add(sock);
-        s.families.add(sock);
-        if (s.view) s.view->add(sock);
-      },
-      start);
+  s.facts = **facts;
+  PoolChoice c = choose_pool(s.facts, o.port_range);
+  if (!c.error.empty()) {
+    s.error = c.error;
+    return;
+  }
+  s.pool = c.pool;
+  s.pool_assumed = c.assumed;
+  SamplePass pass(s, o);
+  auto r = (*input)->stream(StateMask::all(), pass);
   if (!r) {
     s.error = r.error();
     return;
@@ -97,12 +101,6 @@ void read_target(Sample& s, const SamplerOptions& o, const Sample* previous) {
 }
 
 }  // namespace
-
-std::string SampleTarget::label() const {
-  if (!netns.empty()) return netns;
-  if (pid) return fmt::format("pid:{}", pid);
-  return "host";
-}
 
 double Sample::time_wait_rate(int seconds) const {
   return ok() && input.sockets ? input.sockets->time_wait_ages().rate(seconds) : 0;

@@ -27,18 +27,15 @@
 #include "doctor/finding.h"
 #include "model/host_facts.h"
 #include "model/port_range.h"
+#include "sources/input.h"
 #include "sources/live_sockets.h"
 
 namespace tw {
 
 // Whose sockets a sample counts: a named namespace (/run/netns/NAME), a process's namespace, or
-// (neither given) the namespace of the thread that made the Sampler.
-struct SampleTarget {
-  std::string netns;
-  int pid = 0;
-  // How the target is named in output and in the `netns` label: "host", the name, "pid:N".
-  std::string label() const;
-};
+// (neither given) the namespace of the thread that made the Sampler; label() names it in output
+// and in the `netns` label, as every front end does.
+using SampleTarget = InputTarget;
 
 struct SamplerOptions {
   SourceKind source = SourceKind::kAuto;

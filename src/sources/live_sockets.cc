@@ -3,12 +3,8 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
-
-#include "sources/host_reader.h"
 #include "sources/netlink_diag.h"
 #include "sources/procfs_tcp.h"
-#include "sources/tcp_iter.h"
 
 namespace tw {
 
@@ -16,34 +12,7 @@ namespace {
 // A dump is interrupted when the socket table changes under it; on a busy host a few tries do.
 constexpr int kDumpTries = 4;
 
-// tcp_tw_reuse_delay of this thread's namespace; kernels before 6.14 have none and wait 1 s.
-uint32_t reuse_delay_ms() {
-  uint32_t ms = 1000;
-  if (auto v = read_sysctl("net.ipv4.tcp_tw_reuse_delay"))
-    std::from_chars(v->data(), v->data() + v->size(), ms);
-  return ms;
-}
-
-int64_t sockstat_sockets() {
-  auto s = read_sockstat();
-  return s ? s->inuse + s->inuse6 + s->tw : -1;
-}
 }  // namespace
-
-Result<LiveReport> read_live_sockets(SourceKind kind, StateMask mask, const SocketSink& sink,
-                                     const std::function<void()>& restart,
-                                     const SourceFn& on_source) {
-  LiveReaders readers{
-      .dump = [](StateMask m, const SocketSink& s) { return dump_inet_diag(m, s); },
-      .iter =
-          [&restart](StateMask m, const SocketSink& s) {
-            return read_tcp_iter(m, s, {.reuse_delay_ms = reuse_delay_ms(), .restart = restart});
-          },
-      .table_size = sockstat_sockets,
-      .walkers = [] { return bpf_walkers(); },
-  };
-  return read_live_sockets_from(readers, kind, mask, sink, restart, on_source);
-}
 
 Result<LiveReport> read_live_sockets_from(const LiveReaders& readers, SourceKind kind,
                                           StateMask mask, const SocketSink& sink,

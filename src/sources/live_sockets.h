@@ -31,26 +31,23 @@ struct LiveReport {
   int64_t sockets = 0;
 };
 
-// Streams the sockets of the calling thread's namespace to `sink`. If a dump is interrupted it is
-// started again: `restart` is called first so the caller can drop what it counted. `on_source`,
-// when given, is told "bpf", "netlink" or "proc" before the first socket of each attempt (a
-// snapshot records where its sockets came from before writing them).
+// Each reader streams the sockets of the calling thread's namespace to `sink`. If a dump is
+// interrupted it is started again: `restart` is called first so the caller can drop what it
+// counted. `on_source`, when given, is told "bpf", "netlink" or "proc" before the first socket of
+// each attempt (a snapshot records where its sockets came from before writing them). The live
+// input (sources/live_input.h) passes the kernel's readers.
 using SourceFn = std::function<void(std::string_view source)>;
-Result<LiveReport> read_live_sockets(SourceKind kind, StateMask mask, const SocketSink& sink,
-                                     const std::function<void()>& restart,
-                                     const SourceFn& on_source = {});
 
-// The same with the netlink dump passed in, so tests can play a kernel without inet_diag or one
-// whose dumps keep being interrupted.
+// With the netlink dump alone (inet_diag, else /proc/net/tcp), so tests can play a kernel without
+// inet_diag or one whose dumps keep being interrupted.
 using DumpFn = std::function<DumpResult(StateMask, const SocketSink&)>;
 Result<LiveReport> read_live_sockets_with(const DumpFn& dump, SourceKind kind, StateMask mask,
                                           const SocketSink& sink,
                                           const std::function<void()>& restart,
                                           const SourceFn& on_source = {});
 
-// The same with every reader passed in: `iter` plays the `bpf` source, `table_size` the sockets
-// /proc/net/sockstat counts (-1: unknown) and `walkers` the walkers the bpf source would run, so
-// tests can play any host.
+// With every reader: `iter` is the `bpf` source, `table_size` the sockets /proc/net/sockstat
+// counts (-1: unknown) and `walkers` the walkers the bpf source would run; tests play any host.
 struct LiveReaders {
   DumpFn dump;
   DumpFn iter;

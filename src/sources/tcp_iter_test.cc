@@ -17,7 +17,7 @@
 
 #include "bpf/tcp_iter_record.h"
 #include "sources/host_reader.h"
-#include "sources/live_sockets.h"
+#include "sources/live_input.h"
 #include "sources/netlink_diag.h"
 #include "testing/scoped_netns.h"
 #include "testing/sockets.h"
@@ -187,12 +187,13 @@ TEST_F(TcpIter, ChainTooLongFallsBackToTheDump) {
     EXPECT_GT(n, 0);  // what it handed over before it stopped: the caller must start over
 
     int64_t counted = 0, restarts = 0;
-    auto live = read_live_sockets(
-        SourceKind::kBpf, StateMask::all(), [&](const Socket&) { ++counted; },
-        [&] {
-          counted = 0;
-          ++restarts;
-        });
+    FunctionReceiver counter([&](const Socket&) { ++counted; },
+                             [&] {
+                               counted = 0;
+                               ++restarts;
+                             });
+    auto live =
+        (*open_live_input(InputTarget{}, SourceKind::kBpf))->stream(StateMask::all(), counter);
     ASSERT_TRUE(live) << live.error();
     EXPECT_EQ(live->source, "bpf");
     EXPECT_EQ(restarts, 1);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Windows' TCP table: GetExtendedTcpTable(TCP_TABLE_OWNER_PID_ALL) for AF_INET and AF_INET6, the
-// live source of the Windows build (live_sockets_win32.cc). The rows are decoded apart from the
+// live source of the Windows build (live_input_win32.cc). The rows are decoded apart from the
 // call so that tests can give rows wine cannot make (owning pids: wine reports 0 for all).
 #pragma once
 
