@@ -35,6 +35,7 @@ set(TIMEWAIT_WINDOWS_MODULES model sources census import trace doctor)
 # Files of the shared folders that are Linux's alone and have no `_win32.cc` stand-in.
 set(TIMEWAIT_LINUX_ONLY testing/scoped_netns.cc testing/sockets.cc testing/loopback.cc
     testing/preset_netns.cc testing/hostile_clients.cc testing/tls_files.cc
+    sources/pods.cc  # /proc/PID/cgroup and /var/log/pods: a Kubernetes node is Linux
     cli/sample_targets.cc  # --netns/--pid targets of the sampler (exporter, watch)
     cli/usage_definition.cc)  # man pages and completions (help-man, completion)
 # Subcommands built for Windows; any other cli/cmd_*.cc is Linux-only.
