@@ -307,6 +307,7 @@ int run(const DoctorFlags& fl) {
   std::string note_text;
   std::unique_ptr<DoctorCollector> collector;
   std::optional<TraceSummary> traced;
+  std::optional<NodePorts> node_ports;  // kube-proxy's rules in the audited namespace
   bool live = false;
 #ifndef _WIN32
   // SIGTERM, SIGINT or SIGHUP during --trace or --interval ends the wait, not the doctor: the
@@ -397,6 +398,7 @@ int run(const DoctorFlags& fl) {
     auto r = read_live_sockets(*source, StateMask::all(), sink, [&] { collector->restart(); });
     if (!r) return error(r.error(), kExitFailure);
     facts.source = r->source;
+    node_ports = read_node_ports();
     if (!r->note.empty()) note_text = note_text.empty() ? r->note : r->note + "; " + note_text;
 #ifdef _WIN32
     if (auto missing = add_event_counts(count_system_events, *event_window, &facts);
@@ -414,6 +416,7 @@ int run(const DoctorFlags& fl) {
   in.earlier = earlier;
   in.interval_seconds = earlier ? fl.interval : 0;
   if (traced) in.trace = &*traced;
+  in.node_ports = node_ports;
   in.windows_registry = !fl.windows_reg.empty();
   in.windows_dynamicport = !fl.windows_dynamicport.empty();
   std::vector<Finding> findings = run_rules(in);
