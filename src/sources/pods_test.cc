@@ -284,7 +284,36 @@ std::string systemd_uid(std::string uid) {
   return uid;
 }
 
+// A killed run leaves its cgroups: removed here, deepest first, by this test's UID form
+// ("7e57…-0000-4000-8000-…") and its own top directory. rmdir removes only empty cgroups.
+void remove_stale_cgroups(const std::string& root) {
+  if (root.empty()) return;
+  std::vector<std::string> stale;
+  std::error_code ec;
+  for (const char* top : {"kubepods.slice", "kubepods"}) {
+    for (auto it = fs::recursive_directory_iterator(root + "/" + top, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      std::string path = it->path().string();
+      if (it->is_directory() &&
+          (path.find("-0000-4000-8000-") != std::string::npos ||
+           path.find("_0000_4000_8000_") != std::string::npos) &&
+          path.find("pod7e57") != std::string::npos)
+        stale.push_back(path);
+    }
+  }
+  for (auto& e : fs::directory_iterator(root, ec))
+    if (e.path().filename().string().starts_with("twtest-pods-")) {
+      for (auto& c : fs::directory_iterator(e.path(), ec)) stale.push_back(c.path().string());
+      stale.push_back(e.path().string());
+    }
+  std::sort(stale.begin(), stale.end(),
+            [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  for (auto& path : stale) rmdir(path.c_str());
+}
+
 TEST(MapPods, RealProcessesInRealCgroupsAndNamespaces) {
+  remove_stale_cgroups(cgroup2_root());
+  remove_stale_cgroups(cgroup1_root());
   std::string v2 = cgroup2_root();
   ASSERT_FALSE(v2.empty()) << "no cgroup v2 hierarchy mounted";
   std::string v1 = cgroup1_root();

@@ -16,9 +16,16 @@ command -v runc >/dev/null || fail "runc is not installed: run scripts/install-d
 tmp=$(mktemp -d)
 ns=twk8s-$$
 name=twk8s-$$
-P=(podman --root "$tmp/storage" --runroot "$tmp/run" --storage-driver vfs
-  --cgroup-manager cgroupfs --events-backend none --runtime runc)
+# Every state podman and runc keep goes under $tmp, but for the image library's blob cache in
+# /var/lib/containers/cache (no option moves it): removed after unless it was there before.
+P=(podman --root "$tmp/storage" --runroot "$tmp/run" --tmpdir "$tmp/libpod" --storage-driver vfs
+  --cgroup-manager cgroupfs --events-backend none --runtime runc --runtime-flag "root=$tmp/runc")
+had_var_lib=0 had_cache=0
+[[ -e /var/lib/containers ]] && had_var_lib=1
+[[ -e /var/lib/containers/cache ]] && had_cache=1
 cleanup() {
+  ((had_cache)) || rm -rf /var/lib/containers/cache
+  ((had_var_lib)) || rmdir /var/lib/containers 2>/dev/null
   "${P[@]}" rm -f -t 0 "$name" >/dev/null 2>&1
   "${P[@]}" rmi -f localhost/timewait:test >/dev/null 2>&1
   ip netns del "$ns" 2>/dev/null
