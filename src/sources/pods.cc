@@ -261,6 +261,34 @@ PodNames read_pod_names(const std::string& root) {
   return names;
 }
 
+std::map<std::string, std::string> read_container_names(const std::string& root) {
+  std::map<std::string, std::string> out;
+  std::unique_ptr<DIR, int (*)(DIR*)> d(opendir(root.c_str()), closedir);
+  size_t read = 0;
+  while (d && read++ < kMaxPods * 4) {
+    dirent* e = readdir(d.get());
+    if (!e) break;
+    std::string_view n = e->d_name;
+    // <pod>_<namespace>_<container>-<id>.log (pkg/kubelet/kuberuntime/helpers.go,
+    // BuildContainerLogsDirectory's link name).
+    if (!consume_suffix(&n, ".log") || n.size() < 66 || n[n.size() - 65] != '-') continue;
+    std::string_view id = n.substr(n.size() - 64);
+    n.remove_suffix(65);
+    size_t a = n.find('_');
+    size_t b = a == std::string_view::npos ? a : n.find('_', a + 1);
+    if (b == std::string_view::npos || n.find('_', b + 1) != std::string_view::npos) continue;
+    std::string_view pod = n.substr(0, a), ns = n.substr(a + 1, b - a - 1), name = n.substr(b + 1);
+    if (is_container_id(id) && is_dns_subdomain(pod) && is_dns_label(ns) && is_dns_label(name))
+      out.emplace(std::string(id), std::string(name));
+  }
+  return out;
+}
+
+std::string PodMap::container_name(const std::string& id) const {
+  auto it = container_names.find(id);
+  return it == container_names.end() ? "" : it->second;
+}
+
 std::vector<std::string> PodMap::pods_in(uint64_t inode) const {
   std::set<std::string> uids;
   auto it = by_netns.find(inode);
@@ -323,6 +351,7 @@ Result<PodMap> map_pods(const PodPaths& paths) {
         PodProcess{.pid = pid, .comm = printable_line(comm), .pod = std::move(*pod)});
   }
   map.names = read_pod_names(paths.pod_logs);
+  map.container_names = read_container_names(paths.container_logs);
   return map;
 }
 

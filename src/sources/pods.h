@@ -63,6 +63,11 @@ inline constexpr size_t kMaxPods = 100000;
 inline constexpr size_t kMaxContainers = 256;
 PodNames read_pod_names(const std::string& root);
 
+// Container IDs to container names, from the links kubelet makes in /var/log/containers:
+// `<pod>_<namespace>_<container>-<64 hex ID>.log`. The same name rules as read_pod_names; a
+// sandbox (pause) has no log and so no name. At most kMaxPods * 4 entries are read.
+std::map<std::string, std::string> read_container_names(const std::string& root);
+
 // One process that belongs to a pod.
 struct PodProcess {
   int pid = 0;
@@ -82,11 +87,13 @@ struct NetnsPods {
 struct PodPaths {
   std::string procfs = "/proc";
   std::string pod_logs = "/var/log/pods";
+  std::string container_logs = "/var/log/containers";
 };
 
 struct PodMap {
   std::map<uint64_t, NetnsPods> by_netns;  // only namespaces with at least one pod process
   PodNames names;
+  std::map<std::string, std::string> container_names;  // container ID -> name
 
   // The pod UIDs with processes in the namespace, sorted, each once.
   std::vector<std::string> pods_in(uint64_t inode) const;
@@ -97,6 +104,8 @@ struct PodMap {
   const PodProcess* process(int pid) const;
   // The pod's name from /var/log/pods, or nullptr when kubelet wrote no directory for it.
   const PodName* name_of(const std::string& uid) const;
+  // The container's name from /var/log/containers, or "" (a sandbox, or no log link).
+  std::string container_name(const std::string& id) const;
 };
 
 // Reads every process under `paths.procfs` (at most kMaxProcesses; those that exit while being

@@ -187,6 +187,24 @@ TEST(ReadPodNames, KubeletsLayoutAndHostileEntries) {
   EXPECT_TRUE(read_pod_names(t / "missing").by_uid.empty());
 }
 
+TEST(ReadContainerNames, KubeletsLinksAndHostileOnes) {
+  testing::TempDir t;
+  auto link = [&](const std::string& name) {
+    fs::create_symlink("/var/log/pods/x/0.log", t / name);
+  };
+  link("cart-7d9f-x2v_shop_cart-" + kId + ".log");
+  link("cart-7d9f-x2v_shop_istio-proxy-" + std::string(64, 'a') + ".log");
+  link("evil\x1b[2J_shop_cart-" + std::string(64, 'b') + ".log");  // not a DNS name
+  link("a_b_c_d-" + std::string(64, 'c') + ".log");                // one '_' too many
+  link("cart_shop_cart-" + std::string(63, 'd') + ".log");         // a short ID
+  link("cart_shop_cart-" + std::string(64, 'e') + ".txt");
+  auto names = read_container_names(t.path);
+  ASSERT_EQ(names.size(), 2u);
+  EXPECT_EQ(names.at(kId), "cart");
+  EXPECT_EQ(names.at(std::string(64, 'a')), "istio-proxy");
+  EXPECT_TRUE(read_container_names(t / "missing").empty());
+}
+
 // --- the real kernel: real processes in real cgroups at kubelet's paths ---
 
 // Where the cgroup v2 hierarchy is mounted: /sys/fs/cgroup on a unified host, /sys/fs/cgroup/
@@ -351,7 +369,12 @@ TEST(MapPods, RealProcessesInRealCgroupsAndNamespaces) {
   mkdirs(logs / ("shop_cart-7d9f-x2v_" + a + "/cart"));
   mkdirs(logs / ("kube-system_coredns-5d78c9869d-abcde_" + b + "/coredns"));
 
-  auto map = map_pods({.procfs = "/proc", .pod_logs = logs.path});
+  // kubelet links each container's log (not the sandbox's) in /var/log/containers.
+  testing::TempDir container_logs;
+  fs::create_symlink(logs / ("shop_cart-7d9f-x2v_" + a + "/cart/0.log"),
+                     container_logs / ("cart-7d9f-x2v_shop_cart-" + id_for(2) + ".log"));
+  auto map =
+      map_pods({.procfs = "/proc", .pod_logs = logs.path, .container_logs = container_logs.path});
   ASSERT_TRUE(map) << map.error();
   uint64_t ia = inode_of("/run/netns/" + ns_a.name()), ib = inode_of("/run/netns/" + ns_b.name());
   uint64_t id = inode_of("/run/netns/" + ns_d.name());
@@ -366,6 +389,8 @@ TEST(MapPods, RealProcessesInRealCgroupsAndNamespaces) {
   EXPECT_EQ(map->process(a2.pid())->pod.container_id, id_for(2));
   EXPECT_EQ(map->process(a1.pid())->pod.container_id, id_for(1));
   EXPECT_EQ(map->process(a1.pid())->pod.qos, "burstable");
+  EXPECT_EQ(map->container_name(id_for(2)), "cart");
+  EXPECT_EQ(map->container_name(id_for(1)), "") << "the sandbox has no log, so no name";
   ASSERT_NE(map->name_of(a), nullptr);
   EXPECT_EQ(map->name_of(a)->namespace_name, "shop");
   EXPECT_EQ(map->name_of(a)->name, "cart-7d9f-x2v");
