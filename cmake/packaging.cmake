@@ -64,7 +64,9 @@ if(EXISTS ${CMAKE_SOURCE_DIR}/deploy)
   # The exporter's options (ARGS=, read by its unit), a conffile (packaging/debian/conffiles).
   install(FILES deploy/systemd/timewait-exporter.default DESTINATION /etc/default
           RENAME timewait-exporter)
-  install(DIRECTORY deploy/ DESTINATION ${CMAKE_INSTALL_DATADIR}/timewait PATTERN systemd EXCLUDE)
+  # deploy/kubernetes builds an image from a build tree or the .deb itself: source, not data.
+  install(DIRECTORY deploy/ DESTINATION ${CMAKE_INSTALL_DATADIR}/timewait PATTERN systemd EXCLUDE
+          PATTERN kubernetes EXCLUDE)
 endif()
 
 # `make deb`: CPack's DEB generator. The version is read at packaging time from the build's

@@ -34,6 +34,7 @@ link_libraries(ws2_32 iphlpapi wevtapi advapi32)
 set(TIMEWAIT_LINUX_ONLY testing/scoped_netns.cc testing/sockets.cc testing/loopback.cc
     testing/preset_netns.cc testing/hostile_clients.cc testing/tls_files.cc testing/lead_netns.cc
     sources/live_sockets.cc  # inet_diag, /proc and bpf readers (live_input_win32.cc reads iphlpapi)
+    sources/pods.cc  # /proc/PID/cgroup and /var/log/pods: a Kubernetes node is Linux
     cli/sample_targets.cc  # --netns/--pid targets of the sampler (exporter, watch)
     cli/usage_definition.cc)  # man pages and completions (help-man, completion)
 # Subcommands built for Windows; any other cli/cmd_*.cc is Linux-only.

@@ -53,6 +53,8 @@ test=(
   prometheus                         # exporter tests: promtool (rules, metrics) and a real server
   prometheus-node-exporter           # exporter tests: the real peer our sockstat/TcpExt numbers must equal
   strace                             # apply tests: SIGKILL a real doctor --apply at a chosen system call
+  podman runc                        # KubernetesDeploy.ImageRunsAsTheDaemonSetRunsIt: the exporter's image run as the DaemonSet
+                                     # runs it (runc: crun refuses hybrid cgroup hosts)
 )
 package=(
   dpkg-dev lintian man-db            # make deb (dpkg-shlibdeps, dpkg-buildflags), its lint, man -w
@@ -64,17 +66,32 @@ fuzz=(
   libclang-rt-16-dev                 # the importers' libFuzzer target (clang 14 lacks <expected>)
 )
 
+# deploy/kubernetes's manifests are checked against the Kubernetes API's schemas offline
+# (KubernetesDeploy.ManifestsMatchTheApiSchemas): the OpenAPI schemas bundled in npm's kubernetes-models and
+# @kubernetes-models/prometheus-operator, read with yaml. Pinned; installed once into $k8s_dir.
+k8s_dir=/usr/local/lib/timewait-k8s-validate
+k8s_validator() {
+  [[ -d $k8s_dir/node_modules/kubernetes-models && -d $k8s_dir/node_modules/yaml &&
+    -d $k8s_dir/node_modules/@kubernetes-models/prometheus-operator ]] && return 0
+  command -v npm >/dev/null || apt-get install -y -qq --no-install-recommends npm >/dev/null
+  echo "install-deps: npm packages for the manifest check into $k8s_dir"
+  npm install --silent --no-audit --no-fund --prefix "$k8s_dir" kubernetes-models@5.1.0 \
+    @kubernetes-models/prometheus-operator@6.0.0 yaml@2.9.1 >/dev/null
+}
+want_k8s=0
+
 pkgs=()
 (($# == 0)) && set -- all
 for profile in "$@"; do
   case $profile in
     build) pkgs+=("${build[@]}") ;;
     bpf) pkgs+=("${build[@]}" "${bpf[@]}") ;;
-    test) pkgs+=("${build[@]}" "${bpf[@]}" "${test[@]}") ;;
+    test) pkgs+=("${build[@]}" "${bpf[@]}" "${test[@]}"); want_k8s=1 ;;
     package) pkgs+=("${build[@]}" "${bpf[@]}" "${package[@]}") ;;
     windows) pkgs+=("${windows[@]}") ;;
-    fuzz) pkgs+=("${build[@]}" "${bpf[@]}" "${test[@]}" "${fuzz[@]}") ;;
-    all) pkgs+=("${build[@]}" "${bpf[@]}" "${test[@]}" "${package[@]}" "${windows[@]}" "${fuzz[@]}") ;;
+    fuzz) pkgs+=("${build[@]}" "${bpf[@]}" "${test[@]}" "${fuzz[@]}"); want_k8s=1 ;;
+    all) pkgs+=("${build[@]}" "${bpf[@]}" "${test[@]}" "${package[@]}" "${windows[@]}" "${fuzz[@]}")
+      want_k8s=1 ;;
     *)
       echo "install-deps.sh: unknown profile '$profile'; profiles: build bpf test package windows fuzz all" >&2
       exit 2
@@ -88,7 +105,10 @@ for p in "${pkgs[@]}"; do
   [[ " ${missing[*]} " == *" $p "* ]] && continue
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
 done
-((${#missing[@]})) || exit 0
+if ((${#missing[@]} == 0)); then
+  ((want_k8s == 0)) || k8s_validator
+  exit 0
+fi
 if [[ $(id -u) != 0 ]]; then
   echo "install-deps.sh: installing ${missing[*]} needs root (apt-get); run as root or install them" >&2
   exit 2
@@ -135,3 +155,4 @@ done < <(comm -13 <(echo "$before") <(boot_links))
 if ((${#disabled[@]})); then
   echo "install-deps: left disabled (their packages enable them at boot): ${disabled[*]}"
 fi
+((want_k8s == 0)) || k8s_validator

@@ -355,6 +355,7 @@ int run(const DoctorFlags& fl) {
 
   std::string note_text;
   std::unique_ptr<DoctorCollector> collector;
+  std::optional<NodePorts> node_ports;  // kube-proxy's rules in the audited namespace
   if (input) {
     PoolChoice pool = choose_pool(*facts, plan->port_range);
     if (!pool.error.empty()) return error(pool.error, live ? kExitFailure : kExitUsage);
@@ -367,6 +368,7 @@ int run(const DoctorFlags& fl) {
     auto r = input->stream(StateMask::all(), *collector);
     if (!r) return error(r.error(), live ? kExitFailure : kExitUsage);
     if (!r->note.empty()) note_text = note_text.empty() ? r->note : r->note + "; " + note_text;
+    if (live) node_ports = read_node_ports();
   }
 #ifdef _WIN32
   if (live)
@@ -384,6 +386,7 @@ int run(const DoctorFlags& fl) {
   in.earlier = earlier;
   in.interval_seconds = earlier ? fl.interval : 0;
   if (traced) in.trace = &*traced;
+  in.node_ports = node_ports;
   in.windows_registry = !fl.windows_reg.empty();
   in.windows_dynamicport = !fl.windows_dynamicport.empty();
   std::vector<Finding> findings = run_rules(in);

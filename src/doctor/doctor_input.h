@@ -14,6 +14,7 @@
 #include "census/forecast.h"
 #include "model/host_facts.h"
 #include "model/port_range.h"
+#include "sources/node_ports.h"
 #include "trace/summary.h"
 
 namespace tw {
@@ -68,6 +69,10 @@ struct DoctorInput {
   // dynamicport tcp` output (--windows-dynamicport) were read into facts.windows_params.
   // doctor --trace: what the tracer counted while sampling (null without --trace).
   const TraceSummary* trace = nullptr;
+
+  // A Kubernetes node's NodePorts (kube-proxy's rules, the apiserver's range); nullopt when the
+  // input has no kube-proxy rules (not a node, another namespace, an offline dump).
+  std::optional<NodePorts> node_ports;
 
   bool windows_registry = false;
   bool windows_dynamicport = false;

@@ -30,4 +30,15 @@ std::string reserved_ports_with(std::string_view existing, const std::vector<uin
   return out;
 }
 
+std::vector<uint16_t> node_ports_in_pool(const NodePorts& np, const PortPool& pool) {
+  std::vector<uint16_t> out;
+  for (int p = std::max<int>(np.low, pool.low); p <= std::min<int>(np.high, pool.high); ++p)
+    if (pool.contains(static_cast<uint16_t>(p))) out.push_back(static_cast<uint16_t>(p));
+  for (uint16_t p : np.in_use)
+    if (pool.contains(p)) out.push_back(p);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 }  // namespace tw

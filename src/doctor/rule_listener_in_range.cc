@@ -77,6 +77,11 @@ std::vector<Finding> rule_listener_in_range(const DoctorInput& in) {
   // listeners of the wider range: ask for that same value, never a conflicting one.
   std::vector<uint16_t> reserve = ports;
   if (auto p = small_range_fix(in); p && p->apply) reserve = p->reserved_listeners;
+  // On a Kubernetes node, the NodePorts node-port-range reserves too: one value for both.
+  if (in.node_ports) {
+    auto np = node_ports_in_pool(*in.node_ports, *in.pool);
+    reserve.insert(reserve.end(), np.begin(), np.end());
+  }
   f.sysctls = {{"net.ipv4.ip_local_reserved_ports", reserved_ports_with(existing, reserve), true}};
   f.application = {"Or move the service to a port below the range (e.g. under 32768)."};
   f.dont = {

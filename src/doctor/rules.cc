@@ -12,6 +12,7 @@ const std::vector<Rule>& all_rules() {
       {"timestamps", rule_timestamps},
       {"ephemeral_range", rule_ephemeral_range},
       {"listener_in_range", rule_listener_in_range},
+      {"node_port_range", rule_node_port_range},
       {"port_pressure", rule_port_pressure},
       {"server_time_wait", rule_server_time_wait},
       {"syn_into_time_wait", rule_syn_into_time_wait},

@@ -29,6 +29,7 @@ std::vector<Finding> rule_tw_reuse(const DoctorInput& in);
 std::vector<Finding> rule_timestamps(const DoctorInput& in);
 std::vector<Finding> rule_ephemeral_range(const DoctorInput& in);
 std::vector<Finding> rule_listener_in_range(const DoctorInput& in);
+std::vector<Finding> rule_node_port_range(const DoctorInput& in);
 std::vector<Finding> rule_port_pressure(const DoctorInput& in);
 std::vector<Finding> rule_server_time_wait(const DoctorInput& in);
 std::vector<Finding> rule_syn_into_time_wait(const DoctorInput& in);
