@@ -24,7 +24,13 @@ std::optional<std::string> first_line(const std::string& path) {
 std::optional<int64_t> boot_time(const std::string& proc_root) {
   std::ifstream in(proc_root + "/stat");
   for (std::string line; std::getline(in, line);)
-    if (line.starts_with("btime ")) return std::stoll(line.substr(6));
+    if (line.starts_with("btime ")) {
+      try {
+        return std::stoll(line.substr(6));
+      } catch (const std::exception&) {
+        return std::nullopt;
+      }
+    }
   return std::nullopt;
 }
 
@@ -37,7 +43,11 @@ std::optional<int64_t> soft_max_open_files(const std::string& limits_path) {
     std::string soft;
     fields >> soft;
     if (soft == "unlimited" || soft.empty()) return std::nullopt;
-    return std::stoll(soft);
+    try {
+      return std::stoll(soft);
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
   }
   return std::nullopt;
 }
@@ -56,7 +66,9 @@ Result<ProcessStats> read_process_stats(const std::string& proc_dir) {
   for (std::string w; rest >> w;) f.push_back(w);
   if (f.size() < 22) return fail(proc_dir + "/stat: fewer fields than Linux writes");
   const std::string proc_root = proc_dir.substr(0, proc_dir.rfind('/'));
-  auto btime = boot_time(proc_root.empty() ? "/proc" : proc_root);
+  // The boot time never changes, and /proc/stat's interrupt lines make it long: read it once.
+  static const std::optional<int64_t> host_btime = boot_time("/proc");
+  auto btime = proc_root.empty() || proc_root == "/proc" ? host_btime : boot_time(proc_root);
   if (!btime) return fail("/proc/stat: no btime line");
 
   const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
@@ -66,10 +78,10 @@ Result<ProcessStats> read_process_stats(const std::string& proc_dir) {
     p.start_time_seconds = static_cast<double>(*btime) + std::stod(f[22 - 3]) / ticks;
     p.virtual_bytes = std::stoll(f[23 - 3]);
     p.resident_bytes = std::stoll(f[24 - 3]) * sysconf(_SC_PAGESIZE);
-    p.max_fds = soft_max_open_files(proc_dir + "/limits");
   } catch (const std::exception&) {
     return fail(proc_dir + "/stat: a field is not a number");
   }
+  p.max_fds = soft_max_open_files(proc_dir + "/limits");
   DIR* d = opendir((proc_dir + "/fd").c_str());
   if (!d) return fail(proc_dir + "/fd: cannot list it");
   // The listing's own descriptor is one of them, as in client_golang's count.
