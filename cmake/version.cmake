@@ -11,6 +11,7 @@
 # In: SOURCE_DIR, OUT_CC, OUT_TXT, BPF (ON/OFF), PLATFORM.
 file(STRINGS "${SOURCE_DIR}/VERSION" base LIMIT_COUNT 1)
 set(commit unknown)
+set(branch unknown)
 set(version "${base}")
 string(TIMESTAMP date "%Y-%m-%d" UTC)  # honours SOURCE_DATE_EPOCH
 find_package(Git QUIET)
@@ -25,6 +26,12 @@ if(GIT_FOUND)
   get_filename_component(top_real "${top}" REALPATH)
   if(rc EQUAL 0 AND top_real STREQUAL src_real)
     set(commit "${head}")
+    execute_process(COMMAND "${GIT_EXECUTABLE}" -C "${SOURCE_DIR}" symbolic-ref --short -q HEAD
+                    OUTPUT_VARIABLE ref ERROR_QUIET OUTPUT_STRIP_TRAILING_WHITESPACE)
+    if(ref)  # empty on a detached HEAD (CI checkouts, tags)
+      # A ref name may hold a double quote (not a backslash): escaped for the C++ string below.
+      string(REPLACE "\"" "\\\"" branch "${ref}")
+    endif()
     execute_process(COMMAND "${GIT_EXECUTABLE}" -C "${SOURCE_DIR}" describe --tags
                             --match "v[0-9]*" --always --dirty --abbrev=12
                     OUTPUT_VARIABLE desc ERROR_QUIET OUTPUT_STRIP_TRAILING_WHITESPACE)
@@ -61,7 +68,7 @@ file(CONFIGURE OUTPUT "${OUT_CC}" CONTENT
 namespace tw::cli {
 
 const BuildInfo& build_info() {
-  static const BuildInfo info{\"${version}\", \"${commit}\", \"${date}\", \"${PLATFORM}\", ${bpf}};
+  static const BuildInfo info{\"${version}\", \"${commit}\", \"${branch}\", \"${date}\", \"${PLATFORM}\", ${bpf}};
   return info;
 }
 

@@ -11,6 +11,7 @@
 #include "cli/command.h"
 #include "cli/option_checks.h"
 #include "cli/sample_targets.h"
+#include "cli/version.h"
 #include "exporter/exporter.h"
 #include "exporter/server.h"
 #include "model/endpoint.h"
@@ -72,6 +73,8 @@ int run(const ExporterFlags& fl) {
       std::chrono::milliseconds(static_cast<int64_t>(fl.min_interval * 1000));
   cfg.sampler.history = 2;  // the exporter needs only the previous sample's facts
   cfg.metrics.top_tuples = static_cast<size_t>(fl.top_tuples);
+  const BuildInfo& build = build_info();
+  cfg.metrics.build = {build.version, build.commit, build.branch, compiler_text()};
 
   // SIGTERM, SIGINT and SIGHUP are taken by one thread (sigwait), blocked in every other: they
   // stop the server instead of killing the process in the middle of a response. SIGHUP's default

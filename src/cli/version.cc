@@ -13,4 +13,14 @@ std::string version_text() {
       b.bpf ? "on (timewait trace, doctor --trace)" : "off (built without the eBPF tracer)");
 }
 
+std::string compiler_text() {
+#if defined(__clang__)
+  return fmt::format("clang {}.{}.{}", __clang_major__, __clang_minor__, __clang_patchlevel__);
+#elif defined(__GNUC__)
+  return fmt::format("gcc {}.{}.{}", __GNUC__, __GNUC_MINOR__, __GNUC_PATCHLEVEL__);
+#else
+  return "unknown";
+#endif
+}
+
 }  // namespace tw::cli

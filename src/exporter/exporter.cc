@@ -56,6 +56,8 @@ std::string Exporter::scrape() {
   // re-discoveries.
   ctx.errors_total = errors_total();
   ctx.censuses_total = censuses_total();
+  // The process as client libraries report it; a read that fails leaves the families out.
+  if (auto p = read_process_stats()) ctx.process = *p;
   return render_metrics(*set, config_.metrics, ctx);
 }
 

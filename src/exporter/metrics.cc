@@ -24,6 +24,9 @@ constexpr MetricType C = MetricType::kCounter;
 
 // Every family, in the order served. The HELP text says where the number comes from.
 constexpr FamilyDef kFamilies[] = {
+    {"timewait_build_info", G,
+     "1, labelled with the exporter's version, commit, branch and compiler (join on it by "
+     "instance)."},
     {"timewait_up", G, "1 when the namespace was read in the last census, 0 when it failed."},
     {"timewait_netns_info", G,
      "A namespace found by --all-netns: its nsfs inode and the command of its lowest pid."},
@@ -35,7 +38,8 @@ constexpr FamilyDef kFamilies[] = {
      "tw, missed by `ss state time-wait`)."},
     {"timewait_sockstat_tcp_inuse", G, "/proc/net/sockstat TCP inuse (IPv4, this namespace)."},
     {"timewait_sockstat_tcp6_inuse", G, "/proc/net/sockstat6 TCP6 inuse (this namespace)."},
-    {"timewait_sockstat_tcp_orphan", G, "/proc/net/sockstat TCP orphan (global to the host)."},
+    {"timewait_sockstat_tcp_orphan", G,
+     "/proc/net/sockstat TCP orphan: global to the host, so served once, without netns."},
     {"timewait_sockstat_tcp_tw", G,
      "/proc/net/sockstat TCP tw: TIME_WAIT and FIN_WAIT2 mini-sockets of this namespace."},
     {"timewait_tcpext_tw_total", C,
@@ -57,8 +61,10 @@ constexpr FamilyDef kFamilies[] = {
     {"timewait_nat_peer_time_wait_sockets", G,
      "Of them, those held toward a peer address that holds many of them: the signature of a NAT, "
      "SNAT load balancer or proxy in front (at most 3 peers; absent without it)."},
-    {"timewait_time_wait_created_per_second", G,
-     "TIME_WAITs made per second over the window, from the TIME_WAIT timers (60 s on Linux)."},
+    {"timewait_time_wait_created_per_second_10s", G,
+     "TIME_WAITs made per second over the last 10 s, from the TIME_WAIT timers (60 s on Linux)."},
+    {"timewait_time_wait_created_per_second_60s", G,
+     "TIME_WAITs made per second over the last 60 s, from the TIME_WAIT timers."},
     {"timewait_ephemeral_port_range_low", G, "ip_local_port_range: lowest ephemeral port."},
     {"timewait_ephemeral_port_range_high", G, "ip_local_port_range: highest ephemeral port."},
     {"timewait_ephemeral_ports_reserved", G,
@@ -73,21 +79,27 @@ constexpr FamilyDef kFamilies[] = {
      "net.ipv4.tcp_tw_recycle, only on kernels before 4.12 that still have it: 1 breaks clients "
      "behind NAT."},
     {"timewait_conntrack_entries", G, "net.netfilter.nf_conntrack_count."},
-    {"timewait_conntrack_entries_limit", G, "net.netfilter.nf_conntrack_max."},
+    {"timewait_conntrack_entries_limit", G,
+     "net.netfilter.nf_conntrack_max: global to the host (read-only in other namespaces), so "
+     "served once, without netns."},
     {"timewait_tuples", G,
      "Destination tuples (local address, remote address, remote port) holding ephemeral ports."},
     {"timewait_tuple_worst_port_use_ratio", G,
      "The highest share of the usable ports one tuple holds (0 to 1), over every tuple."},
-    {"timewait_tuples_over_port_use", G,
-     "Tuples holding at least `ratio` of the usable ports (0.5 warning, 0.9 critical), over "
-     "every tuple."},
+    {"timewait_tuples_over_warning_port_use", G,
+     "Tuples holding at least half of their usable ports (the warning level), over every tuple."},
+    {"timewait_tuples_over_critical_port_use", G,
+     "Tuples holding at least 90 % of their usable ports (the critical level), over every tuple; "
+     "also counted in timewait_tuples_over_warning_port_use."},
     {"timewait_tuple_ports_in_use", G,
      "Ephemeral ports a tuple holds, any state (the worst --top-tuples tuples)."},
     {"timewait_tuple_time_wait_sockets", G, "Of a tuple's ports, those held by TIME_WAIT."},
     {"timewait_tuple_ports_usable", G, "Usable ports toward the tuple (the pool)."},
     {"timewait_tuple_ports_free", G, "Ports connect() can take toward the tuple now."},
-    {"timewait_tuple_time_wait_created_per_second", G,
-     "TIME_WAITs the tuple made per second over the window, from its timers."},
+    {"timewait_tuple_time_wait_created_per_second_10s", G,
+     "TIME_WAITs the tuple made per second over the last 10 s, from its timers."},
+    {"timewait_tuple_time_wait_created_per_second_60s", G,
+     "TIME_WAITs the tuple made per second over the last 60 s, from its timers."},
     {"timewait_tuple_exhaustion_eta_seconds", G,
      "Seconds until the tuple has no free port at its last 10 s rate (0: exhausted now); absent "
      "while the pool lasts."},
@@ -108,8 +120,12 @@ constexpr FamilyDef kFamilies[] = {
     {"timewait_bind_pool_ports_free", G, "Ports bind() can take on the address now."},
     {"timewait_bind_pool_bound_only_sockets", G,
      "Of the address's ports, those held by sockets bound but neither listening nor connected."},
-    {"timewait_bind_pool_time_wait_created_per_second", G,
-     "TIME_WAITs the address's bound sockets made per second over the window, from their timers."},
+    {"timewait_bind_pool_time_wait_created_per_second_10s", G,
+     "TIME_WAITs the address's bound sockets made per second over the last 10 s, from their "
+     "timers."},
+    {"timewait_bind_pool_time_wait_created_per_second_60s", G,
+     "TIME_WAITs the address's bound sockets made per second over the last 60 s, from their "
+     "timers."},
     {"timewait_bind_pool_exhaustion_eta_seconds", G,
      "Seconds until the address has no free port at its last rate (0: exhausted now); absent "
      "while the pool lasts."},
@@ -153,7 +169,6 @@ constexpr SysctlDef kSysctls[] = {
     {"timewait_tcp_max_tw_buckets", "net.ipv4.tcp_max_tw_buckets"},
     {"timewait_tcp_tw_recycle", "net.ipv4.tcp_tw_recycle"},
     {"timewait_conntrack_entries", "net.netfilter.nf_conntrack_count"},
-    {"timewait_conntrack_entries_limit", "net.netfilter.nf_conntrack_max"},
 };
 
 int level_value(const Forecast& f) {
@@ -210,7 +225,6 @@ void render_sample(const Sample& s, const NetnsRef* ref, const MetricsOptions& o
   if (const auto& ss = s.facts.sockstat) {
     e.add("timewait_sockstat_tcp_inuse", base, ss->inuse);
     e.add("timewait_sockstat_tcp6_inuse", base, ss->inuse6);
-    e.add("timewait_sockstat_tcp_orphan", base, ss->orphan);
     e.add("timewait_sockstat_tcp_tw", base, ss->tw);
   }
   for (const auto& c : kCounters) {
@@ -224,8 +238,8 @@ void render_sample(const Sample& s, const NetnsRef* ref, const MetricsOptions& o
         e.add("timewait_nat_peer_time_wait_sockets", with({{"peer_address", p.peer.to_string()}}),
               p.time_wait);
   }
-  e.add("timewait_time_wait_created_per_second", with({{"window", "10s"}}), s.time_wait_rate(10));
-  e.add("timewait_time_wait_created_per_second", with({{"window", "60s"}}), s.time_wait_rate(60));
+  e.add("timewait_time_wait_created_per_second_10s", base, s.time_wait_rate(10));
+  e.add("timewait_time_wait_created_per_second_60s", base, s.time_wait_rate(60));
 
   if (s.pool) {
     const PortPool& p = *s.pool;
@@ -248,8 +262,8 @@ void render_sample(const Sample& s, const NetnsRef* ref, const MetricsOptions& o
   }
   e.add("timewait_tuples", base, static_cast<double>(s.tuples.size()));
   e.add("timewait_tuple_worst_port_use_ratio", base, worst);
-  e.add("timewait_tuples_over_port_use", with({{"ratio", "0.5"}}), over50);
-  e.add("timewait_tuples_over_port_use", with({{"ratio", "0.9"}}), over90);
+  e.add("timewait_tuples_over_warning_port_use", base, over50);
+  e.add("timewait_tuples_over_critical_port_use", base, over90);
   const size_t n = std::min(o.top_tuples, s.tuples.size());
   for (size_t i = 0; i < n; ++i) {
     const TuplePressure& t = s.tuples[i].tuple;
@@ -261,11 +275,8 @@ void render_sample(const Sample& s, const NetnsRef* ref, const MetricsOptions& o
     e.add("timewait_tuple_time_wait_sockets", l, f.time_wait);
     e.add("timewait_tuple_ports_usable", l, f.available);
     e.add("timewait_tuple_ports_free", l, f.free_ports);
-    Labels l10 = l, l60 = l;
-    l10.push_back({"window", "10s"});
-    l60.push_back({"window", "60s"});
-    if (f.rate_10s) e.add("timewait_tuple_time_wait_created_per_second", l10, *f.rate_10s);
-    e.add("timewait_tuple_time_wait_created_per_second", l60, f.rate_60s);
+    if (f.rate_10s) e.add("timewait_tuple_time_wait_created_per_second_10s", l, *f.rate_10s);
+    e.add("timewait_tuple_time_wait_created_per_second_60s", l, f.rate_60s);
     if (f.eta_s) e.add("timewait_tuple_exhaustion_eta_seconds", l, *f.eta_s);
     e.add("timewait_tuple_level", l, level_value(f));
   }
@@ -281,11 +292,8 @@ void render_sample(const Sample& s, const NetnsRef* ref, const MetricsOptions& o
     e.add("timewait_bind_pool_ports_usable", l, f.available);
     e.add("timewait_bind_pool_ports_free", l, f.free_ports);
     e.add("timewait_bind_pool_bound_only_sockets", l, p.bound_only);
-    Labels l10 = l, l60 = l;
-    l10.push_back({"window", "10s"});
-    l60.push_back({"window", "60s"});
-    if (f.rate_10s) e.add("timewait_bind_pool_time_wait_created_per_second", l10, *f.rate_10s);
-    e.add("timewait_bind_pool_time_wait_created_per_second", l60, f.rate_60s);
+    if (f.rate_10s) e.add("timewait_bind_pool_time_wait_created_per_second_10s", l, *f.rate_10s);
+    e.add("timewait_bind_pool_time_wait_created_per_second_60s", l, f.rate_60s);
     if (f.eta_s) e.add("timewait_bind_pool_exhaustion_eta_seconds", l, *f.eta_s);
     e.add("timewait_bind_pool_level", l, level_value(f));
   }
@@ -293,6 +301,23 @@ void render_sample(const Sample& s, const NetnsRef* ref, const MetricsOptions& o
     const BoundVisibility seen = bound_only_visibility(s.facts, s.input.sockets->bound_only());
     e.add("timewait_bound_only_sockets", base, s.input.sockets->bound_only());
     if (seen.visible) e.add("timewait_bound_only_visible", base, *seen.visible ? 1 : 0);
+  }
+}
+
+// Values global to the host read the same from every namespace: served once, without netns (a
+// sum over namespaces would count them again), from the first namespace that has them.
+void render_host_wide(const SampleSet& set, Exposition& e) {
+  bool orphans = false, conntrack_max = false;
+  for (const auto& s : set.samples) {
+    if (!s->ok()) continue;
+    if (!orphans && s->facts.sockstat) {
+      e.add("timewait_sockstat_tcp_orphan", {}, s->facts.sockstat->orphan);
+      orphans = true;
+    }
+    if (auto v = s->facts.sysctl_int("net.netfilter.nf_conntrack_max"); v && !conntrack_max) {
+      e.add("timewait_conntrack_entries_limit", {}, *v);
+      conntrack_max = true;
+    }
   }
 }
 
@@ -307,12 +332,21 @@ std::string state_label(TcpState s) {
 std::vector<std::string> metric_family_names() {
   std::vector<std::string> out;
   for (const auto& f : kFamilies) out.push_back(f.name);
+  for (auto& n : process_family_names()) out.push_back(std::move(n));
   return out;
 }
 
 void render_metrics(const SampleSet& set, const MetricsOptions& options, const ScrapeContext& ctx,
                     Exposition& out) {
   for (const auto& f : kFamilies) out.family(f.name, f.type, f.help);
+  const BuildLabels& b = options.build;
+  out.add("timewait_build_info",
+          {{"version", b.version},
+           {"revision", b.revision},
+           {"branch", b.branch},
+           {"compiler", b.compiler}},
+          1);
+  render_host_wide(set, out);
   for (size_t i = 0; i < set.samples.size(); ++i) {
     const NetnsRef* ref = i < ctx.netns.size() ? &ctx.netns[i] : nullptr;
     render_sample(*set.samples[i], ref, options, out);
@@ -320,6 +354,7 @@ void render_metrics(const SampleSet& set, const MetricsOptions& options, const S
   out.add("timewait_census_age_seconds", {}, std::max(0.0, seconds_since(set.taken)));
   out.add("timewait_censuses_total", {}, ctx.censuses_total);
   out.add("timewait_scrape_errors_total", {}, ctx.errors_total);
+  if (ctx.process) render_process_stats(*ctx.process, out);
   out.add("timewait_scrape_duration_seconds", {}, seconds_since(ctx.started));
 }
 
