@@ -31,17 +31,18 @@ add_compile_definitions(WIN32_LEAN_AND_MEAN NOMINMAX _WIN32_WINNT=0x0A00 UNICODE
 link_libraries(ws2_32 iphlpapi wevtapi advapi32)
 
 # The folders of src/ built for Windows; any other (lab, bpf, folders added later) is Linux-only.
-set(TIMEWAIT_WINDOWS_MODULES model sources census import trace doctor)
+set(TIMEWAIT_WINDOWS_MODULES os model sources census import trace doctor)
 # Files of the shared folders that are Linux's alone and have no `_win32.cc` stand-in.
 set(TIMEWAIT_LINUX_ONLY testing/scoped_netns.cc testing/sockets.cc testing/loopback.cc
     testing/preset_netns.cc testing/hostile_clients.cc testing/tls_files.cc
+    os/netns.cc os/stop_signals.cc  # setns, sigaction
     cli/sample_targets.cc  # --netns/--pid targets of the sampler (exporter, watch)
     cli/usage_definition.cc)  # man pages and completions (help-man, completion)
 # Subcommands built for Windows; any other cli/cmd_*.cc is Linux-only.
 set(TIMEWAIT_WINDOWS_COMMANDS cmd_census.cc cmd_doctor.cc cmd_explain.cc)
 # A test is Linux-only when it includes one of these (namespaces, real sockets, Linux headers).
 set(TIMEWAIT_LINUX_TEST_INCLUDES
-    "#include [<\"](testing/scoped_netns|testing/sockets|testing/preset_netns|sources/netns|linux/|sys/|unistd)")
+    "#include [<\"](testing/scoped_netns|testing/sockets|testing/preset_netns|sources/netns|os/netns|os/stop_signals|linux/|sys/|unistd)")
 
 # Drops from the list in `var` the cli/cmd_*.cc files not in TIMEWAIT_WINDOWS_COMMANDS.
 function(timewait_windows_commands var)

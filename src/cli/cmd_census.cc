@@ -15,12 +15,12 @@
 #include "cli/offline_input.h"
 #include "cli/option_checks.h"
 #include "cli/terminal.h"
-#include "doctor/socket_owners.h"
 #include "model/safe_text.h"
 #include "sources/host_reader.h"
 #include "sources/live_sockets.h"
 #include "sources/netns.h"
 #include "sources/snapshot_file.h"
+#include "sources/socket_owners.h"
 
 namespace tw::cli {
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "import/fixture_dir.h"
+#include "os/unique_fd.h"
 
 namespace tw {
 namespace {
@@ -38,13 +39,13 @@ TEST(ImportJson, CodePageBytesDumpAsJson) {
   EXPECT_EQ(j["original_states"]["ABH\xEF\xBF\xBDREN"]["state"], "LISTEN");
   EXPECT_NO_THROW((void)j.dump());
   char path[] = "/tmp/twimp-json-XXXXXX";
-  int fd = mkstemp(path);
-  ASSERT_GE(fd, 0);
+  os::UniqueFd fd(mkstemp(path));
+  ASSERT_TRUE(fd);
   std::string dump =
       "State Recv-Q Send-Q Local Address:Port Peer Address:Port\nESTAB 0 0 10.0.0.1:1 "
       "10.0.0.2:80\nABH\x99REN 0 0 10.0.0.1:3 10.0.0.2:80\n";
-  ASSERT_EQ(write(fd, dump.data(), dump.size()), static_cast<ssize_t>(dump.size()));
-  close(fd);
+  ASSERT_EQ(write(fd.get(), dump.data(), dump.size()), static_cast<ssize_t>(dump.size()));
+  fd.reset();
   ImportOptions o;
   o.path = path;
   HostFacts facts;

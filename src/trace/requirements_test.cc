@@ -6,6 +6,7 @@
 
 #include <fstream>
 
+#include "os/unique_fd.h"
 #include "trace/tracer.h"
 
 namespace tw {
@@ -16,7 +17,7 @@ class StatusFile {
  public:
   explicit StatusFile(const std::string& cap_eff) {
     char path[] = "/tmp/twstatus-XXXXXX";
-    close(mkstemp(path));
+    os::UniqueFd(mkstemp(path)).reset();
     path_ = path;
     std::ofstream(path_) << "Name:\ttimewait\nCapEff:\t" << cap_eff << "\n";
   }
