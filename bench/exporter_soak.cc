@@ -148,7 +148,7 @@ int main(int argc, char** argv) {
     fds.clear();
     for (auto& s : scrapers) {
       if (s.fd < 0 && running && now >= s.next) {
-        s.fd = tw::testing::connect_from_address(s.from, a.port);
+        s.fd = tw::testing::connect_from_address(s.from, a.port).release();
         s.started = now;
         s.sent = 0;
         s.got.clear();

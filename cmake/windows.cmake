@@ -33,6 +33,7 @@ link_libraries(ws2_32 iphlpapi wevtapi advapi32)
 # Files of the shared folders that are Linux's alone and have no `_win32.cc` stand-in.
 set(TIMEWAIT_LINUX_ONLY testing/scoped_netns.cc testing/sockets.cc testing/loopback.cc
     testing/preset_netns.cc testing/hostile_clients.cc testing/tls_files.cc testing/lead_netns.cc
+    os/netns.cc os/stop_signals.cc  # setns, sigaction
     sources/live_sockets.cc  # inet_diag, /proc and bpf readers (live_input_win32.cc reads iphlpapi)
     sources/pods.cc  # /proc/PID/cgroup and /var/log/pods: a Kubernetes node is Linux
     cli/sample_targets.cc  # --netns/--pid targets of the sampler (exporter, watch)
@@ -56,7 +57,7 @@ set(TIMEWAIT_WINDOWS_TESTS
     doctor/rule_server_time_wait_test.cc doctor/rule_so_linger_test.cc
     doctor/rule_syn_into_time_wait_test.cc doctor/rule_syn_recv_test.cc
     doctor/rule_timestamps_test.cc doctor/rule_tw_recycle_test.cc doctor/rule_tw_reuse_test.cc
-    doctor/rule_windows_test.cc)
+    doctor/rule_windows_test.cc doctor/harmful_values_test.cc doctor/text_diff_test.cc)
 
 # Drops from the list in `var` the cli/cmd_*.cc files not in TIMEWAIT_WINDOWS_COMMANDS.
 function(timewait_windows_commands var)

@@ -17,6 +17,7 @@
 
 #include "census/census.h"
 #include "census/port_pool.h"
+#include "os/unique_fd.h"
 #include "sources/host_reader.h"
 #include "sources/live_input.h"
 #include "sources/netlink_diag.h"
@@ -317,14 +318,10 @@ std::pair<int, int> connect_until_failure(const char* addr, uint16_t port, Socke
       v6 ? reinterpret_cast<const sockaddr*>(&to6) : reinterpret_cast<const sockaddr*>(&to4);
   const socklen_t len = v6 ? sizeof to6 : sizeof to4;
   for (int i = 0; i < 100; ++i) {
-    int fd = socket(to->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return {i, errno};
-    if (connect(fd, to, len) != 0) {
-      const int err = errno;
-      close(fd);
-      return {i, err};
-    }
-    socks->add(fd);
+    os::UniqueFd fd(socket(to->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd) return {i, errno};
+    if (connect(fd.get(), to, len) != 0) return {i, errno};
+    socks->add(fd.release());
   }
   return {100, 0};
 }

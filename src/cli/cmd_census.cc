@@ -14,11 +14,11 @@
 #include "cli/offline_input.h"
 #include "cli/option_checks.h"
 #include "cli/terminal.h"
-#include "doctor/socket_owners.h"
 #include "import/import_json.h"
 #include "import/input_file.h"
 #include "model/safe_text.h"
 #include "sources/snapshot_file.h"
+#include "sources/socket_owners.h"
 
 namespace tw::cli {
 

@@ -4,13 +4,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
-#include "doctor/apply.h"
-#include "model/safe_text.h"
+#include "doctor/backup_contents.h"
+#include "os/read_file.h"
 #include "sources/file_trust.h"
 #include "sources/output_file.h"
 
@@ -21,21 +20,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string first_line(const std::string& path) {
-  std::ifstream in(path);
-  std::string line;
-  std::getline(in, line);
-  while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
-  return line;
-}
-
-std::optional<std::string> slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+// A backup is a few hundred bytes; one larger than this was not written by timewait.
+constexpr size_t kMaxBackupBytes = 1 << 20;
 
 // Only characters a file name may hold safely (a boot id is hex and dashes).
 std::string file_safe(std::string s) {
@@ -107,7 +93,8 @@ Result<std::optional<SavedApply>> read_one(const std::string& path, const ApplyT
   if (auto st = check_root_only(path, "the backup"); !st) return fail(st.error());
   // Opening a FIFO there would wait for a writer forever, a device could be read without end.
   if (auto t = check_output_path(path, /*create_dirs=*/true); !t) return fail(t.error());
-  auto text = slurp(path);
+  auto text = os::read_file(path, kMaxBackupBytes);
+  if (!text && errno == EFBIG) return fail(text.error());
   if (!text) return std::optional<SavedApply>();
   auto s = parse(path, *text, now, legacy);
   if (!s) return fail(s.error());
@@ -116,49 +103,10 @@ Result<std::optional<SavedApply>> read_one(const std::string& path, const ApplyT
 
 }  // namespace
 
-ApplyTarget with_this_boot(ApplyTarget t) {
-  t.boot_id = first_line("/proc/sys/kernel/random/boot_id");
-  t.machine_id = first_line("/etc/machine-id");
-  t.kernel = first_line("/proc/sys/kernel/osrelease");
-  return t;
-}
-
-std::string describe(const ApplyTarget& t) {
-  const std::string on = t.hostname.empty() ? "an unnamed host" : printable_line(t.hostname);
-  if (t.host_netns)
-    return fmt::format("the host's network namespace (inode {}) on {}", t.inode, on);
-  if (!t.name.empty())
-    return fmt::format("netns {} (inode {}) on {}", printable_line(t.name), t.inode, on);
-  if (t.pid)
-    return fmt::format("the network namespace of pid {} (inode {}) on {}", t.pid, t.inode, on);
-  return fmt::format("an unnamed network namespace (inode {}) on {}", t.inode, on);
-}
-
-std::string target_options(const ApplyTarget& t) {
-  if (t.host_netns) return "";
-  if (!t.name.empty()) return " --netns " + shell_quote(t.name);
-  if (t.pid) return fmt::format(" --pid {}", t.pid);
-  return "";
-}
-
 std::string backup_path(const ApplyPaths& paths, const ApplyTarget& t) {
   if (t.host_netns) return paths.backups() + "/host.json";
   return fmt::format("{}/netns-{}-{}-{}.json", paths.backups(), t.inode, t.cookie,
                      file_safe(t.boot_id.empty() ? "unknown-boot" : t.boot_id));
-}
-
-bool same_namespace(const ApplyTarget& was, const ApplyTarget& now) {
-  const bool other_machine =
-      !was.machine_id.empty() && !now.machine_id.empty() && was.machine_id != now.machine_id;
-  if (other_machine) return false;
-  if ((was.machine_id.empty() || now.machine_id.empty()) && was.hostname != now.hostname)
-    return false;
-  if (was.host_netns || now.host_netns) return was.host_netns == now.host_netns;
-  // Another namespace lives as long as its boot, and its inode is given again once it is gone.
-  const bool other_boot =
-      !was.boot_id.empty() && !now.boot_id.empty() && was.boot_id != now.boot_id;
-  const bool other_cookie = was.cookie && now.cookie && was.cookie != now.cookie;
-  return !other_boot && !other_cookie && was.inode == now.inode;
 }
 
 Result<std::optional<SavedApply>> read_backup(const ApplyPaths& paths, const ApplyTarget& target) {

@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "doctor/socket_owners.h"
+#include "sources/socket_owners.h"
 
 namespace tw {
 

@@ -23,6 +23,7 @@
 
 #include "exporter/content_coding.h"
 #include "exporter/server.h"
+#include "os/unique_fd.h"
 
 namespace {
 
@@ -48,10 +49,8 @@ std::unique_ptr<tw::MetricsServer> make(bool with_auth) {
 std::string exchange(tw::MetricsServer& server, const uint8_t* in, size_t size) {
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) != 0) return "";
-  if (!server.serve_connection(sv[0])) {
-    close(sv[1]);
-    return "";
-  }
+  const tw::os::UniqueFd mine(sv[1]);
+  if (!server.serve_connection(sv[0])) return "";  // it took sv[0] either way
   size_t sent = 0;
   std::string out;
   const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(5);
@@ -79,7 +78,6 @@ std::string exchange(tw::MetricsServer& server, const uint8_t* in, size_t size) 
       if (out.size() > (1 << 20)) abort();  // never more than a page and its headers
     }
   }
-  close(sv[1]);
   return out;
 }
 

@@ -28,6 +28,7 @@
 #include "exporter/content_coding.h"
 #include "exporter/exposition.h"
 #include "exporter/host_header.h"
+#include "os/unique_fd.h"
 
 namespace tw {
 
@@ -43,7 +44,7 @@ constexpr Clock::time_point kNever = Clock::time_point::max();
 // number was given again.
 struct Conn {
   std::string ip;  // the client's address bytes (the per-address count's key)
-  int dup = -1;
+  os::UniqueFd dup;
   Clock::time_point deadline;
   bool answered = false;  // the request was complete and went to the handler
   bool counted = false;   // in the connection counts (until its answer is sent or it is cut)
@@ -86,8 +87,8 @@ enum MHD_Result count_host(void* cls, enum MHD_ValueKind, const char* key, const
 struct MetricsServer::Impl {
   MetricsServer* self = nullptr;
   MHD_Daemon* daemon = nullptr;
-  int listen_fd = -1;
-  int stop_fd = -1;  // eventfd: run() returns when it is readable
+  os::UniqueFd listen_fd;
+  os::UniqueFd stop_fd;  // eventfd: run() returns when it is readable
   std::unique_ptr<BasicAuth> auth;
 
   std::mutex mu;
@@ -139,10 +140,7 @@ struct MetricsServer::Impl {
     watch_cv.notify_all();
     if (watchdog.joinable()) watchdog.join();
     if (daemon) MHD_stop_daemon(daemon);
-    for (auto& c : live)
-      if (c->dup >= 0) ::close(c->dup);
-    if (listen_fd >= 0) ::close(listen_fd);
-    if (stop_fd >= 0) ::close(stop_fd);
+    for (auto& c : live) c->dup.reset();
   }
 
   // Cuts every connection past its deadline: one whose request is not complete by
@@ -159,10 +157,9 @@ struct MetricsServer::Impl {
           ++it;
           continue;
         }
-        if (c.dup >= 0) {
-          ::shutdown(c.dup, SHUT_RDWR);  // libmicrohttpd reads the end and closes its side
-          ::close(c.dup);
-          c.dup = -1;
+        if (c.dup) {
+          ::shutdown(c.dup.get(), SHUT_RDWR);  // libmicrohttpd reads the end and closes its side
+          c.dup.reset();
           if (!c.answered) ++self->dropped_slow_;
         }
         auto dead = *it++;
@@ -188,10 +185,7 @@ struct MetricsServer::Impl {
       {
         std::lock_guard lock(impl->mu);
         Conn& c = **holder;
-        if (c.dup >= 0) {
-          ::close(c.dup);
-          c.dup = -1;
-        }
+        c.dup.reset();
         impl->forget(*holder);
       }
       delete holder;
@@ -201,6 +195,7 @@ struct MetricsServer::Impl {
 
   // Registers an accepted socket with the watchdog and hands it to libmicrohttpd.
   bool add(int fd, const sockaddr* addr, socklen_t len) {
+    os::UniqueFd owned(fd);  // ours until libmicrohttpd takes it
     auto c = std::make_shared<Conn>();
     if (addr->sa_family == AF_INET)
       c->ip.assign(
@@ -217,15 +212,10 @@ struct MetricsServer::Impl {
       const size_t per_ip_limit = self->options_.max_connections_per_ip;
       auto count = per_ip.find(c->ip);
       if (counted >= max_connections ||
-          (per_ip_limit && count != per_ip.end() && count->second >= per_ip_limit)) {
-        ::close(fd);
+          (per_ip_limit && count != per_ip.end() && count->second >= per_ip_limit))
         return false;
-      }
-      c->dup = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-      if (c->dup < 0) {  // out of descriptors: a connection the watchdog could not cut
-        ::close(fd);
-        return false;
-      }
+      c->dup.reset(fcntl(fd, F_DUPFD_CLOEXEC, 0));
+      if (!c->dup) return false;  // out of descriptors: a connection the watchdog could not cut
       ++per_ip[c->ip];
       ++counted;
       c->counted = true;
@@ -234,13 +224,12 @@ struct MetricsServer::Impl {
       pending[fd] = c;
       live.insert(c);
     }
-    if (MHD_add_connection(daemon, fd, addr, len) == MHD_YES) return true;
+    if (MHD_add_connection(daemon, owned.release(), addr, len) == MHD_YES) return true;
     // Refused by libmicrohttpd (out of memory, say), which closed the socket.
     std::lock_guard lock(mu);
     if (auto it = pending.find(fd); it != pending.end() && it->second == c) pending.erase(it);
     forget(c);
-    if (c->dup >= 0) ::close(c->dup);
-    c->dup = -1;
+    c->dup.reset();
     return false;
   }
 
@@ -250,7 +239,7 @@ struct MetricsServer::Impl {
     std::unique_lock lock(mu);
     while (Clock::now() < end) {
       bool sending = false;
-      for (const auto& c : live) sending = sending || (c->answered && c->dup >= 0);
+      for (const auto& c : live) sending = sending || (c->answered && c->dup);
       if (!sending) return;
       lock.unlock();
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -471,14 +460,15 @@ namespace {
 // The listening socket: SO_REUSEADDR (a restart binds again at once while the last run's
 // connections sit in TIME_WAIT) but never SO_REUSEPORT, which would let a second exporter share
 // the port silently (each getting half the scrapes).
-Result<int> listen_on(const std::string& host, int port, int backlog, int* bound_port) {
+Result<os::UniqueFd> listen_on(const std::string& host, int port, int backlog, int* bound_port) {
   addrinfo hints{}, *res = nullptr;
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = AI_NUMERICHOST | AI_PASSIVE;
   if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res) != 0 || !res)
     return fail("not a numeric address");
-  const int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd < 0) {
+  os::UniqueFd owned(socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  const int fd = owned.get();
+  if (!owned) {
     freeaddrinfo(res);
     return fail(std::strerror(errno));
   }
@@ -488,7 +478,6 @@ Result<int> listen_on(const std::string& host, int port, int backlog, int* bound
   if (::bind(fd, res->ai_addr, res->ai_addrlen) != 0 || ::listen(fd, backlog) != 0) {
     const int e = errno;
     freeaddrinfo(res);
-    ::close(fd);
     return fail(e == EADDRINUSE ? "the port is already in use" : std::strerror(e));
   }
   freeaddrinfo(res);
@@ -497,7 +486,7 @@ Result<int> listen_on(const std::string& host, int port, int backlog, int* bound
   getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   *bound_port = ntohs(a.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&a)->sin6_port
                                               : reinterpret_cast<sockaddr_in*>(&a)->sin_port);
-  return fd;
+  return owned;
 }
 
 // Each connection takes two descriptors (libmicrohttpd's and the watchdog's): raise the soft
@@ -525,8 +514,8 @@ Status MetricsServer::bind() {
         "cannot listen on {}: {} (another exporter running? pick another address with --listen "
         "HOST:PORT)",
         where(), fd.error()));
-  impl_->listen_fd = *fd;
-  impl_->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  impl_->listen_fd = std::move(*fd);
+  impl_->stop_fd.reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
 
   const size_t connections = fit_descriptors(options_.max_connections);
   impl_->max_connections = connections;
@@ -572,7 +561,7 @@ Status MetricsServer::bind() {
 bool MetricsServer::run() {
   if (!impl_->daemon) return false;
   for (;;) {
-    pollfd p[2] = {{impl_->listen_fd, POLLIN, 0}, {impl_->stop_fd, POLLIN, 0}};
+    pollfd p[2] = {{impl_->listen_fd.get(), POLLIN, 0}, {impl_->stop_fd.get(), POLLIN, 0}};
     if (poll(p, 2, -1) < 0) {
       if (errno == EINTR) continue;
       return false;
@@ -580,8 +569,7 @@ bool MetricsServer::run() {
     if (p[1].revents) {
       // Stop accepting (new clients are refused, not left in the backlog), then let answers
       // already under way go out, for at most write_timeout_s.
-      ::close(impl_->listen_fd);
-      impl_->listen_fd = -1;
+      impl_->listen_fd.reset();
       impl_->finish_answers(std::chrono::seconds(options_.write_timeout_s));
       return true;
     }
@@ -590,7 +578,7 @@ bool MetricsServer::run() {
     for (int i = 0; i < 64; ++i) {
       sockaddr_storage a{};
       socklen_t len = sizeof a;
-      const int fd = accept4(impl_->listen_fd, reinterpret_cast<sockaddr*>(&a), &len,
+      const int fd = accept4(impl_->listen_fd.get(), reinterpret_cast<sockaddr*>(&a), &len,
                              SOCK_CLOEXEC | SOCK_NONBLOCK);
       if (fd < 0) {
         if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
@@ -604,7 +592,7 @@ bool MetricsServer::run() {
 
 bool MetricsServer::serve_connection(int fd) {
   if (!impl_->daemon) {
-    ::close(fd);
+    os::UniqueFd refused(fd);  // closed: the caller handed it over
     return false;
   }
   sockaddr_in a{};
@@ -614,9 +602,9 @@ bool MetricsServer::serve_connection(int fd) {
 }
 
 void MetricsServer::stop() {
-  if (impl_ && impl_->stop_fd >= 0) {
+  if (impl_ && impl_->stop_fd) {
     const uint64_t one = 1;
-    [[maybe_unused]] auto n = ::write(impl_->stop_fd, &one, sizeof one);
+    [[maybe_unused]] auto n = ::write(impl_->stop_fd.get(), &one, sizeof one);
   }
 }
 

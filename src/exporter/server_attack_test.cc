@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "exporter/server.h"
+#include "os/unique_fd.h"
 #include "testing/hostile_clients.h"
 #include "testing/loopback.h"
 #include "testing/scoped_netns.h"
@@ -186,15 +187,15 @@ TEST_F(Attacked, TheBacklogHoldsABurst) {
   server_ = std::make_unique<MetricsServer>(o, ServerHandlers{[this] { return page_; }});
   ASSERT_TRUE(server_->bind());
   // Not accepting yet: only the kernel's queue holds them.
-  std::vector<int> fds;
+  std::vector<os::UniqueFd> fds;
   for (int i = 0; i < 300; ++i) {
-    int fd = testing::connect_from_address("127.0.0.1", server_->port());
-    ASSERT_GE(fd, 0);
-    fds.push_back(fd);
+    fds.push_back(testing::connect_from_address("127.0.0.1", server_->port()));
+    ASSERT_TRUE(fds.back());
   }
   const auto end = Clock::now() + 5s;
   size_t connected = 0;
-  for (int fd : fds) {
+  for (const auto& owned : fds) {
+    const int fd = owned.get();
     pollfd p{fd, POLLOUT, 0};
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now());
     int err = 1;
@@ -205,13 +206,14 @@ TEST_F(Attacked, TheBacklogHoldsABurst) {
   }
   EXPECT_EQ(connected, fds.size()) << "the backlog held only some";
   const std::string req = "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-  for (int fd : fds) ASSERT_EQ(send(fd, req.data(), req.size(), MSG_NOSIGNAL), ssize_t(req.size()));
+  for (const auto& fd : fds)
+    ASSERT_EQ(send(fd.get(), req.data(), req.size(), MSG_NOSIGNAL), ssize_t(req.size()));
   thread_ = std::thread([this] { server_->run(); });
   int answered = 0;
-  for (int fd : fds) {
-    std::string r = testing::read_until_close(fd, 10);
+  for (auto& fd : fds) {
+    std::string r = testing::read_until_close(fd.get(), 10);
     answered += r.starts_with("HTTP/1.1 200") && r.ends_with("\r\n\r\nx 1\n");
-    close(fd);
+    fd.reset();
   }
   EXPECT_EQ(answered, 300);
 }
@@ -222,7 +224,7 @@ TEST_F(Attacked, ThePerAddressLimitHolds) {
   ServerOptions o;
   o.max_connections_per_ip = 4;
   start(o);
-  std::vector<int> held;
+  std::vector<os::UniqueFd> held;
   for (int i = 0; i < 4; ++i)
     held.push_back(testing::connect_from_address("127.0.0.2", server_->port()));
   std::this_thread::sleep_for(300ms);
@@ -232,7 +234,7 @@ TEST_F(Attacked, ThePerAddressLimitHolds) {
   EXPECT_EQ(r, "") << "a fifth connection from 127.0.0.2 was served";
   EXPECT_LT(Clock::now() - t0, 2s) << "not closed at once";
   EXPECT_TRUE(scrape().second) << "127.0.0.1 was refused too";
-  for (int fd : held) close(fd);
+  held.clear();
 }
 
 }  // namespace
@@ -249,7 +251,7 @@ TEST_F(Attacked, PastTheConnectionLimitNewOnesAreClosedAndStopStillReturns) {
   o.max_connections = 8;
   o.max_connections_per_ip = 0;
   start(o);
-  std::vector<int> held;
+  std::vector<os::UniqueFd> held;
   for (int i = 0; i < 40; ++i)
     held.push_back(
         testing::connect_from_address(fmt::format("127.0.0.{}", 2 + i % 8), server_->port()));
@@ -257,7 +259,7 @@ TEST_F(Attacked, PastTheConnectionLimitNewOnesAreClosedAndStopStillReturns) {
   const auto t0 = Clock::now();
   EXPECT_FALSE(scrape(5).second);
   EXPECT_LT(Clock::now() - t0, 2s) << "not closed at once";
-  for (int fd : held) close(fd);
+  held.clear();
   bool served = false;
   for (int i = 0; i < 30 && !served; ++i) {
     std::this_thread::sleep_for(100ms);

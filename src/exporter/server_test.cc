@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "exporter/content_coding.h"
+#include "os/unique_fd.h"
 #include "testing/loopback.h"
 
 namespace tw {
@@ -59,12 +60,12 @@ class Served : public ::testing::Test {
   // Clients that send a byte of their headers every 300 ms (each read well within the 1 s read
   // timeout) go on doing so while a real scrape is made: it is served within 10 s, and each slow
   // one is closed by the server, never served. Closes the slow sockets.
-  void expect_a_scrape_through(const std::vector<int>& slow) {
+  void expect_a_scrape_through(std::vector<os::UniqueFd>& slow) {
     std::atomic<bool> stop = false;
     std::thread drip([&] {
       const auto end = Clock::now() + std::chrono::seconds(15);
       while (!stop && Clock::now() < end) {
-        for (int fd : slow) send(fd, "X", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+        for (const auto& fd : slow) send(fd.get(), "X", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
         std::this_thread::sleep_for(std::chrono::milliseconds(300));
       }
     });
@@ -77,14 +78,14 @@ class Served : public ::testing::Test {
     EXPECT_LT(waited, std::chrono::seconds(10));
     // Still dripping: each is closed by the server, never served, at the deadline (or, a drip
     // stalled on a loaded machine, at the 1 s idle timeout), long before the drip would end.
-    for (int fd : slow) {
-      std::string got = read_until_close(fd, 10);
+    for (const auto& fd : slow) {
+      std::string got = read_until_close(fd.get(), 10);
       EXPECT_TRUE(got.empty()) << got;
     }
     EXPECT_LT(Clock::now() - t0, std::chrono::seconds(12));
     stop = true;
     drip.join();
-    for (int fd : slow) close(fd);
+    slow.clear();
     EXPECT_GE(server_->dropped_slow(), 1);
   }
   std::unique_ptr<MetricsServer> server_;
@@ -272,17 +273,15 @@ TEST_F(Served, BoundsHeadersAndBodies) {
 TEST_F(Served, AnIdleClientIsDroppedAndDoesNotHoldTheWorkers) {
   // Two workers; three idle clients. The read timeout (1 s) frees them, so a real scrape still
   // gets through well within the bound.
-  std::vector<int> idle;
+  std::vector<os::UniqueFd> idle;
   for (int i = 0; i < 3; ++i) idle.push_back(connect_loopback(server_->port()));
   const auto t0 = Clock::now();
   std::string r = request(
       server_->port(), std::string("GET /metrics HTTP/1.1\r\nHost: x\r\n") + kClose + "\r\n", 20);
   EXPECT_TRUE(r.starts_with("HTTP/1.1 200")) << r;
   EXPECT_LT(Clock::now() - t0, std::chrono::seconds(15));
-  for (int fd : idle) {
-    EXPECT_EQ(read_until_close(fd, 10), "");  // closed by the server, nothing sent
-    close(fd);
-  }
+  for (const auto& fd : idle)
+    EXPECT_EQ(read_until_close(fd.get(), 10), "");  // closed by the server, nothing sent
 }
 
 // Slowloris: clients that send a byte of their headers every 300 ms (each read well within the
@@ -290,38 +289,33 @@ TEST_F(Served, AnIdleClientIsDroppedAndDoesNotHoldTheWorkers) {
 // deadline (2 s) drops them, so a real scrape is served; before it, the scrape waited for as long
 // as the drip went on (15 s here).
 TEST_F(Served, SlowClientsAreDroppedAtTheRequestDeadline) {
-  std::vector<int> slow;
+  std::vector<os::UniqueFd> slow;
   for (int i = 0; i < 6; ++i) {
-    int fd = connect_loopback(server_->port());
-    ASSERT_GE(fd, 0);
+    os::UniqueFd fd = connect_loopback(server_->port());
+    ASSERT_TRUE(fd);
     const std::string start = "GET /metrics HTTP/1.1\r\nHost: x\r\n";
-    ASSERT_EQ(send(fd, start.data(), start.size(), MSG_NOSIGNAL), ssize_t(start.size()));
-    slow.push_back(fd);
+    ASSERT_EQ(send(fd.get(), start.data(), start.size(), MSG_NOSIGNAL), ssize_t(start.size()));
+    slow.push_back(std::move(fd));
   }
   expect_a_scrape_through(slow);
   EXPECT_EQ(scrapes_, 1);
 }
 
 // A connection from 127.0.0.1 bound to `local_port` (SO_REUSEADDR: the port a closed
-// connection of this client just used), or -1.
-int connect_from(int local_port, int port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+// connection of this client just used), or none.
+os::UniqueFd connect_from(int local_port, int port) {
+  os::UniqueFd owned(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  const int fd = owned.get();
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   a.sin_port = htons(static_cast<uint16_t>(local_port));
-  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    close(fd);
-    return -1;
-  }
+  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return {};
   a.sin_port = htons(static_cast<uint16_t>(port));
-  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return {};
+  return owned;
 }
 
 // Slow clients that each first made one real request from the same address and port: the
@@ -330,19 +324,19 @@ int connect_from(int local_port, int port) {
 // the kernel here delays such a reconnect past that, so this passed on it too.)
 TEST_F(Served, ASlowClientOnAReusedPeerPortIsStillDropped) {
   const std::string full = std::string("GET /metrics HTTP/1.1\r\nHost: x\r\n") + kClose + "\r\n";
-  std::vector<int> slow;
+  std::vector<os::UniqueFd> slow;
   for (int i = 0; i < 6; ++i) {
     const int local = testing::free_loopback_port();
-    int fd = connect_from(local, server_->port());
-    ASSERT_GE(fd, 0) << strerror(errno);
-    ASSERT_EQ(send(fd, full.data(), full.size(), MSG_NOSIGNAL), ssize_t(full.size()));
-    ASSERT_TRUE(read_until_close(fd, 10).starts_with("HTTP/1.1 200"));
-    close(fd);
+    os::UniqueFd fd = connect_from(local, server_->port());
+    ASSERT_TRUE(fd) << strerror(errno);
+    ASSERT_EQ(send(fd.get(), full.data(), full.size(), MSG_NOSIGNAL), ssize_t(full.size()));
+    ASSERT_TRUE(read_until_close(fd.get(), 10).starts_with("HTTP/1.1 200"));
+    fd.reset();
     fd = connect_from(local, server_->port());
-    ASSERT_GE(fd, 0) << "reconnect from " << local << ": " << strerror(errno);
+    ASSERT_TRUE(fd) << "reconnect from " << local << ": " << strerror(errno);
     const std::string start = "GET /metrics HTTP/1.1\r\nHost: x\r\n";
-    ASSERT_EQ(send(fd, start.data(), start.size(), MSG_NOSIGNAL), ssize_t(start.size()));
-    slow.push_back(fd);
+    ASSERT_EQ(send(fd.get(), start.data(), start.size(), MSG_NOSIGNAL), ssize_t(start.size()));
+    slow.push_back(std::move(fd));
   }
   expect_a_scrape_through(slow);
   EXPECT_EQ(scrapes_, 7);

@@ -14,6 +14,7 @@
 #include <set>
 
 #include "exporter/basic_auth.h"
+#include "os/unique_fd.h"
 
 namespace tw {
 
@@ -35,31 +36,22 @@ std::string shown(std::string_view s) {
 
 // Reads a regular file of at most kMaxWebConfigBytes.
 Result<std::string> read_bounded(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) return fail(std::strerror(errno));
+  os::UniqueFd owned(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+  const int fd = owned.get();
+  if (!owned) return fail(std::strerror(errno));
   struct stat st {};
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return fail("not a regular file");
-  }
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return fail("not a regular file");
   std::string out;
   char buf[65536];
   for (;;) {
     const ssize_t n = ::read(fd, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int e = errno;
-      ::close(fd);
-      return fail(std::strerror(e));
-    }
+    if (n < 0) return fail(std::strerror(errno));
     if (n == 0) break;
     out.append(buf, static_cast<size_t>(n));
-    if (out.size() > kMaxWebConfigBytes) {
-      ::close(fd);
+    if (out.size() > kMaxWebConfigBytes)
       return fail(fmt::format("larger than {} bytes", kMaxWebConfigBytes));
-    }
   }
-  ::close(fd);
   return out;
 }
 

@@ -12,6 +12,7 @@
 
 #include "exporter/basic_auth.h"
 #include "exporter/server.h"
+#include "os/unique_fd.h"
 #include "testing/loopback.h"
 #include "testing/temp_dir.h"
 #include "testing/tls_files.h"
@@ -264,8 +265,9 @@ TEST_F(TlsServed, VerifyClientCertIfGivenTakesNoneButRefusesAForeignOne) {
 TEST_F(TlsServed, AStalledHandshakeIsCutAtTheDeadline) {
   serve("tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n");
   const auto t0 = std::chrono::steady_clock::now();
-  int fd = testing::connect_loopback(server_->port());
-  ASSERT_GE(fd, 0);
+  os::UniqueFd owned = testing::connect_loopback(server_->port());
+  const int fd = owned.get();
+  ASSERT_TRUE(owned);
   const char hello_start[] = {0x16, 0x03, 0x01, 0x02, 0x00, 0x01};  // a ClientHello, begun
   ASSERT_EQ(send(fd, hello_start, sizeof hello_start, MSG_NOSIGNAL), ssize_t(sizeof hello_start));
   // A byte every second, as slowloris does, until the server closes (bounded at 15 s).
@@ -274,7 +276,7 @@ TEST_F(TlsServed, AStalledHandshakeIsCutAtTheDeadline) {
     got = testing::read_until_close(fd, 1);
     if (send(fd, "\x01", 1, MSG_NOSIGNAL) < 0) break;
   }
-  close(fd);
+  owned.reset();
   const auto took = std::chrono::steady_clock::now() - t0;
   EXPECT_LT(took, std::chrono::seconds(9));
   EXPECT_GE(took, std::chrono::seconds(4));

@@ -18,6 +18,7 @@
 #include "import/text_fields.h"
 #include "import/unsupported.h"
 #include "model/portable.h"
+#include "os/unique_fd.h"
 #include "sources/netlink_diag.h"
 #include "sources/snapshot_file.h"
 
@@ -61,8 +62,8 @@ std::string shorten(std::string_view s, size_t max = 80) {
 
 Result<int> open_input(const std::string& path, const std::string& shown) {
   if (path == "-") return STDIN_FILENO;
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
+  os::UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) {
     int err = errno;
     if (err == ENOENT)
       return fail(
@@ -70,11 +71,9 @@ Result<int> open_input(const std::string& path, const std::string& shown) {
     return fail(fmt::format("cannot open {}: {}", shown, std::strerror(err)));
   }
   struct stat st;
-  if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-    close(fd);
+  if (fstat(fd.get(), &st) == 0 && S_ISDIR(st.st_mode))
     return fail(fmt::format("{} is a directory; give the file holding the dump", shown));
-  }
-  return fd;
+  return fd.release();  // the LineReader's from here
 }
 
 // read_snapshot() takes a path. Input that cannot be opened again by name (standard input, a
@@ -89,18 +88,18 @@ Result<ImportReport> import_snapshot(const ImportOptions& o, const std::string& 
   if (o.path == "-" || stat(o.path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
     const char* dir = std::getenv("TMPDIR");
     tmp = fmt::format("{}/timewait-snapshot-XXXXXX", dir && *dir ? dir : "/tmp");
-    int out = mkstemp(tmp.data());
-    if (out < 0)
+    os::UniqueFd out(mkstemp(tmp.data()));
+    if (!out)
       return fail(fmt::format("cannot make a temporary copy of {} to read it as a snapshot: {}",
                               shown, std::strerror(errno)));
-    bool ok = write(out, reader->first_block().data(), reader->first_block().size()) ==
+    bool ok = write(out.get(), reader->first_block().data(), reader->first_block().size()) ==
               static_cast<ssize_t>(reader->first_block().size());
-    int in = reader->release_fd();
+    const int in = reader->release_fd();
+    os::UniqueFd owned_in(in > STDERR_FILENO ? in : -1);  // standard input stays open
     char buf[64 * 1024];
     ssize_t n;
-    while (ok && (n = read(in, buf, sizeof buf)) > 0) ok = write(out, buf, n) == n;
-    ok = close(out) == 0 && ok;
-    if (in > STDERR_FILENO) close(in);
+    while (ok && (n = read(in, buf, sizeof buf)) > 0) ok = write(out.get(), buf, n) == n;
+    ok = out.close() == 0 && ok;
     if (!ok) {
       unlink(tmp.c_str());
       return fail(fmt::format("cannot make a temporary copy of {} in {}: {}", shown,

@@ -15,6 +15,7 @@
 #include "census/census.h"
 #include "import/fixture_dir.h"
 #include "import/import.h"
+#include "os/unique_fd.h"
 #include "sources/snapshot_file.h"
 #include "testing/temp_dir.h"
 
@@ -48,22 +49,21 @@ template <class Fn>
 void with_stdin(const std::string& content, Fn fn) {
   int p[2];
   ASSERT_EQ(pipe(p), 0);
-  int saved = dup(STDIN_FILENO);
+  os::UniqueFd saved(dup(STDIN_FILENO));
   dup2(p[0], STDIN_FILENO);
-  close(p[0]);
+  os::UniqueFd(p[0]).reset();  // standard input is its copy now
   std::thread writer([&] {
+    os::UniqueFd write_end(p[1]);
     size_t off = 0;
     while (off < content.size()) {
       ssize_t n = write(p[1], content.data() + off, content.size() - off);
       if (n <= 0) break;
       off += static_cast<size_t>(n);
     }
-    close(p[1]);
   });
   fn();
   writer.join();
-  dup2(saved, STDIN_FILENO);
-  close(saved);
+  dup2(saved.get(), STDIN_FILENO);
 }
 
 const char* kSs =
@@ -480,8 +480,7 @@ TEST(ImportFile, FifoWithoutDataIsEmpty) {
   const std::string fifo = dir / "fifo";
   ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
   std::thread writer([&] {
-    int fd = open(fifo.c_str(), O_WRONLY);
-    if (fd >= 0) close(fd);
+    os::UniqueFd fd(open(fifo.c_str(), O_WRONLY));  // opened and closed: a writer of nothing
   });
   auto r = import_path(fifo);
   writer.join();

@@ -12,6 +12,7 @@
 
 #include "import/formats.h"
 #include "import/import.h"
+#include "os/unique_fd.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // The first byte chooses the options: detect or force a format (ss-diag included), strict or
@@ -27,8 +28,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     ++data;
     --size;
   }
-  int fd = memfd_create("twimp-fuzz", MFD_CLOEXEC);
-  if (fd < 0) return 0;
+  const tw::os::UniqueFd owned(memfd_create("twimp-fuzz", MFD_CLOEXEC));
+  const int fd = owned.get();
+  if (!owned) return 0;
   size_t off = 0;
   while (off < size) {
     ssize_t n = write(fd, data + off, size - off);
@@ -52,6 +54,5 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } else if (r.error().empty()) {
     __builtin_trap();  // every failure is a sentence
   }
-  close(fd);
   return sum == 0xdeadbeef ? 1 : 0;
 }

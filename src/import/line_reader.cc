@@ -73,16 +73,14 @@ void repair_utf8(std::string* line) {
 
 }  // namespace
 
-LineReader::LineReader(int fd, std::string name) : fd_(fd), name_(std::move(name)) {}
+LineReader::LineReader(int fd, std::string name)
+    : fd_(fd), owned_(fd > STDERR_FILENO ? fd : -1), name_(std::move(name)) {}
 
-LineReader::~LineReader() {
-  if (fd_ > STDERR_FILENO) close(fd_);  // standard input stays open for the caller
-}
+LineReader::~LineReader() = default;
 
 int LineReader::release_fd() {
-  int fd = fd_;
-  fd_ = -1;
-  return fd;
+  (void)owned_.release();
+  return std::exchange(fd_, -1);
 }
 
 Status LineReader::start() {

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "model/result.h"
+#include "os/unique_fd.h"
 
 namespace tw {
 
@@ -42,6 +43,7 @@ class LineReader {
   void decode(const char* p, size_t n);
 
   int fd_;
+  os::UniqueFd owned_;  // fd_ unless it is standard input, which stays open for the caller
   std::string name_;
   Encoding enc_ = Encoding::kUtf8;
   std::string first_raw_;

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "os/unique_fd.h"
 #include "sources/netlink_diag.h"
 
 namespace tw {
@@ -23,7 +24,8 @@ Result<ImportReport> import_ss_diag(const std::string& shown, LineReader* reader
   facts->os = "linux";
   facts->source = "import:" + report.format;
   std::string buf = reader->first_block();
-  int fd = reader->release_fd();
+  const int fd = reader->release_fd();
+  os::UniqueFd owned(fd > STDERR_FILENO ? fd : -1);  // standard input stays open
   bool eof = false;
   int64_t done = 0, other = 0;
   std::string error;
@@ -45,7 +47,6 @@ Result<ImportReport> import_ss_diag(const std::string& shown, LineReader* reader
     }
     buf.append(block, static_cast<size_t>(n));
   }
-  if (fd > STDERR_FILENO) close(fd);
   if (!error.empty())
     return fail(fmt::format("cannot read {} as an `ss -D` dump: {} (after {} sockets)", shown,
                             error, report.sockets));

@@ -14,6 +14,7 @@
 
 #include "lab/sockets.h"
 #include "lab/stop.h"
+#include "os/unique_fd.h"
 
 namespace tw::lab {
 
@@ -62,15 +63,19 @@ struct Tracker {
 
 void epoll_loop(const ChurnConfig& c, Tracker& tr) {
   enum class Phase { kConnecting, kAwaitingAnswer };
-  std::unordered_map<int, Phase> live;
-  int ep = epoll_create1(EPOLL_CLOEXEC);
+  struct Live {
+    Phase phase = Phase::kConnecting;
+    os::UniqueFd fd;
+  };
+  const os::UniqueFd epoll(epoll_create1(EPOLL_CLOEXEC));
+  const int ep = epoll.get();
+  std::unordered_map<int, Live> live;
   sockaddr_in dst = ipv4(c.addr, c.port);
   int64_t& started = tr.stats.started;
   char req = '?', ans;
   epoll_event events[256];
   auto finish = [&](int fd, bool ok) {
-    live.erase(fd);
-    close(fd);
+    live.erase(fd);  // closes it
     if (ok) ++tr.stats.connects;
   };
   auto await_answer = [&](int fd, int op) {
@@ -78,24 +83,26 @@ void epoll_loop(const ChurnConfig& c, Tracker& tr) {
     ev.events = EPOLLIN;
     ev.data.fd = fd;
     epoll_ctl(ep, op, fd, &ev);
-    live[fd] = Phase::kAwaitingAnswer;
+    live[fd].phase = Phase::kAwaitingAnswer;
   };
   while (!tr.done(c)) {
     // Start connections while slots allow; in-flight ones are bounded by the concurrency.
     while ((int)live.size() < c.concurrency && Clock::now() >= tr.slot(c, started) &&
            (c.max_connects <= 0 || started < c.max_connects)) {
-      int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-      if (fd < 0) {
+      os::UniqueFd owned(socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+      const int fd = owned.get();
+      if (!owned) {
         tr.other(errno);
         break;
       }
       if (connect(fd, reinterpret_cast<sockaddr*>(&dst), sizeof dst) != 0 && errno != EINPROGRESS) {
         int err = errno;
-        close(fd);
+        owned.reset();
         tr.connect_failed(err, c);
         break;
       }
       ++started;
+      live[fd].fd = std::move(owned);
       // On a veth the handshake often completes inside connect(): send the request at once and
       // skip a wait for writability.
       if (write(fd, &req, 1) == 1) {
@@ -105,7 +112,7 @@ void epoll_loop(const ChurnConfig& c, Tracker& tr) {
         ev.events = EPOLLOUT;
         ev.data.fd = fd;
         epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
-        live[fd] = Phase::kConnecting;
+        live[fd].phase = Phase::kConnecting;
       }
     }
     int timeout_ms = 10;
@@ -119,7 +126,7 @@ void epoll_loop(const ChurnConfig& c, Tracker& tr) {
       int fd = events[i].data.fd;
       auto it = live.find(fd);
       if (it == live.end()) continue;
-      if (it->second == Phase::kConnecting) {
+      if (it->second.phase == Phase::kConnecting) {
         int err = 0;
         socklen_t len = sizeof err;
         getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
@@ -137,8 +144,7 @@ void epoll_loop(const ChurnConfig& c, Tracker& tr) {
       finish(fd, r == 1);  // the client closes first: the client keeps the TIME_WAIT
     }
   }
-  for (auto& [fd, phase] : live) close(fd);
-  close(ep);
+  live.clear();
 }
 
 void blocking_loop(const ChurnConfig& c, Tracker& tr) {
@@ -148,17 +154,18 @@ void blocking_loop(const ChurnConfig& c, Tracker& tr) {
   while (!tr.done(c)) {
     auto slot = tr.slot(c, started);
     if (Clock::now() < slot) std::this_thread::sleep_until(slot);
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    os::UniqueFd owned(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    const int fd = owned.get();
     if (connect(fd, reinterpret_cast<sockaddr*>(&dst), sizeof dst) != 0) {
       int err = errno;
-      close(fd);
+      owned.reset();
       tr.connect_failed(err, c);
       continue;
     }
     ++started;
     bool ok = write(fd, &req, 1) == 1 && read(fd, &ans, 1) == 1;
     if (!ok) tr.other(errno);
-    close(fd);
+    owned.reset();
     if (ok) ++tr.stats.connects;
   }
 }

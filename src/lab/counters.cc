@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "os/read_file.h"
 #include "sources/host_reader.h"
 #include "sources/live_input.h"
 
@@ -21,11 +22,9 @@ Result<Counters> read_counters(const Netns& ns) {
   bool ok = true;
   auto st = ns.run_in([&] {
     for (const char* path : {"/proc/thread-self/net/netstat", "/proc/thread-self/net/snmp"}) {
-      std::ifstream in(path);
-      std::stringstream text;
-      text << in.rdbuf();
-      if (!in) ok = false;
-      parse_counters(text.str(), &c.values);
+      auto text = os::read_file(path);
+      if (!text) ok = false;
+      parse_counters(text.value_or(""), &c.values);
     }
   });
   if (!st) return fail(st.error());

@@ -13,11 +13,12 @@
 
 #include "lab/namespace.h"
 #include "model/result.h"
+#include "os/unique_fd.h"
 
 namespace tw::lab {
 
 struct EpollListener {
-  int listen_fd = -1, epoll_fd = -1, wake_fd = -1;
+  os::UniqueFd listen_fd, epoll_fd, wake_fd;
   std::thread thread;
   std::atomic<bool> stop{false};
 
@@ -29,16 +30,16 @@ struct EpollListener {
   template <class F>
   void accept_all(F on_new) {
     for (int k = 0; k < 256; ++k) {
-      int c = accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      int c = accept4(listen_fd.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (c < 0) break;
       epoll_event ev{};
       ev.events = EPOLLIN;
       ev.data.fd = c;
-      epoll_ctl(epoll_fd, EPOLL_CTL_ADD, c, &ev);
-      on_new(c);
+      epoll_ctl(epoll_fd.get(), EPOLL_CTL_ADD, c, &ev);
+      on_new(c);  // which owns it from here
     }
   }
-  // Sets `stop`, wakes the thread, joins it, then closes the descriptors. Declare an
+  // Sets `stop`, wakes the thread, joins it; the descriptors close after. Declare an
   // EpollListener after everything its thread uses, so that it is destroyed first.
   ~EpollListener();
 };

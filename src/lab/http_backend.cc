@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "lab/sockets.h"
+#include "os/unique_fd.h"
 
 namespace tw::lab {
 
@@ -46,7 +47,11 @@ Result<std::unique_ptr<HttpBackend>> HttpBackend::start(const Netns& ns, const s
 HttpBackend::~HttpBackend() = default;  // io_ stops and joins the thread first
 
 void HttpBackend::loop() {
-  std::unordered_map<int, std::string> conns;  // fd -> bytes of a request not yet complete
+  struct Conn {
+    os::UniqueFd fd;
+    std::string pending;  // bytes of a request not yet complete
+  };
+  std::unordered_map<int, Conn> conns;
   epoll_event events[256];
   char buf[16384];
   static const std::string kKeep =
@@ -54,19 +59,16 @@ void HttpBackend::loop() {
   static const std::string kClose =
       "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\nConnection: "
       "close\r\n\r\nok\n";
-  auto drop = [&](int fd) {
-    conns.erase(fd);
-    close(fd);
-  };
+  auto drop = [&](int fd) { conns.erase(fd); };  // closes it
   while (!io_.stop) {
-    int n = epoll_wait(io_.epoll_fd, events, 256, 200);
+    int n = epoll_wait(io_.epoll_fd.get(), events, 256, 200);
     for (int i = 0; i < n; ++i) {
       int fd = events[i].data.fd;
-      if (fd == io_.wake_fd) continue;
-      if (fd == io_.listen_fd) {
+      if (fd == io_.wake_fd.get()) continue;
+      if (fd == io_.listen_fd.get()) {
         io_.accept_all([&](int c) {
           ++accepted_;
-          conns[c];
+          conns[c].fd.reset(c);
         });
         continue;
       }
@@ -76,7 +78,7 @@ void HttpBackend::loop() {
         drop(fd);
         continue;
       }
-      std::string& pending = conns[fd];
+      std::string& pending = conns[fd].pending;
       pending.append(buf, r);
       bool closing = false;
       size_t end;
@@ -95,7 +97,6 @@ void HttpBackend::loop() {
       }
     }
   }
-  for (auto& [fd, _] : conns) close(fd);
 }
 
 }  // namespace tw::lab

@@ -13,6 +13,7 @@
 
 #include "lab/sockets.h"
 #include "lab/stop.h"
+#include "os/unique_fd.h"
 
 namespace tw::lab {
 
@@ -48,21 +49,22 @@ Result<HttpLoadStats> run_http_load(const Netns& client, const HttpLoadConfig& c
     if (first_error.empty()) first_error = what;
   };
   auto worker = [&] {
-    int fd = -1;
+    os::UniqueFd owned;
     std::string data;
     char buf[16384];
     while (!stop_requested() && Clock::now() < deadline && next++ < c.requests) {
-      if (fd < 0) {
+      if (!owned) {
         auto r = tcp_connect(c.addr, c.port);
         if (!r) {
           error(r.error());
           std::this_thread::sleep_for(std::chrono::milliseconds(10));
           continue;
         }
-        fd = *r;
+        owned = std::move(*r);
         ++opened;
         data.clear();
       }
+      const int fd = owned.get();
       bool done = false;
       int status = 0;
       if (write_all(fd, request.data(), request.size())) {
@@ -83,10 +85,8 @@ Result<HttpLoadStats> run_http_load(const Netns& client, const HttpLoadConfig& c
         continue;
       }
       error(done ? fmt::format("HTTP status {}", status) : "connection closed or timed out");
-      close(fd);
-      fd = -1;
+      owned.reset();
     }
-    if (fd >= 0) close(fd);
   };
   std::vector<std::thread> threads;
   for (int i = 0; i < c.connections; ++i) {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// A network namespace that belongs to one lab run: created with `ip netns add`, removed when the
-// object dies. setns(CLONE_NEWNET) moves only the calling thread, and a socket stays in the
-// namespace it was created in, so work "inside" a namespace runs on a thread that entered it.
+// A network namespace that belongs to one lab run: an os::OwnedNetns (made with `ip netns add`,
+// removed when the object dies) with the lab's naming, its role and `ip -n`. Work "inside" it runs
+// on a thread that entered it (os/netns.h says why).
 #pragma once
 
 #include <functional>
@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "model/result.h"
+#include "os/netns.h"
 
 namespace tw::lab {
 
@@ -21,11 +22,10 @@ class Netns {
  public:
   // Creates twlab-<pid>-<n>-<role> with its loopback up.
   static Result<std::unique_ptr<Netns>> create(const std::string& role);
-  ~Netns();
   Netns(const Netns&) = delete;
   Netns& operator=(const Netns&) = delete;
 
-  const std::string& name() const { return name_; }
+  const std::string& name() const { return ns_.name(); }
   const std::string& role() const { return role_; }
 
   // Runs fn on a thread inside this namespace and waits for it.
@@ -42,9 +42,9 @@ class Netns {
   Status ip(const std::string& args) const;
 
  private:
-  Netns() = default;
-  std::string name_, role_;
-  int fd_ = -1;
+  Netns(os::OwnedNetns ns, std::string role) : ns_(std::move(ns)), role_(std::move(role)) {}
+  os::OwnedNetns ns_;
+  std::string role_;
 };
 
 // Deletes lab namespaces whose creating process is dead; returns their names.
@@ -53,6 +53,6 @@ std::vector<std::string> remove_stale_namespaces();
 std::vector<std::string> list_lab_namespaces();
 
 // Runs a shell command line; returns its output or an error quoting stderr.
-Result<std::string> run_command(const std::string& command);
+using os::run_command;
 
 }  // namespace tw::lab

@@ -12,6 +12,7 @@
 #include <fstream>
 
 #include "lab/topology.h"
+#include "os/unique_fd.h"
 
 namespace tw::lab {
 namespace {
@@ -61,6 +62,7 @@ TEST(Netns, RemovedWhenDestroyed) {
 TEST(Netns, LeftoversOfAKilledRunAreRemovedByTheNextRun) {
   int ready[2];
   ASSERT_EQ(pipe(ready), 0);
+  os::UniqueFd ready_read(ready[0]), ready_write(ready[1]);
   pid_t child = fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
@@ -70,10 +72,10 @@ TEST(Netns, LeftoversOfAKilledRunAreRemovedByTheNextRun) {
     pause();
     _exit(0);
   }
-  close(ready[1]);
+  ready_write.reset();
   char ok = 0;
   ASSERT_EQ(read(ready[0], &ok, 1), 1);
-  close(ready[0]);
+  ready_read.reset();
   ASSERT_EQ(ok, '1');
   kill(child, SIGKILL);
   waitpid(child, nullptr, 0);

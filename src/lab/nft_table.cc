@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <regex>
 
+#include "os/unique_fd.h"
+
 namespace tw::lab {
 
 namespace {
@@ -33,11 +35,11 @@ Result<std::unique_ptr<NftTable>> NftTable::load(const Netns& ns,
   t->name_ = family_and_name;
   // A file rather than a quoted argument: rules contain braces, quotes and semicolons.
   char path[] = "/tmp/twlab-nft-XXXXXX";
-  int fd = mkstemp(path);
-  if (fd < 0) return fail("cannot create a temporary file for the nftables rules in /tmp");
+  os::UniqueFd fd(mkstemp(path));
+  if (!fd) return fail("cannot create a temporary file for the nftables rules in /tmp");
   std::string text = fmt::format("table {} {{\n{}\n}}\n", family_and_name, body);
-  bool written = write(fd, text.data(), text.size()) == ssize_t(text.size());
-  close(fd);
+  bool written = write(fd.get(), text.data(), text.size()) == ssize_t(text.size());
+  fd.reset();
   auto r = written ? run_command(in_ns(ns, fmt::format("-f {}", path)))
                    : Result<std::string>(fail("cannot write the nftables rules"));
   unlink(path);

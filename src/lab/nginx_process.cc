@@ -19,16 +19,16 @@
 #include <vector>
 
 #include "lab/sockets.h"
+#include "os/read_file.h"
+#include "os/unique_fd.h"
 
 namespace tw::lab {
 
 namespace {
 
+// A log's text without its last newline ("" when it cannot be read).
 std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string s = ss.str();
+  std::string s = os::read_file(path).value_or("");
   while (!s.empty() && s.back() == '\n') s.pop_back();
   return s;
 }
@@ -117,23 +117,23 @@ Result<std::unique_ptr<Nginx>> Nginx::start(const Netns& ns, const NginxConfig& 
   for (const char* p : {"/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"})
     if (access(p, X_OK) == 0) ip = p;
   if (!ip) return fail("the ip tool is missing: install it with `apt-get install iproute2`");
-  int out_fd = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (out_fd < 0 || null_fd < 0) return fail("cannot open nginx's output file in " + n->dir_);
+  os::UniqueFd out_fd(open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  os::UniqueFd null_fd(open("/dev/null", O_RDONLY | O_CLOEXEC));
+  if (!out_fd || !null_fd) return fail("cannot open nginx's output file in " + n->dir_);
   pid_t pid = fork();
   if (pid == 0) {
     // Only async-signal-safe calls until exec. PDEATHSIG (kept across exec): if the lab dies, even
     // by SIGKILL, nginx dies with it instead of living on in a deleted namespace.
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    dup2(null_fd, 0);
-    dup2(out_fd, 1);
-    dup2(out_fd, 2);
+    dup2(null_fd.get(), 0);
+    dup2(out_fd.get(), 1);
+    dup2(out_fd.get(), 2);
     execv(ip, argv.data());
     _exit(127);
   }
   int fork_errno = errno;
-  close(out_fd);
-  close(null_fd);
+  out_fd.reset();
+  null_fd.reset();
   if (pid < 0) return fail(fmt::format("cannot start nginx: fork: {}", strerror(fork_errno)));
   n->pid_ = pid;  // from here on the destructor stops it
 
@@ -147,14 +147,14 @@ Result<std::unique_ptr<Nginx>> Nginx::start(const Netns& ns, const NginxConfig& 
       if (why.empty()) why = slurp(out_path);
       return fail(fmt::format("nginx exited at start ({}); config {}", why, n->conf_));
     }
-    Result<int> fd = fail("not run");
+    Result<os::UniqueFd> fd = fail("not run");
     (void)ns.run_in([&] {
       ConnectOptions o;
       o.timeout_ms = 200;
       fd = tcp_connect(config.listen_addr, config.listen_port, o);
     });
     if (fd) {
-      close(*fd);
+      fd->reset();
       return n;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));

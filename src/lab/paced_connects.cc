@@ -14,6 +14,7 @@
 
 #include "lab/sockets.h"
 #include "lab/stop.h"
+#include "os/unique_fd.h"
 
 namespace tw::lab {
 
@@ -25,10 +26,12 @@ struct Conn {
   Clock::time_point start;
   bool connected = false;
   bool answered = false;
+  os::UniqueFd fd;
 };
 
 void run(const PacedConfig& c, PacedStats& s) {
-  int ep = epoll_create1(EPOLL_CLOEXEC);
+  const os::UniqueFd epoll(epoll_create1(EPOLL_CLOEXEC));
+  const int ep = epoll.get();
   std::unordered_map<int, Conn> live;
   sockaddr_in dst = ipv4(c.addr, c.port);
   const auto t0 = Clock::now();
@@ -42,8 +45,7 @@ void run(const PacedConfig& c, PacedStats& s) {
   auto end = [&](int fd, int64_t* bucket, int err) {
     if (bucket) ++*bucket;
     if (err) note(err);
-    live.erase(fd);
-    close(fd);
+    live.erase(fd);  // closes it
   };
   epoll_event events[256];
   char req = '?', buf[64];
@@ -53,8 +55,9 @@ void run(const PacedConfig& c, PacedStats& s) {
       auto slot = t0 + std::chrono::microseconds(int64_t(s.attempted * 1e6 / c.rate));
       if (slot > now) break;
       ++s.attempted;
-      int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-      if (fd < 0) {
+      os::UniqueFd owned(socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+      const int fd = owned.get();
+      if (!owned) {
         ++s.other;
         note(errno);
         continue;
@@ -66,11 +69,10 @@ void run(const PacedConfig& c, PacedStats& s) {
             bind(fd, reinterpret_cast<sockaddr*>(&src), sizeof src) != 0) {
           ++s.other;
           note(errno);
-          close(fd);
           continue;
         }
       }
-      live[fd] = Conn{Clock::now()};
+      live[fd] = Conn{.start = Clock::now(), .fd = std::move(owned)};
       if (connect(fd, reinterpret_cast<sockaddr*>(&dst), sizeof dst) != 0 && errno != EINPROGRESS) {
         int err = errno;
         end(fd, err == ECONNREFUSED ? &s.refused : &s.other, err);
@@ -133,16 +135,12 @@ void run(const PacedConfig& c, PacedStats& s) {
       }
       ++s.timed_out;
       note(ETIMEDOUT);
-      close(it->first);
       it = live.erase(it);
     }
   }
-  for (auto& [fd, _] : live) {
-    ++s.timed_out;
-    close(fd);
-  }
+  s.timed_out += static_cast<int64_t>(live.size());
+  live.clear();
   s.seconds = std::min(c.seconds, std::chrono::duration<double>(Clock::now() - t0).count());
-  close(ep);
 }
 
 }  // namespace

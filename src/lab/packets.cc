@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "lab/sockets.h"
+#include "os/unique_fd.h"
 
 namespace tw::lab {
 
@@ -79,11 +80,13 @@ std::string TcpPacket::describe() const {
 
 Result<Capture> Capture::open(const Netns& ns, const std::string& interface) {
   Status out;
-  int fd_out = -1;
+  os::UniqueFd fd_out;
   auto st = ns.run_in([&] {
     // ETH_P_ALL: only "all protocols" taps see outgoing packets (dev_queue_xmit_nit).
-    int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ETH_P_ALL));
-    if (fd < 0) {
+    os::UniqueFd owned(
+        socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ETH_P_ALL)));
+    const int fd = owned.get();
+    if (!owned) {
       out = fail(fmt::format("AF_PACKET socket: {} (needs CAP_NET_RAW)", std::strerror(errno)));
       return;
     }
@@ -92,32 +95,27 @@ Result<Capture> Capture::open(const Netns& ns, const std::string& interface) {
     sll.sll_protocol = htons(ETH_P_ALL);
     sll.sll_ifindex = int(if_nametoindex(interface.c_str()));
     if (sll.sll_ifindex == 0 || bind(fd, reinterpret_cast<sockaddr*>(&sll), sizeof sll) != 0) {
-      close(fd);
       out = fail(fmt::format("cannot capture on {} in {}", interface, ns.name()));
       return;
     }
-    fd_out = fd;
+    fd_out = std::move(owned);
   });
   if (!st) return fail(st.error());
   if (!out) return fail(out.error());
-  return Capture(fd_out);
-}
-
-Capture::~Capture() {
-  if (fd_ >= 0) close(fd_);
+  return Capture(std::move(fd_out));
 }
 
 std::vector<TcpPacket> Capture::take(int wait_ms) {
   std::vector<TcpPacket> out;
   if (wait_ms > 0) {
-    pollfd p{fd_, POLLIN, 0};
+    pollfd p{fd_.get(), POLLIN, 0};
     poll(&p, 1, wait_ms);
   }
   uint8_t buf[2048];
   for (int i = 0; i < 100000; ++i) {
     sockaddr_ll from{};
     socklen_t len = sizeof from;
-    ssize_t n = recvfrom(fd_, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len);
+    ssize_t n = recvfrom(fd_.get(), buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len);
     if (n < 0) break;
     TcpPacket p;
     if (from.sll_protocol != htons(ETH_P_IP) || !parse(buf, size_t(n), &p)) continue;
@@ -162,14 +160,14 @@ Status send_raw_syn(const Netns& ns, const SynProbe& p) {
 
   Status result;
   auto st = ns.run_in([&] {
-    int fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_TCP);
-    if (fd < 0) {
+    os::UniqueFd fd(socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_TCP));
+    if (!fd) {
       result = fail(fmt::format("raw socket: {} (needs CAP_NET_RAW)", std::strerror(errno)));
       return;
     }
-    if (sendto(fd, seg, len, 0, reinterpret_cast<sockaddr*>(&dst), sizeof dst) != ssize_t(len))
+    if (sendto(fd.get(), seg, len, 0, reinterpret_cast<sockaddr*>(&dst), sizeof dst) !=
+        ssize_t(len))
       result = fail(fmt::format("sending the raw SYN failed: {}", std::strerror(errno)));
-    close(fd);
   });
   if (!st) return st;
   return result;

@@ -9,6 +9,7 @@
 
 #include "lab/namespace.h"
 #include "model/result.h"
+#include "os/unique_fd.h"
 
 namespace tw::lab {
 
@@ -34,14 +35,13 @@ struct TcpPacket {
 class Capture {
  public:
   static Result<Capture> open(const Netns& ns, const std::string& interface);
-  Capture(Capture&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
-  ~Capture();
+  Capture(Capture&& o) noexcept = default;
   // Packets received since the last call (waits up to wait_ms for the first one).
   std::vector<TcpPacket> take(int wait_ms = 0);
 
  private:
-  explicit Capture(int fd) : fd_(fd) {}
-  int fd_ = -1;
+  explicit Capture(os::UniqueFd fd) : fd_(std::move(fd)) {}
+  os::UniqueFd fd_;
 };
 
 struct SynProbe {

@@ -11,6 +11,7 @@
 #include "lab/counters.h"
 #include "lab/sockets.h"
 #include "lab/stop.h"
+#include "os/unique_fd.h"
 
 namespace tw::lab {
 
@@ -47,12 +48,13 @@ Result<ExhaustStats> run_until_exhausted(const Netns& client, const ExhaustConfi
         continue;
       }
       out.connect_us.push_back(since(t) * 1e6);
-      out.ports.push_back(local_port_of(*fd));
+      out.ports.push_back(local_port_of(fd->get()));
       // One request and its answer: the server has taken the connection, so its FIN follows
       // the client's at once and the port goes straight to TIME_WAIT.
       char c = '?';
-      if (write(*fd, &c, 1) == 1 && wait_readable(*fd, 2000)) (void)!read(*fd, &c, 1);
-      close(*fd);  // the client closes first: its port stays in TIME_WAIT
+      if (write(fd->get(), &c, 1) == 1 && wait_readable(fd->get(), 2000))
+        (void)!read(fd->get(), &c, 1);
+      fd->reset();  // the client closes first: its port stays in TIME_WAIT
       ++out.connects;
     }
     out.seconds = since(start);

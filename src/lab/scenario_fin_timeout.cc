@@ -13,6 +13,7 @@
 #include "lab/sockets.h"
 #include "lab/stop.h"
 #include "lab/topology.h"
+#include "os/unique_fd.h"
 
 namespace tw::lab {
 
@@ -52,19 +53,19 @@ Result<FinTimeoutRun> measure_fin_timeout(int fin_timeout, bool watch) {
     return fail(st.error());
   auto server = Server::start(topo->server(), {topo->server_addr(), kClosingPort});
   if (!server) return fail(server.error());
-  int holder = -1, held = -1;
+  os::UniqueFd holder, held;
   Status result;
   auto st = topo->server().run_in([&] {
     auto fd = tcp_listen(topo->server_addr(), kHoldingPort, true);
     if (!fd)
       result = fail(fd.error());
     else
-      holder = *fd;
+      holder = std::move(*fd);
   });
   if (!st || !result) return fail(!st ? st.error() : result.error());
   auto done = [&] {
-    if (held >= 0) close(held);
-    close(holder);
+    held.reset();
+    holder.reset();
   };
   st = c.run_in([&] {
     auto a = tcp_connect(topo->server_addr(), kClosingPort);
@@ -73,10 +74,11 @@ Result<FinTimeoutRun> measure_fin_timeout(int fin_timeout, bool watch) {
       result = fail(!a ? a.error() : b.error());
       return;
     }
-    close(*a);
-    close(*b);  // orphaned: FIN_WAIT2 once the server ACKs the FIN, which it does at once
+    a->reset();
+    b->reset();  // orphaned: FIN_WAIT2 once the server ACKs the FIN, which it does at once
   });
-  if (st && result && wait_readable(holder, 2000)) held = accept(holder, nullptr, nullptr);
+  if (st && result && wait_readable(holder.get(), 2000))
+    held.reset(accept(holder.get(), nullptr, nullptr));
   if (!st || !result) {
     done();
     return fail(!st ? st.error() : result.error());

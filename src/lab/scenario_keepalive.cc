@@ -12,6 +12,7 @@
 #include "lab/sockets.h"
 #include "lab/stop.h"
 #include "lab/topology.h"
+#include "os/unique_fd.h"
 
 namespace tw::lab {
 
@@ -55,7 +56,7 @@ Result<KeepaliveResult> measure_keepalive(int64_t n, double max_seconds) {
     while (ok && (k.persistent_requests < n || k.per_request_requests < n) &&
            since(start) < max_seconds && !stop_requested()) {
       auto t = Clock::now();
-      for (int64_t i = 0; i < block && k.persistent_requests < n && (ok = ask(*fd)); ++i)
+      for (int64_t i = 0; i < block && k.persistent_requests < n && (ok = ask(fd->get())); ++i)
         ++k.persistent_requests;
       k.persistent_seconds += since(t);
       t = Clock::now();
@@ -65,13 +66,13 @@ Result<KeepaliveResult> measure_keepalive(int64_t n, double max_seconds) {
           result = fail(c.error());
           return;
         }
-        ok = ask(*c);
-        close(*c);
+        ok = ask(c->get());
+        c->reset();
         if (ok) ++k.per_request_requests;
       }
       k.per_request_seconds += since(t);
     }
-    close(*fd);
+    fd->reset();
   });
   if (!st) return fail(st.error());
   if (!result) return fail(result.error());

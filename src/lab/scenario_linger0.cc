@@ -15,6 +15,7 @@
 #include "lab/sockets.h"
 #include "lab/stop.h"
 #include "lab/topology.h"
+#include "os/unique_fd.h"
 
 namespace tw::lab {
 
@@ -51,30 +52,25 @@ Status run_phase(const Topology& topo, int listen_fd, bool linger0, int trials, 
   auto before = read_counters(topo.client());
   if (!before) return fail(before.error());
   for (int t = 0; t < trials && !stop_requested(); ++t) {
-    Result<int> c = fail("not run");
+    Result<os::UniqueFd> c = fail("not run");
     if (auto st = topo.client().run_in([&] {
           c = tcp_connect(topo.server_addr(), kPort);
-          if (c) setsockopt(*c, SOL_SOCKET, SO_SNDBUF, &kSenderBuffer, sizeof kSenderBuffer);
+          if (c) setsockopt(c->get(), SOL_SOCKET, SO_SNDBUF, &kSenderBuffer, sizeof kSenderBuffer);
         });
         !st)
       return st;
     if (!c) return fail(c.error());
-    if (!wait_readable(listen_fd, 2000)) {
-      close(*c);
+    if (!wait_readable(listen_fd, 2000))
       return fail("the lab server did not see the connection within 2 s");
-    }
-    int s = accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
-    if (s < 0) {
-      close(*c);
-      return fail("accept failed in the lab server");
-    }
-    ph->bytes_sent += send_bounded(*c, bytes);
-    if (linger0) set_linger(*c, true, 0);
-    close(*c);
+    os::UniqueFd s(accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC));
+    if (!s) return fail("accept failed in the lab server");
+    ph->bytes_sent += send_bounded(c->get(), bytes);
+    if (linger0) set_linger(c->get(), true, 0);
+    c->reset();
     usleep(20000);  // let the RST (or the FIN behind the data) reach the receiver
     int err = 0;
-    int64_t got = drain(s, bytes, 2000, &err);
-    close(s);
+    int64_t got = drain(s.get(), bytes, 2000, &err);
+    s.reset();
     ph->bytes_received += got;
     ph->trials++;
     if (err == ECONNRESET) ph->econnreset++;
@@ -101,14 +97,15 @@ Result<LingerResult> measure_linger0(int trials, int64_t bytes) {
   for (bool linger0 : {true, false}) {
     auto topo = Topology::client_server();
     if (!topo) return fail(topo.error());
-    Result<int> l = fail("not run");
+    Result<os::UniqueFd> l = fail("not run");
     if (auto st = topo->server().run_in(
             [&] { l = tcp_listen(topo->server_addr(), kPort, true, kReceiverBuffer); });
         !st)
       return fail(st.error());
     if (!l) return fail(l.error());
-    Status st = run_phase(*topo, *l, linger0, trials, bytes, linger0 ? &r.linger0 : &r.normal);
-    close(*l);
+    Status st =
+        run_phase(*topo, l->get(), linger0, trials, bytes, linger0 ? &r.linger0 : &r.normal);
+    l->reset();
     if (!st) return fail(st.error());
   }
   return r;

@@ -16,6 +16,7 @@
 #include "lab/sockets.h"
 #include "lab/stop.h"
 #include "lab/topology.h"
+#include "os/unique_fd.h"
 
 namespace tw::lab {
 
@@ -59,23 +60,18 @@ int tcp_state(int fd) {
 }
 
 struct Pair {
-  int client = -1, server = -1;
+  os::UniqueFd client, server;
 };
 
 Result<Pair> connect_pair(const Netns& client, const std::string& addr, int listen_fd) {
-  Result<int> c = fail("not run");
+  Result<os::UniqueFd> c = fail("not run");
   if (auto st = client.run_in([&] { c = tcp_connect(addr, kPort); }); !st) return fail(st.error());
   if (!c) return fail(c.error());
-  if (!wait_readable(listen_fd, 2000)) {
-    close(*c);
+  if (!wait_readable(listen_fd, 2000))
     return fail("the lab server accepted no connection within 2 s");
-  }
-  int s = accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
-  if (s < 0) {
-    close(*c);
-    return fail(fmt::format("accept: {}", std::strerror(errno)));
-  }
-  return Pair{*c, s};
+  os::UniqueFd s(accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC));
+  if (!s) return fail(fmt::format("accept: {}", std::strerror(errno)));
+  return Pair{std::move(*c), std::move(s)};
 }
 
 // Polls the drop counter until it reaches `target` (the final ACK left the client and was
@@ -104,14 +100,10 @@ Result<LostAckOutcome> measure_lost_last_ack(int trials) {
   auto table = NftTable::load(c, "ip twlab_lla", rules(addr));
   if (!table) return fail(table.error());
 
-  Result<int> lfd = fail("not run");
+  Result<os::UniqueFd> lfd = fail("not run");
   if (auto st = s.run_in([&] { lfd = tcp_listen(addr, kPort, true); }); !st)
     return fail(st.error());
   if (!lfd) return fail(lfd.error());
-  struct Closer {
-    int fd;
-    ~Closer() { close(fd); }
-  } listen_closer{*lfd};
 
   auto c0 = read_counters(c);
   auto s0 = read_counters(s);
@@ -119,32 +111,32 @@ Result<LostAckOutcome> measure_lost_last_ack(int trials) {
 
   double close_ms_total = 0;
   for (int i = 0; i < trials && !stop_requested(); ++i) {
-    auto p = connect_pair(c, addr, *lfd);
+    auto p = connect_pair(c, addr, lfd->get());
     if (!p) return fail(p.error());
-    std::string port = std::to_string(local_port_of(p->client));
+    std::string port = std::to_string(local_port_of(p->client.get()));
     if (auto st = (*table)->add_element("armed", port); !st) {
-      close(p->client);
-      close(p->server);
+      p->client.reset();
+      p->server.reset();
       return fail(st.error());
     }
-    close(p->client);  // FIN: the client is the active closer
+    p->client.reset();  // FIN: the client is the active closer
     char b;
-    bool eof = wait_readable(p->server, 2000) && read(p->server, &b, 1) == 0;
+    bool eof = wait_readable(p->server.get(), 2000) && read(p->server.get(), &b, 1) == 0;
     auto t0 = Clock::now();
     // shutdown rather than close: the passive side keeps its descriptor and can see how its
     // connection ended (SO_ERROR) once it leaves LAST_ACK.
-    shutdown(p->server, SHUT_WR);
+    shutdown(p->server.get(), SHUT_WR);
     auto dropped = wait_counter(**table, "final_ack_dropped", i + 1, 3000);
-    int state = tcp_state(p->server);
+    int state = tcp_state(p->server.get());
     while (state != TCP_CLOSE && state != -1 && ms_since(t0) < 3000) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
-      state = tcp_state(p->server);
+      state = tcp_state(p->server.get());
     }
     close_ms_total += ms_since(t0);
     int err = 0;
     socklen_t len = sizeof err;
-    getsockopt(p->server, SOL_SOCKET, SO_ERROR, &err, &len);
-    close(p->server);
+    getsockopt(p->server.get(), SOL_SOCKET, SO_ERROR, &err, &len);
+    p->server.reset();
     if (!dropped) return fail(dropped.error());
     if (eof && state == TCP_CLOSE && err == 0)
       ++o.clean_closes;
@@ -176,18 +168,18 @@ Result<LostAckOutcome> measure_lost_last_ack(int trials) {
 
   // The active closer aborts: SO_LINGER with a zero timeout turns close() into an RST.
   for (int i = 0; i < trials && !stop_requested(); ++i) {
-    auto p = connect_pair(c, addr, *lfd);
+    auto p = connect_pair(c, addr, lfd->get());
     if (!p) return fail(p.error());
-    set_linger(p->client, true, 0);
-    close(p->client);
+    set_linger(p->client.get(), true, 0);
+    p->client.reset();
     char b;
     errno = 0;
-    ssize_t r = wait_readable(p->server, 2000) ? read(p->server, &b, 1) : -2;
+    ssize_t r = wait_readable(p->server.get(), 2000) ? read(p->server.get(), &b, 1) : -2;
     if (r < 0 && errno == ECONNRESET)
       ++o.resets_seen;
     else
       ++o.linger_other;
-    close(p->server);
+    p->server.reset();
   }
   auto c2 = read_counters(c);
   if (!c2) return fail(c2.error());

@@ -12,6 +12,7 @@
 
 #include "census/report.h"
 #include "lab/stop.h"
+#include "os/unique_fd.h"
 
 #ifndef IP_LOCAL_PORT_RANGE
 #define IP_LOCAL_PORT_RANGE 51  // Linux 6.3 include/uapi/linux/in.h
@@ -43,12 +44,11 @@ int64_t outside(const ExhaustStats& s, int low, int high) {
 }  // namespace
 
 std::optional<std::string> port_range_option_missing() {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return fmt::format("socket: {}", std::strerror(errno));
+  const os::UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd) return fmt::format("socket: {}", std::strerror(errno));
   const uint32_t range = 0;  // 0/0: no range of its own, which every supporting kernel takes
-  const int rc = setsockopt(fd, IPPROTO_IP, IP_LOCAL_PORT_RANGE, &range, sizeof range);
+  const int rc = setsockopt(fd.get(), IPPROTO_IP, IP_LOCAL_PORT_RANGE, &range, sizeof range);
   const int err = errno;
-  close(fd);
   if (rc == 0) return std::nullopt;
   return fmt::format(
       "this kernel ({}) refuses IP_LOCAL_PORT_RANGE ({}): it needs Linux 6.3 or later (commit "

@@ -11,6 +11,7 @@
 #include "lab/counters.h"
 #include "lab/sockets.h"
 #include "lab/topology.h"
+#include "os/unique_fd.h"
 
 namespace tw::lab {
 
@@ -18,13 +19,13 @@ namespace {
 
 // bind() (and listen()) on addr:port; 0 on success, else errno.
 int try_bind(const std::string& addr, uint16_t port, bool reuseaddr) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  os::UniqueFd owned(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  const int fd = owned.get();
   int one = 1;
   if (reuseaddr) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   sockaddr_in a = ipv4(addr, port);
   int err = 0;
   if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || listen(fd, 16) != 0) err = errno;
-  close(fd);
   return err;
 }
 
@@ -38,33 +39,33 @@ Result<RebindOutcome> restart(const Topology& topo, uint16_t port, bool establis
   out.left = established ? "established connections" : "TIME_WAIT (the server closed first)";
   out.old_had_reuseaddr = old_reuseaddr;
   const std::string& addr = topo.server_addr();
-  Result<int> l = fail("not run");
+  Result<os::UniqueFd> l = fail("not run");
   if (auto st = topo.server().run_in([&] { l = tcp_listen(addr, port, old_reuseaddr); }); !st)
     return fail(st.error());
   if (!l) return fail(l.error());
-  std::vector<int> fds;
+  std::vector<os::UniqueFd> fds;
   Status result;
   for (int i = 0; i < n && result; ++i) {
-    Result<int> c = fail("not run");
+    Result<os::UniqueFd> c = fail("not run");
     if (auto st = topo.client().run_in([&] { c = tcp_connect(addr, port); }); !st)
       result = fail(st.error());
     else if (!c)
       result = fail(c.error());
-    else if (!wait_readable(*l, 2000))
+    else if (!wait_readable(l->get(), 2000))
       result = fail("the old server did not see a connection within 2 s");
     if (!result) break;
-    int s = accept4(*l, nullptr, nullptr, SOCK_CLOEXEC);
+    os::UniqueFd s(accept4(l->get(), nullptr, nullptr, SOCK_CLOEXEC));
     if (established) {
-      fds.push_back(*c);
-      fds.push_back(s);
+      fds.push_back(std::move(*c));
+      fds.push_back(std::move(s));
     } else {
-      close(s);  // the server closes first and keeps the TIME_WAIT
+      s.reset();  // the server closes first and keeps the TIME_WAIT
       int err = 0;
-      drain(*c, 1, 2000, &err);
-      close(*c);
+      drain(c->get(), 1, 2000, &err);
+      c->reset();
     }
   }
-  close(*l);  // the old server exits; its connections stay
+  l->reset();  // the old server exits; its connections stay
   usleep(20000);
   if (result) {
     auto census = take_census(topo.server(), GroupBy::kLocalPort);
@@ -78,7 +79,7 @@ Result<RebindOutcome> restart(const Topology& topo, uint16_t port, bool establis
         !st)
       result = fail(st.error());
   }
-  for (int fd : fds) close(fd);
+  fds.clear();
   if (!result) return fail(result.error());
   return out;
 }

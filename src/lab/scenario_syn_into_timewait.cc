@@ -12,6 +12,7 @@
 #include "lab/packets.h"
 #include "lab/sockets.h"
 #include "lab/topology.h"
+#include "os/unique_fd.h"
 
 namespace tw::lab {
 
@@ -28,16 +29,15 @@ struct Remembered {
 
 class Experiment {
  public:
-  Experiment(Topology topo, Capture cap, int listener)
-      : topo_(std::move(topo)), cap_(std::move(cap)), listener_(listener) {}
-  ~Experiment() { close(listener_); }
+  Experiment(Topology topo, Capture cap, os::UniqueFd listener)
+      : topo_(std::move(topo)), cap_(std::move(cap)), listener_(std::move(listener)) {}
 
   // A connection from client port 2345 that the server closes first, leaving the server in
   // TIME_WAIT. Returns the connect() time; *answer gets the server's answer to the SYN.
   Result<double> connection_then_server_tw(std::string* answer, Remembered* mem) {
     cap_.take();
     auto t0 = std::chrono::steady_clock::now();
-    Result<int> c = fail("not run");
+    Result<os::UniqueFd> c = fail("not run");
     if (auto st = topo_.client().run_in([&] {
           c = tcp_connect(topo_.server_addr(), kServerPort,
                           {.local_port = kClientPort, .reuseaddr = true, .timeout_ms = 3000});
@@ -47,18 +47,18 @@ class Experiment {
     if (!c) return fail(c.error());
     double ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    if (!wait_readable(listener_, 2000)) {
-      close(*c);
+    if (!wait_readable(listener_.get(), 2000)) {
+      c->reset();
       return fail("the server did not accept the connection within 2 s");
     }
-    int s = accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
+    os::UniqueFd s(accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
     char q = '?';
-    write_all(*c, &q, 1);
+    write_all(c->get(), &q, 1);
     int err = 0;
-    drain(s, 1, 2000, &err);
-    close(s);  // the server closes first
-    drain(*c, 1, 2000, &err);
-    close(*c);
+    drain(s.get(), 1, 2000, &err);
+    s.reset();  // the server closes first
+    drain(c->get(), 1, 2000, &err);
+    c->reset();
     usleep(30000);
     *mem = {};
     bool first_answer = true;
@@ -124,7 +124,7 @@ class Experiment {
 
   Topology topo_;
   Capture cap_;
-  int listener_;
+  os::UniqueFd listener_;
 };
 
 }  // namespace
@@ -140,13 +140,13 @@ Result<SynIntoTimeWait> measure_syn_into_timewait(bool timestamps) {
   // The server's veth end is named after the node it leads to.
   auto cap = Capture::open(topo->server(), "client");
   if (!cap) return fail(cap.error());
-  Result<int> l = fail("not run");
+  Result<os::UniqueFd> l = fail("not run");
   if (auto st =
           topo->server().run_in([&] { l = tcp_listen(topo->server_addr(), kServerPort, true); });
       !st)
     return fail(st.error());
   if (!l) return fail(l.error());
-  Experiment ex(std::move(*topo), std::move(*cap), *l);
+  Experiment ex(std::move(*topo), std::move(*cap), std::move(*l));
 
   std::string answer;
   Remembered mem;

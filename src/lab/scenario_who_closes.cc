@@ -9,6 +9,7 @@
 #include "lab/sockets.h"
 #include "lab/stop.h"
 #include "lab/topology.h"
+#include "os/unique_fd.h"
 
 namespace tw::lab {
 
@@ -29,9 +30,10 @@ Status exchange(const Netns& client, const std::string& addr, uint16_t port, int
       }
       char c = '?';
       int err = 0;
-      bool ok = write_all(*fd, &c, 1) && wait_readable(*fd, 2000) && read(*fd, &c, 1) == 1;
-      if (ok && port == kServerFirstPort) ok = drain(*fd, 1, 2000, &err) == 0 && err == 0;
-      close(*fd);
+      bool ok = write_all(fd->get(), &c, 1) && wait_readable(fd->get(), 2000) &&
+                read(fd->get(), &c, 1) == 1;
+      if (ok && port == kServerFirstPort) ok = drain(fd->get(), 1, 2000, &err) == 0 && err == 0;
+      fd->reset();
       if (!ok) {
         result = fail(fmt::format("exchange {} with {}:{} failed", i, addr, port));
         return;

@@ -9,9 +9,10 @@
 
 #include <cerrno>
 #include <cstring>
-#include <unordered_set>
+#include <unordered_map>
 
 #include "lab/sockets.h"
+#include "os/unique_fd.h"
 
 namespace tw::lab {
 
@@ -28,24 +29,23 @@ Result<std::unique_ptr<Server>> Server::start(const Netns& ns, ServerConfig conf
 Server::~Server() = default;  // io_ stops and joins the thread first
 
 void Server::loop() {
-  std::unordered_set<int> conns;
+  std::unordered_map<int, os::UniqueFd> conns;
   epoll_event events[256];
   char buf[4096];
   char answers[4096];
   std::memset(answers, '!', sizeof answers);
   auto drop = [&](int fd) {
-    conns.erase(fd);
-    close(fd);  // also removes it from the epoll set
+    conns.erase(fd);  // closes it, which also removes it from the epoll set
   };
   while (!io_.stop) {
-    int n = epoll_wait(io_.epoll_fd, events, 256, 200);
+    int n = epoll_wait(io_.epoll_fd.get(), events, 256, 200);
     for (int i = 0; i < n; ++i) {
       int fd = events[i].data.fd;
-      if (fd == io_.wake_fd) continue;
-      if (fd == io_.listen_fd) {
+      if (fd == io_.wake_fd.get()) continue;
+      if (fd == io_.listen_fd.get()) {
         io_.accept_all([&](int c) {
           ++accepted_;
-          conns.insert(c);
+          conns.emplace(c, os::UniqueFd(c));
         });
         continue;
       }
@@ -60,7 +60,6 @@ void Server::loop() {
       if (config_.mode == CloseMode::kServerFirst) drop(fd);
     }
   }
-  for (int fd : conns) close(fd);
 }
 
 }  // namespace tw::lab

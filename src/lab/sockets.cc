@@ -11,6 +11,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "os/unique_fd.h"
+
 // Debian 12's glibc headers predate IP_LOCAL_PORT_RANGE (Linux 6.3, include/uapi/linux/in.h).
 #ifndef IP_LOCAL_PORT_RANGE
 #define IP_LOCAL_PORT_RANGE 51
@@ -26,26 +28,27 @@ sockaddr_in ipv4(const std::string& addr, uint16_t port) {
   return a;
 }
 
-Result<int> tcp_listen(const std::string& addr, uint16_t port, bool reuseaddr, int rcvbuf) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return fail(fmt::format("socket: {}", std::strerror(errno)));
+Result<os::UniqueFd> tcp_listen(const std::string& addr, uint16_t port, bool reuseaddr,
+                                int rcvbuf) {
+  os::UniqueFd owned(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  const int fd = owned.get();
+  if (!owned) return fail(fmt::format("socket: {}", std::strerror(errno)));
   int one = 1;
   if (reuseaddr) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (rcvbuf > 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
   sockaddr_in a = ipv4(addr, port);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || listen(fd, 4096) != 0) {
-    int err = errno;
-    close(fd);
-    return fail(fmt::format("cannot listen on {}:{}: {}", addr, port, std::strerror(err)));
-  }
-  return fd;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || listen(fd, 4096) != 0)
+    return fail(fmt::format("cannot listen on {}:{}: {}", addr, port, std::strerror(errno)));
+  return owned;
 }
 
-Result<int> tcp_connect(const std::string& addr, uint16_t port, const ConnectOptions& opts) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd < 0) return fail(fmt::format("socket: {}", std::strerror(errno)));
-  auto failed = [&](const char* what, int err) -> Result<int> {
-    close(fd);
+Result<os::UniqueFd> tcp_connect(const std::string& addr, uint16_t port,
+                                 const ConnectOptions& opts) {
+  os::UniqueFd owned(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  const int fd = owned.get();
+  if (!owned) return fail(fmt::format("socket: {}", std::strerror(errno)));
+  auto failed = [&](const char* what, int err) -> Result<os::UniqueFd> {
+    owned.reset();
     std::string message = fmt::format("{} {}:{}: {} ({})", what, addr, port, std::strerror(err),
                                       strerrorname_np(err));
     errno = err;  // last, so that nothing above changes it
@@ -76,7 +79,7 @@ Result<int> tcp_connect(const std::string& addr, uint16_t port, const ConnectOpt
     if (err) return failed("connect to", err);
   }
   fcntl(fd, F_SETFL, 0);  // blocking from here on: callers bound their waits with poll
-  return fd;
+  return owned;
 }
 
 bool wait_readable(int fd, int ms) {

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "model/result.h"
+#include "os/unique_fd.h"
 
 namespace tw::lab {
 
@@ -16,7 +17,8 @@ sockaddr_in ipv4(const std::string& addr, uint16_t port);
 
 // A listening socket (backlog 4096). rcvbuf > 0 sets SO_RCVBUF before listen(): accepted sockets
 // inherit it.
-Result<int> tcp_listen(const std::string& addr, uint16_t port, bool reuseaddr, int rcvbuf = 0);
+Result<os::UniqueFd> tcp_listen(const std::string& addr, uint16_t port, bool reuseaddr,
+                                int rcvbuf = 0);
 
 struct ConnectOptions {
   uint16_t local_port = 0;  // 0: the kernel picks from ip_local_port_range
@@ -31,7 +33,8 @@ struct ConnectOptions {
 };
 // A blocking connect bounded by timeout_ms; the error names the call and errno ("bind for ...:
 // Address already in use (EADDRINUSE)"), and errno holds it when the call returns.
-Result<int> tcp_connect(const std::string& addr, uint16_t port, const ConnectOptions& opts = {});
+Result<os::UniqueFd> tcp_connect(const std::string& addr, uint16_t port,
+                                 const ConnectOptions& opts = {});
 
 // Waits until fd is readable (or has an error/EOF pending) for at most ms.
 bool wait_readable(int fd, int ms);

@@ -8,20 +8,14 @@
 
 #include <charconv>
 #include <chrono>
-#include <fstream>
 #include <sstream>
+
+#include "os/read_file.h"
+#include "os/sysctl.h"
 
 namespace tw {
 
 namespace {
-
-std::optional<std::string> slurp(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Folds runs of whitespace to one space and trims, as `sysctl -n` shows multi-field values.
 std::string fold_spaces(std::string_view s) {
@@ -52,10 +46,7 @@ int64_t field_after(std::string_view line, std::string_view key) {
 }  // namespace
 
 std::optional<std::string> read_sysctl(const std::string& dotted_name) {
-  std::string path = "/proc/sys/" + dotted_name;
-  for (size_t i = 10; i < path.size(); ++i)
-    if (path[i] == '.') path[i] = '/';
-  auto text = slurp(path);
+  auto text = os::read_sysctl(dotted_name);
   if (!text) return std::nullopt;
   return fold_spaces(*text);
 }
@@ -100,9 +91,9 @@ void parse_counters(const std::string& text, std::map<std::string, int64_t>* out
 
 std::optional<Sockstat> read_sockstat() {
   // /proc/self/net follows the thread-group leader's namespace; thread-self follows ours.
-  auto ss = slurp("/proc/thread-self/net/sockstat");
+  auto ss = os::read_file("/proc/thread-self/net/sockstat");
   if (!ss) return std::nullopt;
-  return parse_sockstat(*ss, slurp("/proc/thread-self/net/sockstat6").value_or(""));
+  return parse_sockstat(*ss, os::read_file("/proc/thread-self/net/sockstat6").value_or(""));
 }
 
 HostFacts read_host_facts() {
@@ -117,8 +108,8 @@ HostFacts read_host_facts() {
   for (const char* const* n = relevant_sysctls(); *n; ++n)
     if (auto v = read_sysctl(*n)) f.sysctls[*n] = *v;
   f.sockstat = read_sockstat();
-  if (auto t = slurp("/proc/thread-self/net/netstat")) parse_counters(*t, &f.counters);
-  if (auto t = slurp("/proc/thread-self/net/snmp")) parse_counters(*t, &f.counters);
+  if (auto t = os::read_file("/proc/thread-self/net/netstat")) parse_counters(*t, &f.counters);
+  if (auto t = os::read_file("/proc/thread-self/net/snmp")) parse_counters(*t, &f.counters);
   return f;
 }
 

@@ -3,9 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <sched.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,28 +12,11 @@
 #include <fstream>
 #include <memory>
 
+#include "os/netns.h"
+
 namespace tw {
 
 namespace {
-
-Status enter(const std::string& path, const std::string& what, const std::string& how_to_list) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return fail(fmt::format("{} does not exist ({})", what, how_to_list));
-    if (errno == EACCES || errno == EPERM)
-      return fail(fmt::format("cannot open {}: permission denied (run as root)", what));
-    return fail(fmt::format("cannot open {} ({}): {}", what, path, std::strerror(errno)));
-  }
-  int rc = setns(fd, CLONE_NEWNET);
-  int err = errno;
-  close(fd);
-  if (rc != 0) {
-    if (err == EPERM)
-      return fail(fmt::format("entering {} needs root (CAP_SYS_ADMIN): run with sudo", what));
-    return fail(fmt::format("cannot enter {}: {}", what, std::strerror(err)));
-  }
-  return {};
-}
 
 Status check_name(const std::string& name) {
   if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
@@ -56,15 +37,13 @@ Result<uint64_t> inode_of(const std::string& path, const std::string& what) {
 }  // namespace
 
 Status enter_netns_by_name(const std::string& name) {
-  if (auto st = check_name(name); !st) return st;
-  return enter("/run/netns/" + name, fmt::format("network namespace '{}'", name),
-               "`ip netns list` shows the names");
+  auto ns = os::Netns::by_name(name);
+  return ns ? ns->enter() : fail(ns.error());
 }
 
 Status enter_netns_of_pid(int pid) {
-  if (pid <= 0) return fail(fmt::format("'{}' is not a process id", pid));
-  return enter(fmt::format("/proc/{}/ns/net", pid),
-               fmt::format("the network namespace of pid {}", pid), "no such process");
+  auto ns = os::Netns::of_pid(pid);
+  return ns ? ns->enter() : fail(ns.error());
 }
 
 Result<uint64_t> netns_inode_by_name(const std::string& name) {
@@ -81,12 +60,11 @@ uint64_t netns_cookie_of_self() {
   constexpr int SO_NETNS_COOKIE = 71;  // include/uapi/asm-generic/socket.h (Linux 5.14)
 #endif
   // A socket belongs to the namespace of the thread that makes it.
-  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return 0;
+  os::UniqueFd fd(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!fd) return 0;
   uint64_t cookie = 0;
   socklen_t len = sizeof cookie;
-  if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) != 0) cookie = 0;
-  close(fd);
+  if (getsockopt(fd.get(), SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) != 0) cookie = 0;
   return cookie;
 }
 

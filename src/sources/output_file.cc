@@ -174,9 +174,8 @@ void OutputFile::discard_temporary() {
   fclose(f_);
   f_ = nullptr;
   // An unnamed O_TMPFILE is gone with its last descriptor.
-  if (!tmp_.empty()) unlinkat(dir_fd_, name_of(tmp_).c_str(), 0);
-  close(dir_fd_);
-  dir_fd_ = -1;
+  if (!tmp_.empty()) unlinkat(dir_fd_.get(), name_of(tmp_).c_str(), 0);
+  dir_fd_.reset();
 }
 
 Status OutputFile::open_temporary(bool create_dirs, mode_t new_mode) {
@@ -189,52 +188,49 @@ Status OutputFile::open_temporary(bool create_dirs, mode_t new_mode) {
   // The directory checked is the one written: held open, so renaming a directory of the path
   // meanwhile (one in /tmp another user owns) cannot send the file elsewhere.
   const std::string dir = parent_of(target_.resolved);
-  dir_fd_ = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd_ < 0)
-    return fail(fmt::format("cannot open directory {}: {}", dir, std::strerror(errno)));
+  dir_fd_.reset(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir_fd_) return fail(fmt::format("cannot open directory {}: {}", dir, std::strerror(errno)));
   const std::string stem = temporary_stem(target_.resolved);
   const bool replacing = target_.exists && target_.mode != 0;
   const mode_t mode = replacing ? 0600 : new_mode;
   // An unnamed file first: a run killed while writing it leaves nothing behind. Its name comes
   // at commit, for the moment before the rename.
   tmp_.clear();
-  int fd = ::openat(dir_fd_, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
+  os::UniqueFd fd(::openat(dir_fd_.get(), ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, mode));
   // Else a named one. O_EXCL: the temporary name is never an existing file or a planted symlink.
-  for (int i = 0; fd < 0 && i < 100; ++i) {
+  for (int i = 0; !fd && i < 100; ++i) {
     tmp_ = fmt::format("{}{}-{}", stem, getpid(), i);
-    fd = ::openat(dir_fd_, name_of(tmp_).c_str(),
-                  O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-    if (fd < 0 && errno != EEXIST) break;
+    fd.reset(::openat(dir_fd_.get(), name_of(tmp_).c_str(),
+                      O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
+    if (!fd && errno != EEXIST) break;
   }
-  if (fd < 0) {
+  if (!fd) {
     const int err = errno;
-    close(dir_fd_);
-    dir_fd_ = -1;
+    dir_fd_.reset();
     return fail(fmt::format("cannot create a temporary file beside {}: {}", target_.resolved,
                             std::strerror(err)));
   }
   // A replacement keeps the permissions of the caller's file it replaces (a 0600 file stays
   // private), set once the file is made 0600; a new file (or one another user owned) gets
   // `new_mode` less the umask.
-  if (replacing && fchmod(fd, target_.mode) != 0) {
+  if (replacing && fchmod(fd.get(), target_.mode) != 0) {
     int err = errno;
-    close(fd);
-    if (!tmp_.empty()) unlinkat(dir_fd_, name_of(tmp_).c_str(), 0);
-    close(dir_fd_);
-    dir_fd_ = -1;
+    fd.reset();
+    if (!tmp_.empty()) unlinkat(dir_fd_.get(), name_of(tmp_).c_str(), 0);
+    dir_fd_.reset();
     return fail(fmt::format("cannot set the mode of a temporary file beside {}: {}",
                             target_.resolved, std::strerror(err)));
   }
-  f_ = fdopen(fd, "w");
+  f_ = fdopen(fd.get(), "w");
   if (!f_) {
     int err = errno;
-    close(fd);
-    if (!tmp_.empty()) unlinkat(dir_fd_, name_of(tmp_).c_str(), 0);
-    close(dir_fd_);
-    dir_fd_ = -1;
+    fd.reset();
+    if (!tmp_.empty()) unlinkat(dir_fd_.get(), name_of(tmp_).c_str(), 0);
+    dir_fd_.reset();
     return fail(fmt::format("cannot write a temporary file beside {}: {}", target_.resolved,
                             std::strerror(err)));
   }
+  (void)fd.release();  // f_ owns it now
   return {};
 }
 
@@ -254,10 +250,11 @@ Status OutputFile::commit_temporary() {
     const std::string stem = temporary_stem(target_.resolved);
     for (int i = 0; tmp_.empty() && i < 100; ++i) {
       std::string name = fmt::format("{}{}-{}", stem, getpid(), i);
-      int rc = linkat(AT_FDCWD, fd_path.c_str(), dir_fd_, name_of(name).c_str(), AT_SYMLINK_FOLLOW);
+      int rc = linkat(AT_FDCWD, fd_path.c_str(), dir_fd_.get(), name_of(name).c_str(),
+                      AT_SYMLINK_FOLLOW);
       // Without /proc mounted: the descriptor itself (needs CAP_DAC_READ_SEARCH).
       if (rc != 0 && errno == ENOENT)
-        rc = linkat(fileno(f_), "", dir_fd_, name_of(name).c_str(), AT_EMPTY_PATH);
+        rc = linkat(fileno(f_), "", dir_fd_.get(), name_of(name).c_str(), AT_EMPTY_PATH);
       if (rc == 0) {
         tmp_ = name;
       } else if (errno != EEXIST) {
@@ -276,16 +273,15 @@ Status OutputFile::commit_temporary() {
     err = errno;
   }
   f_ = nullptr;
-  if (ok &&
-      renameat(dir_fd_, name_of(tmp_).c_str(), dir_fd_, name_of(target_.resolved).c_str()) != 0) {
+  if (ok && renameat(dir_fd_.get(), name_of(tmp_).c_str(), dir_fd_.get(),
+                     name_of(target_.resolved).c_str()) != 0) {
     ok = false;
     err = errno;
   }
-  if (!ok && !tmp_.empty()) unlinkat(dir_fd_, name_of(tmp_).c_str(), 0);
+  if (!ok && !tmp_.empty()) unlinkat(dir_fd_.get(), name_of(tmp_).c_str(), 0);
   // The rename itself is durable once the directory is synced.
-  if (ok) (void)fsync(dir_fd_);
-  close(dir_fd_);
-  dir_fd_ = -1;
+  if (ok) (void)fsync(dir_fd_.get());
+  dir_fd_.reset();
   if (!ok) return fail(fmt::format("writing {} failed: {}", target_.resolved, std::strerror(err)));
   return {};
 }

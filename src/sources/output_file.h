@@ -19,6 +19,7 @@
 #include <string>
 
 #include "model/result.h"
+#include "os/unique_fd.h"
 
 namespace tw {
 
@@ -65,7 +66,8 @@ class OutputFile {
   OutputTarget target_;
   std::string tmp_;  // the temporary name ("" while it is an unnamed O_TMPFILE)
   FILE* f_ = nullptr;
-  int dir_fd_ = -1;  // Linux: the target's directory, held from the temporary file to the rename
+  os::UniqueFd
+      dir_fd_;  // Linux: the target's directory, held from the temporary file to the rename
 };
 
 // Removes the temporary files OutputFile left beside `path` when a run writing it was killed

@@ -14,6 +14,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "os/unique_fd.h"
 #include "testing/temp_dir.h"
 
 namespace tw {
@@ -123,25 +124,26 @@ TEST(OutputFile, DashIsStandardOutput) {
 TEST(OutputFile, AProcFdLinkIsWrittenAsItsStream) {
   int p[2];
   ASSERT_EQ(pipe(p), 0);
+  os::UniqueFd read_end(p[0]), write_end(p[1]);
   const std::string path = fmt::format("/proc/self/fd/{}", p[1]);
   auto t = check_output_path(path);
   ASSERT_TRUE(t) << t.error();
   EXPECT_EQ(t->stream_fd, p[1]);
   EXPECT_FALSE(t->standard_output);
   ASSERT_TRUE(write_file_atomically(path, "through the pipe\n"));
-  close(p[1]);
+  write_end.reset();
   char buf[64] = {};
   EXPECT_EQ(read(p[0], buf, sizeof buf - 1), 17);
-  close(p[0]);
+  read_end.reset();
   EXPECT_STREQ(buf, "through the pipe\n");
   // A descriptor that is not open is an error naming it.
   auto closed = check_output_path("/proc/self/fd/987");
   ASSERT_FALSE(closed);
   EXPECT_NE(closed.error().find("descriptor 987 is not open"), std::string::npos) << closed.error();
   // One of this process's own (close-on-exec) descriptors is not a place it was given to write.
-  const int own = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
-  auto mine = check_output_path(fmt::format("/dev/fd/{}", own));
-  close(own);
+  os::UniqueFd own(::open("/dev/null", O_WRONLY | O_CLOEXEC));
+  auto mine = check_output_path(fmt::format("/dev/fd/{}", own.get()));
+  own.reset();
   ASSERT_FALSE(mine);
   EXPECT_NE(mine.error().find("is timewait's own"), std::string::npos) << mine.error();
   // Another process's descriptors are not this one's to write.
@@ -155,10 +157,10 @@ TEST(OutputFile, AProcFdLinkIsWrittenAsItsStream) {
 TEST(OutputFile, DevStdoutToAFileWritesTheStreamNotTheFile) {
   TempDir d;
   fflush(stdout);
-  const int saved = dup(1);
-  const int fd = ::open((d / "out").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  ASSERT_GE(fd, 0);
-  ASSERT_EQ(dup2(fd, 1), 1);
+  os::UniqueFd saved(dup(1));
+  os::UniqueFd fd(::open((d / "out").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  ASSERT_TRUE(fd);
+  ASSERT_EQ(dup2(fd.get(), 1), 1);
   struct stat before;
   ASSERT_EQ(stat((d / "out").c_str(), &before), 0);
   fputs("table\n", stdout);
@@ -166,9 +168,9 @@ TEST(OutputFile, DevStdoutToAFileWritesTheStreamNotTheFile) {
   const bool checked = t && t->standard_output && t->stream_fd == 1;
   const auto written = write_file_atomically("/dev/stdout", "snapshot\n");
   fflush(stdout);
-  dup2(saved, 1);
-  close(saved);
-  close(fd);
+  dup2(saved.get(), 1);
+  saved.reset();
+  fd.reset();
   EXPECT_TRUE(checked);
   ASSERT_TRUE(written) << written.error();
   struct stat after;
@@ -253,10 +255,10 @@ TEST(OutputFile, ModeOfNewAndReplacedFiles) {
 TEST(OutputFile, StandardOutputGetsOnlyCommittedText) {
   TempDir d;
   fflush(stdout);
-  const int saved = dup(1);
-  const int fd = ::open((d / "out").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  ASSERT_GE(fd, 0);
-  ASSERT_EQ(dup2(fd, 1), 1);
+  os::UniqueFd saved(dup(1));
+  os::UniqueFd fd(::open((d / "out").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  ASSERT_TRUE(fd);
+  ASSERT_EQ(dup2(fd.get(), 1), 1);
   {
     auto first = OutputFile::open("-");
     ASSERT_TRUE(first);
@@ -269,9 +271,9 @@ TEST(OutputFile, StandardOutputGetsOnlyCommittedText) {
     EXPECT_TRUE((*second)->commit());
   }
   fflush(stdout);
-  dup2(saved, 1);
-  close(saved);
-  close(fd);
+  dup2(saved.get(), 1);
+  saved.reset();
+  fd.reset();
   EXPECT_EQ(slurp(d / "out"), "{\"whole\":1}\n");
 }
 

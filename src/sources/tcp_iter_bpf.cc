@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "bpf/tcp_iter_record.h"
+#include "os/unique_fd.h"
 #include "sources/libbpf_messages.h"
 #include "sources/tcp_iter.h"
 #include "tcp_iter.skel.h"
@@ -45,9 +46,9 @@ struct WalkCloser {
 struct Closer {
   tcp_iter_bpf* skel = nullptr;
   bpf_link* link = nullptr;
-  int fd = -1;
+  os::UniqueFd fd;
   ~Closer() {
-    if (fd >= 0) close(fd);
+    fd.reset();
     bpf_link__destroy(link);
     tcp_iter_bpf__destroy(skel);
   }
@@ -213,8 +214,8 @@ DumpResult iterate(StateMask mask, const SocketSink& sink, const TcpIterOptions&
   c.link = bpf_program__attach_iter(c.skel->progs.dump_tcp, nullptr);
   if (!c.link) return unavailable(libbpf_why("bpf: cannot attach the iterator", errno));
   // The iterator's namespace is the creating thread's, fixed here.
-  c.fd = bpf_iter_create(bpf_link__fd(c.link));
-  if (c.fd < 0) return unavailable(libbpf_why("bpf: cannot create the iterator", errno));
+  c.fd.reset(bpf_iter_create(bpf_link__fd(c.link)));
+  if (!c.fd) return unavailable(libbpf_why("bpf: cannot create the iterator", errno));
 
   DumpResult result;
   std::vector<char> buf(kReadBytes + sizeof(tw_iter_sock));
@@ -222,7 +223,7 @@ DumpResult iterate(StateMask mask, const SocketSink& sink, const TcpIterOptions&
   int again = 0;
   Socket s;
   for (;;) {
-    ssize_t n = read(c.fd, buf.data() + have, kReadBytes);
+    ssize_t n = read(c.fd.get(), buf.data() + have, kReadBytes);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN && ++again <= kMaxAgainInARow) continue;
     if (n < 0)

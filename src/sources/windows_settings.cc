@@ -11,6 +11,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "os/read_file.h"
+
 namespace tw {
 
 namespace {
@@ -127,11 +129,10 @@ Result<std::map<std::string, int64_t>> parse_netsh_dynamicport(std::string_view 
 }
 
 Result<std::string> read_whole_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fail(fmt::format("cannot open {}: {}", path, std::strerror(errno)));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  auto text = os::read_file(path);
+  if (!text && errno != EFBIG)
+    return fail(fmt::format("cannot open {}: {}", path, std::strerror(errno)));
+  return text;
 }
 
 }  // namespace tw

@@ -13,34 +13,34 @@
 
 #include <fstream>
 
+#include "os/unique_fd.h"
+
 namespace tw::testing {
 
 using Clock = std::chrono::steady_clock;
 
-int connect_from_address(const std::string& source, int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd < 0) return -1;
+os::UniqueFd connect_from_address(const std::string& source, int port) {
+  os::UniqueFd owned(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  const int fd = owned.get();
+  if (!owned) return {};
   sockaddr_in a{};
   a.sin_family = AF_INET;
   if (inet_pton(AF_INET, source.c_str(), &a.sin_addr) != 1 ||
-      bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    close(fd);
-    return -1;
-  }
+      bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0)
+    return {};
   a.sin_port = htons(static_cast<uint16_t>(port));
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 && errno != EINPROGRESS) {
-    close(fd);
-    return -1;
-  }
-  return fd;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 && errno != EINPROGRESS)
+    return {};
+  return owned;
 }
 
 std::string request_from(const std::string& source, int port, const std::string& raw,
                          double seconds) {
   const auto end = Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
-  const int fd = connect_from_address(source, port);
-  if (fd < 0) return "";
+  const os::UniqueFd owned = connect_from_address(source, port);
+  const int fd = owned.get();
+  if (!owned) return "";
   size_t sent = 0;
   std::string out;
   for (;;) {
@@ -59,7 +59,6 @@ std::string request_from(const std::string& source, int port, const std::string&
       out.append(buf, static_cast<size_t>(n));
     }
   }
-  close(fd);
   return out;
 }
 
@@ -95,7 +94,7 @@ enum class Kind { kIdle, kSlow, kFlood };
 struct Client {
   Kind kind;
   std::string from;
-  int fd = -1;
+  os::UniqueFd fd;
   bool connected = false;
   size_t sent = 0;  // of the current chunk
   std::string chunk;
@@ -118,9 +117,8 @@ void HostileClients::loop() {
 
   // Drops a connection; the loop connects again after reconnect_after.
   auto drop = [&](Client& c) {
-    if (c.fd >= 0) close(c.fd);
+    c.fd.reset();
     if (c.connected) --open_;
-    c.fd = -1;
     c.connected = false;
     c.next = Clock::now() + options_.reconnect_after;
   };
@@ -130,7 +128,7 @@ void HostileClients::loop() {
     c.sent = 0;
     c.chunk = c.kind == Kind::kIdle ? "" : start;
     c.next = Clock::now();
-    if (c.fd >= 0)
+    if (c.fd)
       ++connects_;
     else
       c.next += options_.reconnect_after;
@@ -146,20 +144,20 @@ void HostileClients::loop() {
       short ev = POLLIN;
       if (!c.connected || c.kind == Kind::kFlood || (c.kind == Kind::kSlow && now >= c.next))
         ev |= POLLOUT;
-      fds.push_back({c.fd, ev, 0});
+      fds.push_back({c.fd.get(), ev, 0});
     }
     if (poll(fds.data(), fds.size(), 50) < 0 && errno != EINTR) break;
     const auto t = Clock::now();
     for (size_t k = 0; k < clients.size(); ++k) {
       Client& c = clients[k];
       const short re = fds[k].revents;
-      if (c.fd < 0) {
+      if (!c.fd) {
         if (t >= c.next) connect_now(c);
         continue;
       }
       if (re & (POLLERR | POLLHUP | POLLIN)) {
         // Anything from the server (an error answer, the end): it was cut; come again.
-        const ssize_t n = recv(c.fd, buf, sizeof buf, MSG_DONTWAIT);
+        const ssize_t n = recv(c.fd.get(), buf, sizeof buf, MSG_DONTWAIT);
         if (n <= 0 && !(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))) {
           if (c.connected) ++cut_;
           drop(c);
@@ -170,7 +168,7 @@ void HostileClients::loop() {
       if (!c.connected) {
         int err = 0;
         socklen_t len = sizeof err;
-        getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len);
+        getsockopt(c.fd.get(), SOL_SOCKET, SO_ERROR, &err, &len);
         if (err) {
           drop(c);
           continue;
@@ -184,7 +182,7 @@ void HostileClients::loop() {
         // The request line and Host at once, then a byte of a header per drip, never ending.
         const std::string_view what =
             c.sent < c.chunk.size() ? std::string_view(c.chunk).substr(c.sent) : "X";
-        const ssize_t n = send(c.fd, what.data(), c.sent < c.chunk.size() ? what.size() : 1,
+        const ssize_t n = send(c.fd.get(), what.data(), c.sent < c.chunk.size() ? what.size() : 1,
                                MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n > 0 && c.sent < c.chunk.size()) c.sent += static_cast<size_t>(n);
         c.next = t + options_.drip;
@@ -195,16 +193,15 @@ void HostileClients::loop() {
         c.chunk = line;
         c.sent = 0;
       }
-      const ssize_t n =
-          send(c.fd, c.chunk.data() + c.sent, c.chunk.size() - c.sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+      const ssize_t n = send(c.fd.get(), c.chunk.data() + c.sent, c.chunk.size() - c.sent,
+                             MSG_NOSIGNAL | MSG_DONTWAIT);
       if (n > 0) {
         c.sent += static_cast<size_t>(n);
         flood_bytes_ += n;
       }
     }
   }
-  for (auto& c : clients)
-    if (c.fd >= 0) close(c.fd);
+  clients.clear();
   open_ = 0;
 }
 

@@ -13,6 +13,8 @@
 #include <thread>
 #include <vector>
 
+#include "os/unique_fd.h"
+
 namespace tw::testing {
 
 struct HostileOptions {
@@ -48,8 +50,8 @@ class HostileClients {
 };
 
 // A non-blocking TCP socket from `source` (an address on lo) connecting to 127.0.0.1:port, or
-// -1. The connection may still be in progress.
-int connect_from_address(const std::string& source, int port);
+// none. The connection may still be in progress.
+os::UniqueFd connect_from_address(const std::string& source, int port);
 
 // A whole HTTP exchange from `source`: sends `raw`, reads until the server closes or `seconds`
 // pass; "" when nothing came.

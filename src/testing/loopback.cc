@@ -9,6 +9,8 @@
 
 #include <chrono>
 
+#include "os/unique_fd.h"
+
 namespace tw::testing {
 
 sockaddr_in loopback(int port) {
@@ -19,13 +21,10 @@ sockaddr_in loopback(int port) {
   return a;
 }
 
-int connect_loopback(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+os::UniqueFd connect_loopback(int port) {
+  os::UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   sockaddr_in a = loopback(port);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    close(fd);
-    return -1;
-  }
+  if (connect(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return {};
   return fd;
 }
 
@@ -45,21 +44,18 @@ std::string read_until_close(int fd, double seconds) {
 }
 
 std::string loopback_request(int port, const std::string& raw, double seconds) {
-  int fd = connect_loopback(port);
-  if (fd < 0) return "(connect failed)";
-  (void)!write(fd, raw.data(), raw.size());
-  std::string out = read_until_close(fd, seconds);
-  close(fd);
-  return out;
+  os::UniqueFd fd = connect_loopback(port);
+  if (!fd) return "(connect failed)";
+  (void)!write(fd.get(), raw.data(), raw.size());
+  return read_until_close(fd.get(), seconds);
 }
 
 int free_loopback_port() {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  os::UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   sockaddr_in a = loopback(0);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  bind(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a);
   socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
+  getsockname(fd.get(), reinterpret_cast<sockaddr*>(&a), &len);
   return ntohs(a.sin_port);
 }
 

@@ -7,12 +7,14 @@
 
 #include <string>
 
+#include "os/unique_fd.h"
+
 namespace tw::testing {
 
 // 127.0.0.1:port (port 0: any, for bind()).
 sockaddr_in loopback(int port);
-// A connected TCP socket to 127.0.0.1:port, or -1.
-int connect_loopback(int port);
+// A connected TCP socket to 127.0.0.1:port, or none.
+os::UniqueFd connect_loopback(int port);
 // Reads until the peer closes or `seconds` pass; what came.
 std::string read_until_close(int fd, double seconds);
 // Sends `raw` on a new connection and returns the whole response ("(connect failed)" if none).

@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "testing/scoped_netns.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
-#include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,29 +18,30 @@ namespace tw::testing {
 namespace {
 std::atomic<int> counter{0};
 
-void run_or_throw(const std::string& cmd) {
-  if (std::system(cmd.c_str()) != 0) throw std::runtime_error("command failed: " + cmd);
+template <typename T>
+T value_or_throw(Result<T> r) {
+  if (!r) throw std::runtime_error(r.error());
+  return std::move(*r);
 }
 }  // namespace
 
-ScopedNetns::ScopedNetns(const std::string& prefix) {
-  name_ = fmt::format("{}-{}-{}", prefix, getpid(), counter++);
-  run_or_throw(fmt::format("ip netns add {}", name_));
-  run_or_throw(fmt::format("ip -n {} link set lo up", name_));
-}
+ScopedNetns::ScopedNetns(const std::string& prefix)
+    : ns_(value_or_throw(
+          os::OwnedNetns::create(fmt::format("{}-{}-{}", prefix, getpid(), counter++)))) {}
 
-ScopedNetns::~ScopedNetns() {
-  std::system(fmt::format("ip netns del {} 2>/dev/null", name_).c_str());
-}
+ScopedNetns::~ScopedNetns() = default;
 
 int ScopedNetns::exec(const std::string& command) const {
-  std::string cmd = fmt::format("ip netns exec {} sh -c '{}'", name_, command);
+  std::string cmd = fmt::format("ip netns exec {} sh -c '{}'", name(), command);
   int rc = std::system(cmd.c_str());
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
 void ScopedNetns::set_sysctl(const std::string& name, const std::string& value) const {
-  run_or_throw(fmt::format("ip netns exec {} sysctl -q -w {}='{}' >/dev/null", name_, name, value));
+  // By name, as `ip netns exec` finds it: a test may have deleted and made again the namespace of
+  // that name, and means the new one.
+  auto now = value_or_throw(os::Netns::by_name(this->name()));
+  if (auto st = now.set_sysctl(name, value); !st) throw std::runtime_error(st.error());
 }
 
 void ScopedNetns::remove_stale(const std::string& prefix) {
@@ -57,18 +56,8 @@ void ScopedNetns::remove_stale(const std::string& prefix) {
   }
 }
 
-EnterNetns::EnterNetns(const std::string& name) {
-  old_fd_ = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-  int fd = open(("/run/netns/" + name).c_str(), O_RDONLY | O_CLOEXEC);
-  if (old_fd_ < 0 || fd < 0 || setns(fd, CLONE_NEWNET) != 0)
-    throw std::runtime_error("cannot enter network namespace " + name);
-  close(fd);
-}
-
-EnterNetns::~EnterNetns() {
-  if (setns(old_fd_, CLONE_NEWNET) != 0) std::abort();  // a thread left in a test netns is unsafe
-  close(old_fd_);
-}
+EnterNetns::EnterNetns(const std::string& name)
+    : guard_(value_or_throw(os::EnterGuard::enter(value_or_throw(os::Netns::by_name(name))))) {}
 
 std::string run_output(const std::string& command) {
   std::string out;

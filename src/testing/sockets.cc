@@ -13,6 +13,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "os/unique_fd.h"
+
 namespace tw::testing {
 
 namespace {
@@ -37,15 +39,16 @@ socklen_t make_addr(const std::string& addr, uint16_t port, sockaddr_storage* ss
   return sizeof *a;
 }
 
-int tcp_socket(const std::string& addr) {
-  int fd = socket(addr.find(':') != std::string::npos ? AF_INET6 : AF_INET,
-                  SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) die("socket");
+os::UniqueFd tcp_socket(const std::string& addr) {
+  os::UniqueFd fd(socket(addr.find(':') != std::string::npos ? AF_INET6 : AF_INET,
+                         SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd) die("socket");
   return fd;
 }
 
-int connect_to(const std::string& addr, uint16_t port, uint16_t local_port) {
-  int fd = tcp_socket(addr);
+os::UniqueFd connect_to(const std::string& addr, uint16_t port, uint16_t local_port) {
+  os::UniqueFd owned = tcp_socket(addr);
+  const int fd = owned.get();
   if (local_port) {
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -56,7 +59,7 @@ int connect_to(const std::string& addr, uint16_t port, uint16_t local_port) {
   sockaddr_storage ss;
   socklen_t n = make_addr(addr, port, &ss);
   if (connect(fd, reinterpret_cast<sockaddr*>(&ss), n) != 0) die("connect " + addr);
-  return fd;
+  return owned;
 }
 
 // Waits (bounded) until the peer's FIN arrived: read returns 0.
@@ -70,12 +73,13 @@ void wait_eof(int fd) {
 }  // namespace
 
 Sockets::~Sockets() {
-  for (int fd : fds_) close(fd);
-  for (auto [port, fd] : listeners_) close(fd);
+  fds_.clear();  // the connections first, then the listeners
+  listeners_.clear();
 }
 
 uint16_t Sockets::listen(const std::string& addr, uint16_t port) {
-  int fd = tcp_socket(addr);
+  os::UniqueFd owned = tcp_socket(addr);
+  const int fd = owned.get();
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   sockaddr_storage ss;
@@ -86,15 +90,15 @@ uint16_t Sockets::listen(const std::string& addr, uint16_t port) {
   getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &n);
   uint16_t bound = ntohs(ss.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port
                                                   : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
-  listeners_.emplace_back(bound, fd);
+  listeners_.emplace_back(bound, std::move(owned));
   return bound;
 }
 
-int Sockets::accept_from(uint16_t port) {
-  for (auto [p, fd] : listeners_) {
+os::UniqueFd Sockets::accept_from(uint16_t port) {
+  for (auto& [p, fd] : listeners_) {
     if (p != port) continue;
-    int s = accept4(fd, nullptr, nullptr, SOCK_CLOEXEC);
-    if (s < 0) die("accept");
+    os::UniqueFd s(accept4(fd.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    if (!s) die("accept");
     return s;
   }
   throw std::runtime_error(fmt::format("no listener on port {} (call listen first)", port));
@@ -106,46 +110,47 @@ void Sockets::established(const std::string& addr, uint16_t port, uint16_t local
 }
 
 void Sockets::time_wait(const std::string& addr, uint16_t port, uint16_t local_port) {
-  int c = connect_to(addr, port, local_port);
-  int s = accept_from(port);
-  close(c);
-  wait_eof(s);
-  close(s);
+  os::UniqueFd c = connect_to(addr, port, local_port);
+  os::UniqueFd s = accept_from(port);
+  c.reset();
+  wait_eof(s.get());
+  s.reset();
 }
 
 void Sockets::server_time_wait(const std::string& addr, uint16_t port) {
-  int c = connect_to(addr, port, 0);
-  int s = accept_from(port);
-  close(s);
-  wait_eof(c);
-  close(c);
+  os::UniqueFd c = connect_to(addr, port, 0);
+  os::UniqueFd s = accept_from(port);
+  s.reset();
+  wait_eof(c.get());
+  c.reset();
 }
 
 void Sockets::close_wait(const std::string& addr, uint16_t port) {
-  int c = connect_to(addr, port, 0);
-  int s = accept_from(port);
-  shutdown(c, SHUT_WR);
-  wait_eof(s);
-  fds_.push_back(c);
-  fds_.push_back(s);
+  os::UniqueFd c = connect_to(addr, port, 0);
+  os::UniqueFd s = accept_from(port);
+  shutdown(c.get(), SHUT_WR);
+  wait_eof(s.get());
+  fds_.push_back(std::move(c));
+  fds_.push_back(std::move(s));
 }
 
 void Sockets::orphan_fin_wait2(const std::string& addr, uint16_t port) {
-  int c = connect_to(addr, port, 0);
-  int s = accept_from(port);
-  close(c);
-  wait_eof(s);
-  fds_.push_back(s);
+  os::UniqueFd c = connect_to(addr, port, 0);
+  os::UniqueFd s = accept_from(port);
+  c.reset();
+  wait_eof(s.get());
+  fds_.push_back(std::move(s));
 }
 
 void Sockets::syn_sent(const std::string& addr, uint16_t port) {
-  int fd = tcp_socket(addr);
+  os::UniqueFd owned = tcp_socket(addr);
+  const int fd = owned.get();
   fcntl(fd, F_SETFL, O_NONBLOCK);
   sockaddr_storage ss;
   socklen_t n = make_addr(addr, port, &ss);
   if (connect(fd, reinterpret_cast<sockaddr*>(&ss), n) == 0 || errno != EINPROGRESS)
     die("connect toward the dummy interface should be in progress");
-  fds_.push_back(fd);
+  fds_.push_back(std::move(owned));
 }
 
 void Sockets::syn_recv(const std::string& addr, uint16_t port) {

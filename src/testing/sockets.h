@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "os/unique_fd.h"
+
 namespace tw::testing {
 
 class Sockets {
@@ -44,13 +46,13 @@ class Sockets {
   // One that drops every segment to `port` carrying ACK without SYN (what syn_recv() needs).
   static void drop_acks_to(const std::string& netns, uint16_t port);
 
-  void add(int fd) { fds_.push_back(fd); }
+  void add(int fd) { fds_.emplace_back(fd); }  // takes it over
   size_t size() const { return fds_.size(); }
 
  private:
-  int accept_from(uint16_t port);
-  std::vector<int> fds_;
-  std::vector<std::pair<uint16_t, int>> listeners_;  // port -> fd
+  os::UniqueFd accept_from(uint16_t port);
+  std::vector<os::UniqueFd> fds_;
+  std::vector<std::pair<uint16_t, os::UniqueFd>> listeners_;  // port -> fd
 };
 
 }  // namespace tw::testing

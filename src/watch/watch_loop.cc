@@ -3,7 +3,6 @@
 
 #include <fmt/format.h>
 #include <poll.h>
-#include <signal.h>
 
 #include <algorithm>
 #include <atomic>
@@ -11,6 +10,7 @@
 #include <cstring>
 
 #include "model/safe_text.h"
+#include "os/stop_signals.h"
 #include "watch/curses_screen.h"
 #include "watch/frame_json.h"
 #include "watch/log_block.h"
@@ -22,34 +22,6 @@ namespace tw::watch {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-volatile sig_atomic_t g_stop = 0;
-void on_stop_signal(int) { g_stop = 1; }
-
-// Ctrl-C, SIGTERM and SIGHUP (the terminal or the ssh session went away) end the loop through the
-// normal path, so the terminal is restored (main screen, cursor shown) and the exit status is 0.
-// Installed before ncurses starts, which then leaves them alone.
-class StopSignals {
- public:
-  StopSignals() {
-    g_stop = 0;
-    struct sigaction sa {};
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int_);
-    sigaction(SIGTERM, &sa, &old_term_);
-    sigaction(SIGHUP, &sa, &old_hup_);
-  }
-  ~StopSignals() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-    sigaction(SIGHUP, &old_hup_, nullptr);
-  }
-
- private:
-  struct sigaction old_int_ {
-  }, old_term_{}, old_hup_{};
-};
 
 // When the run must end by --duration (never: max()).
 Clock::time_point deadline_of(const WatchOptions& o, Clock::time_point start) {
@@ -79,7 +51,7 @@ Frame next_frame(Sampler& sampler, StateMask states) {
 }
 
 Status run_lines(Sampler& sampler, const WatchOptions& o, LineFormat format, std::FILE* out) {
-  StopSignals signals;
+  os::StopSignals signals;
   const auto start = Clock::now();
   const auto deadline = deadline_of(o, start);
   auto due = start;
@@ -95,14 +67,17 @@ Status run_lines(Sampler& sampler, const WatchOptions& o, LineFormat format, std
     if (o.count && n >= o.count) return {};
     due = next_due(due, o.interval);
     // In slices, so a signal that lands on a sampler thread is still seen soon.
-    while (!g_stop && Clock::now() < due && Clock::now() < deadline)
+    while (!os::stop_requested() && Clock::now() < due && Clock::now() < deadline)
       poll(nullptr, 0, std::min(ms_until(due), 100));
-    if (g_stop || Clock::now() >= deadline) return {};
+    if (os::stop_requested() || Clock::now() >= deadline) return {};
   }
 }
 
 Status run_screen(Sampler& sampler, const WatchOptions& o) {
-  StopSignals signals;
+  // Ctrl-C, SIGTERM and SIGHUP end the loop through the normal path, so the terminal is restored
+  // (main screen, cursor shown) and the exit status is 0. Installed before ncurses starts, which
+  // then leaves them alone.
+  os::StopSignals signals;
   auto screen = CursesScreen::open(o.colour);
   if (!screen) return fail(screen.error());
   CursesScreen& s = **screen;
@@ -117,7 +92,7 @@ Status run_screen(Sampler& sampler, const WatchOptions& o) {
   int64_t taken = 1;
   auto due = next_due(start, o.interval);
   paint(frame);
-  while (!g_stop && Clock::now() < deadline) {
+  while (!os::stop_requested() && Clock::now() < deadline) {
     if (!view.paused && Clock::now() >= due) {
       if (o.count && taken >= o.count) break;
       frame = next_frame(sampler, o.states);

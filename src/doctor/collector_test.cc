@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "doctor/socket_owners.h"
+#include "doctor/collector.h"
 
 #include <gtest/gtest.h>
 #include <sys/socket.h>
@@ -7,32 +7,22 @@
 #include <unistd.h>
 
 #include "doctor/test_input.h"
+#include "os/unique_fd.h"
 
 namespace tw {
 namespace {
 
-TEST(SocketOwners, FindsThisProcessBySocketInode) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  ASSERT_GE(fd, 0);
-  struct stat st;
-  ASSERT_EQ(fstat(fd, &st), 0);
-  auto owners = pids_of_inodes({static_cast<uint64_t>(st.st_ino), 1});  // 1: no such socket
-  close(fd);
-  ASSERT_EQ(owners.size(), 1u);
-  EXPECT_EQ(owners.at(st.st_ino), getpid());
-  EXPECT_EQ(process_name(getpid()), "doctor_test");
-}
-
 TEST(Collector, CloseWaitOwnersFromInodesAndRestart) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  os::UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  ASSERT_TRUE(fd);
   struct stat st;
-  ASSERT_EQ(fstat(fd, &st), 0);
+  ASSERT_EQ(fstat(fd.get(), &st), 0);
   DoctorCollector c(PortPool{});
   Socket s = testing::sock(TcpState::kCloseWait, "127.0.0.1:8080", "127.0.0.1:40000");
   s.inode = st.st_ino;
   c.add(s);
   DoctorInput in = c.input(HostFacts{}, true);
-  close(fd);
+  fd.reset();
   EXPECT_TRUE(in.owners_known);
   ASSERT_EQ(in.close_wait_owners.at(8080).size(), 1u);
   EXPECT_EQ(in.close_wait_owners.at(8080)[0].pid, getpid());

@@ -1,33 +1,33 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "lab/stop.h"
+#include "os/stop_signals.h"
 
 #include <atomic>
 
-namespace tw::lab {
+namespace tw::os {
 
 namespace {
-std::atomic<bool> g_stop{false};
+std::atomic<bool> g_stop{false};  // lock-free, so a signal handler may store into it
 void on_signal(int) { g_stop.store(true); }
 }  // namespace
 
 bool stop_requested() { return g_stop.load(std::memory_order_relaxed); }
 void request_stop() { g_stop.store(true); }
 
-StopOnSignals::StopOnSignals() {
+StopSignals::StopSignals() {
   g_stop.store(false);
   struct sigaction sa {};
   sa.sa_handler = on_signal;
   sigemptyset(&sa.sa_mask);
-  sa.sa_flags = 0;  // no SA_RESTART: a blocking wait returns EINTR and the loop sees the flag
+  sa.sa_flags = 0;
   sigaction(SIGINT, &sa, &old_int_);
   sigaction(SIGTERM, &sa, &old_term_);
   sigaction(SIGHUP, &sa, &old_hup_);
 }
 
-StopOnSignals::~StopOnSignals() {
+StopSignals::~StopSignals() {
   sigaction(SIGINT, &old_int_, nullptr);
   sigaction(SIGTERM, &old_term_, nullptr);
   sigaction(SIGHUP, &old_hup_, nullptr);
 }
 
-}  // namespace tw::lab
+}  // namespace tw::os

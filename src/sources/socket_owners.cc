@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "doctor/socket_owners.h"
+#include "sources/socket_owners.h"
 
 #include <dirent.h>
 #include <fmt/format.h>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // On Windows the TCP table itself names each socket's owning pid (sources/tcp_table_win32.h):
 // there are no socket inodes to look up.
-#include "doctor/socket_owners.h"
+#include "sources/socket_owners.h"
 #include "sources/tcp_table_win32.h"
 
 namespace tw {
