@@ -10,8 +10,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "census/report.h"
 #include "lab/stop.h"
+#include "model/format.h"
 
 #ifndef IP_LOCAL_PORT_RANGE
 #define IP_LOCAL_PORT_RANGE 51  // Linux 6.3 include/uapi/linux/in.h

@@ -5,7 +5,7 @@
 // census snapshot; every field has the documented default of its platform.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>

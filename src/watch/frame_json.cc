@@ -2,8 +2,10 @@
 #include "watch/frame_json.h"
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "census/report.h"
+#include "model/format.h"
 
 namespace tw::watch {
 

@@ -3,7 +3,7 @@
 
 #include <fmt/format.h>
 
-#include "census/report.h"
+#include "model/format.h"
 #include "watch/screen.h"
 
 namespace tw::watch {

@@ -8,8 +8,8 @@
 #include <ctime>
 #include <sstream>
 
-#include "census/report.h"
 #include "census/table.h"
+#include "model/format.h"
 
 namespace tw::watch {
 

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <nlohmann/json.hpp>
 
 #include "model/safe_text.h"
 #include "watch/curses_screen.h"
