@@ -10,12 +10,9 @@
 #include <variant>
 #include <vector>
 
+#include "model/severity.h"
+
 namespace tw {
-
-// Ordered: the worst severity of a run decides the exit status (exit_code_for, below).
-enum class Severity { kOk = 0, kInfo = 1, kWarning = 2, kCritical = 3 };
-
-std::string_view severity_name(Severity s);  // "ok", "info", "warning", "critical"
 
 // A kernel setting among a finding's fixes. `apply` is false for settings a person must weigh
 // first (doctor --apply writes only those with apply = true, and never a harmful one).

@@ -142,7 +142,7 @@ std::string title(const TupleForecast& worst) {
     case PoolState::kOk:
       break;
   }
-  if (f.level() == "ok")
+  if (f.level() == Severity::kOk)
     return fmt::format("worst tuple uses {} of the ephemeral ports (toward {}){}",
                        format_percent(f.percent), worst.tuple.key.remote.to_string(),
                        f.capped_by_max_tw_buckets
@@ -438,12 +438,9 @@ std::vector<Finding> rule_port_pressure(const DoctorInput& in) {
         "sockets, ports bound before connect()): each tuple above counts only the rest as "
         "available",
         with_commas(made)));
-  const std::string_view level = worst.forecast()->level();
-  f.severity = level == "critical"  ? Severity::kCritical
-               : level == "warning" ? Severity::kWarning
-                                    : Severity::kOk;
+  f.severity = worst.forecast()->level();
   const bool bind_decides =
-      worst.source_is_worse() || (worst.source && worst.source->forecast.level() != "ok");
+      worst.source_is_worse() || (worst.source && worst.source->forecast.level() != Severity::kOk);
   f.title = worst.source_is_worse() ? source_title(*worst.source) : title(*worst.tuple);
   if (f.severity == Severity::kOk) return {with_data(std::move(f), data)};
   if (bind_decides) {
