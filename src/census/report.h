@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// Renders a census for people (a table) and for machines (JSON, schema in docs/json.md). Both
-// front ends and future exporters share these, so the numbers never differ between views.
+// Renders a census for people (a table) and for machines (JSON, schema in docs/json.md), and a
+// tuple's forecast as the JSON fields doctor --json and watch --json share with it, so the numbers
+// never differ between views. Numbers' text formats: model/format.h.
 #pragma once
 
 #include <nlohmann/json_fwd.hpp>

@@ -64,11 +64,11 @@ struct DoctorInput {
   std::map<Address, std::vector<ProcessRef>> outbound_owners;
   bool outbound_owners_known = false;
 
-  // Windows: a `reg export` of Tcpip\Parameters (--windows-reg) and `netsh int ipv4 show
-  // dynamicport tcp` output (--windows-dynamicport) were read into facts.windows_params.
   // doctor --trace: what the tracer counted while sampling (null without --trace).
   const TraceSummary* trace = nullptr;
 
+  // Windows: a `reg export` of Tcpip\Parameters (--windows-reg) and `netsh int ipv4 show
+  // dynamicport tcp` output (--windows-dynamicport) were read into facts.windows_params.
   bool windows_registry = false;
   bool windows_dynamicport = false;
 
