@@ -58,14 +58,14 @@ double Forecast::held_percent() const {
   return available ? 100.0 * (available - free_ports) / available : 0;
 }
 
-std::string_view Forecast::level() const {
+Severity Forecast::level() const {
   const double held = held_percent();
   if (state == PoolState::kExhausted || (eta_s && *eta_s <= kCriticalEtaSeconds) ||
       held >= kPressureCriticalPercent)
-    return "critical";
-  if (state == PoolState::kRising || held >= kPressureWarnPercent) return "warning";
-  if (reuse_unverified() && percent >= kPressureWarnPercent) return "warning";
-  return "ok";
+    return Severity::kCritical;
+  if (state == PoolState::kRising || held >= kPressureWarnPercent) return Severity::kWarning;
+  if (reuse_unverified() && percent >= kPressureWarnPercent) return Severity::kWarning;
+  return Severity::kOk;
 }
 
 Forecast forecast(const TuplePressure& t, const ForecastPolicy& p) {
@@ -136,8 +136,7 @@ namespace {
 // By level first: a tuple 99 % held (critical, no rate) goes before one rising toward exhaustion
 // in a minute (warning), so the first row's level is the worst of all of them.
 auto rank(const Forecast& f) {
-  const std::string_view l = f.level();
-  const int level = l == "critical" ? 0 : l == "warning" ? 1 : 2;
+  const int level = -static_cast<int>(f.level());  // critical first
   const int state = f.state == PoolState::kExhausted ? 0 : f.state == PoolState::kRising ? 1 : 2;
   return std::tuple(level, state, f.eta_s.value_or(0), -f.in_use);
 }

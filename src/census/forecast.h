@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Where one destination tuple's ephemeral ports are heading: the TIME_WAIT creation rate over the
 // last 10 s and 60 s (from the TIME_WAIT timers), the rate the pool sustains, and when, at the
-// last 10 s rate, no source port toward it is left. The census table, the doctor and later the
-// exporter and `watch` all read a tuple's state from here, so they never disagree.
+// last 10 s rate, no source port toward it is left. The census table, the doctor, the exporter,
+// `watch` and `plan` all read a tuple's state from here, so they never disagree.
 #pragma once
 
 #include <algorithm>
@@ -12,6 +12,7 @@
 
 #include "census/census.h"
 #include "model/host_facts.h"
+#include "model/severity.h"
 
 namespace tw {
 
@@ -84,10 +85,10 @@ struct Forecast {
   // them first: the closes past it skip TIME_WAIT (and its protection) and the ports last.
   bool capped_by_max_tw_buckets = false;
 
-  // "critical" when exhausted, under kCriticalEtaSeconds to go or >= 90 % in use; "warning" when
+  // kCritical when exhausted, under kCriticalEtaSeconds to go or >= 90 % in use; kWarning when
   // rising or >= 50 % in use (counting TIME_WAITs reuse may take, while reuse_unverified()); else
-  // "ok".
-  std::string_view level() const;
+  // kOk. Shown as severity_name(): "critical", "warning", "ok".
+  Severity level() const;
 };
 
 // Over this share of the sustainable rate with this share of the pool held, a pool is saturated.

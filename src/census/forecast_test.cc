@@ -46,7 +46,7 @@ TEST(Forecast, ChurnAboveTheSustainableRateIsRisingWithTheRightEta) {
   EXPECT_EQ(f.state, PoolState::kRising);
   ASSERT_TRUE(f.eta_s);
   EXPECT_NEAR(*f.eta_s, 14.0, 0.3);
-  EXPECT_EQ(f.level(), "critical");  // under 30 s to go, whatever the percent
+  EXPECT_EQ(f.level(), Severity::kCritical);  // under 30 s to go, whatever the percent
   EXPECT_EQ(eta_text(f), "~14 s");
 }
 
@@ -55,7 +55,7 @@ TEST(Forecast, SteadyRateBelowSustainableIsOkEvenWhenBusy) {
   Forecast f = forecast(churned(1000, 10, 60), no_reuse());
   EXPECT_EQ(f.state, PoolState::kOk);
   EXPECT_FALSE(f.eta_s);
-  EXPECT_EQ(f.level(), "warning");  // 60 % in use: a burst has little room
+  EXPECT_EQ(f.level(), Severity::kWarning);  // 60 % in use: a burst has little room
   EXPECT_EQ(eta_text(f), "-");
 }
 
@@ -78,7 +78,7 @@ TEST(Forecast, ASaturatedPoolIsExhaustedNotAnEta) {
   Forecast f = forecast(churned(1000, 16.5, 60), no_reuse());  // 990 held, 16.5/s of 16.7
   EXPECT_EQ(f.state, PoolState::kExhausted);
   EXPECT_EQ(f.eta_s, 0.0);
-  EXPECT_EQ(f.level(), "critical");
+  EXPECT_EQ(f.level(), Severity::kCritical);
   // The same pool at a third of that rate is busy, not failing.
   Forecast g = forecast(churned(1000, 5.5, 60, 660), no_reuse());  // 330 TW + 660 others
   EXPECT_NE(g.state, PoolState::kExhausted);
@@ -124,7 +124,7 @@ TEST(Forecast, NoFreePortIsExhaustedNow) {
   EXPECT_EQ(f.state, PoolState::kExhausted);
   EXPECT_EQ(f.free_ports, 0);
   EXPECT_EQ(f.eta_s, 0.0);
-  EXPECT_EQ(f.level(), "critical");
+  EXPECT_EQ(f.level(), Severity::kCritical);
   EXPECT_EQ(eta_text(f), "now");
 }
 
@@ -138,7 +138,7 @@ TEST(Forecast, WithoutTimersNoRateNoEta) {
   EXPECT_DOUBLE_EQ(f.rate_60s, 10.0);  // 600 / 60 s, a lower bound
   EXPECT_FALSE(f.eta_s);
   EXPECT_EQ(f.state, PoolState::kOk);
-  EXPECT_EQ(f.level(), "warning");
+  EXPECT_EQ(f.level(), Severity::kWarning);
 }
 
 TEST(Forecast, TwReuseCarriesPortsPerDelay) {
@@ -154,7 +154,7 @@ TEST(Forecast, TwReuseCarriesPortsPerDelay) {
   // Whether the peer's timestamps let reuse take them is not known from this input: a peer
   // without timestamps leaves connect() no port at all, so this is not "ok".
   EXPECT_TRUE(f.reuse_unverified());
-  EXPECT_EQ(f.level(), "warning");
+  EXPECT_EQ(f.level(), Severity::kWarning);
   // Without timestamps reuse does nothing.
   p.timestamps = false;
   EXPECT_EQ(forecast(churned(1000, 40, 25), p).state, PoolState::kExhausted);
@@ -263,9 +263,9 @@ TEST(Forecast, TuplesSortByLevelFirst) {
   auto rows = forecast_tuples(c, no_reuse());
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[1].forecast.state, PoolState::kRising);
-  EXPECT_EQ(rows[1].forecast.level(), "warning");
+  EXPECT_EQ(rows[1].forecast.level(), Severity::kWarning);
   EXPECT_EQ(rows[0].tuple.key.remote.addr.to_string(), "10.0.0.8");
-  EXPECT_EQ(rows[0].forecast.level(), "critical");
+  EXPECT_EQ(rows[0].forecast.level(), Severity::kCritical);
 }
 
 // 200 TIME_WAITs made in the last 5 s in a 1,000-port pool would fill it in ~40 s, but with
@@ -282,7 +282,7 @@ TEST(Forecast, TcpMaxTwBucketsBelowThePoolStopsTheExhaustion) {
   EXPECT_EQ(capped.state, PoolState::kOk);
   EXPECT_FALSE(capped.eta_s);
   EXPECT_TRUE(capped.capped_by_max_tw_buckets);
-  EXPECT_EQ(capped.level(), "ok");
+  EXPECT_EQ(capped.level(), Severity::kOk);
   p.max_tw_buckets = 1000;
   EXPECT_EQ(forecast(t, p).state, PoolState::kRising);
 }

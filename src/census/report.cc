@@ -3,46 +3,18 @@
 
 #include <fmt/format.h>
 
-#include <cmath>
+#include <nlohmann/json.hpp>
 
 #include "census/forecast.h"
 #include "census/port_pool.h"
 #include "census/table.h"
+#include "model/format.h"
 #include "model/host_facts_json.h"
 #include "model/safe_text.h"
 
 namespace tw {
 
 using nlohmann::json;
-
-std::string with_commas(int64_t n) {
-  std::string digits = fmt::format("{}", n < 0 ? -n : n);
-  std::string out;
-  int count = 0;
-  for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
-    if (count && count % 3 == 0) out.push_back(',');
-    out.push_back(*it);
-    ++count;
-  }
-  if (n < 0) out.push_back('-');
-  return std::string(out.rbegin(), out.rend());
-}
-
-std::string format_rate(double r) {
-  if (r < 10) return fmt::format("~{:.1f}/s", r);
-  return fmt::format("~{}/s", with_commas(std::llround(r)));
-}
-
-std::string format_percent(double p) {
-  // One decimal, never rounded up to a full pool that is not full.
-  if (p < 100 && p >= 99.95) return "99.9 %";
-  return fmt::format("{:.1f} %", p);
-}
-
-double round_to(double v, int decimals) {
-  const double scale = std::pow(10.0, decimals);
-  return std::round(v * scale) / scale;
-}
 
 namespace {
 
@@ -136,12 +108,12 @@ void add_group_table(const CensusReport& r, std::string* out) {
 std::string level_text(const Forecast& f) {
   std::string why = f.state == PoolState::kExhausted ? "exhausted"
                     : f.eta_s                        ? "in " + eta_text(f)
-                    : f.level() == "warning" && f.held_percent() < kPressureWarnPercent
+                    : f.level() == Severity::kWarning && f.held_percent() < kPressureWarnPercent
                         ? "tcp_tw_reuse needs the peer's timestamps"
-                    : f.level() == "critical"
+                    : f.level() == Severity::kCritical
                         ? fmt::format(">= {}", format_percent(kPressureCriticalPercent))
                         : fmt::format(">= {}", format_percent(kPressureWarnPercent));
-  return fmt::format("{} ({})", f.level(), why);
+  return fmt::format("{} ({})", severity_name(f.level()), why);
 }
 
 // Tuples holding host or service names (a dump taken without -n): listed, never measured.
@@ -193,7 +165,7 @@ void add_pressure_table(const CensusReport& r, std::string* out) {
     table.add({describe_key(t.key, GroupBy::kTuple), with_commas(t.in_use),
                with_commas(t.time_wait), format_percent(f.percent),
                f.rate_10s ? format_rate(*f.rate_10s) : "-", format_rate(f.rate_60s), eta_text(f),
-               level == "ok" ? "" : level_text(f)});
+               level == Severity::kOk ? "" : level_text(f)});
   }
   *out += table.render(r.width);
   if (c.pressure_count() > rows.size())
@@ -235,7 +207,7 @@ void add_bind_pool_table(const CensusReport& r, std::string* out) {
     table.add({fmt::format("{} ({} dest.)", p.local.to_string(), p.tuples),
                with_commas(p.ports_held), with_commas(p.bound_only), with_commas(f.time_wait),
                format_percent(f.percent), f.rate_10s ? format_rate(*f.rate_10s) : "-", eta_text(f),
-               level == "ok" ? "" : level_text(f)});
+               level == Severity::kOk ? "" : level_text(f)});
   }
   *out += table.render(r.width);
 }
@@ -306,7 +278,7 @@ nlohmann::json forecast_json(const Forecast& f) {
           {"eta_s", f.eta_s ? json(round_to(*f.eta_s, 1)) : json(nullptr)},
           {"capped_by_max_tw_buckets", f.capped_by_max_tw_buckets},
           {"state", pool_state_name(f.state)},
-          {"level", f.level()}};
+          {"level", severity_name(f.level())}};
 }
 
 // Hostname, netns, command names and dumps' host names come from the input: each field is made
@@ -432,7 +404,7 @@ json census_to_json(const CensusReport& r) {
           {"pool", worst.source_is_worse() ? "bind" : "tuple"},
           {"key", worst.source_is_worse() ? worst.source->pool.local.to_string()
                                           : describe_key(worst.tuple->tuple.key, GroupBy::kTuple)},
-          {"level", wf->level()},
+          {"level", severity_name(wf->level())},
           {"state", pool_state_name(wf->state)},
           {"eta_s", wf->eta_s ? json(round_to(*wf->eta_s, 1)) : json(nullptr)}};
     j["port_pressure"] = {

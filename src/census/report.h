@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// Renders a census for people (a table) and for machines (JSON, schema in docs/json.md). Both
-// front ends and future exporters share these, so the numbers never differ between views.
+// Renders a census for people (a table) and for machines (JSON, schema in docs/json.md), and a
+// tuple's forecast as the JSON fields doctor --json and watch --json share with it, so the numbers
+// never differ between views. Numbers' text formats: model/format.h.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -31,15 +32,6 @@ struct CensusReport {
 
 std::string render_census_table(const CensusReport& r);
 nlohmann::json census_to_json(const CensusReport& r);
-
-// 12034 -> "12,034"
-std::string with_commas(int64_t n);
-// "made at ~200/s over the last 60 s" style rate text: "~0.5/s", "~12/s", "~1,200/s".
-std::string format_rate(double per_second);
-// One percent format for every view: "43.7 %" (a pool not full never reads "100.0 %").
-std::string format_percent(double percent);
-// JSON numbers: rates to 2 decimals, percents and seconds to 1.
-double round_to(double v, int decimals);
 
 struct Forecast;
 // A tuple's forecast as JSON fields: percent, free, rates_measured, rate_10s, rate_60s,

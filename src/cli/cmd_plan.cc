@@ -5,6 +5,7 @@
 
 #include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "census/census.h"
 #include "census/port_pool.h"

@@ -3,8 +3,8 @@
 
 #include <fmt/format.h>
 
-#include "census/report.h"
 #include "doctor/finding.h"
+#include "model/format.h"
 
 namespace tw {
 

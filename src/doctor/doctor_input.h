@@ -65,8 +65,6 @@ struct DoctorInput {
   std::map<Address, std::vector<ProcessRef>> outbound_owners;
   bool outbound_owners_known = false;
 
-  // Windows: a `reg export` of Tcpip\Parameters (--windows-reg) and `netsh int ipv4 show
-  // dynamicport tcp` output (--windows-dynamicport) were read into facts.windows_params.
   // doctor --trace: what the tracer counted while sampling (null without --trace).
   const TraceSummary* trace = nullptr;
 
@@ -74,6 +72,8 @@ struct DoctorInput {
   // input has no kube-proxy rules (not a node, another namespace, an offline dump).
   std::optional<NodePorts> node_ports;
 
+  // Windows: a `reg export` of Tcpip\Parameters (--windows-reg) and `netsh int ipv4 show
+  // dynamicport tcp` output (--windows-dynamicport) were read into facts.windows_params.
   bool windows_registry = false;
   bool windows_dynamicport = false;
 

@@ -9,20 +9,6 @@
 
 namespace tw {
 
-std::string_view severity_name(Severity s) {
-  switch (s) {
-    case Severity::kOk:
-      return "ok";
-    case Severity::kInfo:
-      return "info";
-    case Severity::kWarning:
-      return "warning";
-    case Severity::kCritical:
-      return "critical";
-  }
-  return "?";
-}
-
 Finding not_checked(std::string id, std::string_view missing, std::vector<std::string> topics) {
   Finding f;
   f.id = std::move(id);

@@ -3,18 +3,16 @@
 // to do — and what not to. Rules produce findings; renderers and --apply consume them.
 #pragma once
 
-#include <nlohmann/json.hpp>
-#include <optional>
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <variant>
 #include <vector>
 
+#include "model/severity.h"
+
 namespace tw {
-
-// Ordered: the worst severity of a run decides the exit status (doctor/exit_status.h).
-enum class Severity { kOk = 0, kInfo = 1, kWarning = 2, kCritical = 3 };
-
-std::string_view severity_name(Severity s);  // "ok", "info", "warning", "critical"
 
 // A kernel setting among a finding's fixes. `apply` is false for settings a person must weigh
 // first (doctor --apply writes only those with apply = true, and never a harmful one).
@@ -22,6 +20,15 @@ struct SysctlSetting {
   std::string name;  // dotted, "net.ipv4.tcp_tw_reuse"
   std::string value;
   bool apply = true;
+};
+
+// One value of a finding's data, in JSON's shapes but plain types: the many units that read
+// findings (sampler, watch, exporter, cli) then do not compile nlohmann/json. Rules build their
+// data as JSON and doctor/finding_json.h converts both ways; the JSON renderers build JSON from it.
+struct DataValue {
+  using List = std::vector<DataValue>;
+  using Fields = std::vector<std::pair<std::string, DataValue>>;  // in key order, keys unique
+  std::variant<std::nullptr_t, bool, int64_t, uint64_t, double, std::string, List, Fields> v;
 };
 
 struct Finding {
@@ -32,7 +39,7 @@ struct Finding {
   std::string title;                  // one line
   std::vector<std::string> evidence;  // measured numbers, one per line
   // The numbers behind the evidence as fields (--json "data"; docs/doctor.md lists them per id).
-  nlohmann::json data = nlohmann::json::object();
+  DataValue::Fields data;
   std::string why;                       // two or three sentences
   std::vector<std::string> sources;      // RFCs, kernel commits and versions
   std::vector<std::string> commands;     // exact commands to run now (non-sysctl, e.g. Windows)
@@ -41,12 +48,6 @@ struct Finding {
   std::vector<std::string> dont;         // what not to do, and why
   std::vector<std::string> topics;       // `timewait explain TOPIC` for more
 };
-
-// A measured value for Finding::data: the value, or null when the input did not have it.
-template <class T>
-nlohmann::json value_or_null(const std::optional<T>& v) {
-  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
-}
 
 // A finding for a rule whose input is missing: severity info, checked = false.
 Finding not_checked(std::string id, std::string_view missing, std::vector<std::string> topics);

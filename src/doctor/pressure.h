@@ -21,10 +21,10 @@ PressureSummary summarize_pressure(const DoctorInput& in);
 
 // The port-pressure finding warns about this tuple (its forecast level is not ok).
 inline bool under_pressure(const std::optional<TupleForecast>& t) {
-  return t && t->forecast.level() != "ok";
+  return t && t->forecast.level() != Severity::kOk;
 }
 inline bool under_pressure(const std::optional<SourceForecast>& s) {
-  return s && s->forecast.level() != "ok";
+  return s && s->forecast.level() != Severity::kOk;
 }
 
 }  // namespace tw

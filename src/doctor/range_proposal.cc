@@ -5,8 +5,8 @@
 
 #include <algorithm>
 
-#include "census/report.h"
 #include "doctor/reserved_ports.h"
+#include "model/format.h"
 
 namespace tw {
 

@@ -4,9 +4,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "census/table.h"
+#include "doctor/finding_json.h"
 #include "model/host_facts_json.h"
 #include "model/safe_text.h"
 
@@ -114,7 +116,7 @@ json finding_to_json(const Finding& f, std::string_view netns) {
               {"checked", f.checked},
               {"title", f.title},
               {"evidence", f.evidence},
-              {"data", f.data},
+              {"data", to_json(f.data)},
               {"why", f.why},
               {"sources", f.sources},
               {"fix",

@@ -3,7 +3,7 @@
 // full) and for machines (JSON, schema "timewait-doctor/1", docs/doctor.md).
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 

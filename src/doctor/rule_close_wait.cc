@@ -5,8 +5,9 @@
 
 #include <algorithm>
 
-#include "census/report.h"
+#include "doctor/finding_json.h"
 #include "doctor/rules.h"
+#include "model/format.h"
 
 namespace tw {
 
@@ -19,16 +20,17 @@ std::vector<Finding> rule_close_wait(const DoctorInput& in) {
   if (!in.sockets || !in.by_local_port) return {not_checked("close-wait", "sockets", {"states"})};
   const int64_t total = in.sockets->count(TcpState::kCloseWait);
   Finding f;
+  nlohmann::json data = nlohmann::json::object();
   f.id = "close-wait";
   f.topics = {"states"};
   f.sources = {
       "RFC 793 section 3.5 (CLOSE_WAIT: the remote has closed, waiting for the local "
       "user to close)"};
-  f.data = {{"close_wait", total}, {"ports", nlohmann::json::array()}};
+  data = {{"close_wait", total}, {"ports", nlohmann::json::array()}};
   if (total == 0) {
     f.severity = Severity::kOk;
     f.title = "no sockets in CLOSE_WAIT";
-    return {f};
+    return {with_data(std::move(f), data)};
   }
   struct Port {
     uint16_t port;
@@ -98,10 +100,10 @@ std::vector<Finding> rule_close_wait(const DoctorInput& in) {
     if (auto it = in.close_wait_owners.find(ports[i].port); it != in.close_wait_owners.end())
       for (const ProcessRef& r : it->second)
         owners.push_back({{"pid", r.pid}, {"name", r.name}, {"sockets", r.sockets}});
-    f.data["ports"].push_back({{"local_port", ports[i].port},
-                               {"close_wait", ports[i].n},
-                               {"listening", ports[i].listening},
-                               {"owners", owners}});
+    data["ports"].push_back({{"local_port", ports[i].port},
+                             {"close_wait", ports[i].n},
+                             {"listening", ports[i].listening},
+                             {"owners", owners}});
   }
   f.dont = {in.is_windows()
                 ? "No registry setting fixes CLOSE_WAIT: a CLOSE_WAIT socket stays as long as "
@@ -110,7 +112,7 @@ std::vector<Finding> rule_close_wait(const DoctorInput& in) {
                   "FIN_WAIT2; a CLOSE_WAIT socket stays as long as the application holds its "
                   "descriptor.",
             "Restarting the process frees them, but the leak comes back."};
-  return {f};
+  return {with_data(std::move(f), data)};
 }
 
 }  // namespace tw

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <gtest/gtest.h>
 
+#include "doctor/finding_json.h"
 #include "doctor/test_input.h"
 
 namespace tw {
@@ -53,9 +54,9 @@ TEST(RuleCloseWait, CommandsWorkInTheNamespaceAndNameThePid) {
             std::string::npos)
       << f[0].application[0];
   EXPECT_NE(f[0].application[0].find("`ls -l /proc/4242/fd | grep socket`"), std::string::npos);
-  EXPECT_EQ(f[0].data["close_wait"], 12);
-  EXPECT_EQ(f[0].data["ports"][0]["local_port"], 8080);
-  EXPECT_EQ(f[0].data["ports"][0]["owners"][0]["pid"], 4242);
+  EXPECT_EQ(to_json(f[0].data)["close_wait"], 12);
+  EXPECT_EQ(to_json(f[0].data)["ports"][0]["local_port"], 8080);
+  EXPECT_EQ(to_json(f[0].data)["ports"][0]["owners"][0]["pid"], 4242);
   b.facts.netns = "pid:77";
   EXPECT_NE(rule_close_wait(b.build())[0].application[0].find("nsenter -t 77 -n ss"),
             std::string::npos);

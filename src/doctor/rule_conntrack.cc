@@ -3,8 +3,9 @@
 // nf_conntrack_tcp_timeout_time_wait, 120 s by default); when full, new connections are dropped.
 #include <fmt/format.h>
 
-#include "census/report.h"
+#include "doctor/finding_json.h"
 #include "doctor/rules.h"
+#include "model/format.h"
 
 namespace tw {
 
@@ -16,6 +17,7 @@ std::vector<Finding> rule_conntrack(const DoctorInput& in) {
   if (!count || !max)
     return {not_checked("conntrack", "conntrack (nf_conntrack not loaded)", {"conntrack"})};
   Finding f;
+  nlohmann::json data = nlohmann::json::object();
   f.id = "conntrack";
   f.topics = {"conntrack"};
   f.sources = {"kernel Documentation/networking/nf_conntrack-sysctl.rst",
@@ -23,9 +25,9 @@ std::vector<Finding> rule_conntrack(const DoctorInput& in) {
   double pct = *max > 0 ? 100.0 * *count / *max : 0;
   f.evidence.push_back(fmt::format("nf_conntrack_count {} of nf_conntrack_max {} ({})",
                                    with_commas(*count), with_commas(*max), format_percent(pct)));
-  f.data = {
+  data = {
       {"nf_conntrack_count", *count}, {"nf_conntrack_max", *max}, {"percent", round_to(pct, 1)}};
-  f.data["nf_conntrack_tcp_timeout_time_wait"] =
+  data["nf_conntrack_tcp_timeout_time_wait"] =
       value_or_null(in.facts.sysctl_int("net.netfilter.nf_conntrack_tcp_timeout_time_wait"));
   if (auto tw = in.facts.sysctl_int("net.netfilter.nf_conntrack_tcp_timeout_time_wait"))
     f.evidence.push_back(
@@ -52,7 +54,7 @@ std::vector<Finding> rule_conntrack(const DoctorInput& in) {
   f.dont = {
       "Do not lower nf_conntrack_tcp_timeout_time_wait below 60 s (Linux's own TIME_WAIT): "
       "late segments of a closed connection then meet no entry."};
-  return {f};
+  return {with_data(std::move(f), data)};
 }
 
 }  // namespace tw

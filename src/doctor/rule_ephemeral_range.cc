@@ -3,9 +3,10 @@
 // ends' parity (connect() prefers even ports since 07f4c90062f8).
 #include <fmt/format.h>
 
-#include "census/report.h"
+#include "doctor/finding_json.h"
 #include "doctor/range_proposal.h"
 #include "doctor/rules.h"
+#include "model/format.h"
 
 namespace tw {
 
@@ -16,6 +17,7 @@ std::vector<Finding> rule_ephemeral_range(const DoctorInput& in) {
     return {
         not_checked("ephemeral-range", "net.ipv4.ip_local_port_range", {"ip_local_port_range"})};
   Finding f;
+  nlohmann::json data = nlohmann::json::object();
   f.id = "ephemeral-range";
   f.topics = {"ip_local_port_range", "ip_local_reserved_ports"};
   f.sources = {
@@ -26,7 +28,7 @@ std::vector<Finding> rule_ephemeral_range(const DoctorInput& in) {
   if (!pool) {
     f.severity = Severity::kWarning;
     f.title = "ip_local_port_range could not be read: " + pool.error();
-    return {f};
+    return {with_data(std::move(f), data)};
   }
   if (auto r = in.facts.sysctl("net.ipv4.ip_local_reserved_ports"))
     if (auto list = parse_port_list(*r)) pool->reserved = *list;
@@ -41,12 +43,12 @@ std::vector<Finding> rule_ephemeral_range(const DoctorInput& in) {
       "connect() without bind() draws its source port from this range; every connection to one "
       "destination needs a distinct port until its TIME_WAIT (60 s on Linux) ends, so the range "
       "size over 60 s is the sustainable connection rate per destination.";
-  f.data = {{"range", {pool->low, pool->high}},
-            {"reserved", in.facts.sysctl("net.ipv4.ip_local_reserved_ports").value_or("")},
-            {"ports", pool->high - pool->low + 1},
-            {"usable", usable},
-            {"sustainable_rate", round_to(usable / 60.0, 2)},
-            {"proposed", nullptr}};
+  data = {{"range", {pool->low, pool->high}},
+          {"reserved", in.facts.sysctl("net.ipv4.ip_local_reserved_ports").value_or("")},
+          {"ports", pool->high - pool->low + 1},
+          {"usable", usable},
+          {"sustainable_rate", round_to(usable / 60.0, 2)},
+          {"proposed", nullptr}};
   if (usable < kSmallRange) {
     f.severity = Severity::kWarning;
     f.title = fmt::format("the ephemeral range is small: {} usable ports", with_commas(usable));
@@ -59,10 +61,10 @@ std::vector<Finding> rule_ephemeral_range(const DoctorInput& in) {
                                 ? ""
                                 : fmt::format(", {} listening port(s) inside it reserved",
                                               p->reserved_listeners.size())));
-      f.data["proposed"] = {{"range", {p->low, p->high}},
-                            {"usable", p->usable_after},
-                            {"reserved_listeners", p->reserved_listeners},
-                            {"apply", p->apply}};
+      data["proposed"] = {{"range", {p->low, p->high}},
+                          {"usable", p->usable_after},
+                          {"reserved_listeners", p->reserved_listeners},
+                          {"apply", p->apply}};
       if (!p->listeners_known)
         f.evidence.push_back(
             "no sockets read: listening ports inside the new range are not known, so the change "
@@ -96,7 +98,7 @@ std::vector<Finding> rule_ephemeral_range(const DoctorInput& in) {
         "parity for start/end values\"");
     if (f.severity == Severity::kOk) f.severity = Severity::kInfo;
   }
-  return {f};
+  return {with_data(std::move(f), data)};
 }
 
 }  // namespace tw

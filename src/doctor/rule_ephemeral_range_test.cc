@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <gtest/gtest.h>
 
+#include "doctor/finding_json.h"
 #include "doctor/test_input.h"
 
 namespace tw {
@@ -28,7 +29,7 @@ TEST(RuleEphemeralRange, SmallRangeWarnsAndRestoresDefault) {
   EXPECT_TRUE(f[0].sysctls[0].apply);
   EXPECT_TRUE(
       testing::evidence_has(f[0], "proposed: 32768-60999: 28,232 usable ports instead of 100"));
-  EXPECT_EQ(f[0].data["proposed"]["usable"], 28232);
+  EXPECT_EQ(to_json(f[0].data)["proposed"]["usable"], 28232);
 }
 
 // The kernel refuses a range that starts below ip_unprivileged_port_start (EINVAL, measured):
@@ -93,7 +94,7 @@ TEST(RuleEphemeralRange, NeverProposesFewerUsablePorts) {
   EXPECT_EQ(f[0].severity, Severity::kWarning);
   EXPECT_TRUE(testing::evidence_has(f[0], "15,535 usable"));
   EXPECT_TRUE(f[0].sysctls.empty());
-  EXPECT_TRUE(f[0].data["proposed"].is_null());
+  EXPECT_TRUE(to_json(f[0].data)["proposed"].is_null());
   // A small range above the default widens to the hull: every port of today's range stays.
   InputBuilder c;
   c.set("net.ipv4.ip_local_port_range", "61000 61999");

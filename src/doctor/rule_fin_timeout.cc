@@ -3,8 +3,9 @@
 // time). The doctor never recommends it as a TIME_WAIT fix.
 #include <fmt/format.h>
 
-#include "census/report.h"
+#include "doctor/finding_json.h"
 #include "doctor/rules.h"
+#include "model/format.h"
 
 namespace tw {
 
@@ -14,14 +15,15 @@ std::vector<Finding> rule_fin_timeout(const DoctorInput& in) {
   auto v = in.facts.sysctl_int(kName);
   if (!v) return {not_checked("tcp-fin-timeout", kName, {"tcp_fin_timeout"})};
   Finding f;
+  nlohmann::json data = nlohmann::json::object();
   f.id = "tcp-fin-timeout";
   f.topics = {"tcp_fin_timeout", "time-wait"};
   f.sources = {"Linux include/net/tcp.h: TCP_TIMEWAIT_LEN (60 s) and TCP_FIN_TIMEOUT",
                "kernel Documentation/networking/ip-sysctl.rst: tcp_fin_timeout"};
   f.evidence = {fmt::format("{} = {} s", kName, *v)};
-  f.data = {{kName, *v},
-            {"fin_wait2_mini",
-             in.sockets ? nlohmann::json(in.sockets->fin_wait2_mini()) : nlohmann::json(nullptr)}};
+  data = {{kName, *v},
+          {"fin_wait2_mini",
+           in.sockets ? nlohmann::json(in.sockets->fin_wait2_mini()) : nlohmann::json(nullptr)}};
   if (in.sockets && in.sockets->fin_wait2_mini())
     f.evidence.push_back(fmt::format("{} orphaned FIN_WAIT2 mini-sockets now",
                                      with_commas(in.sockets->fin_wait2_mini())));
@@ -40,7 +42,7 @@ std::vector<Finding> rule_fin_timeout(const DoctorInput& in) {
         "FIN_WAIT2, not TIME_WAIT",
         *v);
   }
-  return {f};
+  return {with_data(std::move(f), data)};
 }
 
 }  // namespace tw

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "doctor/finding_json.h"
 #include "doctor/range_proposal.h"
 #include "doctor/reserved_ports.h"
 #include "doctor/rules.h"
@@ -28,16 +29,17 @@ std::vector<Finding> rule_listener_in_range(const DoctorInput& in) {
   std::sort(ports.begin(), ports.end());
   std::sort(reserved_ports.begin(), reserved_ports.end());
   Finding f;
+  nlohmann::json data = nlohmann::json::object();
   f.id = "listener-in-range";
   f.topics = {"ip_local_reserved_ports", "ip_local_port_range"};
   f.sources = {"kernel Documentation/networking/ip-sysctl.rst: ip_local_reserved_ports",
                "RFC 6056 (ephemeral port selection)"};
   const std::string existing = in.facts.sysctl("net.ipv4.ip_local_reserved_ports").value_or("");
-  f.data = {{"listeners", ports},
-            {"range", {in.pool->low, in.pool->high}},
-            {"range_assumed", in.pool_assumed},
-            {"reserved", existing}};
-  f.data["reserved_listeners"] = reserved_ports;
+  data = {{"listeners", ports},
+          {"range", {in.pool->low, in.pool->high}},
+          {"range_assumed", in.pool_assumed},
+          {"reserved", existing}};
+  data["reserved_listeners"] = reserved_ports;
   if (ports.empty()) {
     f.severity = Severity::kOk;
     if (reserved_ports.empty()) {
@@ -56,7 +58,7 @@ std::vector<Finding> rule_listener_in_range(const DoctorInput& in) {
           reserved_ports.size() == 1 ? " is" : " are", reserved_ports.size() == 1 ? "it" : "them");
       f.evidence = {fmt::format("ip_local_reserved_ports = {}", existing)};
     }
-    return {f};
+    return {with_data(std::move(f), data)};
   }
   std::string list;
   for (size_t i = 0; i < ports.size() && i < 20; ++i)
@@ -87,7 +89,7 @@ std::vector<Finding> rule_listener_in_range(const DoctorInput& in) {
   f.dont = {
       "Do not shrink ip_local_port_range to step around the port: it cuts the connection "
       "rate every destination can sustain; reserve the port instead."};
-  return {f};
+  return {with_data(std::move(f), data)};
 }
 
 }  // namespace tw

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <gtest/gtest.h>
 
+#include "doctor/finding_json.h"
 #include "doctor/test_input.h"
 
 namespace tw {
@@ -36,7 +37,7 @@ TEST(RuleListenerInRange, ReservedListenerIsOk) {
                             "reserved"),
             std::string::npos)
       << f[0].title;
-  EXPECT_EQ(f[0].data["reserved_listeners"][0], 40005);
+  EXPECT_EQ(to_json(f[0].data)["reserved_listeners"][0], 40005);
 }
 
 TEST(RuleListenerInRange, NoSocketsIsNotChecked) {

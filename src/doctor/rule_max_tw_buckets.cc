@@ -5,8 +5,9 @@
 
 #include <algorithm>
 
-#include "census/report.h"
+#include "doctor/finding_json.h"
 #include "doctor/rules.h"
+#include "model/format.h"
 
 namespace tw {
 
@@ -65,6 +66,7 @@ std::vector<Finding> rule_max_tw_buckets(const DoctorInput& in) {
   auto limit = in.facts.sysctl_int(kName);
   if (!limit) return {not_checked("tcp-max-tw-buckets", kName, {"tcp_max_tw_buckets"})};
   Finding f;
+  nlohmann::json data = nlohmann::json::object();
   f.id = "tcp-max-tw-buckets";
   f.topics = {"tcp_max_tw_buckets", "time-wait"};
   f.sources = {
@@ -98,15 +100,15 @@ std::vector<Finding> rule_max_tw_buckets(const DoctorInput& in) {
     f.evidence.push_back(fmt::format("TcpExt TW grew by {} in {:.0f} s: {} TIME_WAITs made",
                                      with_commas(*made), in.interval_seconds,
                                      format_rate(*made / in.interval_seconds)));
-  f.data = {{"tcp_max_tw_buckets", *limit},
-            {"time_wait", tw ? nlohmann::json(*tw) : nlohmann::json(nullptr)},
-            {"percent", tw && *limit ? nlohmann::json(round_to(100.0 * *tw / *limit, 1))
-                                     : nlohmann::json(nullptr)},
-            {"TCPTimeWaitOverflow", overflow ? nlohmann::json(*overflow) : nlohmann::json(nullptr)},
-            {"overflow_delta", delta ? nlohmann::json(*delta) : nlohmann::json(nullptr)},
-            {"interval_s", delta ? nlohmann::json(in.interval_seconds) : nlohmann::json(nullptr)},
-            {"counters_since", in.counters_since()},
-            {"raise_exhausts", nullptr}};
+  data = {{"tcp_max_tw_buckets", *limit},
+          {"time_wait", tw ? nlohmann::json(*tw) : nlohmann::json(nullptr)},
+          {"percent", tw && *limit ? nlohmann::json(round_to(100.0 * *tw / *limit, 1))
+                                   : nlohmann::json(nullptr)},
+          {"TCPTimeWaitOverflow", overflow ? nlohmann::json(*overflow) : nlohmann::json(nullptr)},
+          {"overflow_delta", delta ? nlohmann::json(*delta) : nlohmann::json(nullptr)},
+          {"interval_s", delta ? nlohmann::json(in.interval_seconds) : nlohmann::json(nullptr)},
+          {"counters_since", in.counters_since()},
+          {"raise_exhausts", nullptr}};
   f.why =
       "tcp_max_tw_buckets caps the TIME_WAIT sockets of a namespace; past it, a closing "
       "connection skips TIME_WAIT entirely (kernel log \"TCP: time wait bucket table overflow\"), "
@@ -132,7 +134,7 @@ std::vector<Finding> rule_max_tw_buckets(const DoctorInput& in) {
         "The cure for the cause: fewer short-lived connections (keep-alive, pools; "
         "see port-pressure and server-time-wait)."};
     if (!risk) return;
-    f.data["raise_exhausts"] = {
+    data["raise_exhausts"] = {
         {"tuple", risk->tuple},
         {"would_hold", risk->would_hold},
         {"available", risk->available},
@@ -185,7 +187,7 @@ std::vector<Finding> rule_max_tw_buckets(const DoctorInput& in) {
   f.dont = {
       "Do not lower tcp_max_tw_buckets to get rid of TIME_WAIT: connections then close "
       "without it."};
-  return {f};
+  return {with_data(std::move(f), data)};
 }
 
 }  // namespace tw

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <gtest/gtest.h>
 
+#include "doctor/finding_json.h"
 #include "doctor/test_input.h"
 
 namespace tw {
@@ -27,9 +28,9 @@ TEST(RuleMaxTwBuckets, NearLimitWarnsAndRaises) {
   EXPECT_TRUE(
       testing::evidence_has(f[0], "900 TIME_WAIT mini-sockets of a limit of 1,000 (90.0 %)"));
   EXPECT_EQ(f[0].title, "TIME_WAIT at 90.0 % of tcp_max_tw_buckets");
-  EXPECT_EQ(f[0].data["tcp_max_tw_buckets"], 1000);
-  EXPECT_EQ(f[0].data["time_wait"], 900);
-  EXPECT_EQ(f[0].data["percent"], 90.0);
+  EXPECT_EQ(to_json(f[0].data)["tcp_max_tw_buckets"], 1000);
+  EXPECT_EQ(to_json(f[0].data)["time_wait"], 900);
+  EXPECT_EQ(to_json(f[0].data)["percent"], 90.0);
 }
 
 // An overflow count left from long ago is no evidence of overflow now: the rule says so and
@@ -43,8 +44,8 @@ TEST(RuleMaxTwBuckets, OldOverflowIsInfoOverflowNowIsCritical) {
   EXPECT_NE(f[0].title.find("42 times since boot, not necessarily now"), std::string::npos)
       << f[0].title;
   EXPECT_NE(f[0].title.find("--interval"), std::string::npos);
-  EXPECT_EQ(f[0].data["TCPTimeWaitOverflow"], 42);
-  EXPECT_TRUE(f[0].data["overflow_delta"].is_null());
+  EXPECT_EQ(to_json(f[0].data)["TCPTimeWaitOverflow"], 42);
+  EXPECT_TRUE(to_json(f[0].data)["overflow_delta"].is_null());
   // In another namespace the counters start when it was made, not at boot.
   b.facts.netns = "web";
   f = rule_max_tw_buckets(b.build());
@@ -65,8 +66,8 @@ TEST(RuleMaxTwBuckets, OldOverflowIsInfoOverflowNowIsCritical) {
   EXPECT_TRUE(
       testing::evidence_has(f[0], "TcpExt TW grew by 1,000 in 5 s: ~200/s TIME_WAITs made"));
 
-  EXPECT_EQ(f[0].data["overflow_delta"], 2);
-  EXPECT_EQ(f[0].data["interval_s"], 5.0);
+  EXPECT_EQ(to_json(f[0].data)["overflow_delta"], 2);
+  EXPECT_EQ(to_json(f[0].data)["interval_s"], 5.0);
 
   in.earlier->counters["TCPTimeWaitOverflow"] = 42;  // old overflow, none now
   EXPECT_EQ(rule_max_tw_buckets(in)[0].severity, Severity::kOk);
@@ -128,15 +129,15 @@ TEST(RuleMaxTwBuckets, ARaiseThatWouldExhaustATupleIsNotApplied) {
   ASSERT_EQ(f[0].sysctls.size(), 1u);
   EXPECT_EQ(f[0].sysctls[0].value, "8192");
   EXPECT_FALSE(f[0].sysctls[0].apply);
-  EXPECT_EQ(f[0].data["raise_exhausts"]["tuple"], "10.0.0.1 -> 10.0.0.9:8080");
-  EXPECT_EQ(f[0].data["raise_exhausts"]["would_hold"], 3600);
-  EXPECT_EQ(f[0].data["raise_exhausts"]["available"], 1000);
+  EXPECT_EQ(to_json(f[0].data)["raise_exhausts"]["tuple"], "10.0.0.1 -> 10.0.0.9:8080");
+  EXPECT_EQ(to_json(f[0].data)["raise_exhausts"]["would_hold"], 3600);
+  EXPECT_EQ(to_json(f[0].data)["raise_exhausts"]["available"], 1000);
   EXPECT_TRUE(testing::evidence_has(f[0], "~3,600 ports of its 1,000"));
 
   f = overflowing("10000 65535");  // 55,536 ports hold 3,600
   ASSERT_EQ(f[0].sysctls.size(), 1u);
   EXPECT_TRUE(f[0].sysctls[0].apply);
-  EXPECT_TRUE(f[0].data["raise_exhausts"].is_null());
+  EXPECT_TRUE(to_json(f[0].data)["raise_exhausts"].is_null());
 }
 
 }  // namespace

@@ -2,8 +2,9 @@
 // Orphaned sockets (closed by the application, still finishing the close) and FIN_WAIT build-up.
 #include <fmt/format.h>
 
-#include "census/report.h"
+#include "doctor/finding_json.h"
 #include "doctor/rules.h"
+#include "model/format.h"
 
 namespace tw {
 
@@ -17,6 +18,7 @@ std::vector<Finding> rule_orphans(const DoctorInput& in) {
   if (!in.sockets && !in.facts.sockstat)
     return {not_checked("orphans", "sockets or sockstat", {"states", "tcp_fin_timeout"})};
   Finding f;
+  nlohmann::json data = nlohmann::json::object();
   f.id = "orphans";
   f.topics = {"states", "tcp_fin_timeout"};
   f.sources = {"RFC 793 section 3.5 (closing states)",
@@ -41,9 +43,9 @@ std::vector<Finding> rule_orphans(const DoctorInput& in) {
                     with_commas(fw1), with_commas(fw2), with_commas(in.sockets->fin_wait2_mini()),
                     with_commas(cl), with_commas(la)));
   }
-  f.data = {{"orphans", value_or_null(orphans)},
-            {"net.ipv4.tcp_max_orphans", value_or_null(max_orphans)},
-            {"closing", in.sockets ? nlohmann::json(closing) : nlohmann::json(nullptr)}};
+  data = {{"orphans", value_or_null(orphans)},
+          {"net.ipv4.tcp_max_orphans", value_or_null(max_orphans)},
+          {"closing", in.sockets ? nlohmann::json(closing) : nlohmann::json(nullptr)}};
   f.why =
       "After close() a socket finishes its shutdown as an orphan: FIN_WAIT1 waits for the peer to "
       "ACK our FIN (a peer that stopped reading keeps it there, retried tcp_orphan_retries times), "
@@ -64,7 +66,7 @@ std::vector<Finding> rule_orphans(const DoctorInput& in) {
   } else {
     f.severity = Severity::kOk;
     f.title = "no build-up of closing or orphaned sockets";
-    return {f};
+    return {with_data(std::move(f), data)};
   }
   f.application = {
       "FIN_WAIT1 build-up: peers that stop reading (slow or dead clients); set "
@@ -74,7 +76,7 @@ std::vector<Finding> rule_orphans(const DoctorInput& in) {
   f.dont = {
       "Do not lower tcp_fin_timeout expecting fewer TIME_WAIT: it only shortens orphaned "
       "FIN_WAIT2."};
-  return {f};
+  return {with_data(std::move(f), data)};
 }
 
 }  // namespace tw

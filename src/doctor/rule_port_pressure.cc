@@ -8,8 +8,10 @@
 
 #include "census/port_pool.h"
 #include "census/report.h"
+#include "doctor/finding_json.h"
 #include "doctor/range_proposal.h"
 #include "doctor/rules.h"
+#include "model/format.h"
 
 namespace tw {
 
@@ -140,7 +142,7 @@ std::string title(const TupleForecast& worst) {
     case PoolState::kOk:
       break;
   }
-  if (f.level() == "ok")
+  if (f.level() == Severity::kOk)
     return fmt::format("worst tuple uses {} of the ephemeral ports (toward {}){}",
                        format_percent(f.percent), worst.tuple.key.remote.to_string(),
                        f.capped_by_max_tw_buckets
@@ -347,6 +349,7 @@ std::vector<Finding> rule_port_pressure(const DoctorInput& in) {
   const int tw_seconds = policy.time_wait_seconds;
   auto rows = forecast_tuples(*in.sockets, policy);
   Finding f;
+  nlohmann::json data = nlohmann::json::object();
   f.id = kId;
   f.topics = {"port-pressure", "time-wait"};
   if (in.is_windows()) {
@@ -377,20 +380,20 @@ std::vector<Finding> rule_port_pressure(const DoctorInput& in) {
         fmt::format("all TIME_WAITs of the host: made at {} over the last 60 s, {} "
                     "over the last 10 s (from their timers)",
                     format_rate(ages.rate(60)), format_rate(ages.rate(10))));
-  f.data = {{"range", {in.pool->low, in.pool->high}},
-            {"range_assumed", in.pool_assumed},
-            {"usable", usable},
-            {"time_wait_seconds", tw_seconds},
-            {"time_wait_seconds_assumed", policy.time_wait_assumed},
-            {"sustainable_rate", round_to(sustainable, 2)},
-            {"tuples_total", rows.size()}};
+  data = {{"range", {in.pool->low, in.pool->high}},
+          {"range_assumed", in.pool_assumed},
+          {"usable", usable},
+          {"time_wait_seconds", tw_seconds},
+          {"time_wait_seconds_assumed", policy.time_wait_assumed},
+          {"sustainable_rate", round_to(sustainable, 2)},
+          {"tuples_total", rows.size()}};
   for (const char* name :
        {"net.ipv4.ip_local_port_range", "net.ipv4.ip_local_reserved_ports", "net.ipv4.tcp_tw_reuse",
         "net.ipv4.tcp_tw_reuse_delay", "net.ipv4.tcp_timestamps"})
-    if (auto v = in.facts.sysctl(name)) f.data["sysctls"][name] = *v;
+    if (auto v = in.facts.sysctl(name)) data["sysctls"][name] = *v;
   // A dump taken without -n: tuples holding names cannot be measured, so "ok" would overstate.
   const size_t unmeasured = in.sockets->unmeasured_pressure_count();
-  f.data["tuples_unmeasured"] = unmeasured;
+  data["tuples_unmeasured"] = unmeasured;
   if (unmeasured)
     f.evidence.push_back(fmt::format(
         "{} {} not measured: the input gives host or service names instead of numbers "
@@ -399,30 +402,30 @@ std::vector<Finding> rule_port_pressure(const DoctorInput& in) {
   const std::vector<SourceForecast> sources =
       in.is_windows() ? std::vector<SourceForecast>{} : forecast_source_pools(*in.sockets, policy);
   const BoundVisibility seen = bound_only_visibility(in.facts, in.sockets->bound_only());
-  f.data["bound_only"] = {
+  data["bound_only"] = {
       {"sockets", in.sockets->bound_only()},
       {"visible", seen.visible ? nlohmann::json(*seen.visible) : nlohmann::json(nullptr)}};
   if (!seen.note.empty()) f.evidence.push_back(seen.note);
-  f.data["bind_pools"] = nlohmann::json::array();
-  for (const SourceForecast& s : sources) f.data["bind_pools"].push_back(source_json(s));
-  f.data["bound_pool"] = sources.empty() ? nlohmann::json(nullptr) : source_json(sources.front());
+  data["bind_pools"] = nlohmann::json::array();
+  for (const SourceForecast& s : sources) data["bind_pools"].push_back(source_json(s));
+  data["bound_pool"] = sources.empty() ? nlohmann::json(nullptr) : source_json(sources.front());
   if (rows.empty() && sources.empty()) {
     f.severity = unmeasured ? Severity::kInfo : Severity::kOk;
     f.title = unmeasured ? "not checked: the outgoing connections are given by name (capture "
                            "with -n for port pressure)"
                          : "no outgoing connections hold ephemeral ports";
-    f.data["worst"] = nullptr;
-    f.data["worst_pool"] = nullptr;
-    f.data["tuples"] = nlohmann::json::array();
-    return {f};
+    data["worst"] = nullptr;
+    data["worst_pool"] = nullptr;
+    data["tuples"] = nlohmann::json::array();
+    return {with_data(std::move(f), data)};
   }
   const WorstPool worst = worst_pool(rows, sources);
-  f.data["worst"] = worst.tuple ? tuple_json(*worst.tuple) : nlohmann::json(nullptr);
-  f.data["worst_pool"] = worst.source_is_worse() ? "bind" : "tuple";
-  f.data["tuples"] = nlohmann::json::array();
+  data["worst"] = worst.tuple ? tuple_json(*worst.tuple) : nlohmann::json(nullptr);
+  data["worst_pool"] = worst.source_is_worse() ? "bind" : "tuple";
+  data["tuples"] = nlohmann::json::array();
   for (size_t i = 0; i < rows.size() && i < kShown; ++i) {
     f.evidence.push_back(evidence_line(rows[i]));
-    f.data["tuples"].push_back(tuple_json(rows[i]));
+    data["tuples"].push_back(tuple_json(rows[i]));
   }
   if (rows.size() > kShown)
     f.evidence.push_back(fmt::format("{} more tuples", with_commas(rows.size() - kShown)));
@@ -435,14 +438,11 @@ std::vector<Finding> rule_port_pressure(const DoctorInput& in) {
         "sockets, ports bound before connect()): each tuple above counts only the rest as "
         "available",
         with_commas(made)));
-  const std::string_view level = worst.forecast()->level();
-  f.severity = level == "critical"  ? Severity::kCritical
-               : level == "warning" ? Severity::kWarning
-                                    : Severity::kOk;
+  f.severity = worst.forecast()->level();
   const bool bind_decides =
-      worst.source_is_worse() || (worst.source && worst.source->forecast.level() != "ok");
+      worst.source_is_worse() || (worst.source && worst.source->forecast.level() != Severity::kOk);
   f.title = worst.source_is_worse() ? source_title(*worst.source) : title(*worst.tuple);
-  if (f.severity == Severity::kOk) return {f};
+  if (f.severity == Severity::kOk) return {with_data(std::move(f), data)};
   if (bind_decides) {
     f.why = fmt::format(
         "bind(addr, 0) before connect() picks a port no socket on that address holds, for every "
@@ -470,7 +470,7 @@ std::vector<Finding> rule_port_pressure(const DoctorInput& in) {
   }
   for (size_t i = 0; i < f.application.size(); ++i)
     f.application[i] = fmt::format("{}. {}", i + 1, f.application[i]);
-  return {f};
+  return {with_data(std::move(f), data)};
 }
 
 }  // namespace tw

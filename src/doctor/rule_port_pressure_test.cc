@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <gtest/gtest.h>
 
+#include "doctor/finding_json.h"
 #include "doctor/test_input.h"
 
 namespace tw {
@@ -126,8 +127,8 @@ TEST(RulePortPressure, ABindPoolIsForecastLikeATupleAndWarnsEarly) {
             std::string::npos)
       << f[0].title;
   EXPECT_NE(f[0].title.find("exhausted in ~"), std::string::npos) << f[0].title;
-  EXPECT_EQ(f[0].data["worst_pool"], "bind");
-  const auto& pool = f[0].data["bind_pools"][0];
+  EXPECT_EQ(to_json(f[0].data)["worst_pool"], "bind");
+  const nlohmann::json pool = to_json(f[0].data)["bind_pools"][0];
   EXPECT_EQ(pool["local"], "10.93.1.1");
   EXPECT_EQ(pool["bound_only"], 1);
   EXPECT_EQ(pool["state"], "rising");
@@ -178,7 +179,7 @@ TEST(RulePortPressure, ChurnAboveTheSustainableRateIsCriticalWithAnEta) {
       f[0],
       "440 of 1,000 ports in use (44.0 %), 440 in TIME_WAIT; made at ~40/s over the last "
       "10 s, ~7.3/s over 60 s (sustainable ~17/s): exhausted in ~14 s"));
-  const auto& w = f[0].data["worst"];
+  const nlohmann::json w = to_json(f[0].data)["worst"];
   EXPECT_EQ(w["remote"], "10.0.0.9");
   EXPECT_EQ(w["remote_port"], 8080);
   EXPECT_EQ(w["in_use"], 440);
@@ -188,7 +189,7 @@ TEST(RulePortPressure, ChurnAboveTheSustainableRateIsCriticalWithAnEta) {
   EXPECT_EQ(w["sustainable_rate"], 16.67);
   EXPECT_EQ(w["state"], "rising");
   EXPECT_NEAR(w["eta_s"].get<double>(), 14.0, 0.3);
-  EXPECT_EQ(f[0].data["sysctls"]["net.ipv4.ip_local_port_range"], "40000 40999");
+  EXPECT_EQ(to_json(f[0].data)["sysctls"]["net.ipv4.ip_local_port_range"], "40000 40999");
 }
 
 TEST(RulePortPressure, RisingSlowerIsAWarning) {
@@ -203,14 +204,14 @@ TEST(RulePortPressure, NoFreePortSaysConnectsFailNow) {
   EXPECT_EQ(f[0].title,
             "10.0.0.1 -> 10.0.0.9:8080: no free source port (1,000 of 1,000 in use): connect() "
             "fails now");
-  EXPECT_EQ(f[0].data["worst"]["state"], "exhausted");
-  EXPECT_EQ(f[0].data["worst"]["eta_s"], 0.0);
+  EXPECT_EQ(to_json(f[0].data)["worst"]["state"], "exhausted");
+  EXPECT_EQ(to_json(f[0].data)["worst"]["eta_s"], 0.0);
 }
 
 TEST(RulePortPressure, BusyButSteadyBelowSustainableIsNotRising) {
   std::vector<Finding> f{churned(10, 60)};       // 600 held, as many expire as are made
   EXPECT_EQ(f[0].severity, Severity::kWarning);  // by its 60 % alone
-  EXPECT_EQ(f[0].data["worst"]["state"], "ok");
+  EXPECT_EQ(to_json(f[0].data)["worst"]["state"], "ok");
   EXPECT_NE(f[0].title.find("they last"), std::string::npos) << f[0].title;
 }
 
@@ -342,8 +343,8 @@ TEST(RulePortPressure, DumpWithoutTimersHasNoEta) {
   EXPECT_TRUE(testing::evidence_has(f[0],
                                     "= ~10/s new connections (sustainable ~17/s); no "
                                     "TIME_WAIT timers in this input"));
-  EXPECT_TRUE(f[0].data["worst"]["eta_s"].is_null());
-  EXPECT_TRUE(f[0].data["worst"]["rate_10s"].is_null());
+  EXPECT_TRUE(to_json(f[0].data)["worst"]["eta_s"].is_null());
+  EXPECT_TRUE(to_json(f[0].data)["worst"]["rate_10s"].is_null());
 }
 
 }  // namespace

@@ -5,9 +5,10 @@
 
 #include <algorithm>
 
-#include "census/report.h"
+#include "doctor/finding_json.h"
 #include "doctor/nat_signature.h"
 #include "doctor/rules.h"
+#include "model/format.h"
 
 namespace tw {
 
@@ -35,6 +36,7 @@ std::vector<Finding> rule_server_time_wait(const DoctorInput& in) {
   }
   std::sort(ports.begin(), ports.end(), [](auto& a, auto& b) { return a.tw > b.tw; });
   Finding f;
+  nlohmann::json data = nlohmann::json::object();
   f.id = "server-time-wait";
   f.topics = {"time-wait", "so_linger"};
   f.sources = {"RFC 793 (the side that closes first enters TIME_WAIT)",
@@ -42,19 +44,18 @@ std::vector<Finding> rule_server_time_wait(const DoctorInput& in) {
                "V. Bernat, \"Coping with the TCP TIME-WAIT state on busy Linux servers\" (2014)"};
   if (in.is_windows()) f.sources.pop_back();  // a Linux write-up
   auto limit = in.facts.sysctl_int("net.ipv4.tcp_max_tw_buckets");
-  f.data = {{"time_wait", total},
-            {"net.ipv4.tcp_max_tw_buckets", value_or_null(limit)},
-            {"time_wait_seconds", tw_seconds},
-            {"ports", nlohmann::json::array()}};
+  data = {{"time_wait", total},
+          {"net.ipv4.tcp_max_tw_buckets", value_or_null(limit)},
+          {"time_wait_seconds", tw_seconds},
+          {"ports", nlohmann::json::array()}};
   for (size_t i = 0; i < ports.size() && i < 5; ++i)
-    f.data["ports"].push_back(
-        {{"local_port", ports[i].port},
-         {"time_wait", ports[i].tw},
-         {"rate", round_to(static_cast<double>(ports[i].tw) / tw_seconds, 2)}});
+    data["ports"].push_back({{"local_port", ports[i].port},
+                             {"time_wait", ports[i].tw},
+                             {"rate", round_to(static_cast<double>(ports[i].tw) / tw_seconds, 2)}});
   if (ports.empty()) {
     f.severity = Severity::kOk;
     f.title = "no TIME_WAIT on listening ports (clients close first)";
-    return {f};
+    return {with_data(std::move(f), data)};
   }
   for (size_t i = 0; i < ports.size() && i < 5; ++i)
     f.evidence.push_back(fmt::format(
@@ -73,11 +74,11 @@ std::vector<Finding> rule_server_time_wait(const DoctorInput& in) {
   const auto nat = in.is_windows() ? std::nullopt : nat_signature(in);
   const auto drops = syn_drops_into_time_wait(in);
   const bool dropping = drops && (drops->recent() || (!drops->delta && drops->total > 0));
-  f.data["nat_suspected"] = nat.has_value();
-  f.data["nat_peers"] = nlohmann::json::array();
+  data["nat_suspected"] = nat.has_value();
+  data["nat_peers"] = nlohmann::json::array();
   if (nat) {
     for (const PeerTimeWait& p : nat->peers)
-      f.data["nat_peers"].push_back({{"address", p.peer.to_string()}, {"time_wait", p.time_wait}});
+      data["nat_peers"].push_back({{"address", p.peer.to_string()}, {"time_wait", p.time_wait}});
     f.evidence.push_back(fmt::format(
         "{} hold{} {} of these {} TIME_WAIT ({:.0f} %): a NAT, load balancer or proxy in front",
         nat->names(), nat->peers.size() == 1 ? "s" : "", with_commas(nat->peer_time_wait),
@@ -132,7 +133,7 @@ std::vector<Finding> rule_server_time_wait(const DoctorInput& in) {
                         "and TIME_WAIT keeps their old duplicates away."
                       : "tcp_tw_reuse does not apply here: it only affects outgoing connect()."};
   if (nat) f.dont.push_back("Never tcp_tw_recycle: it drops the SYNs of clients behind NAT.");
-  return {f};
+  return {with_data(std::move(f), data)};
 }
 
 }  // namespace tw

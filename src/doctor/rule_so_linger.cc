@@ -3,8 +3,9 @@
 // default: unsent and in-flight data are lost and the peer sees "connection reset".
 #include <fmt/format.h>
 
-#include "census/report.h"
+#include "doctor/finding_json.h"
 #include "doctor/rules.h"
+#include "model/format.h"
 
 namespace tw {
 
@@ -14,6 +15,7 @@ constexpr int64_t kTimeWaitWorthIt = 1000;  // where people start reaching for S
 
 std::vector<Finding> rule_so_linger(const DoctorInput& in) {
   Finding f;
+  nlohmann::json data = nlohmann::json::object();
   f.id = "so-linger";
   f.topics = {"so_linger", "time-wait"};
   f.sources = {"RFC 793 (RST aborts the connection, data in flight is discarded)",
@@ -34,9 +36,9 @@ std::vector<Finding> rule_so_linger(const DoctorInput& in) {
       "only for connections already known broken (a timed-out peer)."};
   f.dont = {"Do not set SO_LINGER 0 on every socket to get rid of TIME_WAIT."};
   const int64_t tw = in.sockets ? in.sockets->count(TcpState::kTimeWait) : 0;
-  f.data = {{"time_wait", tw},
-            {"TCPAbortOnData", value_or_null(in.counter("TCPAbortOnData"))},
-            {"TCPAbortOnClose", value_or_null(in.counter("TCPAbortOnClose"))}};
+  data = {{"time_wait", tw},
+          {"TCPAbortOnData", value_or_null(in.counter("TCPAbortOnData"))},
+          {"TCPAbortOnClose", value_or_null(in.counter("TCPAbortOnClose"))}};
   if (tw >= kTimeWaitWorthIt) {
     f.severity = Severity::kInfo;
     f.title = fmt::format("{} sockets in TIME_WAIT: SO_LINGER 0 is not the fix, only a last resort",
@@ -45,7 +47,7 @@ std::vector<Finding> rule_so_linger(const DoctorInput& in) {
     f.severity = Severity::kOk;
     f.title = "SO_LINGER 0 (RST on close) is a last resort, not a TIME_WAIT fix";
   }
-  return {f};
+  return {with_data(std::move(f), data)};
 }
 
 }  // namespace tw

@@ -7,9 +7,10 @@
 
 #include <cmath>
 
-#include "census/report.h"
+#include "doctor/finding_json.h"
 #include "doctor/nat_signature.h"
 #include "doctor/rules.h"
+#include "model/format.h"
 
 namespace tw {
 
@@ -26,6 +27,7 @@ std::vector<Finding> rule_syn_into_time_wait(const DoctorInput& in) {
     return {not_checked("syn-into-time-wait", "TcpExt PAWS counters", {"tcp_timestamps"})};
   const auto nat = nat_signature(in);
   Finding f;
+  nlohmann::json data = nlohmann::json::object();
   f.id = "syn-into-time-wait";
   f.topics = {"tcp_timestamps", "time-wait", "tcp_tw_recycle"};
   f.sources = {
@@ -35,20 +37,20 @@ std::vector<Finding> rule_syn_into_time_wait(const DoctorInput& in) {
       "kernel commit 28ee1b746f49 (Linux 4.11): one timestamp offset per address pair; newer "
       "kernels (secure_tcp_seq_and_ts_off, 6.18 here) hash the ports in again",
       "RFC 7323 section 5 (PAWS); RFC 6191"};
-  f.data = {{"counter", drops->counter},
-            {"counter_exact", drops->exact},
-            {"dropped_total", drops->total},
-            {"dropped", value_or_null(drops->delta)},
-            {"interval_seconds", drops->delta ? nlohmann::json(drops->seconds) : nullptr},
-            {"dropped_per_second",
-             drops->delta ? nlohmann::json(round_to(drops->per_second(), 2)) : nullptr},
-            {"time_wait_on_listening_ports", in.server_time_wait_total},
-            {"peer_addresses", in.server_time_wait_peer_count},
-            {"nat_suspected", nat.has_value()},
-            {"nat_peers", nlohmann::json::array()}};
+  data = {{"counter", drops->counter},
+          {"counter_exact", drops->exact},
+          {"dropped_total", drops->total},
+          {"dropped", value_or_null(drops->delta)},
+          {"interval_seconds", drops->delta ? nlohmann::json(drops->seconds) : nullptr},
+          {"dropped_per_second",
+           drops->delta ? nlohmann::json(round_to(drops->per_second(), 2)) : nullptr},
+          {"time_wait_on_listening_ports", in.server_time_wait_total},
+          {"peer_addresses", in.server_time_wait_peer_count},
+          {"nat_suspected", nat.has_value()},
+          {"nat_peers", nlohmann::json::array()}};
   if (nat)
     for (const PeerTimeWait& p : nat->peers)
-      f.data["nat_peers"].push_back({{"address", p.peer.to_string()}, {"time_wait", p.time_wait}});
+      data["nat_peers"].push_back({{"address", p.peer.to_string()}, {"time_wait", p.time_wait}});
 
   const std::string label =
       drops->exact ? "PAWSTimewait (SYNs dropped into TIME_WAIT)"
@@ -79,7 +81,7 @@ std::vector<Finding> rule_syn_into_time_wait(const DoctorInput& in) {
                   ? fmt::format("no SYN dropped into TIME_WAIT in the last {:.0f} s ({} {})",
                                 drops->seconds, with_commas(drops->total), in.counters_since())
                   : "no SYN dropped into TIME_WAIT (PAWS)";
-    return {f};
+    return {with_data(std::move(f), data)};
   }
   const std::string how_many =
       recent ? fmt::format("{} SYN(s) dropped into TIME_WAIT in {:.0f} s ({})",
@@ -136,7 +138,7 @@ std::vector<Finding> rule_syn_into_time_wait(const DoctorInput& in) {
       "Do not set SO_LINGER 0 on the backend to skip TIME_WAIT: clients see resets and can lose "
       "the last data.",
       "tcp_tw_reuse does not apply: it affects only this host's outgoing connect()."};
-  return {f};
+  return {with_data(std::move(f), data)};
 }
 
 }  // namespace tw

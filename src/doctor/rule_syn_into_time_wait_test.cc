@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <gtest/gtest.h>
 
+#include "doctor/finding_json.h"
 #include "doctor/nat_signature.h"
 #include "doctor/test_input.h"
 
@@ -45,8 +46,8 @@ TEST(RuleSynIntoTimeWait, DropsBehindOneSnatAddressNameIt) {
   EXPECT_TRUE(contains(f[0].title, "231 SYN(s) dropped into TIME_WAIT in 10 s")) << f[0].title;
   EXPECT_TRUE(contains(f[0].title, "10.77.2.11 holds 96 %")) << f[0].title;
   EXPECT_TRUE(contains(f[0].title, "NAT or load balancer")) << f[0].title;
-  EXPECT_EQ(f[0].data["nat_peers"][0]["address"], "10.77.2.11");
-  EXPECT_EQ(f[0].data["dropped"], 231);
+  EXPECT_EQ(to_json(f[0].data)["nat_peers"][0]["address"], "10.77.2.11");
+  EXPECT_EQ(to_json(f[0].data)["dropped"], 231);
   // The fixes in order: close first / keep-alive, more SNAT addresses, one timestamp clock.
   ASSERT_EQ(f[0].application.size(), 3u);
   EXPECT_TRUE(contains(f[0].application[0], "close first")) << f[0].application[0];
@@ -95,14 +96,14 @@ TEST(RuleSynIntoTimeWait, ManyClientsDirectlyAreNoNat) {
   auto f = rule_syn_into_time_wait(in);
   EXPECT_EQ(f[0].severity, Severity::kWarning);  // the exact counter grew: SYNs were dropped
   EXPECT_FALSE(contains(f[0].title, "NAT"));
-  EXPECT_FALSE(f[0].data["nat_suspected"].get<bool>());
+  EXPECT_FALSE(to_json(f[0].data)["nat_suspected"].get<bool>());
 }
 
 TEST(RuleSynIntoTimeWait, PawsEstabStandsInOnOlderKernelsButAloneIsOnlyInfo) {
   auto b = backend({{"10.77.2.11", 64}});
   auto f = rule_syn_into_time_wait(sampled(b, "PAWSEstab", 10, 40));
   EXPECT_EQ(f[0].severity, Severity::kWarning);
-  EXPECT_EQ(f[0].data["counter"], "PAWSEstab");
+  EXPECT_EQ(to_json(f[0].data)["counter"], "PAWSEstab");
   auto spread = backend({{"10.1.0.1", 2}, {"10.1.0.2", 2}});
   EXPECT_EQ(rule_syn_into_time_wait(sampled(spread, "PAWSEstab", 10, 40))[0].severity,
             Severity::kInfo);

@@ -4,8 +4,9 @@
 
 #include <algorithm>
 
-#include "census/report.h"
+#include "doctor/finding_json.h"
 #include "doctor/rules.h"
+#include "model/format.h"
 
 namespace tw {
 
@@ -13,6 +14,7 @@ std::vector<Finding> rule_syn_recv(const DoctorInput& in) {
   if (!in.is_linux_like()) return {};
   if (!in.has_sysctls()) return {not_checked("syn-recv", "sysctls", {"syn-backlog"})};
   Finding f;
+  nlohmann::json data = nlohmann::json::object();
   f.id = "syn-recv";
   f.topics = {"syn-backlog"};
   f.sources = {"RFC 4987 (SYN flooding attacks and mitigations)",
@@ -23,12 +25,12 @@ std::vector<Finding> rule_syn_recv(const DoctorInput& in) {
   auto somaxconn = in.facts.sysctl_int("net.core.somaxconn");
   int64_t syn_recv = in.sockets ? in.sockets->count(TcpState::kSynRecv) : 0;
   if (in.sockets) f.evidence.push_back(fmt::format("SYN-RECV sockets: {}", with_commas(syn_recv)));
-  f.data = {{"syn_recv", in.sockets ? nlohmann::json(syn_recv) : nlohmann::json(nullptr)},
-            {"net.ipv4.tcp_max_syn_backlog", value_or_null(backlog)},
-            {"net.core.somaxconn", value_or_null(somaxconn)},
-            {"net.ipv4.tcp_syncookies", value_or_null(cookies)},
-            {"ListenOverflows", value_or_null(in.counter("ListenOverflows"))},
-            {"ListenOverflows_delta", value_or_null(in.counter_delta("ListenOverflows"))}};
+  data = {{"syn_recv", in.sockets ? nlohmann::json(syn_recv) : nlohmann::json(nullptr)},
+          {"net.ipv4.tcp_max_syn_backlog", value_or_null(backlog)},
+          {"net.core.somaxconn", value_or_null(somaxconn)},
+          {"net.ipv4.tcp_syncookies", value_or_null(cookies)},
+          {"ListenOverflows", value_or_null(in.counter("ListenOverflows"))},
+          {"ListenOverflows_delta", value_or_null(in.counter_delta("ListenOverflows"))}};
   f.evidence.push_back(fmt::format("tcp_max_syn_backlog = {}, somaxconn = {}, tcp_syncookies = {}",
                                    backlog ? fmt::format("{}", *backlog) : "?",
                                    somaxconn ? fmt::format("{}", *somaxconn) : "?",
@@ -70,7 +72,7 @@ std::vector<Finding> rule_syn_recv(const DoctorInput& in) {
     f.title = "no SYN-RECV build-up; SYN cookies on";
   }
   f.dont = {"Do not confuse SYN_RECV with TIME_WAIT tuning: tcp_tw_* settings do not affect it."};
-  return {f};
+  return {with_data(std::move(f), data)};
 }
 
 }  // namespace tw

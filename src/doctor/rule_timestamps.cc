@@ -2,6 +2,7 @@
 // tcp_timestamps: without them PAWS cannot protect a connection and tcp_tw_reuse cannot work.
 #include <fmt/format.h>
 
+#include "doctor/finding_json.h"
 #include "doctor/rules.h"
 
 namespace tw {
@@ -11,6 +12,7 @@ std::vector<Finding> rule_timestamps(const DoctorInput& in) {
   constexpr const char* kName = "net.ipv4.tcp_timestamps";
   if (!in.has_sysctls()) return {not_checked("tcp-timestamps", "sysctls", {"tcp_timestamps"})};
   Finding f;
+  nlohmann::json data = nlohmann::json::object();
   f.id = "tcp-timestamps";
   f.topics = {"tcp_timestamps", "tcp_tw_reuse"};
   f.sources = {
@@ -23,15 +25,15 @@ std::vector<Finding> rule_timestamps(const DoctorInput& in) {
   if (!v) {
     f.severity = Severity::kInfo;
     f.title = "tcp_timestamps was not captured";
-    return {f};
+    return {with_data(std::move(f), data)};
   }
   f.evidence = {fmt::format("{} = {}", kName, *v)};
-  f.data = {{kName, *v}};
+  data = {{kName, *v}};
   if (*v != 0) {
     f.severity = Severity::kOk;
     f.title = fmt::format("TCP timestamps are on ({})",
                           *v == 1 ? "with random offsets" : "without offsets");
-    return {f};
+    return {with_data(std::move(f), data)};
   }
   f.severity = Severity::kWarning;
   f.title = "TCP timestamps are off: PAWS and tcp_tw_reuse cannot work";
@@ -44,7 +46,7 @@ std::vector<Finding> rule_timestamps(const DoctorInput& in) {
   f.dont = {
       "Do not turn timestamps off to hide the uptime or to save 12 bytes per segment: "
       "since Linux 4.10 they carry a random offset (per address pair or per connection)."};
-  return {f};
+  return {with_data(std::move(f), data)};
 }
 
 }  // namespace tw

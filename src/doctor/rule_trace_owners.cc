@@ -7,9 +7,9 @@
 
 #include <algorithm>
 
-#include "census/report.h"
 #include "doctor/nat_signature.h"
 #include "doctor/rules.h"
+#include "model/format.h"
 
 namespace tw {
 

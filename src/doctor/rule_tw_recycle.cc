@@ -3,6 +3,7 @@
 // gone, and advice to set it is obsolete.
 #include <fmt/format.h>
 
+#include "doctor/finding_json.h"
 #include "doctor/rules.h"
 
 namespace tw {
@@ -21,11 +22,12 @@ std::vector<Finding> rule_tw_recycle(const DoctorInput& in) {
   if (!in.is_linux_like()) return {};
   if (!in.has_sysctls()) return {not_checked(kId, "sysctls", {"tcp_tw_recycle"})};
   Finding f;
+  nlohmann::json data = nlohmann::json::object();
   f.id = kId;
   f.sources = kSources;
   f.topics = {"tcp_tw_recycle"};
   auto v = in.facts.sysctl_int(kName);
-  f.data = {{kName, value_or_null(v)}};
+  data = {{kName, value_or_null(v)}};
   if (!v) {
     f.severity = Severity::kOk;
     f.title = "tcp_tw_recycle does not exist on this kernel (removed in Linux 4.12)";
@@ -38,7 +40,7 @@ std::vector<Finding> rule_tw_recycle(const DoctorInput& in) {
     f.dont = {
         "Do not copy tuning guides that set net.ipv4.tcp_tw_recycle: the key no longer "
         "exists and `sysctl -p` reports an error for it."};
-    return {f};
+    return {with_data(std::move(f), data)};
   }
   f.evidence = {fmt::format("{} = {}", kName, *v)};
   if (*v == 0) {
@@ -49,7 +51,7 @@ std::vector<Finding> rule_tw_recycle(const DoctorInput& in) {
         "newer than the last seen from that address (per-host PAWS), which breaks clients behind "
         "NAT; it was removed in 4.12.";
     f.dont = {"Never set net.ipv4.tcp_tw_recycle=1."};
-    return {f};
+    return {with_data(std::move(f), data)};
   }
   f.severity = Severity::kCritical;
   f.title = "tcp_tw_recycle is on: SYNs from clients behind NAT are silently dropped";
@@ -66,7 +68,7 @@ std::vector<Finding> rule_tw_recycle(const DoctorInput& in) {
       "last "
       "of its fixes."};
   f.dont = {"Never set net.ipv4.tcp_tw_recycle=1, on any kernel."};
-  return {f};
+  return {with_data(std::move(f), data)};
 }
 
 }  // namespace tw

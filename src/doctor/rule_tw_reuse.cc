@@ -3,9 +3,10 @@
 // census shows outbound port pressure toward a non-loopback destination.
 #include <fmt/format.h>
 
-#include "census/report.h"
+#include "doctor/finding_json.h"
 #include "doctor/pressure.h"
 #include "doctor/rules.h"
+#include "model/format.h"
 
 namespace tw {
 
@@ -26,6 +27,7 @@ std::string tuple_text(const TupleForecast& r) {
 
 Finding delay_finding(int64_t delay) {
   Finding f;
+  nlohmann::json data = nlohmann::json::object();
   f.id = "tcp-tw-reuse-delay";
   f.topics = {"tcp_tw_reuse_delay"};
   f.sources = {
@@ -33,7 +35,7 @@ Finding delay_finding(int64_t delay) {
       "tcp_tw_reuse_delay, milliseconds, default 1000, max 60000",
       "RFC 7323 section 5 (PAWS)"};
   f.evidence = {fmt::format("{} = {} ms", kDelay, delay)};
-  f.data = {{kDelay, delay}};
+  data = {{kDelay, delay}};
   f.why =
       "tcp_tw_reuse_delay is how long (ms) a TIME_WAIT socket must have existed before "
       "tcp_tw_reuse may take its port. The reused connection is protected only by timestamps: if "
@@ -50,7 +52,7 @@ Finding delay_finding(int64_t delay) {
     f.severity = Severity::kOk;
     f.title = fmt::format("tcp_tw_reuse_delay is {} ms (default 1000)", delay);
   }
-  return f;
+  return with_data(std::move(f), data);
 }
 }  // namespace
 
@@ -59,6 +61,7 @@ std::vector<Finding> rule_tw_reuse(const DoctorInput& in) {
   if (!in.has_sysctls()) return {not_checked("tcp-tw-reuse", "sysctls", {"tcp_tw_reuse"})};
   std::vector<Finding> out;
   Finding f;
+  nlohmann::json data = nlohmann::json::object();
   f.id = "tcp-tw-reuse";
   f.topics = {"tcp_tw_reuse", "tcp_timestamps"};
   f.sources = kSources;
@@ -72,7 +75,7 @@ std::vector<Finding> rule_tw_reuse(const DoctorInput& in) {
     f.severity = Severity::kInfo;
     f.title = "tcp_tw_reuse was not captured or does not exist";
     f.evidence = {fmt::format("{} absent", kName)};
-    return {f};
+    return {with_data(std::move(f), data)};
   }
   f.evidence.push_back(fmt::format("{} = {} ({})", kName, *v,
                                    *v == 0   ? "off"
@@ -80,9 +83,9 @@ std::vector<Finding> rule_tw_reuse(const DoctorInput& in) {
                                    : *v == 2 ? "loopback only, the default since 2018"
                                              : "unknown value"));
   auto ts = in.facts.sysctl_int("net.ipv4.tcp_timestamps");
-  f.data = {{kName, *v},
-            {"net.ipv4.tcp_timestamps", value_or_null(ts)},
-            {"TWRecycled", value_or_null(in.counter("TWRecycled"))}};
+  data = {{kName, *v},
+          {"net.ipv4.tcp_timestamps", value_or_null(ts)},
+          {"TWRecycled", value_or_null(in.counter("TWRecycled"))}};
   if (auto c = in.counter("TWRecycled"))
     f.evidence.push_back(
         fmt::format("TcpExt TWRecycled = {} (ports reused by tcp_tw_reuse)", with_commas(*c)));
@@ -99,8 +102,8 @@ std::vector<Finding> rule_tw_reuse(const DoctorInput& in) {
         "tcp_tw_reuse_delay; {} have no timestamps and never can be",
         with_commas(r->known()), with_commas(r->reusable), with_commas(r->not_yet),
         with_commas(r->no_timestamps)));
-    f.data["time_wait_reusable_now"] = r->reusable;
-    f.data["time_wait_without_timestamps"] = r->no_timestamps;
+    data["time_wait_reusable_now"] = r->reusable;
+    data["time_wait_without_timestamps"] = r->no_timestamps;
     if (p.worst_remote && p.worst_remote->forecast.free_with_reuse)
       f.evidence.push_back(fmt::format("toward {}: {} ports free now, {} with tcp_tw_reuse=1",
                                        p.worst_remote->tuple.key.remote.to_string(),
@@ -149,7 +152,7 @@ std::vector<Finding> rule_tw_reuse(const DoctorInput& in) {
       "Do not expect tcp_tw_reuse to reduce TIME_WAIT on a server: it only affects outgoing "
       "connect(), and TIME_WAIT count on a server is harmless up to tcp_max_tw_buckets.",
       "Do not turn it on without timestamps (tcp_timestamps=1) on both ends."};
-  out.push_back(std::move(f));
+  out.push_back(with_data(std::move(f), data));
   if (auto d = in.facts.sysctl_int(kDelay)) out.push_back(delay_finding(*d));
   return out;
 }

@@ -4,10 +4,11 @@
 // of Tcpip\Parameters, `netsh int ipv4 show dynamicport tcp`.
 #include <fmt/format.h>
 
-#include "census/report.h"
+#include "doctor/finding_json.h"
 #include "doctor/pressure.h"
 #include "doctor/range_proposal.h"
 #include "doctor/rules.h"
+#include "model/format.h"
 #include "sources/windows_facts.h"
 
 namespace tw {
@@ -24,6 +25,7 @@ std::optional<int64_t> param(const DoctorInput& in, const char* name) {
 
 Finding timed_wait_delay(const DoctorInput& in) {
   Finding f;
+  nlohmann::json data = nlohmann::json::object();
   f.id = "windows-tcptimedwaitdelay";
   f.topics = {"windows", "2msl"};
   f.sources = {
@@ -35,16 +37,16 @@ Finding timed_wait_delay(const DoctorInput& in) {
     f.severity = Severity::kOk;
     f.title = "TcpTimedWaitDelay not set: the default applies (120 s on Server 2003 and later)";
     f.evidence = {fmt::format("{} has no TcpTimedWaitDelay", kRegKey)};
-    f.data = {{"TcpTimedWaitDelay", nullptr}};
-    return f;
+    data = {{"TcpTimedWaitDelay", nullptr}};
+    return with_data(std::move(f), data);
   }
   f.evidence = {fmt::format("TcpTimedWaitDelay = {} s", *v)};
-  f.data = {{"TcpTimedWaitDelay", *v}};
+  data = {{"TcpTimedWaitDelay", *v}};
   // Read live with it: what else of Tcpip\Parameters bears on TIME_WAIT, as found.
   for (const char* other : {"TcpNumConnections", "StrictTimeWaitSeqCheck"})
     if (auto o = param(in, other)) {
       f.evidence.push_back(fmt::format("{} = {}", other, *o));
-      f.data[other] = *o;
+      data[other] = *o;
     }
   f.why =
       "TcpTimedWaitDelay is how long Windows keeps a closed connection in TIME_WAIT (2MSL). A "
@@ -72,11 +74,12 @@ Finding timed_wait_delay(const DoctorInput& in) {
   f.dont = {
       "Do not shorten TcpTimedWaitDelay as the first fix for port exhaustion: reuse "
       "connections first (see port-pressure)."};
-  return f;
+  return with_data(std::move(f), data);
 }
 
 Finding dynamic_range(const DoctorInput& in, int64_t start, int64_t num) {
   Finding f;
+  nlohmann::json data = nlohmann::json::object();
   f.id = "windows-dynamic-range";
   f.topics = {"windows", "port-pressure"};
   f.sources = {
@@ -90,10 +93,10 @@ Finding dynamic_range(const DoctorInput& in, int64_t start, int64_t num) {
   f.evidence.push_back(fmt::format("TIME_WAIT {} s{} -> {} new connections per destination",
                                    tw_seconds, assumed ? " (assumed default)" : "",
                                    format_rate(static_cast<double>(num) / tw_seconds)));
-  f.data = {{"DynamicPortStart", start},
-            {"DynamicPortNumber", num},
-            {"time_wait_seconds", tw_seconds},
-            {"time_wait_seconds_assumed", assumed}};
+  data = {{"DynamicPortStart", start},
+          {"DynamicPortNumber", num},
+          {"time_wait_seconds", tw_seconds},
+          {"time_wait_seconds_assumed", assumed}};
   PressureSummary p = summarize_pressure(in);
   std::optional<TupleForecast> worst = p.worst_remote;
   if (!worst || (p.worst_loopback && p.worst_loopback->tuple.in_use > worst->tuple.in_use))
@@ -123,18 +126,19 @@ Finding dynamic_range(const DoctorInput& in, int64_t start, int64_t num) {
     f.severity = Severity::kOk;
     f.title = fmt::format("dynamic port range: {} ports", with_commas(num));
   }
-  return f;
+  return with_data(std::move(f), data);
 }
 
 Finding max_user_port(int64_t v) {
   Finding f;
+  nlohmann::json data = nlohmann::json::object();
   f.id = "windows-maxuserport";
   f.topics = {"windows"};
   f.sources = {
       "Microsoft: MaxUserPort 5000-65534, default 5000, Windows Server 2003 and earlier; "
       "Vista and later use the dynamic port range"};
   f.evidence = {fmt::format("MaxUserPort = {}", v)};
-  f.data = {{"MaxUserPort", v}};
+  data = {{"MaxUserPort", v}};
   f.severity = Severity::kInfo;
   f.title = fmt::format(
       "MaxUserPort = {} is set: it applies only to Windows Server 2003 and "
@@ -146,11 +150,12 @@ Finding max_user_port(int64_t v) {
   f.application = {
       "See the range in force with `netsh int ipv4 show dynamicport tcp`; widen it "
       "there, not with MaxUserPort."};
-  return f;
+  return with_data(std::move(f), data);
 }
 
 Finding port_events(int64_t collisions, int64_t exhausted, int64_t window) {
   Finding f;
+  nlohmann::json data = nlohmann::json::object();
   f.id = "windows-port-events";
   f.topics = {"windows", "port-pressure"};
   f.sources = {
@@ -162,7 +167,7 @@ Finding port_events(int64_t collisions, int64_t exhausted, int64_t window) {
   f.evidence = {fmt::format("System log, last {}: {} event{} 4227, {} event{} 4231", span,
                             with_commas(collisions), collisions == 1 ? "" : "s",
                             with_commas(exhausted), exhausted == 1 ? "" : "s")};
-  f.data = {{"event_4227", collisions}, {"event_4231", exhausted}, {"window_seconds", window}};
+  data = {{"event_4227", collisions}, {"event_4231", exhausted}, {"window_seconds", window}};
   if (exhausted > 0) {
     f.severity = Severity::kCritical;
     f.title = fmt::format("event 4231: the ephemeral port space ran out {} time{} in the last {}",
@@ -175,7 +180,7 @@ Finding port_events(int64_t collisions, int64_t exhausted, int64_t window) {
   } else {
     f.severity = Severity::kOk;
     f.title = fmt::format("no event 4227 or 4231 in the last {}", span);
-    return f;
+    return with_data(std::move(f), data);
   }
   f.why =
       "Windows logs 4231 when no ephemeral port is left for an outgoing connection and 4227 when "
@@ -184,7 +189,7 @@ Finding port_events(int64_t collisions, int64_t exhausted, int64_t window) {
   f.application = {
       "Find who opens the connections: `netstat -anob` or `Get-NetTCPConnection | Group-Object "
       "-Property State, OwningProcess`, and reuse connections there first."};
-  return f;
+  return with_data(std::move(f), data);
 }
 
 }  // namespace

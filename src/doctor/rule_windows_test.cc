@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <gtest/gtest.h>
 
+#include "doctor/finding_json.h"
 #include "doctor/test_input.h"
 
 namespace tw {
@@ -65,7 +66,7 @@ TEST(RuleWindows, MaxUserPortAndSmallRange) {
   // The same range port-pressure proposes, and nothing narrower.
   ASSERT_FALSE(d[0].commands.empty());
   EXPECT_EQ(d[0].commands[0], "netsh int ipv4 set dynamicport tcp start=49152 num=16384");
-  EXPECT_EQ(d[0].data["DynamicPortNumber"], 1000);
+  EXPECT_EQ(to_json(d[0].data)["DynamicPortNumber"], 1000);
 }
 
 // Without --windows-dynamicport the range in force is unknown: a default is not evidence.
@@ -150,8 +151,8 @@ TEST(RuleWindows, OtherRegistryValuesAreEvidence) {
   b.facts.windows_params["StrictTimeWaitSeqCheck"] = 1;
   auto f = with_id(rule_windows(b.build()), "windows-tcptimedwaitdelay");
   ASSERT_EQ(f.size(), 1u);
-  EXPECT_EQ(f[0].data["StrictTimeWaitSeqCheck"], 1);
-  EXPECT_FALSE(f[0].data.contains("TcpNumConnections"));
+  EXPECT_EQ(to_json(f[0].data)["StrictTimeWaitSeqCheck"], 1);
+  EXPECT_FALSE(to_json(f[0].data).contains("TcpNumConnections"));
   EXPECT_NE(f[0].evidence.back().find("StrictTimeWaitSeqCheck = 1"), std::string::npos);
 }
 
@@ -167,7 +168,7 @@ TEST(RuleWindows, PortEvents) {
   b.facts.windows_params["Event4227"] = 3;
   f = with_id(rule_windows(b.build()), "windows-port-events");
   EXPECT_EQ(f[0].severity, Severity::kWarning);
-  EXPECT_EQ(f[0].data["event_4227"], 3);
+  EXPECT_EQ(to_json(f[0].data)["event_4227"], 3);
   b.facts.windows_params["Event4231"] = 1;
   f = with_id(rule_windows(b.build()), "windows-port-events");
   EXPECT_EQ(f[0].severity, Severity::kCritical);

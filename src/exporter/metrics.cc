@@ -172,8 +172,8 @@ constexpr SysctlDef kSysctls[] = {
 };
 
 int level_value(const Forecast& f) {
-  const std::string_view l = f.level();
-  return l == "critical" ? 2 : l == "warning" ? 1 : 0;
+  const Severity l = f.level();
+  return l == Severity::kCritical ? 2 : l == Severity::kWarning ? 1 : 0;
 }
 
 // The worst level, the exhausted count and the soonest ETA over a kind of pool.

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <optional>
 
 #include "import/detect.h"
@@ -133,6 +134,239 @@ std::vector<std::string> import_format_names() {
   return out;
 }
 
+namespace {
+
+// The first lines of a text dump: buffered for detection, then replayed through the parser.
+struct HeadLine {
+  std::string text;
+  bool cut;
+};
+struct Head {
+  std::vector<HeadLine> lines;
+  std::vector<std::string> sample;  // the non-blank ones, which detection reads
+};
+
+Result<Head> read_head(LineReader* reader, const std::string& shown) {
+  Head head;
+  std::string line;
+  bool cut = false;
+  while (head.sample.size() < kHeadLines && head.lines.size() < kHeadMaxLines &&
+         reader->next(&line, &cut)) {
+    if (!is_blank(line)) head.sample.push_back(line);
+    head.lines.push_back({line, cut});
+  }
+  if (!reader->error().empty()) return fail(reader->error());
+  if (head.sample.empty())
+    return fail(fmt::format("{} is empty: it has only blank lines, nothing to count", shown));
+  return head;
+}
+
+// --format, else the format detected from the sample. Input no format fits is refused naming
+// the tool's output we do not read, or the closest format and the line it refuses.
+Result<std::string> choose_format(const std::string& forced, const std::vector<std::string>& sample,
+                                  const std::string& shown) {
+  if (!forced.empty()) return forced;
+  Detection detected = detect_format(sample);
+  if (!detected.format.empty()) return detected.format;
+  if (auto what = recognise_unsupported(sample); !what.empty())
+    return fail(fmt::format("cannot read {}: {}", shown, what));
+  if (!detected.closest.empty())
+    return fail(fmt::format(
+        "cannot tell the format of {}: its first lines fit no known dump; closest is {}, which "
+        "refuses line {}: {} (\"{}\"). Known formats: {}; force one with --format NAME (see "
+        "docs/import.md)",
+        shown, detected.closest, detected.closest_line, detected.closest_reason,
+        shorten(sample[detected.closest_line - 1], 60), format_list()));
+  return fail(fmt::format(
+      "cannot tell the format of {}: its first lines fit no known dump (first line: \"{}\"). "
+      "Known formats: {}; force one with --format NAME (see docs/import.md)",
+      shown, shorten(sample[0]), format_list()));
+}
+
+// One text dump's lines through its format's parser into the sink, counted in the report. Owner
+// lines (netstat -b) join the socket above them; a line another format reads as a socket means
+// two dumps in one file; a dump none of whose lines is a socket of this format is refused.
+class TextImport {
+ public:
+  TextImport(const ImportOptions& o, const std::string& shown, const std::string& where,
+             const std::string& format, const SocketSink& sink)
+      : strict_(o.strict),
+        shown_(shown),
+        where_(where),
+        sink_(sink),
+        parser_(make_parser(format, o.implied_state)),
+        owners_(parser_->has_owner_lines()) {
+    report_.format = format;
+  }
+
+  // One line (`was_cut`: longer than the reader keeps). False stops the import: error() says why.
+  bool take(const std::string& text, bool was_cut) {
+    ++report_.lines;
+    if (is_blank(text)) return true;
+    Socket s;
+    LineResult r = was_cut ? bad_line("line longer than 1 MiB") : parser_->parse(text, &s);
+    if (r.kind == LineKind::kOwner) {
+      // A component chain is a few names; a flood of such lines must not grow memory.
+      if (pending_ && !r.detail.empty() && pending_owner_.size() < kMaxOwner)
+        pending_owner_ += (pending_owner_.empty() ? "" : " ") + r.detail;
+      return true;
+    }
+    if (owners_) flush();
+    if (r.kind != LineKind::kSocket && looks_tcp(text)) {
+      if (!tcp_looking_++)
+        first_tcp_looking_ = fmt::format("{}:{}: {}", where_, report_.lines, shorten(text, 60));
+      if (r.kind == LineKind::kBad && !was_cut) read_by_other(text);
+    }
+    switch (r.kind) {
+      case LineKind::kSocket:
+        add_socket(s, r, text);
+        return true;
+      case LineKind::kOwner:
+      case LineKind::kHeader:
+        ++headers_;
+        return true;
+      case LineKind::kIgnored:
+        ++report_.ignored;
+        ++report_.ignore_reasons[r.reason];
+        return true;
+      case LineKind::kBad:
+        break;
+    }
+    return skip(r);
+  }
+  const std::string& error() const { return error_; }
+
+  // After the last line: the report, or why the dump is not one of this format.
+  Result<ImportReport> finish() {
+    flush();
+    if (other_sockets_ > 0 && report_.sockets > 0)
+      return fail(fmt::format(
+          "{} mixes two dumps: {} lines are {} sockets, and {} more are sockets of another "
+          "format (first: {}); import each dump from a file of its own",
+          shown_, report_.sockets, report_.format, other_sockets_, first_other_));
+
+    // Lines that look like TCP sockets and not one read: the dump is of another format (or
+    // variant), and an empty census would be a wrong answer.
+    if (report_.sockets == 0 && tcp_looking_ > 0) {
+      std::string first =
+          report_.skipped_examples.empty() ? first_tcp_looking_ : report_.skipped_examples[0];
+      return fail(fmt::format(
+          "nothing usable in {}: {} of its {} lines look like TCP sockets, but none is a {} "
+          "socket line; first: {}. If it is not a {} dump, force the right format with --format "
+          "({})",
+          shown_, tcp_looking_, report_.lines, report_.format, first, report_.format,
+          format_list()));
+    }
+
+    // A dump of headers only is an empty census; skipped lines and no socket is a wrong dump.
+    if (report_.sockets == 0 && (headers_ == 0 || report_.skipped > 0)) {
+      std::string first = report_.skipped_examples.empty() ? "" : report_.skipped_examples[0];
+      return fail(
+          fmt::format("nothing usable in {}: none of its {} lines is a {} socket line{}{}. "
+                      "If it is not a {} dump, force the right format with --format ({})",
+                      shown_, report_.lines, report_.format,
+                      first.empty() ? "" : "; first: ", first, report_.format, format_list()));
+    }
+    return std::move(report_);
+  }
+
+ private:
+  void add_socket(Socket& s, const LineResult& r, const std::string& text) {
+    ++report_.sockets;
+    report_.named_endpoints += s.local.is_named() + s.remote.is_named() - r.cut;
+    if (*r.reason) ++report_.warnings[r.reason];
+    if (!s.original_state.empty()) {
+      auto it = report_.original_states.find(s.original_state);
+      if (it != report_.original_states.end()) {
+        ++it->second;
+      } else if (report_.original_states.size() < kSpellings) {
+        report_.original_states.emplace(std::string(s.original_state), 1);
+      }
+    }
+    if (!owners_) {
+      sink_(s);
+      return;
+    }
+    // The socket waits for its owner lines below it; its text is copied, as the line buffer
+    // moves on.
+    pending_line_ = text;
+    if (!s.original_state.empty())
+      s.original_state =
+          std::string_view(pending_line_)
+              .substr(s.original_state.data() - text.data(), s.original_state.size());
+    pending_ = s;
+  }
+
+  // The socket waiting for its owner lines, to the sink.
+  void flush() {
+    if (!pending_) return;
+    if (!pending_owner_.empty()) {
+      pending_->command = pending_owner_;
+      ++report_.owners;
+    }
+    sink_(*pending_);
+    pending_.reset();
+    pending_owner_.clear();
+  }
+
+  // A line this format refuses that another format reads as a socket: the file holds two dumps,
+  // and counting one of them would be a wrong census. Other parsers are made at the first such
+  // line only.
+  void read_by_other(const std::string& text) {
+    if (others_.empty())
+      for (auto& f : text_formats())
+        if (f.name != report_.format) others_.emplace_back(f.name, make_parser(f.name, {}));
+    for (auto& [name, p] : others_) {
+      Socket s;
+      if (p->parse(text, &s).kind != LineKind::kSocket) continue;
+      if (!other_sockets_++)
+        first_other_ =
+            fmt::format("{}:{} is a {} line: {}", where_, report_.lines, name, shorten(text, 60));
+      return;
+    }
+  }
+
+  // A line that fits no socket of this format: counted and skipped, or (a line that refuses the
+  // whole dump, or --strict) the end of the import.
+  bool skip(const LineResult& r) {
+    std::string example = fmt::format("{}:{}: {}", where_, report_.lines, r.reason);
+    if (r.refuses_dump) {
+      error_ = r.detail.empty() ? fmt::format("cannot count {}: {}:{}: {}", shown_, where_,
+                                              report_.lines, r.reason)
+                                : fmt::format("cannot count {}: {}:{}: \"{}\": {}", shown_, where_,
+                                              report_.lines, shorten(r.detail, 60), r.reason);
+      return false;
+    }
+    if (!r.detail.empty()) example += fmt::format(" ({})", shorten(r.detail, 60));
+    if (strict_) {
+      error_ = fmt::format("{} [--strict stops at the first line that fits no {} format]", example,
+                           report_.format);
+      return false;
+    }
+    ++report_.skipped;
+    ++report_.skip_reasons[r.reason];
+    if (report_.skipped_examples.size() < kExamples) report_.skipped_examples.push_back(example);
+    return true;
+  }
+
+  const bool strict_;
+  const std::string& shown_;
+  const std::string& where_;
+  const SocketSink& sink_;
+  std::unique_ptr<LineParser> parser_;
+  const bool owners_;
+  ImportReport report_;
+  int64_t headers_ = 0, tcp_looking_ = 0;
+  std::string error_, first_tcp_looking_;
+  std::optional<Socket> pending_;
+  std::string pending_line_, pending_owner_;
+  std::vector<std::pair<std::string_view, std::unique_ptr<LineParser>>> others_;
+  int64_t other_sockets_ = 0;
+  std::string first_other_;
+};
+
+}  // namespace
+
 Result<ImportReport> import_file(const ImportOptions& o, HostFacts* facts, const SocketSink& sink) {
   if (!o.format.empty() && o.format != kSnapshotFormat && o.format != kSsDiagFormat &&
       !find_text_format(o.format))
@@ -168,193 +402,23 @@ Result<ImportReport> import_file(const ImportOptions& o, HostFacts* facts, const
   if (o.format == kSnapshotFormat || (o.format.empty() && json))
     return import_snapshot(o, shown, &reader, facts, sink);
 
-  // Buffer the first lines for detection, then replay them through the chosen parser.
-  struct HeadLine {
-    std::string text;
-    bool cut;
-  };
-  std::vector<HeadLine> head;
-  std::vector<std::string> sample;
+  auto head = read_head(&reader, shown);
+  if (!head) return fail(head.error());
+  auto format = choose_format(o.format, head->sample, shown);
+  if (!format) return fail(format.error());
+  facts->os = std::string(find_text_format(*format)->os);
+  facts->source = "import:" + *format;
+
+  TextImport text(o, shown, where, *format, sink);
+  for (auto& h : head->lines)
+    if (!text.take(h.text, h.cut)) return fail(text.error());
+  *head = {};  // the lines are replayed: keep no more than the reader's buffer
   std::string line;
   bool cut = false;
-  while (sample.size() < kHeadLines && head.size() < kHeadMaxLines && reader.next(&line, &cut)) {
-    if (!is_blank(line)) sample.push_back(line);
-    head.push_back({line, cut});
-  }
-  if (!reader.error().empty()) return fail(reader.error());
-  if (sample.empty())
-    return fail(fmt::format("{} is empty: it has only blank lines, nothing to count", shown));
-
-  ImportReport report;
-  Detection detected;
-  if (o.format.empty()) detected = detect_format(sample);
-  report.format = o.format.empty() ? detected.format : o.format;
-  if (report.format.empty()) {
-    if (auto what = recognise_unsupported(sample); !what.empty())
-      return fail(fmt::format("cannot read {}: {}", shown, what));
-  }
-  if (report.format.empty() && !detected.closest.empty())
-    return fail(fmt::format(
-        "cannot tell the format of {}: its first lines fit no known dump; closest is {}, which "
-        "refuses line {}: {} (\"{}\"). Known formats: {}; force one with --format NAME (see "
-        "docs/import.md)",
-        shown, detected.closest, detected.closest_line, detected.closest_reason,
-        shorten(sample[detected.closest_line - 1], 60), format_list()));
-  if (report.format.empty())
-    return fail(fmt::format(
-        "cannot tell the format of {}: its first lines fit no known dump (first line: \"{}\"). "
-        "Known formats: {}; force one with --format NAME (see docs/import.md)",
-        shown, shorten(sample[0]), format_list()));
-  const TextFormat* format = find_text_format(report.format);
-  facts->os = std::string(format->os);
-  facts->source = "import:" + report.format;
-
-  auto parser = make_parser(report.format, o.implied_state);
-  const bool owners = parser->has_owner_lines();
-  int64_t headers = 0, tcp_looking = 0;
-  std::string strict_error, first_tcp_looking;
-  // With owner lines (netstat -b) a socket waits for the lines below it; its text is copied, as
-  // the line buffer moves on.
-  std::optional<Socket> pending;
-  std::string pending_line, pending_owner;
-  auto flush = [&] {
-    if (!pending) return;
-    if (!pending_owner.empty()) {
-      pending->command = pending_owner;
-      ++report.owners;
-    }
-    sink(*pending);
-    pending.reset();
-    pending_owner.clear();
-  };
-  // A line this format refuses that another format reads as a socket: the file holds two dumps,
-  // and counting one of them would be a wrong census. Other parsers are made at the first such
-  // line only.
-  std::vector<std::pair<std::string_view, std::unique_ptr<LineParser>>> others;
-  int64_t other_sockets = 0;
-  std::string first_other;
-  auto read_by_other = [&](const std::string& text) {
-    if (others.empty())
-      for (auto& f : text_formats())
-        if (f.name != report.format) others.emplace_back(f.name, make_parser(f.name, {}));
-    for (auto& [name, p] : others) {
-      Socket s;
-      if (p->parse(text, &s).kind != LineKind::kSocket) continue;
-      if (!other_sockets++)
-        first_other =
-            fmt::format("{}:{} is a {} line: {}", where, report.lines, name, shorten(text, 60));
-      return;
-    }
-  };
-  auto take = [&](const std::string& text, bool was_cut) {
-    ++report.lines;
-    if (is_blank(text)) return true;
-    Socket s;
-    LineResult r = was_cut ? bad_line("line longer than 1 MiB") : parser->parse(text, &s);
-    if (r.kind == LineKind::kOwner) {
-      // A component chain is a few names; a flood of such lines must not grow memory.
-      if (pending && !r.detail.empty() && pending_owner.size() < kMaxOwner)
-        pending_owner += (pending_owner.empty() ? "" : " ") + r.detail;
-      return true;
-    }
-    if (owners) flush();
-    if (r.kind != LineKind::kSocket && looks_tcp(text)) {
-      if (!tcp_looking++)
-        first_tcp_looking = fmt::format("{}:{}: {}", where, report.lines, shorten(text, 60));
-      if (r.kind == LineKind::kBad && !was_cut) read_by_other(text);
-    }
-    switch (r.kind) {
-      case LineKind::kSocket:
-        ++report.sockets;
-        report.named_endpoints += s.local.is_named() + s.remote.is_named() - r.cut;
-        if (*r.reason) ++report.warnings[r.reason];
-        if (!s.original_state.empty()) {
-          auto it = report.original_states.find(s.original_state);
-          if (it != report.original_states.end()) {
-            ++it->second;
-          } else if (report.original_states.size() < kSpellings) {
-            report.original_states.emplace(std::string(s.original_state), 1);
-          }
-        }
-        if (owners) {
-          pending_line = text;
-          if (!s.original_state.empty())
-            s.original_state =
-                std::string_view(pending_line)
-                    .substr(s.original_state.data() - text.data(), s.original_state.size());
-          pending = s;
-        } else {
-          sink(s);
-        }
-        return true;
-      case LineKind::kOwner:
-      case LineKind::kHeader:
-        ++headers;
-        return true;
-      case LineKind::kIgnored:
-        ++report.ignored;
-        ++report.ignore_reasons[r.reason];
-        return true;
-      case LineKind::kBad:
-        break;
-    }
-    std::string example = fmt::format("{}:{}: {}", where, report.lines, r.reason);
-    if (r.refuses_dump) {
-      strict_error =
-          r.detail.empty()
-              ? fmt::format("cannot count {}: {}:{}: {}", shown, where, report.lines, r.reason)
-              : fmt::format("cannot count {}: {}:{}: \"{}\": {}", shown, where, report.lines,
-                            shorten(r.detail, 60), r.reason);
-      return false;
-    }
-    if (!r.detail.empty()) example += fmt::format(" ({})", shorten(r.detail, 60));
-    if (o.strict) {
-      strict_error = fmt::format("{} [--strict stops at the first line that fits no {} format]",
-                                 example, report.format);
-      return false;
-    }
-    ++report.skipped;
-    ++report.skip_reasons[r.reason];
-    if (report.skipped_examples.size() < kExamples) report.skipped_examples.push_back(example);
-    return true;
-  };
-  for (auto& h : head)
-    if (!take(h.text, h.cut)) return fail(strict_error);
-  head.clear();
-  head.shrink_to_fit();
   while (reader.next(&line, &cut))
-    if (!take(line, cut)) return fail(strict_error);
+    if (!text.take(line, cut)) return fail(text.error());
   if (!reader.error().empty()) return fail(reader.error());
-  flush();
-
-  if (other_sockets > 0 && report.sockets > 0)
-    return fail(fmt::format(
-        "{} mixes two dumps: {} lines are {} sockets, and {} more are sockets of another format "
-        "(first: {}); import each dump from a file of its own",
-        shown, report.sockets, report.format, other_sockets, first_other));
-
-  // Lines that look like TCP sockets and not one read: the dump is of another format (or
-  // variant), and an empty census would be a wrong answer.
-  if (report.sockets == 0 && tcp_looking > 0) {
-    std::string first =
-        report.skipped_examples.empty() ? first_tcp_looking : report.skipped_examples[0];
-    return fail(fmt::format(
-        "nothing usable in {}: {} of its {} lines look like TCP sockets, but none is a {} "
-        "socket line; first: {}. If it is not a {} dump, force the right format with --format "
-        "({})",
-        shown, tcp_looking, report.lines, report.format, first, report.format, format_list()));
-  }
-
-  // A dump of headers only is an empty census; skipped lines and no socket is a wrong dump.
-  if (report.sockets == 0 && (headers == 0 || report.skipped > 0)) {
-    std::string first = report.skipped_examples.empty() ? "" : report.skipped_examples[0];
-    return fail(
-        fmt::format("nothing usable in {}: none of its {} lines is a {} socket line{}{}. "
-                    "If it is not a {} dump, force the right format with --format ({})",
-                    shown, report.lines, report.format, first.empty() ? "" : "; first: ", first,
-                    report.format, format_list()));
-  }
-  return report;
+  return text.finish();
 }
 
 std::string describe_import(const ImportReport& r) {

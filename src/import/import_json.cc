@@ -2,6 +2,7 @@
 #include "import/import_json.h"
 
 #include <charconv>
+#include <nlohmann/json.hpp>
 
 #include "import/netstat_windows.h"
 #include "import/powershell.h"

@@ -4,7 +4,7 @@
 // was counted as.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include "import/import.h"
 

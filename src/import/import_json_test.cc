@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
 #include "import/fixture_dir.h"
 #include "testing/temp_dir.h"
 

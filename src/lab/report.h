@@ -3,7 +3,7 @@
 // fit 100 columns) and for machines (JSON, documented in docs/lab.md).
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 

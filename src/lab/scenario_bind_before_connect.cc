@@ -6,8 +6,8 @@
 #include <cerrno>
 #include <set>
 
-#include "census/report.h"
 #include "lab/stop.h"
+#include "model/format.h"
 
 namespace tw::lab {
 

@@ -3,11 +3,11 @@
 
 #include <fmt/format.h>
 
-#include "census/report.h"
 #include "lab/counters.h"
 #include "lab/server.h"
 #include "lab/stop.h"
 #include "lab/topology.h"
+#include "model/format.h"
 
 namespace tw::lab {
 

@@ -6,12 +6,12 @@
 
 #include <chrono>
 
-#include "census/report.h"
 #include "lab/counters.h"
 #include "lab/server.h"
 #include "lab/sockets.h"
 #include "lab/stop.h"
 #include "lab/topology.h"
+#include "model/format.h"
 #include "os/unique_fd.h"
 
 namespace tw::lab {

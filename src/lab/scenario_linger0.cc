@@ -10,11 +10,11 @@
 #include <chrono>
 #include <vector>
 
-#include "census/report.h"
 #include "lab/counters.h"
 #include "lab/sockets.h"
 #include "lab/stop.h"
 #include "lab/topology.h"
+#include "model/format.h"
 #include "os/unique_fd.h"
 
 namespace tw::lab {

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 
-#include "census/report.h"
 #include "lab/counters.h"
 #include "lab/nft_table.h"
 #include "lab/server.h"

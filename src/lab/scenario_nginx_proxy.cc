@@ -3,11 +3,11 @@
 
 #include <fmt/format.h>
 
-#include "census/report.h"
 #include "lab/counters.h"
 #include "lab/http_backend.h"
 #include "lab/nginx_process.h"
 #include "lab/topology.h"
+#include "model/format.h"
 
 namespace tw::lab {
 

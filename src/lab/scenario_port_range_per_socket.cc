@@ -10,8 +10,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "census/report.h"
 #include "lab/stop.h"
+#include "model/format.h"
 #include "os/unique_fd.h"
 
 #ifndef IP_LOCAL_PORT_RANGE

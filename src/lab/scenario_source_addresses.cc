@@ -5,8 +5,8 @@
 
 #include <cerrno>
 
-#include "census/report.h"
 #include "lab/stop.h"
+#include "model/format.h"
 
 namespace tw::lab {
 

@@ -2,7 +2,7 @@
 // HostFacts to and from JSON (the "facts" object of a snapshot; docs/json.md).
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include "model/host_facts.h"
 #include "model/result.h"

@@ -5,7 +5,7 @@
 
 #include "census/forecast.h"
 #include "census/port_pool.h"
-#include "census/report.h"
+#include "model/format.h"
 
 namespace tw::plan {
 

@@ -4,9 +4,10 @@
 #include <fmt/format.h>
 
 #include <map>
+#include <nlohmann/json.hpp>
 
-#include "census/report.h"
 #include "census/table.h"
+#include "model/format.h"
 #include "model/safe_text.h"
 #include "plan/sources.h"
 

@@ -3,7 +3,7 @@
 // (schema timewait-plan/1, docs/plan.md).
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// What the Windows build knows about its host besides sockets (sources/host_reader_windows.cc):
+// What the Windows build knows about its host besides sockets (sources/host_reader_win32.cc):
 // Tcpip\Parameters registry values (RegGetValueW), the dynamic port ranges (`netsh int ipv4|ipv6
 // show dynamicport tcp`, read by sources/windows_settings), GetTcpStatisticsEx counters and the
 // System log's events 4227 and 4231 (EvtQuery). Each source is a function, so tests can stand in

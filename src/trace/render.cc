@@ -5,8 +5,9 @@
 #include <string.h>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
-#include "census/report.h"
+#include "model/format.h"
 #include "model/safe_text.h"
 
 namespace tw {

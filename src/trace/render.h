@@ -3,7 +3,7 @@
 // (JSON lines, one summary object; schema in docs/trace.md).
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 
 #include "trace/summary.h"

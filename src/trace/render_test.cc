@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include <cstring>
+#include <nlohmann/json.hpp>
 
 namespace tw {
 namespace {

@@ -2,8 +2,10 @@
 #include "watch/frame_json.h"
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "census/report.h"
+#include "model/format.h"
 
 namespace tw::watch {
 
@@ -50,7 +52,7 @@ nlohmann::json frame_json(const Frame& f, size_t top) {
     if (worst.is_null())
       worst = {{"pool", r.bind_pool ? "bind" : "tuple"},
                {"key", r.key},
-               {"level", r.forecast->level()},
+               {"level", severity_name(r.forecast->level())},
                {"state", pool_state_name(r.forecast->state)},
                {"eta_s", r.forecast->eta_s ? nlohmann::json(round_to(*r.forecast->eta_s, 1))
                                            : nlohmann::json(nullptr)}};

@@ -3,7 +3,7 @@
 // timewait-watch/1 (docs/json.md).
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include "watch/frame.h"
 

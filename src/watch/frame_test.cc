@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "watch/fake_world_test.h"
 #include "watch/frame_json.h"
 

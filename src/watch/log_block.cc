@@ -3,7 +3,7 @@
 
 #include <fmt/format.h>
 
-#include "census/report.h"
+#include "model/format.h"
 #include "watch/screen.h"
 
 namespace tw::watch {
@@ -33,7 +33,8 @@ std::string render_log_block(const Frame& f, size_t top) {
       out += fmt::format("  {}  in-use {}  time-wait {}  usable {}  {}  eta {}  {} {}\n", r.key,
                          with_commas(r.sockets), with_commas(r.time_wait),
                          with_commas(r.forecast->free_ports), format_rate(r.rate_10s),
-                         eta_text(*r.forecast), format_percent(r.share), r.forecast->level());
+                         eta_text(*r.forecast), format_percent(r.share),
+                         severity_name(r.forecast->level()));
     else
       out += fmt::format("  {}  sockets {}  time-wait {}  {}\n", r.key, with_commas(r.sockets),
                          with_commas(r.time_wait), format_rate(r.rate_10s));

@@ -8,8 +8,8 @@
 #include <ctime>
 #include <sstream>
 
-#include "census/report.h"
 #include "census/table.h"
+#include "model/format.h"
 
 namespace tw::watch {
 
@@ -82,8 +82,14 @@ Attr severity_attr(Severity s) {
 
 Attr level_attr(const Row& r) {
   if (!r.forecast) return Attr::kNormal;
-  std::string_view l = r.forecast->level();
-  return l == "critical" ? Attr::kCritical : l == "warning" ? Attr::kWarning : Attr::kOk;
+  switch (r.forecast->level()) {
+    case Severity::kCritical:
+      return Attr::kCritical;
+    case Severity::kWarning:
+      return Attr::kWarning;
+    default:
+      return Attr::kOk;
+  }
 }
 
 std::string clock_text(std::chrono::system_clock::time_point t) {

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <nlohmann/json.hpp>
 
 #include "model/safe_text.h"
 #include "os/stop_signals.h"
