@@ -9,6 +9,7 @@
 
 #include <algorithm>
 
+#include "doctor/finding_json.h"
 #include "doctor/range_proposal.h"
 #include "doctor/reserved_ports.h"
 #include "doctor/rules.h"
@@ -55,7 +56,7 @@ std::vector<Finding> rule_node_port_range(const DoctorInput& in) {
       "NodePort range must not overlap the nodes' ephemeral range)",
       "kubernetes #108496 (kube-proxy 1.21.14 no longer holds NodePorts open)",
       "kernel Documentation/networking/ip-sysctl.rst: ip_local_reserved_ports"};
-  f.data = {
+  const nlohmann::json data = {
       {"node_port_range", {np.low, np.high}},         {"node_port_range_assumed", np.range_assumed},
       {"node_port_range_source", np.range_source},    {"rules_in", np.seen_in},
       {"node_ports_in_use", np.in_use.size()},        {"node_ports_outside_range", outside},
@@ -81,7 +82,7 @@ std::vector<Finding> rule_node_port_range(const DoctorInput& in) {
                       : fmt::format("the NodePort range {}-{} is outside the ephemeral range {}-{}",
                                     np.low, np.high, pool.low, pool.high);
     f.evidence = std::move(evidence);
-    return {f};
+    return {with_data(std::move(f), data)};
   }
   f.severity = Severity::kWarning;
   f.title = fmt::format(
@@ -119,7 +120,7 @@ std::vector<Finding> rule_node_port_range(const DoctorInput& in) {
       "connection rate every destination can sustain; reserve the NodePorts instead.",
       "Do not reserve ports by hand per Service: NodePorts are allocated from the whole range at "
       "any time; reserve the range."};
-  return {f};
+  return {with_data(std::move(f), data)};
 }
 
 }  // namespace tw

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <gtest/gtest.h>
 
+#include "doctor/finding_json.h"
 #include "doctor/test_input.h"
 
 namespace tw {
@@ -33,7 +34,7 @@ TEST(RuleNodePortRange, WideEphemeralRangeWarnsAndReservesTheWholeRange) {
             std::string::npos)
       << f[0].title;
   EXPECT_TRUE(testing::has_sysctl(f[0], "net.ipv4.ip_local_reserved_ports", "8080,30000-32767"));
-  EXPECT_EQ(f[0].data["in_use_unreserved"], nlohmann::json::array({30080}));
+  EXPECT_EQ(to_json(f[0].data)["in_use_unreserved"], nlohmann::json::array({30080}));
   EXPECT_NE(f[0].why.find("kube-proxy"), std::string::npos);
   ASSERT_FALSE(f[0].dont.empty());
 }

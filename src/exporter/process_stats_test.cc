@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "exporter/exporter.h"
+#include "os/unique_fd.h"
 #include "testing/scoped_netns.h"
 #include "testing/sockets.h"
 #include "testing/temp_dir.h"
@@ -41,11 +42,11 @@ TEST(ProcessStats, OpenFdsCountTheDescriptorsThisTestOpens) {
   auto before = read_process_stats();
   ASSERT_TRUE(before) << before.error();
   constexpr int kOpened = 37;
-  std::vector<int> fds;
-  for (int i = 0; i < kOpened; ++i) fds.push_back(open("/dev/null", O_RDONLY | O_CLOEXEC));
-  for (int fd : fds) ASSERT_GE(fd, 0);
+  std::vector<os::UniqueFd> fds;
+  for (int i = 0; i < kOpened; ++i) fds.emplace_back(open("/dev/null", O_RDONLY | O_CLOEXEC));
+  for (const os::UniqueFd& fd : fds) ASSERT_TRUE(fd);
   auto during = read_process_stats();
-  for (int fd : fds) close(fd);
+  fds.clear();
   auto after = read_process_stats();
   ASSERT_TRUE(during && after);
   EXPECT_EQ(during->open_fds - before->open_fds, kOpened);

@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
-#include "census/report.h"
+#include "model/format.h"
 #include "model/safe_text.h"
 
 namespace tw::plan {

@@ -15,6 +15,8 @@
 #include <chrono>
 #include <memory>
 
+#include "os/read_file.h"
+#include "os/unique_fd.h"
 #include "sources/node_ports.h"
 
 extern char** environ;
@@ -31,9 +33,10 @@ constexpr int kTimeoutMs = 5000;
 std::optional<std::string> run(std::vector<std::string> argv) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return std::nullopt;
+  os::UniqueFd from_child(fds[0]), to_parent(fds[1]);
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+  posix_spawn_file_actions_adddup2(&fa, to_parent.get(), 1);
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
   std::vector<char*> args;
@@ -42,11 +45,8 @@ std::optional<std::string> run(std::vector<std::string> argv) {
   pid_t pid = -1;
   int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
-  close(fds[1]);
-  if (rc != 0) {
-    close(fds[0]);
-    return std::nullopt;
-  }
+  to_parent.reset();  // the child holds its copy: EOF comes when it exits
+  if (rc != 0) return std::nullopt;
   std::string out;
   bool ok = true;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kTimeoutMs);
@@ -59,11 +59,11 @@ std::optional<std::string> run(std::vector<std::string> argv) {
       ok = false;
       break;
     }
-    pollfd p{fds[0], POLLIN, 0};
+    pollfd p{from_child.get(), POLLIN, 0};
     int n = poll(&p, 1, static_cast<int>(left));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) continue;
-    ssize_t got = read(fds[0], buf, sizeof buf);
+    ssize_t got = read(from_child.get(), buf, sizeof buf);
     if (got < 0 && errno == EINTR) continue;
     if (got <= 0) break;
     out.append(buf, static_cast<size_t>(got));
@@ -72,7 +72,7 @@ std::optional<std::string> run(std::vector<std::string> argv) {
       break;
     }
   }
-  close(fds[0]);
+  from_child.reset();
   if (!ok) kill(pid, SIGKILL);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
@@ -81,19 +81,10 @@ std::optional<std::string> run(std::vector<std::string> argv) {
   return out;
 }
 
+// The file whole, or nullopt when it cannot be read or is larger than `limit`.
 std::optional<std::string> read_bounded(const std::string& path, size_t limit) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  std::string out;
-  char buf[4096];
-  while (out.size() < limit) {
-    ssize_t n = read(fd, buf, std::min(sizeof buf, limit - out.size()));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  close(fd);
-  return out;
+  auto text = os::read_file(path, limit);
+  return text ? std::optional<std::string>(std::move(*text)) : std::nullopt;
 }
 
 // kube-apiserver's --service-node-port-range: from its running process (a control-plane node),

@@ -15,6 +15,7 @@
 #include <set>
 
 #include "model/safe_text.h"
+#include "os/read_file.h"
 #include "sources/netns.h"
 
 namespace tw {
@@ -192,20 +193,11 @@ std::optional<CgroupPod> pod_of_proc_cgroup(std::string_view text) {
 
 namespace {
 
-// Reads at most `limit` bytes: /proc files are small, but nothing read is unbounded.
+// The file whole, or nullopt when it cannot be read or is larger than `limit`: /proc files are
+// small, but nothing read is unbounded.
 std::optional<std::string> read_bounded(const std::string& path, size_t limit) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  std::string out;
-  char buf[4096];
-  while (out.size() < limit) {
-    ssize_t n = read(fd, buf, std::min(sizeof buf, limit - out.size()));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  close(fd);
-  return out;
+  auto text = os::read_file(path, limit);
+  return text ? std::optional<std::string>(std::move(*text)) : std::nullopt;
 }
 
 // Subdirectories of `path`, not following symlinks, at most `limit`; others are counted.

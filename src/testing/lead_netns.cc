@@ -39,10 +39,7 @@ LeadNetns::LeadNetns(const std::string& prefix, const std::string& port_range,
   }
 }
 
-LeadNetns::~LeadNetns() {
-  stop_serving();
-  for (int fd : listeners_) close(fd);
-}
+LeadNetns::~LeadNetns() { stop_serving(); }
 
 bool LeadNetns::listen(const std::string& address, uint16_t port) {
   EnterNetns in(ns_.name());
@@ -50,34 +47,32 @@ bool LeadNetns::listen(const std::string& address, uint16_t port) {
   a.sin_family = AF_INET;
   a.sin_port = htons(port);
   inet_pton(AF_INET, address.c_str(), &a.sin_addr);
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0 || bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0 ||
-      ::listen(fd, 1024) != 0) {
+  os::UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd || bind(fd.get(), reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0 ||
+      ::listen(fd.get(), 1024) != 0) {
     ADD_FAILURE() << "cannot listen on " << address << ":" << port << " in " << ns_.name();
-    if (fd >= 0) close(fd);
     ok_ = false;
     return false;
   }
-  listeners_.push_back(fd);
+  listeners_.push_back(std::move(fd));
   return true;
 }
 
 void LeadNetns::serve() {
   server_ = std::thread([this] {
     std::vector<pollfd> p;
-    for (int l : listeners_) p.push_back({l, POLLIN, 0});
+    for (const os::UniqueFd& l : listeners_) p.push_back({l.get(), POLLIN, 0});
     while (!stop_) {
       if (poll(p.data(), p.size(), 50) <= 0) continue;
       for (auto& x : p) {
         if (!(x.revents & POLLIN)) continue;
-        int fd = accept(x.fd, nullptr, nullptr);
-        if (fd < 0) continue;
+        os::UniqueFd fd(accept(x.fd, nullptr, nullptr));
+        if (!fd) continue;
         timeval tv{0, 200000};
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
         char buf[16];
-        while (read(fd, buf, sizeof buf) > 0) {
+        while (read(fd.get(), buf, sizeof buf) > 0) {
         }
-        close(fd);
       }
     }
   });

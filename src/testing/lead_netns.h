@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "os/unique_fd.h"
 #include "testing/scoped_netns.h"
 
 namespace tw::testing {
@@ -40,7 +41,7 @@ class LeadNetns {
  private:
   ScopedNetns ns_;
   bool ok_ = true;
-  std::vector<int> listeners_;
+  std::vector<os::UniqueFd> listeners_;
   std::atomic<bool> stop_{false};
   std::thread server_;
 };

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "background_tool.h"
+#include "os/unique_fd.h"
 #include "run_tool.h"
 #include "testing/lead_netns.h"
 #include "testing/loopback.h"
@@ -82,19 +83,19 @@ void bind_client(Clock::time_point t0, Traffic* t) {
       std::lock_guard<std::mutex> l(t->m);
       if (t->first_failure_s >= 0 && seconds_since(t0) > t->first_failure_s + kAfterFailure) break;
     }
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (bind(fd, reinterpret_cast<const sockaddr*>(&from), sizeof from) != 0) {
+    os::UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (bind(fd.get(), reinterpret_cast<const sockaddr*>(&from), sizeof from) != 0) {
       int err = errno;
-      close(fd);
+      fd.reset();
       std::lock_guard<std::mutex> l(t->m);
       t->bind_failures[err]++;
       t->failed(t0);
       continue;
     }
     const sockaddr_in to = addr(kDests[i % 4], kPort);
-    int rc = connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to);
+    int rc = connect(fd.get(), reinterpret_cast<const sockaddr*>(&to), sizeof to);
     int err = errno;
-    close(fd);
+    fd.reset();
     std::lock_guard<std::mutex> l(t->m);
     t->binds++;
     if (rc != 0) {
@@ -111,10 +112,10 @@ void other_client(Clock::time_point t0, Traffic* t) {
   const sockaddr_in to = addr(kOther, kPort);
   for (int i = 0; seconds_since(t0) < kMaxSeconds && !t->done; ++i) {
     std::this_thread::sleep_until(t0 + std::chrono::microseconds(int64_t(i * 1e6 / kOtherRate)));
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int rc = connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to);
+    os::UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    int rc = connect(fd.get(), reinterpret_cast<const sockaddr*>(&to), sizeof to);
     int err = errno;
-    close(fd);
+    fd.reset();
     std::lock_guard<std::mutex> l(t->m);
     if (rc == 0) {
       t->other_connects++;
@@ -146,15 +147,15 @@ TEST(BindPoolLeadCli, EveryViewWarnsBeforeTheFirstFailedBindWithTheBindPoolsAdvi
   for (const char* d : {kDests[0], kDests[1], kDests[2], kDests[3], kOther})
     ASSERT_TRUE(ns.listen(d, kPort));
 
-  std::vector<int> bound_only;
+  std::vector<os::UniqueFd> bound_only;
   {
     EnterNetns in(ns.name());
     // Bound and never connected: they hold ports of kSource's pool all along.
     for (int i = 0; i < kBoundOnly; ++i) {
-      int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      os::UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
       const sockaddr_in a = addr(kSource, 0);
-      ASSERT_EQ(bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a), 0);
-      bound_only.push_back(fd);
+      ASSERT_EQ(bind(fd.get(), reinterpret_cast<const sockaddr*>(&a), sizeof a), 0);
+      bound_only.push_back(std::move(fd));
     }
   }
   auto tracer = std::make_unique<BackgroundTool>(
@@ -222,7 +223,7 @@ TEST(BindPoolLeadCli, EveryViewWarnsBeforeTheFirstFailedBindWithTheBindPoolsAdvi
   other_thread.join();
   auto traced = tracer->interrupt();
   ns.stop_serving();
-  for (int fd : bound_only) close(fd);
+  bound_only.clear();
 
   // The kernel: the address's pool ran out although no destination held a quarter of it.
   ASSERT_GE(t.first_failure_s, 0) << "no bind() or connect() failed within " << kMaxSeconds << " s";

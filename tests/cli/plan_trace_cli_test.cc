@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "background_tool.h"
+#include "os/unique_fd.h"
 #include "run_tool.h"
 #include "testing/scoped_netns.h"
 #include "testing/temp_dir.h"
@@ -48,37 +49,36 @@ class PassiveServer {
   PassiveServer(const ScopedNetns& ns, uint16_t port) {
     {
       testing::EnterNetns in(ns.name());
-      fd_ = socket(AF_INET, SOCK_STREAM, 0);
+      fd_.reset(socket(AF_INET, SOCK_STREAM, 0));
     }
     int one = 1;
-    setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    setsockopt(fd_.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     sockaddr_in a = loopback(port);
-    ok_ = bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 && listen(fd_, 256) == 0;
+    ok_ = bind(fd_.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+          listen(fd_.get(), 256) == 0;
     thread_ = std::thread([this] { serve(); });
   }
   ~PassiveServer() {
     stop_ = true;
     thread_.join();
-    close(fd_);
   }
   bool ok() const { return ok_; }
 
  private:
   void serve() {
     while (!stop_) {
-      pollfd p{fd_, POLLIN, 0};
+      pollfd p{fd_.get(), POLLIN, 0};
       if (poll(&p, 1, 100) <= 0) continue;
-      int c = accept(fd_, nullptr, nullptr);
-      if (c < 0) continue;
+      os::UniqueFd c(accept(fd_.get(), nullptr, nullptr));
+      if (!c) continue;
       char buf[64];
       timeval tv{2, 0};  // a client that never closes does not stop the server
-      setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-      while (read(c, buf, sizeof buf) > 0) {
+      setsockopt(c.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      while (read(c.get(), buf, sizeof buf) > 0) {
       }
-      close(c);
     }
   }
-  int fd_ = -1;
+  os::UniqueFd fd_;
   bool ok_ = false;
   std::atomic<bool> stop_{false};
   std::thread thread_;
@@ -100,16 +100,15 @@ ChurnResult churn(const ScopedNetns& ns, uint16_t port, double rate, double seco
   const auto n = int64_t(rate * seconds);
   for (int64_t i = 0; i < n; ++i) {
     std::this_thread::sleep_until(start + std::chrono::duration<double>(i / rate));
-    int s = socket(AF_INET, SOCK_STREAM, 0);
+    os::UniqueFd s(socket(AF_INET, SOCK_STREAM, 0));
     sockaddr_in a = loopback(port);
     ++r.attempts;
-    if (connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0)
+    if (connect(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0)
       ++r.connected;
     else if (errno == EADDRNOTAVAIL)
       ++r.eaddrnotavail;
     else
       ++r.other;
-    close(s);
     r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   }
   return r;
