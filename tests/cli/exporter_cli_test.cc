@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <map>
@@ -185,7 +186,13 @@ TEST(ExporterCli, HeaderFloodsDoNotGrowTheExportersMemory) {
   http_get(port, "/metrics", &status);
   ASSERT_EQ(status, 200);
   const long rss0 = rss_kib(tool.pid());
-  const int fds0 = open_fds(tool.pid());
+  // The baseline once the first scrape's connection is closed on the server's side too: the
+  // fewest descriptors over a second (CI once read 21 here, and 19 at rest).
+  int fds0 = open_fds(tool.pid());
+  for (int i = 0; i < 10; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    fds0 = std::min(fds0, open_fds(tool.pid()));
+  }
   HostileOptions h;
   h.port = port;
   h.floods = 8;
@@ -207,13 +214,13 @@ TEST(ExporterCli, HeaderFloodsDoNotGrowTheExportersMemory) {
   }
   EXPECT_EQ(answered, made);
   EXPECT_LT(rss_max - rss0, 16 * 1024) << rss0 << " -> " << rss_max << " KiB";
-  // The floods gone, the exporter's descriptors come back to where they were.
-  int fds = -1;
-  for (int i = 0; i < 100 && fds != fds0; ++i) {
+  // The floods gone, the exporter's descriptors come back to where they were (none leaked).
+  int fds = open_fds(tool.pid());
+  for (int i = 0; i < 100 && fds > fds0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     fds = open_fds(tool.pid());
   }
-  EXPECT_EQ(fds, fds0);
+  EXPECT_LE(fds, fds0);
   auto r = tool.terminate(30);
   EXPECT_EQ(r.code, 0) << r.err;
 }
