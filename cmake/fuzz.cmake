@@ -20,7 +20,7 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(MNL REQUIRED IMPORTED_TARGET libmnl)
 
 set(_fuzz_srcs ${_tw_root}/src/import/import_fuzz.cc)
-foreach(dir model sources import)
+foreach(dir os model sources import)
   file(GLOB _s CONFIGURE_DEPENDS ${_tw_root}/src/${dir}/*.cc)
   list(FILTER _s EXCLUDE REGEX "_(test|fuzz)\\.cc$")
   # The Linux build without BPF: no Windows stand-ins, no libbpf (the `_nobpf.cc` twins stay).
