@@ -22,6 +22,7 @@
 #include "background_tool.h"
 #include "os/unique_fd.h"
 #include "run_tool.h"
+#include "testing/loopback.h"
 #include "testing/scoped_netns.h"
 #include "testing/temp_dir.h"
 
@@ -30,17 +31,10 @@ namespace {
 
 using nlohmann::json;
 using testing::BackgroundTool;
+using testing::loopback;
 using testing::run_tool;
 using testing::ScopedNetns;
 using Clock = std::chrono::steady_clock;
-
-sockaddr_in loopback(uint16_t port) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return a;
-}
 
 // A server in the namespace that reads each connection to EOF and closes after the client: the
 // client closes first and holds the TIME_WAIT, as a proxy toward its upstream does.
