@@ -56,4 +56,23 @@ struct TcpIterOptions {
 DumpResult read_tcp_iter(StateMask mask, const SocketSink& sink,
                          const TcpIterOptions& options = {});
 
+// One walk for a whole node (`--all-netns`): the sockets of every network namespace whose
+// established hash table is the calling thread's (the host's table, which every namespace shares
+// unless it was made with net.ipv4.tcp_child_ehash_entries set: its net.ipv4.tcp_ehash_entries
+// then reads positive), each handed to the sink with its namespace's nsfs inode
+// (/proc/PID/ns/net's st_ino). Listening sockets are reported for the same namespaces only, so a
+// namespace with its own table is read apart (read_tcp_iter in it) and never counted twice.
+// Same states, records, threading and failures as read_tcp_iter; `restart` drops what every
+// namespace was given.
+using NetnsSocketSink = std::function<void(uint64_t netns_inode, const Socket&)>;
+struct AllNetnsOptions {
+  // tcp_tw_reuse_delay in milliseconds of a namespace (by inode), for Socket::reuse; null or a
+  // namespace it does not know: 1000.
+  std::function<uint32_t(uint64_t netns_inode)> reuse_delay_ms;
+  int walkers = 0;  // as TcpIterOptions::walkers
+  std::function<void()> restart;
+};
+DumpResult read_tcp_all_netns(StateMask mask, const NetnsSocketSink& sink,
+                              const AllNetnsOptions& options = {});
+
 }  // namespace tw
