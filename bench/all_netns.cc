@@ -1,0 +1,443 @@
+// SPDX-License-Identifier: Apache-2.0
+// `--all-netns` (issue 27): one walk of the shared TCP table for every namespace, against what
+// it replaces, measured in the same run (wall and CPU seconds, user + system of all threads, min
+// of REPS; `make bench` runs it with the rest, or by hand as root: bench/all_netns [REPS]).
+//
+//   A: 100 namespaces, ~1.1M sockets: BIG holds 900,000 TIME_WAIT (bench/tw_factory), the 99
+//      others 1,000 ESTABLISHED connections each (2,000 sockets).
+//   B: 1,000 namespaces of 1,000 sockets each (500 ESTABLISHED connections).
+//
+// Rows: the one walk (read_tcp_all_netns, sockets counted per namespace as a census groups them);
+// one read of BIG alone (the hash walk entered in it, and the inet_diag dump: what `census --netns
+// BIG` reads); one read per namespace (the hash walk, and the dump, entered in each), over as
+// many namespaces as a time budget allows and scaled to all of them when it stops early (said).
+// Every per-namespace count of the one walk is checked against the reads entered in each
+// namespace. The one walk's peak RSS is read in a fresh process (this one holds a million
+// descriptors) for A and B: flat in namespaces and sockets is the target.
+//
+// Small namespaces are made with unshare(CLONE_NEWNET) on a thread and held by descriptors: when
+// this process ends, however it ends, they are gone. BIG is a named namespace (tw_factory enters
+// it by name), deleted at the end. TIME_WAIT lasts 60 s: BIG's reads come first, and the counts
+// say when some expired meanwhile. Bounded: about 4 minutes.
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "os/netns.h"
+#include "sources/netlink_diag.h"
+#include "sources/tcp_iter.h"
+#include "sources/tcp_walk_bpf.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// What die() must undo: BIG's factory and name (the small namespaces go with this process).
+pid_t g_factory = 0;
+std::string g_big;
+
+[[noreturn]] void die(const std::string& what) {
+  fmt::print(stderr, "all_netns: {}\n", what);
+  if (g_factory > 0) {
+    kill(g_factory, SIGTERM);
+    waitpid(g_factory, nullptr, 0);
+  }
+  if (!g_big.empty()) (void)tw::os::run_command("ip netns del " + g_big);
+  std::exit(1);
+}
+
+double cpu_seconds() {
+  rusage u;
+  getrusage(RUSAGE_SELF, &u);
+  auto s = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return s(u.ru_utime) + s(u.ru_stime);
+}
+
+struct Time {
+  double wall = std::numeric_limits<double>::max(), cpu = std::numeric_limits<double>::max();
+  void take(double w, double c) {
+    wall = std::min(wall, w);
+    cpu = std::min(cpu, c);
+  }
+};
+
+template <class F>
+std::pair<double, double> timed(F&& f) {
+  const double c0 = cpu_seconds();
+  const auto w0 = Clock::now();
+  f();
+  return {std::chrono::duration<double>(Clock::now() - w0).count(), cpu_seconds() - c0};
+}
+
+uint64_t inode_of_fd(int fd) {
+  struct stat st {};
+  if (fstat(fd, &st) != 0) die("fstat of a namespace");
+  return st.st_ino;
+}
+
+// A namespace this process holds: its nsfs descriptor and its sockets' descriptors.
+struct Ns {
+  int fd = -1;
+  uint64_t inode = 0;
+  std::vector<int> fds;
+  std::string name;  // BIG only
+};
+
+void check(bool ok, const char* what) {
+  if (!ok) die(fmt::format("{}: {}", what, std::strerror(errno)));
+}
+
+// On a thread of its own: a new namespace, its loopback up, `pairs` ESTABLISHED connections
+// (both ends held); the thread goes back to `home` before it ends.
+void make_small(Ns* ns, int pairs, int home) {
+  check(unshare(CLONE_NEWNET) == 0, "unshare(CLONE_NEWNET)");
+  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  check(s >= 0, "socket");
+  ifreq ifr{};
+  std::strcpy(ifr.ifr_name, "lo");
+  check(ioctl(s, SIOCGIFFLAGS, &ifr) == 0, "SIOCGIFFLAGS lo");
+  ifr.ifr_flags |= IFF_UP;
+  check(ioctl(s, SIOCSIFFLAGS, &ifr) == 0, "SIOCSIFFLAGS lo");
+  close(s);
+  ns->fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  check(ns->fd >= 0, "open /proc/thread-self/ns/net");
+  ns->inode = inode_of_fd(ns->fd);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(0x7f000001);
+  int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  check(l >= 0 && bind(l, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 && listen(l, 1024) == 0,
+        "listen");
+  socklen_t len = sizeof a;
+  check(getsockname(l, reinterpret_cast<sockaddr*>(&a), &len) == 0, "getsockname");
+  ns->fds.reserve(2 * pairs + 1);
+  ns->fds.push_back(l);
+  for (int i = 0; i < pairs; ++i) {
+    int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    check(c >= 0 && connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0, "connect");
+    int t = accept4(l, nullptr, nullptr, SOCK_CLOEXEC);
+    check(t >= 0, "accept");
+    ns->fds.push_back(c);
+    ns->fds.push_back(t);
+  }
+  check(setns(home, CLONE_NEWNET) == 0, "setns back");
+}
+
+void make_smalls(std::vector<Ns>* all, int n, int pairs) {
+  const int home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  check(home >= 0, "open own namespace");
+  const size_t first = all->size();
+  all->resize(first + n);
+  const int threads = 2;
+  std::vector<std::thread> ts;
+  for (int t = 0; t < threads; ++t)
+    ts.emplace_back([&, t] {
+      const int h = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+      for (int i = t; i < n; i += threads) make_small(&(*all)[first + i], pairs, h);
+      close(h);
+    });
+  for (auto& t : ts) t.join();
+  close(home);
+}
+
+void release(std::vector<Ns>* all) {
+  for (Ns& ns : *all) {
+    for (int fd : ns.fds) close(fd);
+    if (ns.fd >= 0) close(ns.fd);
+  }
+  all->clear();
+}
+
+// Runs f with the calling thread in ns.
+template <class F>
+auto in(const Ns& ns, F&& f) {
+  const int home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  check(home >= 0 && setns(ns.fd, CLONE_NEWNET) == 0, "setns");
+  auto r = f();
+  check(setns(home, CLONE_NEWNET) == 0, "setns back");
+  close(home);
+  return r;
+}
+
+using Counts = std::unordered_map<uint64_t, int64_t>;
+
+Counts one_walk(tw::StateMask mask = tw::StateMask::all()) {
+  Counts c;
+  uint64_t last = 0;
+  int64_t* at = nullptr;
+  tw::DumpResult r = tw::read_tcp_all_netns(mask, [&](uint64_t ino, const tw::Socket&) {
+    if (ino != last || !at) {
+      at = &c[ino];
+      last = ino;
+    }
+    ++*at;
+  });
+  if (r.failure != tw::DumpFailure::kNone) die("the one walk: " + r.message);
+  return c;
+}
+
+int64_t walk_here() {
+  tw::DumpResult r = tw::read_tcp_iter(tw::StateMask::all(), [](const tw::Socket&) {},
+                                       {.reader = tw::BpfReader::kWalk});
+  if (r.failure != tw::DumpFailure::kNone) die("the hash walk: " + r.message);
+  return r.sockets;
+}
+
+int64_t dump_here() {
+  tw::DumpResult r = tw::dump_inet_diag(tw::StateMask::all(), [](const tw::Socket&) {});
+  if (r.failure != tw::DumpFailure::kNone) die("the dump: " + r.message);
+  return r.sockets;
+}
+
+// The one walk's peak RSS (KiB), in a fresh process: this one's memory (descriptors, tables)
+// would be counted in a fork.
+long probe_rss() {
+  std::string cmd = fmt::format("{} --probe-rss", std::filesystem::read_symlink("/proc/self/exe").string());
+  FILE* f = popen(cmd.c_str(), "r");
+  if (!f) die("cannot run " + cmd);
+  long kib = -1;
+  if (fscanf(f, "%ld", &kib) != 1) kib = -1;
+  if (pclose(f) != 0 || kib < 0) die(cmd + " failed");
+  return kib;
+}
+
+struct Row {
+  std::string name;
+  Time t;
+  std::string note;
+};
+
+void print(const std::string& title, const std::vector<Row>& rows, int reps) {
+  fmt::print("\n{}\n{:<52} {:>9} {:>9}  {}\n", title, fmt::format("min of {}", reps), "wall s",
+             "cpu s", "");
+  for (const Row& r : rows)
+    fmt::print("{:<52} {:>9.4f} {:>9.4f}  {}\n", r.name, r.t.wall, r.t.cpu, r.note);
+}
+
+// One read per namespace, each entered, until `budget` seconds (then scaled to all of them).
+Row each(const std::string& name, const std::vector<Ns>& all, double budget,
+         const std::function<int64_t()>& read, Counts* counts) {
+  Row row{name, {}, ""};
+  double wall = 0, cpu = 0;
+  size_t done = 0;
+  for (const Ns& ns : all) {
+    int64_t n = 0;
+    auto [w, c] = timed([&] { n = in(ns, read); });
+    (*counts)[ns.inode] = n;
+    wall += w;
+    cpu += c;
+    ++done;
+    if (wall > budget) break;
+  }
+  const double scale = static_cast<double>(all.size()) / done;
+  row.t.take(wall * scale, cpu * scale);
+  if (done < all.size())
+    row.note = fmt::format("{} of {} namespaces read, scaled", done, all.size());
+  return row;
+}
+
+// Per-namespace counts of the one walk against those read in each namespace.
+std::string compare(const Counts& walk, const Counts& apart, const std::vector<Ns>& all) {
+  size_t same = 0, checked = 0;
+  std::string first;
+  for (const Ns& ns : all) {
+    auto a = apart.find(ns.inode);
+    if (a == apart.end()) continue;
+    ++checked;
+    auto w = walk.find(ns.inode);
+    const int64_t got = w == walk.end() ? 0 : w->second;
+    if (got == a->second)
+      ++same;
+    else if (first.empty())
+      first = fmt::format(" (first: inode {} walk {} apart {})", ns.inode, got, a->second);
+  }
+  return fmt::format("{}/{} namespaces equal{}", same, checked, first);
+}
+
+int64_t total_of(const Counts& c, const std::vector<Ns>& all) {
+  int64_t n = 0;
+  for (const Ns& ns : all)
+    if (auto it = c.find(ns.inode); it != c.end()) n += it->second;
+  return n;
+}
+
+void scenario_a(int reps) {
+  const std::string factory =
+      (std::filesystem::read_symlink("/proc/self/exe").parent_path() / "tw_factory").string();
+  const long big_tw = 900000;
+  std::vector<Ns> all;
+  fmt::print(stderr, "A: 99 namespaces of 2,000 sockets...\n");
+  make_smalls(&all, 99, 1000);
+  // BIG: named, filled by tw_factory (the namespace's limits set inside it, never the host's).
+  Ns big;
+  big.name = fmt::format("twbench-allns-{}", getpid());
+  auto owned = tw::os::OwnedNetns::create(big.name);
+  if (!owned) die(owned.error());
+  g_big = big.name;
+  big.fd = open(("/run/netns/" + big.name).c_str(), O_RDONLY | O_CLOEXEC);
+  check(big.fd >= 0, "open BIG");
+  big.inode = inode_of_fd(big.fd);
+  auto setup = tw::os::run_command(fmt::format(
+      "ip netns exec {} sysctl -qw net.ipv4.tcp_max_tw_buckets=2000000 net.ipv4.tcp_tw_reuse=0 "
+      "'net.ipv4.ip_local_port_range=1024 65535' net.core.somaxconn=65535",
+      big.name));
+  if (!setup) die(setup.error());
+  const std::string ready = fmt::format("/tmp/all_netns-{}.ready", getpid());
+  fmt::print(stderr, "A: BIG: {} TIME_WAIT (tw_factory)...\n", big_tw);
+  pid_t pid = fork();
+  if (pid == 0) {
+    execl(factory.c_str(), "tw_factory", "--netns", big.name.c_str(), "--time-wait",
+          std::to_string(big_tw).c_str(), "--established", "0", "--threads", "2", "--ready",
+          ready.c_str(), "--hold", "300", "--max-seconds", "40", nullptr);
+    _exit(127);
+  }
+  g_factory = pid;
+  const auto made_at = Clock::now();
+  for (int i = 0; i < 900 && !std::filesystem::exists(ready); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::string made = "?";
+  {
+    std::ifstream f(ready);
+    for (std::string line; std::getline(f, line);)
+      if (line.starts_with("time_wait_made=")) made = line.substr(15);
+  }
+  std::filesystem::remove(ready);
+  fmt::print(stderr, "A: BIG holds {} TIME_WAIT ({:.0f} s after the factory started)\n", made,
+             std::chrono::duration<double>(Clock::now() - made_at).count());
+  all.insert(all.begin(), std::move(big));
+
+  std::vector<Row> rows;
+  Counts walked, apart_walk, apart_dump;
+  Row one{"one walk of every namespace (read_tcp_all_netns)", {}, ""};
+  Row big_walk{"BIG alone: hash walk", {}, ""}, big_dump{"BIG alone: inet_diag dump", {}, ""};
+  for (int r = 0; r < reps; ++r) {
+    auto [w, c] = timed([&] { walked = one_walk(); });
+    one.t.take(w, c);
+    int64_t n = 0;
+    auto [w2, c2] = timed([&] { n = in(all[0], walk_here); });
+    big_walk.t.take(w2, c2);
+    apart_walk[all[0].inode] = n;
+    auto [w3, c3] = timed([&] { n = in(all[0], dump_here); });
+    big_dump.t.take(w3, c3);
+    apart_dump[all[0].inode] = n;
+  }
+  int64_t host_total = 0;
+  for (auto& [ino, n] : walked) host_total += n;
+  one.note =
+      fmt::format("{} sockets in our 100, {} on the table", total_of(walked, all), host_total);
+  big_walk.note = fmt::format("{} sockets", apart_walk[all[0].inode]);
+  big_dump.note = fmt::format("{} sockets", apart_dump[all[0].inode]);
+  const std::string big_same =
+      walked[all[0].inode] == apart_walk[all[0].inode] ? "BIG equal" : "BIG differs";
+  Row each_walk = each("each namespace read apart: hash walk", all, 20, walk_here, &apart_walk);
+  Row each_dump =
+      each("each namespace read apart: inet_diag dump", all, 25, dump_here, &apart_dump);
+  // Counts checked after: BIG's TIME_WAITs may start to expire by then, so BIG is checked above.
+  each_walk.note += " " + compare(walked, apart_walk, all);
+  each_dump.note += " " + compare(walked, apart_dump, all);
+  tw::bpf_walk::WalkStats stats;
+  int64_t recs = 0;
+  tw::bpf_walk::run_walk(
+      {.mask = tw::StateMask::all(), .all_netns = true},
+      [&](const tw_iter_sock*, uint32_t n) { recs += n; }, &stats);
+  const long rss = probe_rss();
+  kill(pid, SIGTERM);
+  waitpid(pid, nullptr, 0);
+  g_factory = 0;
+  release(&all);
+  print(fmt::format("A: 100 namespaces, BIG {} TIME_WAIT + 99 x 2,000 ESTABLISHED ({})", made,
+                    big_same),
+        {one, big_walk, big_dump, each_walk, each_dump}, reps);
+  g_big.clear();  // `owned` deletes it on return
+  fmt::print(
+      "ratios: one walk / BIG walk {:.2f} (wall) {:.2f} (cpu); one walk / BIG dump {:.2f}; "
+      "each walk / one walk {:.1f}; each dump / one walk {:.1f}\n",
+      one.t.wall / big_walk.t.wall, one.t.cpu / big_walk.t.cpu, one.t.wall / big_dump.t.wall,
+      each_walk.t.wall / one.t.wall, each_dump.t.wall / one.t.wall);
+  fmt::print(
+      "namespace cache: {} namespaces read for {} sockets; peak RSS of the one walk {} KiB\n",
+      stats.net_reads, recs, rss);
+}
+
+void scenario_b(int reps) {
+  std::vector<Ns> all;
+  fmt::print(stderr, "B: 1,000 namespaces of 1,000 sockets...\n");
+  make_smalls(&all, 1000, 500);
+  Counts walked, apart_walk, apart_dump;
+  Row one{"one walk of every namespace (read_tcp_all_netns)", {}, ""};
+  Row one_ns{"one namespace alone: hash walk", {}, ""};
+  for (int r = 0; r < reps; ++r) {
+    auto [w, c] = timed([&] { walked = one_walk(); });
+    one.t.take(w, c);
+    auto [w2, c2] = timed([&] { in(all[0], walk_here); });
+    one_ns.t.take(w2, c2);
+  }
+  one.note = fmt::format("{} sockets in our 1,000", total_of(walked, all));
+  Row each_walk = each("each namespace read apart: hash walk", all, 30, walk_here, &apart_walk);
+  Row each_dump =
+      each("each namespace read apart: inet_diag dump", all, 30, dump_here, &apart_dump);
+  each_walk.note += " " + compare(walked, apart_walk, all);
+  each_dump.note += " " + compare(walked, apart_dump, all);
+  tw::bpf_walk::WalkStats stats;
+  int64_t recs = 0;
+  tw::bpf_walk::run_walk(
+      {.mask = tw::StateMask::all(), .all_netns = true},
+      [&](const tw_iter_sock*, uint32_t n) { recs += n; }, &stats);
+  const long rss = probe_rss();
+  release(&all);
+  print("B: 1,000 namespaces x 1,000 ESTABLISHED sockets", {one, one_ns, each_walk, each_dump},
+        reps);
+  fmt::print(
+      "ratios: one walk / one namespace's walk {:.2f} (wall) {:.2f} (cpu); each walk / one "
+      "walk {:.1f}; each dump / one walk {:.1f}\n",
+      one.t.wall / one_ns.t.wall, one.t.cpu / one_ns.t.cpu, each_walk.t.wall / one.t.wall,
+      each_dump.t.wall / one.t.wall);
+  fmt::print(
+      "namespace cache: {} namespaces read for {} sockets; peak RSS of the one walk {} KiB\n",
+      stats.net_reads, recs, rss);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc > 1 && std::string(argv[1]) == "--probe-rss") {
+    one_walk();
+    rusage u;
+    getrusage(RUSAGE_SELF, &u);
+    fmt::print("{}\n", u.ru_maxrss);
+    return 0;
+  }
+  const int reps = argc > 1 ? std::max(1, std::atoi(argv[1])) : 3;
+  const std::string only = argc > 2 ? argv[2] : "AB";
+  if (!tw::tcp_iter_built()) die("built without BPF");
+  rlimit rl{1 << 20, 1 << 20};
+  check(setrlimit(RLIMIT_NOFILE, &rl) == 0, "raise RLIMIT_NOFILE to 1048576");
+  signal(SIGPIPE, SIG_IGN);
+  fmt::print("all_netns: {} walkers, {}", tw::bpf_walkers(),
+             tw::os::run_command("uname -r").value_or("?"));
+  if (only.find('A') != std::string::npos) scenario_a(reps);
+  if (only.find('B') != std::string::npos) scenario_b(reps);
+}
