@@ -49,7 +49,10 @@ struct tw_iter_sock {
 #define TW_WALK_LISTENING_NULLS_BASE \
   (1u << 29) /* LISTENING_NULLS_BASE, include/net/inet_hashtables.h */
 
-#define TW_WALK_NET_CACHE 256 /* namespaces remembered per walker and call (a power of two) */
+/* Namespaces remembered per walker and call: 2^12 (1,000 namespaces of 1,000 sockets read 437,715
+ * namespaces a walk with 256 entries, ~23,000 with 4,096; see tcp_walk.bpf.c's netns_of). */
+#define TW_WALK_NET_CACHE_BITS 12
+#define TW_WALK_NET_CACHE (1u << TW_WALK_NET_CACHE_BITS)
 
 enum tw_walk_table { TW_WALK_LISTENING = 0, TW_WALK_ESTABLISHED = 1 };
 

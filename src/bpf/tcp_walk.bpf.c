@@ -132,7 +132,8 @@ static __always_inline int netns_of(struct net* net, const struct walk_state* w,
   __u32 slot = w->slot;
   if (slot >= TW_WALK_SLOTS) return 0;
   struct tw_walk_slot* o = &slots[slot];
-  __u32 h = (__u32)(((__u64)net * 0x9E3779B97F4A7C15ull) >> 56) & (TW_WALK_NET_CACHE - 1);
+  __u32 h = (__u32)(((__u64)net * 0x9E3779B97F4A7C15ull) >> (64 - TW_WALK_NET_CACHE_BITS)) &
+            (TW_WALK_NET_CACHE - 1);
   struct tw_walk_net* e = &o->nets[h];
   if (e->net == (__u64)net && e->gen == w->gen) {
     *inum = e->inum;
