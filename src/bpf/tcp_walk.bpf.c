@@ -38,6 +38,8 @@ const volatile __u32 cfg_reuse_delay_ms = 1000; /* tcp_tw_reuse_delay of the nam
  * inode, listeners (lhash2 is one table for every namespace, also those with an ehash of their
  * own: inet_pernet_hashinfo_alloc copies the lhash2 pointer) kept only for those namespaces. */
 const volatile __u32 cfg_all_netns = 0;
+/* 0: read every socket's namespace (bench/all_netns measures what the cache saves). */
+const volatile __u32 cfg_net_cache = 1;
 
 extern unsigned int CONFIG_HZ __kconfig __weak;
 
@@ -135,7 +137,7 @@ static __always_inline int netns_of(struct net* net, const struct walk_state* w,
   __u32 h = (__u32)(((__u64)net * 0x9E3779B97F4A7C15ull) >> (64 - TW_WALK_NET_CACHE_BITS)) &
             (TW_WALK_NET_CACHE - 1);
   struct tw_walk_net* e = &o->nets[h];
-  if (e->net == (__u64)net && e->gen == w->gen) {
+  if (cfg_net_cache && e->net == (__u64)net && e->gen == w->gen) {
     *inum = e->inum;
     return e->ours;
   }

@@ -39,11 +39,13 @@ int walkers(int asked) {
 DumpResult run_walk(const WalkConfig& config, const WalkBatch& batch, WalkStats* stats) {
   WalkCloser c;
   c.skel = tcp_walk_bpf__open();
-  const bool all_netns = config.all_netns;
+  const bool all_netns = config.all_netns, net_cache = config.net_cache;
   if (auto failed = configure_and_load<tcp_walk_bpf>(
           c.skel, tcp_walk_bpf__load, all_netns ? "all-namespaces hash walk" : "hash walk",
-          config.mask, config.reuse_delay_ms,
-          [all_netns](tcp_walk_bpf* s) { s->rodata->cfg_all_netns = all_netns; }))
+          config.mask, config.reuse_delay_ms, [=](tcp_walk_bpf* s) {
+            s->rodata->cfg_all_netns = all_netns;
+            s->rodata->cfg_net_cache = net_cache;
+          }))
     return *failed;
   const int prog = bpf_program__fd(c.skel->progs.walk_tcp);
   tw_walk_slot* slots = c.skel->bss->slots;

@@ -88,6 +88,7 @@ struct WalkConfig {
   uint32_t reuse_delay_ms = 1000;
   bool all_netns = false;
   int walkers = 0;
+  bool net_cache = true;  // false: the all-netns walk reads every socket's namespace (benchmarks)
 };
 
 // What a walk did besides its records: namespaces the all-netns walk read (its cache's misses).
