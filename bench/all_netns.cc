@@ -27,6 +27,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -51,7 +52,9 @@
 #include "os/netns.h"
 #include "sources/netlink_diag.h"
 #include "sources/tcp_iter.h"
+#ifdef TIMEWAIT_BENCH_BPF
 #include "sources/tcp_walk_bpf.h"
+#endif
 
 namespace {
 
@@ -66,6 +69,19 @@ void kill_holders() {
   for (pid_t pid : g_holders) kill(pid, SIGKILL);
   for (pid_t pid : g_holders) waitpid(pid, nullptr, 0);
   g_holders.clear();
+}
+
+// SIGINT, SIGTERM: what die() does, with async-signal-safe calls only (`ip netns del` is this
+// umount and unlink).
+char g_big_path[128];
+void on_signal(int) {
+  if (g_factory > 0) kill(g_factory, SIGTERM);
+  for (pid_t pid : g_holders) kill(pid, SIGKILL);
+  if (g_big_path[0]) {
+    umount2(g_big_path, MNT_DETACH);
+    unlink(g_big_path);
+  }
+  _exit(130);
 }
 
 [[noreturn]] void die(const std::string& what) {
@@ -131,7 +147,9 @@ void check(bool ok, const char* what) {
 
 [[noreturn]] void hold_namespaces(int out, int count, int pairs, int join) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
-  g_holders.clear();  // its siblings are not its to kill
+  g_holders.clear();  // its siblings are not its to kill, nor BIG its to delete
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
   if (join >= 0) check(setns(join, CLONE_NEWNET) == 0, "setns");
   for (int k = 0; k < count; ++k) {
     if (join < 0) check(unshare(CLONE_NEWNET) == 0, "unshare(CLONE_NEWNET)");
@@ -143,9 +161,13 @@ void check(bool ok, const char* what) {
     ifr.ifr_flags |= IFF_UP;
     check(ioctl(s, SIOCSIFFLAGS, &ifr) == 0, "SIOCSIFFLAGS lo");
     close(s);
+    // In BIG, away from 127.0.0.1, where tw_factory binds its listeners afterwards.
     sockaddr_in a{};
     a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(0x7f000001);
+    a.sin_addr.s_addr = htonl(join < 0 ? 0x7f000001 : 0x7f000003);
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    from.sin_addr.s_addr = htonl(0x7f000002);
     int l = socket(AF_INET, SOCK_STREAM, 0);
     check(l >= 0 && bind(l, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 && listen(l, 64) == 0,
           "listen");
@@ -153,7 +175,14 @@ void check(bool ok, const char* what) {
     check(getsockname(l, reinterpret_cast<sockaddr*>(&a), &len) == 0, "getsockname");
     for (int i = 0; i < pairs; ++i) {
       int c = socket(AF_INET, SOCK_STREAM, 0);
-      check(c >= 0 && connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0, "connect");
+      check(c >= 0, "socket");
+      if (join >= 0) {
+        int one = 1;
+        check(setsockopt(c, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one) == 0 &&
+                  bind(c, reinterpret_cast<sockaddr*>(&from), sizeof from) == 0,
+              "bind 127.0.0.2");
+      }
+      check(connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0, "connect");
       check(accept(l, nullptr, nullptr) >= 0, "accept");
     }
     int ns = open("/proc/self/ns/net", O_RDONLY);
@@ -265,6 +294,7 @@ struct Row {
   std::string note;
 };
 
+#ifdef TIMEWAIT_BENCH_BPF
 // The one walk's records counted, not decoded (what the kernel side costs), with and without
 // its namespace cache; the note says how many namespaces a walk read.
 Row raw_walk(bool cache, int reps) {
@@ -285,6 +315,9 @@ Row raw_walk(bool cache, int reps) {
   row.note = fmt::format("{} namespaces read for {} sockets", stats.net_reads, recs);
   return row;
 }
+#else
+Row raw_walk(bool, int) { die("built without BPF"); }
+#endif
 
 void print(const std::string& title, const std::vector<Row>& rows, int reps) {
   fmt::print("\n{}\n{:<52} {:>9} {:>9}  {}\n", title, fmt::format("min of {}", reps), "wall s",
@@ -354,6 +387,7 @@ void scenario_a(int reps) {
   auto owned = tw::os::OwnedNetns::create(big.name);
   if (!owned) die(owned.error());
   g_big = big.name;
+  std::snprintf(g_big_path, sizeof g_big_path, "/run/netns/%s", big.name.c_str());
   big.fd = open(("/run/netns/" + big.name).c_str(), O_RDONLY | O_CLOEXEC);
   check(big.fd >= 0, "open BIG");
   big.inode = inode_of_fd(big.fd);
@@ -381,8 +415,13 @@ void scenario_a(int reps) {
   }
   g_factory = pid;
   const auto made_at = Clock::now();
-  for (int i = 0; i < 900 && !std::filesystem::exists(ready); ++i)
+  for (int i = 0; i < 900 && !std::filesystem::exists(ready); ++i) {
+    if (waitpid(pid, nullptr, WNOHANG) == pid) {
+      g_factory = 0;
+      die("tw_factory failed");
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   std::string made = "?";
   {
     std::ifstream f(ready);
@@ -434,6 +473,7 @@ void scenario_a(int reps) {
                     made, big_same),
         {one, raw, uncached, big_walk, big_dump, each_walk, each_dump}, reps);
   g_big.clear();  // `owned` deletes it on return
+  g_big_path[0] = 0;
   fmt::print(
       "ratios: one walk / BIG walk {:.2f} (wall) {:.2f} (cpu); one walk / BIG dump {:.2f}; "
       "each walk / one walk {:.1f}; each dump / one walk {:.1f}\n",
@@ -488,6 +528,8 @@ int main(int argc, char** argv) {
   const std::string only = argc > 2 ? argv[2] : "AB";
   if (!tw::tcp_iter_built()) die("built without BPF");
   signal(SIGPIPE, SIG_IGN);
+  signal(SIGINT, on_signal);
+  signal(SIGTERM, on_signal);
   fmt::print("all_netns: {} walkers, {}", tw::bpf_walkers(),
              tw::os::run_command("uname -r").value_or("?"));
   if (only.find('A') != std::string::npos) scenario_a(reps);
