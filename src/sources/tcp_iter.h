@@ -63,7 +63,10 @@ DumpResult read_tcp_iter(StateMask mask, const SocketSink& sink,
 // (/proc/PID/ns/net's st_ino). Listening sockets are reported for the same namespaces only, so a
 // namespace with its own table is read apart (read_tcp_iter in it) and never counted twice.
 // Same states, records, threading and failures as read_tcp_iter; `restart` drops what every
-// namespace was given.
+// namespace was given. The iterator reads one namespace only, so where the walk stops part way (a
+// chain too long, a bucket that kept changing) there is nothing to start over with: `restart` is
+// called and the failure is kUnavailable (the caller reads namespace by namespace); without
+// `restart` it is kInterrupted. Socket::reuse is decided with the TIME_WAIT's namespace's delay.
 using NetnsSocketSink = std::function<void(uint64_t netns_inode, const Socket&)>;
 struct AllNetnsOptions {
   // tcp_tw_reuse_delay in milliseconds of a namespace (by inode), for Socket::reuse; null or a
