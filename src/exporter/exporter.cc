@@ -10,6 +10,8 @@ SampleTarget target_of(const NetnsRef& ref) {
 }
 
 Exporter::Exporter(ExporterConfig config) : config_(std::move(config)) {
+  // Every namespace of the node in one read: one walk of the shared table where it can run.
+  config_.sampler.node = config_.all_netns;
   if (!config_.all_netns)
     state_.sampler = std::make_shared<Sampler>(config_.targets, config_.sampler, config_.take);
 }
