@@ -82,8 +82,6 @@ NodeReport read_node(const std::vector<InputTarget>& targets, SourceKind kind, S
   if (kind == SourceKind::kNetlink || kind == SourceKind::kProc)
     why_apart = fmt::format("--source {} reads each namespace apart",
                             kind == SourceKind::kNetlink ? "netlink" : "proc");
-  else if (!tcp_iter_built())
-    why_apart = "this timewait was built without the bpf source, so each namespace is read apart";
   else if (!caller_inode)
     why_apart = fmt::format("{}; each namespace is read apart", caller_inode.error());
 
