@@ -132,7 +132,8 @@ std::vector<std::unique_ptr<Sample>> take_node_samples(const std::vector<SampleT
 
 class Sampler {
  public:
-  // With options.node and `take_set`, a set is one take_set; otherwise one `take` per target.
+  // A set is one take_set (a node read) with options.node, or with several targets and the
+  // default take; otherwise one `take` per target.
   Sampler(std::vector<SampleTarget> targets, SamplerOptions options,
           TakeSampleFn take = take_sample, TakeSetFn take_set = take_node_samples);
 
@@ -152,6 +153,7 @@ class Sampler {
 
   const std::vector<SampleTarget>& targets() const { return targets_; }
   const SamplerOptions& options() const { return options_; }
+  bool reads_node() const;  // a set is one take_set
 
  private:
   std::shared_ptr<const SampleSet> take_locked(std::unique_lock<std::mutex>& lock);

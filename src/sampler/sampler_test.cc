@@ -224,9 +224,11 @@ TEST_F(LiveSampler, ViewFollowsStatesAndGrouping) {
 TEST_F(LiveSampler, ANodeReadSamplesEachNamespaceAsAloneAndSaysHow) {
   SamplerOptions o;
   o.min_interval = 0ms;
-  Sampler alone({SampleTarget{ns_->name()}, SampleTarget{}}, o);
-  o.node = true;
+  Sampler alone({SampleTarget{ns_->name()}}, o);
+  // Several targets are a node read, asked for (--all-netns) or not (--netns a --netns b).
   Sampler node({SampleTarget{ns_->name()}, SampleTarget{}}, o);
+  EXPECT_FALSE(alone.reads_node());
+  EXPECT_TRUE(node.reads_node());
   auto a = alone.refresh();
   auto n = node.refresh();
   EXPECT_TRUE(a->node_source.empty());
