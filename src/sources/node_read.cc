@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <exception>
 #include <memory>
@@ -41,17 +42,27 @@ uint32_t reuse_delay_of(const HostFacts& f) {
   return v && *v >= 0 && *v <= UINT32_MAX ? static_cast<uint32_t>(*v) : 1000;
 }
 
-// Runs `fn` on a thread of its own (it may enter a namespace: setns() moves only that thread,
-// which ends with it); an exception becomes the namespace's error.
-void on_own_thread(NodeMemberReport& m, const InputTarget& t, const std::function<void()>& fn) {
-  std::thread worker([&] {
-    try {
-      fn();
-    } catch (const std::exception& e) {
-      m.error = fmt::format("reading {} failed: {}", t.label(), e.what());
-    }
-  });
-  worker.join();
+// Runs fn(i) for each of `indexes`, each on a thread of its own (it may enter a namespace:
+// setns() moves only that thread, which ends with it; a target without a namespace reads the
+// thread's own, so a thread never serves two), a few at a time: the dumps of the namespaces read
+// apart each walk the whole table, CPU-bound. An exception becomes that namespace's error.
+void each_on_own_thread(const std::vector<size_t>& indexes, NodeReport& node,
+                        const std::vector<InputTarget>& targets,
+                        const std::function<void(size_t)>& fn) {
+  const size_t at_once = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4);
+  for (size_t from = 0; from < indexes.size(); from += at_once) {
+    std::vector<std::thread> batch;
+    for (size_t k = from; k < indexes.size() && k < from + at_once; ++k)
+      batch.emplace_back([&, i = indexes[k]] {
+        try {
+          fn(i);
+        } catch (const std::exception& e) {
+          node.members[i].error =
+              fmt::format("reading {} failed: {}", targets[i].label(), e.what());
+        }
+      });
+    for (auto& t : batch) t.join();
+  }
 }
 
 // The namespace's own read, in it, into `to`.
@@ -87,35 +98,38 @@ NodeReport read_node(const std::vector<InputTarget>& targets, SourceKind kind, S
 
   // Facts first, each in its namespace; those that cannot share the walk are read there at once.
   std::vector<SocketReceiver*> receivers(targets.size(), nullptr);
-  std::vector<size_t> pending;
-  for (size_t i = 0; i < targets.size(); ++i) {
+  std::vector<char> walks(targets.size(), 0);
+  std::vector<size_t> all(targets.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+  each_on_own_thread(all, node, targets, [&](size_t i) {
     NodeMemberReport& m = node.members[i];
-    on_own_thread(m, targets[i], [&] {
-      if (auto ino = target_netns_inode(targets[i])) m.inode = *ino;
-      auto input = open_live_input(targets[i], kind);
-      if (!input) {
-        m.error = input.error();
-        return;
-      }
-      auto facts = (*input)->facts();
-      if (!facts) {
-        m.error = facts.error();
-        return;
-      }
-      m.facts = **facts;
-      m.own_table = table_of(m.inode, ehash_entries(), host_inode) != caller_table;
-      auto to = open(i, m.facts);
-      if (!to) {
-        m.error = to.error();
-        return;
-      }
-      receivers[i] = *to;
-      if (!why_apart.empty() || m.own_table || !m.inode)
-        read_apart(m, **input, **to, mask);
-      else
-        pending.push_back(i);
-    });
-  }
+    if (auto ino = target_netns_inode(targets[i])) m.inode = *ino;
+    auto input = open_live_input(targets[i], kind);
+    if (!input) {
+      m.error = input.error();
+      return;
+    }
+    auto facts = (*input)->facts();
+    if (!facts) {
+      m.error = facts.error();
+      return;
+    }
+    m.facts = **facts;
+    m.own_table = table_of(m.inode, ehash_entries(), host_inode) != caller_table;
+    auto to = open(i, m.facts);
+    if (!to) {
+      m.error = to.error();
+      return;
+    }
+    receivers[i] = *to;
+    if (!why_apart.empty() || m.own_table || !m.inode)
+      read_apart(m, **input, **to, mask);
+    else
+      walks[i] = 1;
+  });
+  std::vector<size_t> pending;
+  for (size_t i = 0; i < walks.size(); ++i)
+    if (walks[i]) pending.push_back(i);
 
   if (why_apart.empty() && kind == SourceKind::kAuto && pending.size() < 2)
     why_apart = "fewer than two namespaces share the table: read apart";
@@ -164,17 +178,15 @@ NodeReport read_node(const std::vector<InputTarget>& targets, SourceKind kind, S
     restart_all();
     why_apart = fmt::format("{}; each namespace is read apart", r.message);
   }
-  for (size_t i : pending) {
+  each_on_own_thread(pending, node, targets, [&](size_t i) {
     NodeMemberReport& m = node.members[i];
-    on_own_thread(m, targets[i], [&] {
-      auto input = open_live_input(targets[i], kind);
-      if (!input) {
-        m.error = input.error();
-        return;
-      }
-      read_apart(m, **input, *receivers[i], mask);
-    });
-  }
+    auto input = open_live_input(targets[i], kind);
+    if (!input) {
+      m.error = input.error();
+      return;
+    }
+    read_apart(m, **input, *receivers[i], mask);
+  });
   node.source = kNodeSourcePerNetns;
   node.note = why_apart;
   return node;

@@ -31,7 +31,7 @@ inline constexpr const char* kNodeSourcePerNetns = "per-netns";
 
 // Told a namespace's facts (read inside it, before its first socket), the caller says where its
 // sockets go, or fails: that namespace is then left out with the error. Called on a thread that
-// is in the namespace, one namespace at a time.
+// is in the namespace; calls for different namespaces may run at the same time (a few threads).
 using NodeOpenFn = std::function<Result<SocketReceiver*>(size_t index, const HostFacts& facts)>;
 
 struct NodeMemberReport {

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <thread>
@@ -96,6 +97,13 @@ class NodeRead : public ::testing::Test {
       for (int i = 0; i < 3; ++i) hot_socks_.orphan_fin_wait2("127.0.0.1", p4);
       hot_socks_.close_wait("127.0.0.1", p4);
     }
+    // The closing clients hold FIN_WAIT1 until the peer's ACK of their FIN lands (it may be
+    // delayed): wait, bounded, so that no read sees a socket move.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (count(read_alone(InputTarget{hot_->name()}), "FIN_WAIT1") > 0 &&
+           std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ASSERT_EQ(count(read_alone(InputTarget{hot_->name()}), "FIN_WAIT1"), 0);
     {
       testing::EnterNetns in(quiet_->name());
       const uint16_t p = quiet_socks_.listen("127.0.0.1");
