@@ -172,8 +172,8 @@ std::vector<std::unique_ptr<Sample>> take_node_samples(const std::vector<SampleT
   for (size_t i = 0; i < targets.size(); ++i) {
     Sample& s = *out[i];
     const NodeMemberReport& m = node.members[i];
-    // Each namespace's census took the node read's time: they were counted together.
-    s.duration_s = duration;
+    // Its facts and its own read, or (read by the walk) with the walk's time, which it shares.
+    s.duration_s = m.seconds > 0 ? m.seconds : duration;
     if (!m.error.empty()) {
       s.error = m.error;
     } else {

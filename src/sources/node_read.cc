@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <exception>
 #include <memory>
 #include <thread>
@@ -65,6 +66,20 @@ void each_on_own_thread(const std::vector<size_t>& indexes, NodeReport& node,
   }
 }
 
+// Adds the time from its making to its end to the namespace's.
+class Timer {
+ public:
+  explicit Timer(NodeMemberReport& m) : m_(m), started_(std::chrono::steady_clock::now()) {}
+  ~Timer() {
+    m_.seconds +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  }
+
+ private:
+  NodeMemberReport& m_;
+  std::chrono::steady_clock::time_point started_;
+};
+
 // The namespace's own read, in it, into `to`.
 void read_apart(NodeMemberReport& m, Input& input, SocketReceiver& to, StateMask mask) {
   auto r = input.stream(mask, to);
@@ -103,6 +118,7 @@ NodeReport read_node(const std::vector<InputTarget>& targets, SourceKind kind, S
   for (size_t i = 0; i < all.size(); ++i) all[i] = i;
   each_on_own_thread(all, node, targets, [&](size_t i) {
     NodeMemberReport& m = node.members[i];
+    const Timer timer(m);
     if (auto ino = target_netns_inode(targets[i])) m.inode = *ino;
     auto input = open_live_input(targets[i], kind);
     if (!input) {
@@ -153,6 +169,7 @@ NodeReport read_node(const std::vector<InputTarget>& targets, SourceKind kind, S
       return it == delays.end() ? 1000u : it->second;
     };
     o.restart = restart_all;
+    const auto walk_started = std::chrono::steady_clock::now();
     DumpResult r = walk(
         mask,
         [&](uint64_t inode, const Socket& s) {
@@ -167,8 +184,11 @@ NodeReport read_node(const std::vector<InputTarget>& targets, SourceKind kind, S
     if (r.failure == DumpFailure::kNone) {
       node.source = kNodeSourceWalk;
       node.one_walk = true;
+      const double walk_seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - walk_started).count();
       for (size_t i : pending) {
         NodeMemberReport& m = node.members[i];
+        m.seconds += walk_seconds;
         m.read = StreamReport{kNodeSourceWalk, "", counted[i], nullptr};
         m.facts.source = kNodeSourceWalk;
       }
@@ -180,6 +200,7 @@ NodeReport read_node(const std::vector<InputTarget>& targets, SourceKind kind, S
   }
   each_on_own_thread(pending, node, targets, [&](size_t i) {
     NodeMemberReport& m = node.members[i];
+    const Timer timer(m);
     auto input = open_live_input(targets[i], kind);
     if (!input) {
       m.error = input.error();

@@ -40,6 +40,8 @@ struct NodeMemberReport {
   StreamReport read;       // source kNodeSourceWalk, or the namespace's own read
   uint64_t inode = 0;      // nsfs inode of the namespace (0 when it could not be found)
   bool own_table = false;  // a table of its own (tcp_child_ehash_entries): read apart
+  // Reading it: its facts and its own read; the walk's namespaces share the walk's time too.
+  double seconds = 0;
 };
 
 struct NodeReport {

@@ -152,6 +152,7 @@ TEST_F(NodeRead, EveryNamespaceEqualsItsOwnReadSocketBySocket) {
       return n;
     }()) << t.label();
     EXPECT_EQ(m.facts.netns, t.label());
+    EXPECT_GT(m.seconds, 0) << t.label();
     EXPECT_EQ(m.inode, *netns_inode_by_name(t.netns)) << t.label();
   }
   EXPECT_EQ(count(got[0].sockets, "TIME_WAIT"), 70);
