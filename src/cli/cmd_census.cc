@@ -11,6 +11,7 @@
 #include "census/census.h"
 #include "census/port_pool.h"
 #include "census/report.h"
+#include "cli/census_node.h"
 #include "cli/command.h"
 #include "cli/offline_input.h"
 #include "cli/option_checks.h"
@@ -38,6 +39,7 @@ struct CensusFlags {
   std::string source = "auto";
   std::string port_range;
   bool processes = false;
+  bool all_netns = false;
 };
 
 // What the flags ask for, checked before anything is read.
@@ -64,6 +66,9 @@ Result<CensusPlan> check_flags(const CensusFlags& fl) {
   if (!fl.offline.from.empty() && (!fl.netns.empty() || fl.pid))
     return fail("--from reads a saved dump; it cannot be combined with --netns or --pid");
   if (!fl.netns.empty() && fl.pid) return fail("give either --netns or --pid, not both");
+  if (fl.all_netns)
+    if (auto o = given(fl.sub, {"--netns", "--pid", "--from", "--save", "-p"}); !o.empty())
+      return fail(fmt::format("--all-netns counts every namespace of the node; leave {} out", o));
   if (fl.offline.from.empty()) {
     if (auto o = given(fl.sub, {"--format", "--strict"}); !o.empty())
       return fail(
@@ -196,6 +201,9 @@ int print_census(const CensusFlags& fl, const CensusReport& report, const Stream
 int run(const CensusFlags& fl) {
   auto plan = check_flags(fl);
   if (!plan) return error(plan.error());
+  if (fl.all_netns)
+    return run_node_census({plan->states, plan->by, plan->source, plan->port_range,
+                            static_cast<size_t>(fl.top), fl.json});
   const bool live = fl.offline.from.empty();
   auto input = open_input(InputSpec{fl.offline.from, fl.offline.format, fl.offline.strict,
                                     plan->states, InputTarget{fl.netns, fl.pid}, plan->source});
@@ -269,8 +277,14 @@ Register reg(10, [](CLI::App& app) {
                 "Name the processes holding the live sockets (pid and command, from /proc/PID/fd "
                 "as `ss -p`): a \"Processes holding sockets\" table and `owners` in JSON. "
                 "TIME_WAIT sockets have no owner; `timewait trace` names who makes them");
+  sub->add_flag("--all-netns", fl->all_netns,
+                "Count every network namespace of the node (named, and those only processes "
+                "hold): one block per namespace, the --top under most pressure (the worst pool's "
+                "share of its ports held) first; in JSON keyed by namespace. The namespaces that "
+                "share the host's TCP table are read by one BPF walk where it can run, else one "
+                "at a time, as the first line (JSON: source, one_walk) says");
   add_offline_flags(sub, &fl->offline);
-  mark_linux_only(sub, {"--netns", "--pid", "--source"});
+  mark_linux_only(sub, {"--netns", "--pid", "--source", "--all-netns"});
   return std::pair{sub, std::function<int()>([fl] { return run(*fl); })};
 });
 

@@ -11,8 +11,10 @@
 
 #include "cli/command.h"
 #include "cli/option_checks.h"
+#include "exporter/exporter.h"
 #include "sampler/sampler.h"
 #include "sources/netns.h"
+#include "sources/netns_list.h"
 #include "watch/terminal_caps.h"
 #include "watch/watch_loop.h"
 
@@ -32,6 +34,7 @@ struct WatchFlags {
   int64_t count = 0;
   double duration = 0;
   int64_t top = 10;
+  bool all_netns = false;
 };
 
 int run(const WatchFlags& fl) {
@@ -42,6 +45,15 @@ int run(const WatchFlags& fl) {
   auto sort = watch::parse_sort_key(fl.sort);
   if (!sort) return error(sort.error());
   if (!fl.netns.empty() && fl.pid) return error("give either --netns or --pid, not both");
+  if (fl.all_netns && (!fl.netns.empty() || fl.pid))
+    return error("--all-netns watches every namespace of the node; leave --netns and --pid out");
+  std::vector<SampleTarget> targets{SampleTarget{fl.netns, fl.pid}};
+  if (fl.all_netns) {
+    auto found = list_network_namespaces();
+    if (!found) return error(found.error(), kExitFailure);
+    targets.clear();
+    for (const NetnsRef& ref : *found) targets.push_back(target_of(ref));
+  }
   // A namespace that is not there is bad input, said before the screen is taken over.
   if (!fl.netns.empty())
     if (auto ino = netns_inode_by_name(fl.netns); !ino) return error(ino.error());
@@ -73,7 +85,8 @@ int run(const WatchFlags& fl) {
   so.doctor = true;
   so.history = 300;  // the sparkline's last 5 minutes at 1 s
   so.summary_counters = watch::watched_counter;
-  tw::Sampler sampler({SampleTarget{fl.netns, fl.pid}}, so);
+  so.node = fl.all_netns;
+  tw::Sampler sampler(std::move(targets), so);
 
   watch::WatchOptions o;
   o.interval = std::chrono::milliseconds(static_cast<int64_t>(fl.interval * 1000));
@@ -109,6 +122,10 @@ Register reg(15, [](CLI::App& app) {
   sub->add_option("--netns", fl->netns, "Watch the named network namespace (ip netns list)");
   sub->add_option("--pid", fl->pid, "Watch the network namespace of this process")
       ->check(whole_number(1, INT32_MAX));
+  sub->add_flag("--all-netns", fl->all_netns,
+                "Watch every network namespace found at start, read together (one BPF walk of "
+                "the shared table where it can run): counts summed over the node, the worst "
+                "pools across it, each row led by its namespace");
   sub->add_option("-s,--state", fl->states,
                   std::string("Only these states in the counts and groups (ss names or groups, "
                               "comma-separated; port pressure always counts all): ") +

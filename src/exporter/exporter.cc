@@ -10,8 +10,11 @@ SampleTarget target_of(const NetnsRef& ref) {
 }
 
 Exporter::Exporter(ExporterConfig config) : config_(std::move(config)) {
+  // Every namespace of the node in one read: one walk of the shared table where it can run.
+  config_.sampler.node = config_.all_netns;
   if (!config_.all_netns)
-    state_.sampler = std::make_shared<Sampler>(config_.targets, config_.sampler, config_.take);
+    state_.sampler =
+        std::make_shared<Sampler>(config_.targets, config_.sampler, config_.take, config_.take_set);
 }
 
 Exporter::State Exporter::current() {
@@ -26,7 +29,7 @@ Exporter::State Exporter::current() {
     ++discovery_errors_;
     if (!state_.sampler)
       state_.sampler = std::make_shared<Sampler>(std::vector<SampleTarget>{SampleTarget{}},
-                                                 config_.sampler, config_.take);
+                                                 config_.sampler, config_.take, config_.take_set);
     return state_;
   }
   std::vector<SampleTarget> targets;
@@ -40,7 +43,8 @@ Exporter::State Exporter::current() {
       errors_base_ += state_.sampler->errors_total();
       sets_base_ += state_.sampler->sets_total();
     }
-    state_.sampler = std::make_shared<Sampler>(std::move(targets), config_.sampler, config_.take);
+    state_.sampler = std::make_shared<Sampler>(std::move(targets), config_.sampler, config_.take,
+                                               config_.take_set);
   }
   state_.refs = std::move(*found);
   return state_;

@@ -26,6 +26,7 @@ struct ExporterConfig {
   MetricsOptions metrics;
   DiscoverFn discover = [] { return list_network_namespaces(); };
   TakeSampleFn take = take_sample;
+  TakeSetFn take_set = take_node_samples;  // a node read (--all-netns, several --netns)
 };
 
 // The target a discovered namespace is read through: its name, else its pid, else (the

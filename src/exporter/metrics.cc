@@ -30,6 +30,9 @@ constexpr FamilyDef kFamilies[] = {
     {"timewait_up", G, "1 when the namespace was read in the last census, 0 when it failed."},
     {"timewait_netns_info", G,
      "A namespace found by --all-netns: its nsfs inode and the command of its lowest pid."},
+    {"timewait_census_source_info", G,
+     "1, labelled with where the namespace's sockets came from: bpf:all-netns (the one walk of "
+     "the shared table, --all-netns), else its own read (netlink, proc, bpf)."},
     {"timewait_sockets", G,
      "TCP sockets by state and address family (inet_diag; orphaned FIN_WAIT2 mini-sockets are "
      "included in fin_wait2)."},
@@ -211,6 +214,8 @@ void render_sample(const Sample& s, const NetnsRef* ref, const MetricsOptions& o
   }
   e.add("timewait_census_duration_seconds", base, s.duration_s);
   if (!s.ok()) return;
+  if (!s.facts.source.empty())
+    e.add("timewait_census_source_info", with({{"source", s.facts.source}}), 1);
 
   for (int i = 0; i < kStateCount; ++i) {
     const std::string state = state_label(state_at(i));

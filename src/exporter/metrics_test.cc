@@ -124,6 +124,27 @@ TEST(Metrics, AFailedNamespaceIsDownAndCounted) {
   EXPECT_GE(value_of(text, "timewait_scrape_duration_seconds"), 0);
 }
 
+// Where each namespace's sockets came from: one series per namespace read, none for one that
+// failed or whose source is unknown.
+TEST(Metrics, EachNamespaceSaysItsSource) {
+  auto sample = [](const std::string& ns, const std::string& source, const std::string& error) {
+    auto s = fake_sample(ns, 1);
+    s->facts.source = source;
+    s->error = error;
+    return s;
+  };
+  SampleSet set;
+  set.samples.push_back(sample("walked", "bpf:all-netns", ""));
+  set.samples.push_back(sample("apart", "netlink", ""));
+  set.samples.push_back(sample("gone", "netlink", "no such namespace"));
+  set.samples.push_back(sample("unknown", "", ""));
+  const std::string text = render_metrics(set, {}, {});
+  EXPECT_EQ(value_of(text, R"(timewait_census_source_info{netns="walked",source="bpf:all-netns"})"),
+            1);
+  EXPECT_EQ(value_of(text, R"(timewait_census_source_info{netns="apart",source="netlink"})"), 1);
+  EXPECT_EQ(count_lines_starting(text, "timewait_census_source_info{"), 2) << text;
+}
+
 TEST(Metrics, EveryServedFamilyIsListed) {
   SampleSet set;
   set.samples.push_back(fake_sample("x", 2));

@@ -10,6 +10,7 @@
 #include "doctor/nat_signature.h"
 #include "doctor/rules.h"
 #include "sources/live_input.h"
+#include "sources/node_read.h"
 
 namespace tw {
 
@@ -47,35 +48,22 @@ class SamplePass final : public SocketReceiver {
   const bool own_view_;
 };
 
-// Everything of one sample, on a thread that may move into the target's namespace (setns()
-// moves only the calling thread; the thread ends with the sample, so nothing else moves).
-void read_target(Sample& s, const SamplerOptions& o, const Sample* previous) {
-  auto input = open_live_input(s.target, o.source);
-  if (!input) {
-    s.error = input.error();
-    return;
-  }
-  auto facts = (*input)->facts();
-  if (!facts) {
-    s.error = facts.error();
-    return;
-  }
-  s.facts = **facts;
+// A sample's census starts from its facts: the pool port pressure is measured against.
+bool begin_sample(Sample& s, const HostFacts& facts, const SamplerOptions& o) {
+  s.facts = facts;
   PoolChoice c = choose_pool(s.facts, o.port_range);
   if (!c.error.empty()) {
     s.error = c.error;
-    return;
+    return false;
   }
   s.pool = c.pool;
   s.pool_assumed = c.assumed;
-  SamplePass pass(s, o);
-  auto r = (*input)->stream(StateMask::all(), pass);
-  if (!r) {
-    s.error = r.error();
-    return;
-  }
-  s.facts.source = r->source;
-  s.note = r->note;
+  return true;
+}
+
+// What follows the read: the doctor's input (with the previous sample's facts and PAWS window),
+// the forecasts and the findings.
+void finish_sample(Sample& s, const SamplerOptions& o, const Sample* previous) {
   s.input = s.collector->input(s.facts, o.owners);
   if (previous && previous->ok()) {
     s.input.earlier = previous->facts;
@@ -100,6 +88,42 @@ void read_target(Sample& s, const SamplerOptions& o, const Sample* previous) {
   if (o.doctor) s.findings = run_rules(s.input);
 }
 
+// Everything of one sample, on a thread that may move into the target's namespace (setns()
+// moves only the calling thread; the thread ends with the sample, so nothing else moves).
+void read_target(Sample& s, const SamplerOptions& o, const Sample* previous) {
+  auto input = open_live_input(s.target, o.source);
+  if (!input) {
+    s.error = input.error();
+    return;
+  }
+  auto facts = (*input)->facts();
+  if (!facts) {
+    s.error = facts.error();
+    return;
+  }
+  if (!begin_sample(s, **facts, o)) return;
+  SamplePass pass(s, o);
+  auto r = (*input)->stream(StateMask::all(), pass);
+  if (!r) {
+    s.error = r.error();
+    return;
+  }
+  s.facts.source = r->source;
+  s.note = r->note;
+  finish_sample(s, o, previous);
+}
+
+// A failed sample carries no half-filled census.
+void clear_failed(Sample& s) {
+  if (s.ok()) return;
+  s.collector.reset();
+  s.view.reset();
+  s.input = DoctorInput{};
+  s.tuples.clear();
+  s.bind_pools.clear();
+  s.findings.clear();
+}
+
 }  // namespace
 
 double Sample::time_wait_rate(int seconds) const {
@@ -120,16 +144,55 @@ std::unique_ptr<Sample> take_sample(const SampleTarget& target, const SamplerOpt
   });
   worker.join();
   s->duration_s = seconds_between(s->taken, std::chrono::steady_clock::now());
-  if (!s->ok()) {
-    // A failed sample carries no half-filled census.
-    s->collector.reset();
-    s->view.reset();
-    s->input = DoctorInput{};
-    s->tuples.clear();
-    s->bind_pools.clear();
-    s->findings.clear();
-  }
+  clear_failed(*s);
   return s;
+}
+
+std::vector<std::unique_ptr<Sample>> take_node_samples(const std::vector<SampleTarget>& targets,
+                                                       const SamplerOptions& options,
+                                                       const std::vector<const Sample*>& previous,
+                                                       SampleSet& set) {
+  const auto started = std::chrono::steady_clock::now();
+  std::vector<std::unique_ptr<Sample>> out;
+  std::vector<std::unique_ptr<SamplePass>> passes(targets.size());
+  for (const auto& t : targets) {
+    auto s = std::make_unique<Sample>();
+    s->target = t;
+    s->taken = started;
+    out.push_back(std::move(s));
+  }
+  NodeReport node = read_node(targets, options.source, StateMask::all(),
+                              [&](size_t i, const HostFacts& facts) -> Result<SocketReceiver*> {
+                                Sample& s = *out[i];
+                                if (!begin_sample(s, facts, options)) return fail(s.error);
+                                passes[i] = std::make_unique<SamplePass>(s, options);
+                                return passes[i].get();
+                              });
+  const double duration = seconds_between(started, std::chrono::steady_clock::now());
+  for (size_t i = 0; i < targets.size(); ++i) {
+    Sample& s = *out[i];
+    const NodeMemberReport& m = node.members[i];
+    // Its facts and its own read, or (read by the walk) with the walk's time, which it shares.
+    s.duration_s = m.seconds > 0 ? m.seconds : duration;
+    if (!m.error.empty()) {
+      s.error = m.error;
+    } else {
+      s.facts.source = m.read.source;
+      s.note = m.read.note.empty() ? node.note
+               : node.note.empty() ? m.read.note
+                                   : node.note + "; " + m.read.note;
+      try {
+        finish_sample(s, options, i < previous.size() ? previous[i] : nullptr);
+      } catch (const std::exception& e) {
+        s.error = fmt::format("reading {} failed: {}", targets[i].label(), e.what());
+      }
+    }
+    clear_failed(s);
+  }
+  set.node_source = node.source;
+  set.one_walk = node.one_walk;
+  set.node_note = node.note;
+  return out;
 }
 
 SampleSummary summarize(const Sample& s) {
@@ -148,10 +211,12 @@ SampleSummary summarize(const Sample& s) {
   return sum;
 }
 
-Sampler::Sampler(std::vector<SampleTarget> targets, SamplerOptions options, TakeSampleFn take)
+Sampler::Sampler(std::vector<SampleTarget> targets, SamplerOptions options, TakeSampleFn take,
+                 TakeSetFn take_set)
     : targets_(std::move(targets)),
       options_(std::move(options)),
       take_(std::move(take)),
+      take_set_(std::move(take_set)),
       history_(targets_.size()),
       first_(targets_.size()) {}
 
@@ -186,7 +251,22 @@ std::shared_ptr<const SampleSet> Sampler::take_locked(std::unique_lock<std::mute
   set->sequence = sequence;
   set->taken = std::chrono::steady_clock::now();
   set->wall = std::chrono::system_clock::now();
+  std::vector<std::unique_ptr<Sample>> taken;
+  if (reads_node()) {
+    std::vector<const Sample*> prev;
+    for (size_t i = 0; i < targets_.size(); ++i)
+      prev.push_back(previous ? previous->samples[i].get() : nullptr);
+    try {
+      taken = take_set_(targets_, options_, prev, *set);
+    } catch (const std::exception& e) {
+      set->node_note = fmt::format("reading the node failed: {}", e.what());
+    }
+  }
   for (size_t i = 0; i < targets_.size(); ++i) {
+    if (i < taken.size() && taken[i]) {
+      set->samples.push_back(std::move(taken[i]));
+      continue;
+    }
     const Sample* prev = previous ? previous->samples[i].get() : nullptr;
     std::unique_ptr<Sample> s;
     try {
@@ -218,6 +298,16 @@ std::shared_ptr<const SampleSet> Sampler::take_locked(std::unique_lock<std::mute
   taking_ = false;
   done_.notify_all();
   return current_;
+}
+
+bool Sampler::reads_node() const {
+  if (!take_set_) return false;
+  if (options_.node) return true;
+  // Several live targets share one read too; a caller's own take (tests) is kept as given.
+  using TakeFn =
+      std::unique_ptr<Sample> (*)(const SampleTarget&, const SamplerOptions&, const Sample*);
+  const TakeFn* fn = take_.target<TakeFn>();
+  return targets_.size() > 1 && fn && *fn == &take_sample;
 }
 
 std::vector<SampleSummary> Sampler::history(size_t target) const {

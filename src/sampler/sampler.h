@@ -52,6 +52,9 @@ struct SamplerOptions {
   // The counters a history summary keeps (null: all). A host has some 300 of them, ~28 kB per
   // summary: watch keeps the few it shows, so 300 summaries cost kilobytes, not megabytes.
   std::function<bool(std::string_view)> summary_counters;
+  // --all-netns: the targets are a node's namespaces, read together by one node read
+  // (sources/node_read.h: one walk of the shared table where it can run) instead of one by one.
+  bool node = false;
 };
 
 // One census of one target. Not copyable: the doctor input points into the collector.
@@ -103,6 +106,11 @@ struct SampleSet {
   std::chrono::system_clock::time_point wall{};
   double duration_s = 0;                               // all targets
   std::vector<std::shared_ptr<const Sample>> samples;  // one per target, in target order
+  // A node read (SamplerOptions::node): kNodeSourceWalk or kNodeSourcePerNetns, whether one walk
+  // read the shared table, and why not; empty when the targets were read one by one.
+  std::string node_source;
+  bool one_walk = false;
+  std::string node_note;
 };
 
 // Reads one target (enters its namespace on a thread of its own). `previous` is the target's
@@ -112,10 +120,22 @@ using TakeSampleFn = std::function<std::unique_ptr<Sample>(
 std::unique_ptr<Sample> take_sample(const SampleTarget& target, const SamplerOptions& options,
                                     const Sample* previous);
 
+// Reads every target at once (SamplerOptions::node): one Sample per target as take_sample makes
+// it, and the node's source on `set`. `previous` holds each target's last sample or null.
+using TakeSetFn = std::function<std::vector<std::unique_ptr<Sample>>(
+    const std::vector<SampleTarget>&, const SamplerOptions&,
+    const std::vector<const Sample*>& previous, SampleSet& set)>;
+std::vector<std::unique_ptr<Sample>> take_node_samples(const std::vector<SampleTarget>& targets,
+                                                       const SamplerOptions& options,
+                                                       const std::vector<const Sample*>& previous,
+                                                       SampleSet& set);
+
 class Sampler {
  public:
+  // A set is one take_set (a node read) with options.node, or with several targets and the
+  // default take; otherwise one `take` per target.
   Sampler(std::vector<SampleTarget> targets, SamplerOptions options,
-          TakeSampleFn take = take_sample);
+          TakeSampleFn take = take_sample, TakeSetFn take_set = take_node_samples);
 
   // The newest set, taken now when the last is older than min_interval. Callers that arrive
   // while a census runs wait for it instead of starting another: no caller waits longer than
@@ -133,6 +153,7 @@ class Sampler {
 
   const std::vector<SampleTarget>& targets() const { return targets_; }
   const SamplerOptions& options() const { return options_; }
+  bool reads_node() const;  // a set is one take_set
 
  private:
   std::shared_ptr<const SampleSet> take_locked(std::unique_lock<std::mutex>& lock);
@@ -140,6 +161,7 @@ class Sampler {
   std::vector<SampleTarget> targets_;
   SamplerOptions options_;
   TakeSampleFn take_;
+  TakeSetFn take_set_;
 
   mutable std::mutex mu_;
   std::condition_variable done_;

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <thread>
+#include <utility>
 
 #include "census/port_pool.h"
 #include "sources/host_reader.h"
@@ -115,6 +116,42 @@ TEST(Sampler, SummariesKeepOnlyTheCountersAsked) {
   EXPECT_EQ(sampler.first(0)->counters.size(), 1u);
 }
 
+// options.node: one take_set for every target, each target's previous sample handed back; the
+// per-target take is not called.
+TEST(Sampler, ANodeIsTakenInOneSetRead) {
+  std::atomic<int> calls = 0;
+  int sets = 0;
+  std::vector<const Sample*> seen_previous;
+  SamplerOptions o;
+  o.min_interval = 0ms;
+  o.node = true;
+  Sampler sampler({SampleTarget{"a"}, SampleTarget{"b"}, SampleTarget{"bad"}}, o, FakeTake{&calls},
+                  [&](const std::vector<SampleTarget>& targets, const SamplerOptions&,
+                      const std::vector<const Sample*>& previous, SampleSet& set) {
+                    ++sets;
+                    seen_previous = previous;
+                    set.node_source = "per-netns";
+                    set.node_note = "the test's";
+                    std::vector<std::unique_ptr<Sample>> out;
+                    for (const auto& t : targets) out.push_back(FakeTake{&calls}(t, o, nullptr));
+                    return out;
+                  });
+  calls = 0;
+  auto first = sampler.refresh();
+  EXPECT_EQ(sets, 1);
+  EXPECT_EQ(calls, 3);  // by the set reader alone
+  ASSERT_EQ(first->samples.size(), 3u);
+  EXPECT_EQ(first->node_source, "per-netns");
+  EXPECT_EQ(first->node_note, "the test's");
+  EXPECT_EQ(seen_previous, (std::vector<const Sample*>{nullptr, nullptr, nullptr}));
+  EXPECT_FALSE(first->samples[2]->ok());
+  EXPECT_EQ(sampler.errors_total(), 1);  // errors per target, as one by one
+  auto second = sampler.refresh();
+  EXPECT_EQ(sets, 2);
+  ASSERT_EQ(seen_previous.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) EXPECT_EQ(seen_previous[i], first->samples[i].get());
+}
+
 TEST(SampleTarget, Labels) {
   EXPECT_EQ(SampleTarget{}.label(), "host");
   EXPECT_EQ((SampleTarget{"blue"}).label(), "blue");
@@ -180,6 +217,47 @@ TEST_F(LiveSampler, ViewFollowsStatesAndGrouping) {
   EXPECT_EQ(s.census().group_count(), 2u);  // the v4 and the v6 listener's ports
   // The doctor's census still sees every socket.
   EXPECT_EQ(s.input.sockets->count(TcpState::kEstablished), 2 * kEstablished);
+}
+
+// The node read gives each namespace the sample a read of it alone gives (counts by state and
+// family, the port pools), and says how it read the node.
+TEST_F(LiveSampler, ANodeReadSamplesEachNamespaceAsAloneAndSaysHow) {
+  SamplerOptions o;
+  o.min_interval = 0ms;
+  Sampler alone({SampleTarget{ns_->name()}}, o);
+  // Several targets are a node read, asked for (--all-netns) or not (--netns a --netns b).
+  Sampler node({SampleTarget{ns_->name()}, SampleTarget{}}, o);
+  EXPECT_FALSE(alone.reads_node());
+  EXPECT_TRUE(node.reads_node());
+  auto a = alone.refresh();
+  auto n = node.refresh();
+  EXPECT_TRUE(a->node_source.empty());
+  EXPECT_TRUE(n->node_source == "bpf:all-netns" || n->node_source == "per-netns") << n->node_source;
+  EXPECT_EQ(n->one_walk, n->node_source == "bpf:all-netns");
+  if (!n->one_walk) EXPECT_NE(n->node_note, "");
+  const Sample& x = *a->samples[0];
+  const Sample& y = *n->samples[0];
+  ASSERT_TRUE(x.ok()) << x.error;
+  ASSERT_TRUE(y.ok()) << y.error;
+  EXPECT_EQ(y.facts.netns, ns_->name());
+  EXPECT_EQ(y.facts.source == "bpf:all-netns", n->one_walk) << y.facts.source;
+  // The preset namespace holds still (TIME_WAITs live 60 s): both reads count the same.
+  // (The half-closed client may move from FIN_WAIT1 to FIN_WAIT2 between the reads.)
+  auto settled = [](StateCounts c) {
+    c[state_index(TcpState::kFinWait2)] += std::exchange(c[state_index(TcpState::kFinWait1)], 0);
+    return c;
+  };
+  EXPECT_EQ(settled(y.families.v4), settled(x.families.v4));
+  EXPECT_EQ(settled(y.families.v6), settled(x.families.v6));
+  EXPECT_EQ(y.census().count(TcpState::kTimeWait), kTimeWait4 + kTimeWait6);
+  ASSERT_EQ(y.tuples.size(), x.tuples.size());
+  for (size_t i = 0; i < x.tuples.size(); ++i) {
+    EXPECT_EQ(y.tuples[i].tuple.key, x.tuples[i].tuple.key);
+    EXPECT_EQ(y.tuples[i].forecast.in_use, x.tuples[i].forecast.in_use);
+    EXPECT_EQ(y.tuples[i].forecast.time_wait, x.tuples[i].forecast.time_wait);
+  }
+  EXPECT_EQ(y.bind_pools.size(), x.bind_pools.size());
+  EXPECT_TRUE(n->samples[1]->ok()) << n->samples[1]->error;
 }
 
 TEST_F(LiveSampler, AMissingNamespaceFailsOnlyItsTarget) {

@@ -49,6 +49,8 @@ struct Row {
   // A local address's pool that bind() before connect() draws from (key "10.93.1.1 (bind, 4
   // dest.)"), listed with the tuples in the same worst-first order: the worst pool decides.
   bool bind_pool = false;
+  // watch --all-netns: the namespace of the row; its key then starts with "NETNS: ".
+  std::string netns;
 };
 
 struct FindingLine {
@@ -64,6 +66,11 @@ struct Frame {
   double census_seconds = 0;
   std::string error;  // the target could not be read: nothing below is filled
   std::string note;
+  // build_node_frame: how the node was read (SampleSet::node_source, one_walk) and how many of
+  // its namespaces were.
+  std::string node_source;
+  bool one_walk = false;
+  size_t namespaces = 0, namespaces_read = 0;
 
   std::vector<StateLine> states;  // the --state states that hold sockets or did since start
   Moving total;                   // of the --state states
@@ -84,6 +91,12 @@ struct Frame {
 // this set's) and its first summary.
 Frame build_frame(const SampleSet& set, size_t target, const std::vector<SampleSummary>& history,
                   const std::optional<SampleSummary>& first, StateMask states);
+
+// watch --all-netns: every target of `set` in one frame (target "node"): counts, rates and
+// counters summed over the namespaces read, the rows of all of them worst first (each key led by
+// its namespace), the findings of all, worst first; the note says how the node was read and which
+// namespaces could not be.
+Frame build_node_frame(const SampleSet& set, const Sampler& sampler, StateMask states);
 
 // "2026-12-01T12:40:01Z"
 std::string utc_timestamp(std::chrono::system_clock::time_point t);

@@ -15,6 +15,12 @@ nlohmann::json moving_json(const Moving& m) {
   return {{"count", m.now}, {"since_last", m.since_last}, {"since_start", m.since_start}};
 }
 
+// A row's key without the namespace build_node_frame leads it with (that goes in "netns").
+std::string plain_key(const Row& r) {
+  return r.netns.empty() || r.key.size() < r.netns.size() + 2 ? r.key
+                                                              : r.key.substr(r.netns.size() + 2);
+}
+
 }  // namespace
 
 nlohmann::json frame_json(const Frame& f, size_t top) {
@@ -24,6 +30,11 @@ nlohmann::json frame_json(const Frame& f, size_t top) {
   j["time"] = utc_timestamp(f.wall);
   j["netns"] = f.target;
   j["census_seconds"] = round_to(f.census_seconds, 3);
+  if (!f.node_source.empty())
+    j["node"] = {{"source", f.node_source},
+                 {"one_walk", f.one_walk},
+                 {"namespaces", f.namespaces},
+                 {"namespaces_read", f.namespaces_read}};
   if (!f.error.empty()) {
     j["error"] = f.error;
     return j;
@@ -51,14 +62,16 @@ nlohmann::json frame_json(const Frame& f, size_t top) {
     // f.rows is worst first over both kinds: the first row is the worst pool.
     if (worst.is_null())
       worst = {{"pool", r.bind_pool ? "bind" : "tuple"},
-               {"key", r.key},
+               {"key", plain_key(r)},
                {"level", severity_name(r.forecast->level())},
                {"state", pool_state_name(r.forecast->state)},
                {"eta_s", r.forecast->eta_s ? nlohmann::json(round_to(*r.forecast->eta_s, 1))
                                            : nlohmann::json(nullptr)}};
+    if (worst.is_object() && !r.netns.empty() && !worst.contains("netns")) worst["netns"] = r.netns;
     if (!r.bind_pool) continue;
     nlohmann::json x = forecast_json(*r.forecast);
-    x["pool"] = r.key;
+    x["pool"] = plain_key(r);
+    if (!r.netns.empty()) x["netns"] = r.netns;
     x["in_use"] = r.sockets;
     x["time_wait"] = r.time_wait;
     x["available"] = r.forecast->available;
@@ -71,16 +84,17 @@ nlohmann::json frame_json(const Frame& f, size_t top) {
     nlohmann::json x;
     if (tuples) {
       x = forecast_json(*r.forecast);
-      x["tuple"] = r.key;
+      x["tuple"] = plain_key(r);
       x["in_use"] = r.sockets;
       x["time_wait"] = r.time_wait;
       x["available"] = r.forecast->available;
     } else {
-      x = {{"key", r.key},
+      x = {{"key", plain_key(r)},
            {"sockets", r.sockets},
            {"time_wait", r.time_wait},
            {"rate_10s", round_to(r.rate_10s, 2)}};
     }
+    if (!r.netns.empty()) x["netns"] = r.netns;
     rows.push_back(std::move(x));
   }
   j[tuples ? "tuples" : "groups"] = rows;

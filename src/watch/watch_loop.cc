@@ -48,6 +48,7 @@ int ms_until(Clock::time_point t) {
 
 Frame next_frame(Sampler& sampler, StateMask states) {
   auto set = sampler.refresh();
+  if (sampler.options().node) return build_node_frame(*set, sampler, states);
   return build_frame(*set, 0, sampler.history(0), sampler.first(0), states);
 }
 

@@ -25,7 +25,8 @@ struct WatchOptions {
   bool colour = true;  // the screen may use colours (NO_COLOR unset)
 };
 
-// A new sample of the sampler's first target, as a frame.
+// A new sample of the sampler's first target, as a frame; of every target (build_node_frame)
+// when the sampler reads a node.
 Frame next_frame(Sampler& sampler, StateMask states);
 
 enum class LineFormat { kLog, kJson };
