@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <chrono>
@@ -32,7 +33,26 @@ struct ExporterFlags {
   int64_t max_connections_per_ip = 64;
   std::string web_config;
   std::string source = "auto";
+  NodePaths paths;
 };
+
+// --path.procfs and --path.rootfs must be directories, procfs a procfs (its `stat` file): a
+// wrong mount would otherwise show as a node with no namespaces.
+std::string check_paths(const NodePaths& p) {
+  struct stat st;
+  if (stat(p.procfs.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) ||
+      stat((p.procfs + "/stat").c_str(), &st) != 0)
+    return fmt::format(
+        "--path.procfs {}: not a procfs; give the host's /proc as mounted here (/host/proc in "
+        "the DaemonSet)",
+        p.procfs);
+  if (stat(p.rootfs.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    return fmt::format(
+        "--path.rootfs {}: not a directory; give the host's root as mounted here (its "
+        "run/netns and var/log/pods are read)",
+        p.rootfs);
+  return "";
+}
 
 // What the start line says about the web config file: TLS and auth are visible in the log.
 std::string server_auth_note(const std::string* file, bool tls) {
@@ -61,8 +81,15 @@ int run(const ExporterFlags& fl) {
     web = std::move(*loaded);
   }
 
+  if (auto bad = check_paths(fl.paths); !bad.empty()) return error(bad);
+
   ExporterConfig cfg;
   cfg.all_netns = fl.all_netns;
+  cfg.discover = [paths = fl.paths] { return discover_netns(paths); };
+  cfg.label = [paths = fl.paths](const std::vector<NetnsRef>& refs) {
+    return label_node(refs, paths);
+  };
+  cfg.take = take_under(fl.paths, take_sample);
   if (!fl.all_netns) {
     auto targets = sample_targets(fl.netns, fl.pids);
     if (!targets) return error(targets.error());
@@ -165,6 +192,14 @@ Register reg(40, [](CLI::App& app) {
                   "TLS and basic auth from Prometheus exporter-toolkit's web config file (YAML: "
                   "tls_server_config, basic_auth_users; node_exporter's file works unchanged)");
   sub->add_option("--source", fl->source, kSourceHelp)->capture_default_str();
+  sub->add_option("--path.procfs", fl->paths.procfs,
+                  "The host's /proc as mounted here (node_exporter's option): processes, their "
+                  "namespaces and cgroups are read through it")
+      ->capture_default_str();
+  sub->add_option("--path.rootfs", fl->paths.rootfs,
+                  "The host's root as mounted here (node_exporter's option): its run/netns and "
+                  "var/log/pods, var/log/containers (pod names) are read under it")
+      ->capture_default_str();
   return std::pair{sub, std::function<int()>([fl] { return run(*fl); })};
 });
 

@@ -12,12 +12,14 @@
 #include <vector>
 
 #include "exporter/metrics.h"
+#include "exporter/netns_labels.h"
 #include "sampler/sampler.h"
 #include "sources/netns_list.h"
 
 namespace tw {
 
 using DiscoverFn = std::function<Result<std::vector<NetnsRef>>()>;
+using LabelFn = std::function<std::vector<NetnsLabels>(const std::vector<NetnsRef>&)>;
 
 struct ExporterConfig {
   std::vector<SampleTarget> targets;  // without all_netns: the namespaces to read
@@ -25,6 +27,9 @@ struct ExporterConfig {
   SamplerOptions sampler;
   MetricsOptions metrics;
   DiscoverFn discover = [] { return list_network_namespaces(); };
+  // Each discovered namespace's labels, made with each discovery (it walks /proc: once per
+  // min_interval, not per scrape).
+  LabelFn label = [](const std::vector<NetnsRef>& refs) { return label_node(refs, {}); };
   TakeSampleFn take = take_sample;
 };
 
@@ -46,6 +51,7 @@ class Exporter {
   struct State {
     std::shared_ptr<Sampler> sampler;
     std::vector<NetnsRef> refs;
+    std::vector<NetnsLabels> labels;  // per ref
   };
   State current();
 

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "exporter/netns_labels.h"
+
+#include <fmt/format.h>
+
+#include <set>
+
+#include "os/netns.h"
+#include "sources/netns.h"
+
+namespace tw {
+
+std::string NodePaths::under_root(std::string_view path) const {
+  std::string root = rootfs;
+  while (root.size() > 1 && root.back() == '/') root.pop_back();
+  if (root == "/") root.clear();
+  return root + std::string(path);
+}
+
+PodPaths NodePaths::pods() const {
+  return PodPaths{.procfs = procfs,
+                  .pod_logs = under_root("/var/log/pods"),
+                  .container_logs = under_root("/var/log/containers")};
+}
+
+std::string stable_netns_label(const NetnsRef& ref, uint64_t host_inode) {
+  if (host_inode ? ref.inode == host_inode : ref.self) return "host";
+  if (!ref.name.empty() && ref.name != "host") return ref.name;
+  return fmt::format("netns:{}", ref.inode);
+}
+
+std::vector<NetnsLabels> label_namespaces(const std::vector<NetnsRef>& refs, uint64_t host_inode,
+                                          const PodMap* pods) {
+  std::vector<NetnsLabels> out(refs.size());
+  std::set<std::string> taken;
+  // Inode labels first: a /run/netns name spelt like one of them gives way, not the inode.
+  for (size_t i = 0; i < refs.size(); ++i) {
+    out[i].netns = stable_netns_label(refs[i], host_inode);
+    if (refs[i].name.empty() || out[i].netns == "host") taken.insert(out[i].netns);
+  }
+  for (size_t i = 0; i < refs.size(); ++i) {
+    if (refs[i].name.empty() || out[i].netns == "host") continue;
+    if (!taken.insert(out[i].netns).second) out[i].netns = fmt::format("netns:{}", refs[i].inode);
+  }
+  if (!pods) return out;
+  for (size_t i = 0; i < refs.size(); ++i) {
+    if (out[i].netns == "host") continue;  // hostNetwork pods share it: it is no pod's
+    auto uid = pods->pod_of_netns(refs[i].inode);
+    if (!uid) continue;
+    out[i].uid = *uid;
+    if (const PodName* n = pods->name_of(*uid)) {
+      out[i].namespace_name = n->namespace_name;
+      out[i].pod = n->name;
+    }
+  }
+  return out;
+}
+
+uint64_t host_netns_inode(const std::string& procfs) {
+  auto id = netns_identity_of_self(procfs, "/nonexistent");
+  return id ? id->host_inode : 0;
+}
+
+Result<std::vector<NetnsRef>> discover_netns(const NodePaths& paths) {
+  return list_network_namespaces(paths.run_netns(), paths.procfs, "/proc/thread-self/ns/net");
+}
+
+std::vector<NetnsLabels> label_node(const std::vector<NetnsRef>& refs, const NodePaths& paths) {
+  const uint64_t host = host_netns_inode(paths.procfs);
+  auto pods = map_pods(paths.pods());
+  return label_namespaces(refs, host, pods ? &*pods : nullptr);
+}
+
+TakeSampleFn take_under(const NodePaths& paths, TakeSampleFn take) {
+  return [paths, take = std::move(take)](const SampleTarget& target, const SamplerOptions& options,
+                                         const Sample* previous) -> std::unique_ptr<Sample> {
+    if (target.netns.empty() && !target.pid) return take(target, options, previous);
+    auto ns = [&]() -> Result<os::Netns> {
+      if (target.pid)
+        return os::Netns::at(fmt::format("{}/{}/ns/net", paths.procfs, target.pid),
+                             fmt::format("the network namespace of pid {}", target.pid));
+      if (target.netns.find('/') != std::string::npos || target.netns == "." ||
+          target.netns == "..")
+        return fail(fmt::format("'{}' is not a network namespace name", target.netns));
+      return os::Netns::at(paths.run_netns() + "/" + target.netns,
+                           fmt::format("network namespace '{}'", target.netns));
+    }();
+    std::unique_ptr<Sample> s;
+    // A thread made by a thread inside a namespace starts inside it: take()'s own reading thread
+    // (InputTarget{} enters nothing) stays in the target's namespace.
+    Status st = ns ? ns->run_in([&] { s = take(SampleTarget{}, options, previous); })
+                   : Status(fail(ns.error()));
+    if (!s) {
+      s = std::make_unique<Sample>();
+      s->taken = std::chrono::steady_clock::now();
+      s->error = st ? "no sample" : st.error();
+    }
+    s->target = target;
+    return s;
+  };
+}
+
+}  // namespace tw
