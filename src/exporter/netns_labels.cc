@@ -2,7 +2,9 @@
 #include "exporter/netns_labels.h"
 
 #include <fmt/format.h>
+#include <sys/stat.h>
 
+#include <filesystem>
 #include <set>
 
 #include "os/netns.h"
@@ -62,7 +64,20 @@ uint64_t host_netns_inode(const std::string& procfs) {
 }
 
 Result<std::vector<NetnsRef>> discover_netns(const NodePaths& paths) {
-  return list_network_namespaces(paths.run_netns(), paths.procfs, "/proc/thread-self/ns/net");
+  auto refs = list_network_namespaces(paths.run_netns(), paths.procfs, "/proc/thread-self/ns/net");
+  if (!refs || refs->empty() || !refs->front().self) return refs;
+  // The list keeps the exporter's own namespace first and unnamed; a name it has under
+  // /run/netns is its label (the first in order, as netns_identity_of_self takes it).
+  NetnsRef& self = refs->front();
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(paths.run_netns(), ec)) {
+    struct stat st;
+    const std::string n = e.path().filename().string();
+    if (stat(e.path().c_str(), &st) == 0 && st.st_ino == self.inode &&
+        (self.name.empty() || n < self.name))
+      self.name = n;
+  }
+  return refs;
 }
 
 std::vector<NetnsLabels> label_node(const std::vector<NetnsRef>& refs, const NodePaths& paths) {
