@@ -197,8 +197,8 @@ Register reg(40, [](CLI::App& app) {
                   "namespaces and cgroups are read through it")
       ->capture_default_str();
   sub->add_option("--path.rootfs", fl->paths.rootfs,
-                  "The host's root as mounted here (node_exporter's option): its run/netns and "
-                  "var/log/pods, var/log/containers (pod names) are read under it")
+                  "The host's root as mounted here (node_exporter's option): its run/netns (named "
+                  "namespaces) and var/log/pods (pod names) are read under it")
       ->capture_default_str();
   return std::pair{sub, std::function<int()>([fl] { return run(*fl); })};
 });
