@@ -7,11 +7,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <set>
 #include <thread>
 
 #include "cli/command.h"
 #include "cli/option_checks.h"
-#include "cli/sample_targets.h"
 #include "cli/version.h"
 #include "exporter/exporter.h"
 #include "exporter/server.h"
@@ -60,6 +60,34 @@ std::string server_auth_note(const std::string* file, bool tls) {
   return fmt::format(" ({}web config {})", tls ? "TLS, " : "", *file);
 }
 
+// --netns and --pid (none: the exporter's own namespace), each a namespace now under the node's
+// paths.
+Result<std::vector<SampleTarget>> exporter_targets(const ExporterFlags& fl) {
+  std::vector<SampleTarget> out;
+  std::set<std::string> seen;
+  for (const auto& n : fl.netns) {
+    if (!seen.insert(n).second) return fail(fmt::format("--netns {} is given twice", n));
+    out.push_back(SampleTarget{n});
+  }
+  for (int pid : fl.pids) {
+    if (!seen.insert(fmt::format("pid:{}", pid)).second)
+      return fail(fmt::format("--pid {} is given twice", pid));
+    out.push_back(SampleTarget{"", pid});
+  }
+  if (out.empty()) out.push_back(SampleTarget{});
+  const auto refs = refs_of_targets(out, fl.paths);
+  for (const auto& r : refs) {
+    if (r.inode || r.self) continue;
+    if (r.pid)
+      return fail(fmt::format("--pid {}: no such process (its network namespace is {}/{}/ns/net)",
+                              r.pid, fl.paths.procfs, r.pid));
+    return fail(fmt::format(
+        "--netns {}: no such network namespace under {} (`ip netns list` shows the names)", r.name,
+        fl.paths.run_netns()));
+  }
+  return out;
+}
+
 int run(const ExporterFlags& fl) {
   auto ep = Endpoint::parse(fl.listen);
   if (!ep || ep->is_named() || ep->addr.is_name())
@@ -91,9 +119,14 @@ int run(const ExporterFlags& fl) {
   };
   cfg.take = take_under(fl.paths, take_sample);
   if (!fl.all_netns) {
-    auto targets = sample_targets(fl.netns, fl.pids);
+    auto targets = exporter_targets(fl);
     if (!targets) return error(targets.error());
-    cfg.targets = std::move(*targets);
+    // Given namespaces are described as --all-netns describes what it finds (netns, pod labels,
+    // the info series), again at most once per --min-interval.
+    cfg.all_netns = true;
+    cfg.discover = [targets = std::move(*targets), paths = fl.paths] {
+      return Result<std::vector<NetnsRef>>(refs_of_targets(targets, paths));
+    };
   }
   cfg.sampler.source = *kind;
   cfg.sampler.min_interval =

@@ -23,7 +23,9 @@ using LabelFn = std::function<std::vector<NetnsLabels>(const std::vector<NetnsRe
 
 struct ExporterConfig {
   std::vector<SampleTarget> targets;  // without all_netns: the namespaces to read
-  bool all_netns = false;             // every namespace on the host, found by `discover`
+  // The namespaces are found by `discover` (every namespace on the host; the front end passes
+  // --netns/--pid this way too, so they are labelled alike), again at most once per min_interval.
+  bool all_netns = false;
   SamplerOptions sampler;
   MetricsOptions metrics;
   DiscoverFn discover = [] { return list_network_namespaces(); };

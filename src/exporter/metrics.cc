@@ -29,10 +29,10 @@ constexpr FamilyDef kFamilies[] = {
      "instance)."},
     {"timewait_up", G,
      "1 when the namespace was read in the last census, 0 when it failed. Every series of a "
-     "namespace carries netns (with --all-netns: host, its /run/netns name, or netns:<inode>, "
-     "none of which a process restart changes) and, for a pod's namespace, namespace and pod."},
+     "namespace carries netns (host, its /run/netns name, or netns:<inode>: none of which a "
+     "process restart changes) and, for a pod's namespace, namespace and pod."},
     {"timewait_netns_info", G,
-     "A namespace found by --all-netns: its nsfs inode, the command of its lowest pid and, for a "
+     "A namespace the exporter reads: its nsfs inode, the command of its lowest pid and, for a "
      "pod's namespace, the pod's uid."},
     {"timewait_sockets", G,
      "TCP sockets by state and address family (inet_diag; orphaned FIN_WAIT2 mini-sockets are "

@@ -5,12 +5,32 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "os/netns.h"
 #include "sources/netns.h"
 
 namespace tw {
+
+namespace {
+
+// The first name in order a namespace has under run_netns (as netns_identity_of_self takes it),
+// "" when it has none.
+std::string name_under(const std::string& run_netns, uint64_t inode) {
+  std::string name;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(run_netns, ec)) {
+    struct stat st;
+    const std::string n = e.path().filename().string();
+    if (inode && stat(e.path().c_str(), &st) == 0 && st.st_ino == inode &&
+        (name.empty() || n < name))
+      name = n;
+  }
+  return name;
+}
+
+}  // namespace
 
 std::string NodePaths::under_root(std::string_view path) const {
   std::string root = rootfs;
@@ -26,6 +46,7 @@ PodPaths NodePaths::pods() const {
 }
 
 std::string stable_netns_label(const NetnsRef& ref, uint64_t host_inode) {
+  if (!ref.inode && !ref.self) return ref.name.empty() ? fmt::format("pid:{}", ref.pid) : ref.name;
   if (host_inode ? ref.inode == host_inode : ref.self) return "host";
   if (!ref.name.empty() && ref.name != "host") return ref.name;
   return fmt::format("netns:{}", ref.inode);
@@ -68,16 +89,28 @@ Result<std::vector<NetnsRef>> discover_netns(const NodePaths& paths) {
   if (!refs || refs->empty() || !refs->front().self) return refs;
   // The list keeps the exporter's own namespace first and unnamed; a name it has under
   // /run/netns is its label (the first in order, as netns_identity_of_self takes it).
-  NetnsRef& self = refs->front();
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(paths.run_netns(), ec)) {
-    struct stat st;
-    const std::string n = e.path().filename().string();
-    if (stat(e.path().c_str(), &st) == 0 && st.st_ino == self.inode &&
-        (self.name.empty() || n < self.name))
-      self.name = n;
-  }
+  refs->front().name = name_under(paths.run_netns(), refs->front().inode);
   return refs;
+}
+
+std::vector<NetnsRef> refs_of_targets(const std::vector<SampleTarget>& targets,
+                                      const NodePaths& paths) {
+  std::vector<NetnsRef> out;
+  for (const auto& t : targets) {
+    NetnsRef r{.name = t.netns, .pid = t.pid, .self = t.netns.empty() && !t.pid};
+    const std::string path = r.self  ? "/proc/thread-self/ns/net"
+                             : t.pid ? fmt::format("{}/{}/ns/net", paths.procfs, t.pid)
+                                     : paths.run_netns() + "/" + t.netns;
+    struct stat st;
+    if (t.netns.find('/') == std::string::npos && stat(path.c_str(), &st) == 0) r.inode = st.st_ino;
+    if (t.pid) {
+      std::ifstream in(fmt::format("{}/{}/comm", paths.procfs, t.pid));
+      std::getline(in, r.comm);
+    }
+    if (r.self) r.name = name_under(paths.run_netns(), r.inode);  // as discovery names it
+    out.push_back(std::move(r));
+  }
+  return out;
 }
 
 std::vector<NetnsLabels> label_node(const std::vector<NetnsRef>& refs, const NodePaths& paths) {

@@ -65,6 +65,12 @@ uint64_t host_netns_inode(const std::string& procfs);
 // namespace first (through its own /proc/thread-self, which names the calling thread).
 Result<std::vector<NetnsRef>> discover_netns(const NodePaths& paths);
 
+// The namespaces of targets given by name (--netns) or process (--pid), or none (the exporter's
+// own), as discovery describes them, so they are labelled alike. A target that cannot be read
+// now keeps inode 0 (its read fails and says why; its `netns` is then its name or "pid:N").
+std::vector<NetnsRef> refs_of_targets(const std::vector<SampleTarget>& targets,
+                                      const NodePaths& paths);
+
 // Labels of discovered namespaces with their pods mapped under the paths. A map that fails
 // (procfs unreadable) leaves the pod labels out; the netns values stay.
 std::vector<NetnsLabels> label_node(const std::vector<NetnsRef>& refs, const NodePaths& paths);

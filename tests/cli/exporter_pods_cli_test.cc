@@ -3,7 +3,8 @@
 // given by --path.procfs and --path.rootfs, real processes in a real (unnamed) network namespace
 // placed in real cgroups at kubelet's paths, kubelet's /var/log/pods tree, TIME_WAIT churn in
 // that pod. The pod's series carry namespace/pod, the info series its uid, the counts equal ss in
-// the pod's namespace, and the netns label stays when the process holding the namespace restarts.
+// the pod's namespace, and the netns label stays when the process holding the namespace restarts;
+// --pid of a process in the pod labels it alike.
 // The exporter in a namespace not the host's calls it by its own name, never "host".
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -269,6 +270,18 @@ TEST(ExporterPods, PodLabelsStableNetnsAndCountsEqualSsThroughTheHostsPaths) {
 
   auto r = tool.terminate(30);
   EXPECT_EQ(r.code, 0) << r.err;
+
+  // --pid of a process in the pod: the same labels as --all-netns gives its namespace.
+  const int port2 = free_loopback_port();
+  BackgroundTool one({"exporter", "--listen", fmt::format("127.0.0.1:{}", port2), "--pid",
+                      std::to_string(app.pid()), "--path.procfs", procfs.path, "--path.rootfs",
+                      root.path});
+  ASSERT_TRUE(one.wait_for_stderr("listening on")) << "exporter did not start";
+  const std::string given = http_metrics(port2);
+  EXPECT_EQ(
+      series(given, "timewait_up", {}),
+      std::vector<std::string>{"timewait_up{" + netns + ",namespace=\"shop\",pod=\"web-0\"} 1"})
+      << given;
 }
 
 // The exporter run in a namespace not the node's (the DaemonSet's pod, hostNetwork: false):
