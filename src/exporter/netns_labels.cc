@@ -79,11 +79,6 @@ std::vector<NetnsLabels> label_namespaces(const std::vector<NetnsRef>& refs, uin
   return out;
 }
 
-uint64_t host_netns_inode(const std::string& procfs) {
-  auto id = netns_identity_of_self(procfs, "/nonexistent");
-  return id ? id->host_inode : 0;
-}
-
 Result<std::vector<NetnsRef>> discover_netns(const NodePaths& paths) {
   auto refs = list_network_namespaces(paths.run_netns(), paths.procfs, "/proc/thread-self/ns/net");
   if (!refs || refs->empty() || !refs->front().self) return refs;
@@ -114,7 +109,7 @@ std::vector<NetnsRef> refs_of_targets(const std::vector<SampleTarget>& targets,
 }
 
 std::vector<NetnsLabels> label_node(const std::vector<NetnsRef>& refs, const NodePaths& paths) {
-  const uint64_t host = host_netns_inode(paths.procfs);
+  const uint64_t host = host_netns_inode(paths.procfs).value_or(0);
   auto pods = map_pods(paths.pods());
   return label_namespaces(refs, host, pods ? &*pods : nullptr);
 }

@@ -58,9 +58,6 @@ std::string stable_netns_label(const NetnsRef& ref, uint64_t host_inode);
 std::vector<NetnsLabels> label_namespaces(const std::vector<NetnsRef>& refs, uint64_t host_inode,
                                           const PodMap* pods);
 
-// The inode of the node's namespace under `procfs`, 0 when it cannot be read.
-uint64_t host_netns_inode(const std::string& procfs);
-
 // --all-netns under the paths: <rootfs>/run/netns and <procfs>/*/ns/net; the exporter's own
 // namespace first (through its own /proc/thread-self, which names the calling thread).
 Result<std::vector<NetnsRef>> discover_netns(const NodePaths& paths);

@@ -179,6 +179,7 @@ TEST(ExporterPods, PodLabelsStableNetnsAndCountsEqualSsThroughTheHostsPaths) {
   fs::create_symlink("/run/netns/" + named.name(), root / ("run/netns/" + named.name()));
   fs::create_symlink("/proc/stat", procfs / "stat");
   link_process(procfs.path, 1);
+  link_process(procfs.path, 2);  // kthreadd: the node's namespace where PID 1 hides its own
 
   PodCgroups cgroups(cg);
   Holder sandbox, decoy;  // a namespace of its own, held by a process not under --path.procfs
