@@ -110,6 +110,10 @@ std::vector<NetnsRef> refs_of_targets(const std::vector<SampleTarget>& targets,
 
 std::vector<NetnsLabels> label_node(const std::vector<NetnsRef>& refs, const NodePaths& paths) {
   const uint64_t host = host_netns_inode(paths.procfs).value_or(0);
+  // No kubelet log tree, no pod to name: the walk of every process's cgroup is skipped.
+  std::error_code ec;
+  if (!std::filesystem::is_directory(paths.pods().pod_logs, ec))
+    return label_namespaces(refs, host, nullptr);
   auto pods = map_pods(paths.pods());
   return label_namespaces(refs, host, pods ? &*pods : nullptr);
 }

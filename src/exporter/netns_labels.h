@@ -69,7 +69,8 @@ std::vector<NetnsRef> refs_of_targets(const std::vector<SampleTarget>& targets,
                                       const NodePaths& paths);
 
 // Labels of discovered namespaces with their pods mapped under the paths. A map that fails
-// (procfs unreadable) leaves the pod labels out; the netns values stay.
+// (procfs unreadable) leaves the pod labels out; the netns values stay. Without
+// <rootfs>/var/log/pods (no kubelet) no pod is mapped: that walk of every process is skipped.
 std::vector<NetnsLabels> label_node(const std::vector<NetnsRef>& refs, const NodePaths& paths);
 
 // `take` run inside each target's namespace entered through the paths (<procfs>/PID/ns/net,
