@@ -82,9 +82,16 @@ class PodCgroups {
     std::replace(u.begin(), u.end(), '-', '_');
     slice_ =
         root + "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" + u + ".slice";
-    // A killed run's leftovers (empty cgroups: rmdir removes nothing else).
-    for (int n : {1, 2}) rmdir(scope(n).c_str());
-    rmdir(slice_.c_str());
+    // Killed runs' leftovers, this test's UID form only (rmdir removes only empty cgroups).
+    std::error_code ec;
+    for (const auto& pod :
+         fs::directory_iterator(root + "/kubepods.slice/kubepods-burstable.slice", ec)) {
+      if (pod.path().filename().string().find("-pod7e580001_0000_4000_8000_") == std::string::npos)
+        continue;
+      for (const auto& c : fs::directory_iterator(pod.path(), ec))
+        if (c.is_directory()) rmdir(c.path().c_str());
+      rmdir(pod.path().c_str());
+    }
     for (const std::string& d :
          {root + "/kubepods.slice", root + "/kubepods.slice/kubepods-burstable.slice", slice_,
           scope(1), scope(2)}) {
@@ -143,6 +150,8 @@ class Holder {
     }
   }
   int pid() const { return pid_; }
+  // Running sleep in its namespace (it exits at once when it cannot get there).
+  bool ok() const { return read_text(fmt::format("/proc/{}/comm", pid_)) == "sleep\n"; }
 
  private:
   pid_t pid_ = -1;
@@ -184,7 +193,7 @@ TEST(ExporterPods, PodLabelsStableNetnsAndCountsEqualSsThroughTheHostsPaths) {
   PodCgroups cgroups(cg);
   Holder sandbox, decoy;  // a namespace of its own, held by a process not under --path.procfs
   Holder app(sandbox.pid());
-  ASSERT_GT(sandbox.pid(), 0);
+  ASSERT_TRUE(sandbox.ok() && decoy.ok() && app.ok()) << "cannot start the pod's processes";
   cgroups.move(sandbox.pid(), 1);
   cgroups.move(app.pid(), 2);
   link_process(procfs.path, sandbox.pid());
@@ -263,6 +272,7 @@ TEST(ExporterPods, PodLabelsStableNetnsAndCountsEqualSsThroughTheHostsPaths) {
   // have changed to the app's pid; the label stays.
   sandbox.kill_now();
   Holder sandbox2(app.pid());
+  ASSERT_TRUE(sandbox2.ok());
   cgroups.move(sandbox2.pid(), 1);
   link_process(procfs.path, sandbox2.pid());
   const std::string after = http_metrics(port);
