@@ -113,19 +113,26 @@ int run(const ExporterFlags& fl) {
 
   ExporterConfig cfg;
   cfg.all_netns = fl.all_netns;
-  cfg.discover = [paths = fl.paths] { return discover_netns(paths); };
+  auto found = std::make_shared<FoundInodes>();
+  cfg.discover = [paths = fl.paths, found] {
+    auto refs = discover_netns(paths);
+    if (refs) found->set(*refs);
+    return refs;
+  };
   cfg.label = [paths = fl.paths](const std::vector<NetnsRef>& refs) {
     return label_node(refs, paths);
   };
-  cfg.take = take_under(fl.paths, take_sample);
+  cfg.take = take_under(fl.paths, take_sample, found);
   if (!fl.all_netns) {
     auto targets = exporter_targets(fl);
     if (!targets) return error(targets.error());
     // Given namespaces are described as --all-netns describes what it finds (netns, pod labels,
     // the info series), again at most once per --min-interval.
     cfg.all_netns = true;
-    cfg.discover = [targets = std::move(*targets), paths = fl.paths] {
-      return Result<std::vector<NetnsRef>>(refs_of_targets(targets, paths));
+    cfg.discover = [targets = std::move(*targets), paths = fl.paths, found] {
+      auto refs = refs_of_targets(targets, paths);
+      found->set(refs);
+      return Result<std::vector<NetnsRef>>(std::move(refs));
     };
   }
   cfg.sampler.source = *kind;

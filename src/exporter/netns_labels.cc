@@ -118,9 +118,25 @@ std::vector<NetnsLabels> label_node(const std::vector<NetnsRef>& refs, const Nod
   return label_namespaces(refs, host, pods ? &*pods : nullptr);
 }
 
-TakeSampleFn take_under(const NodePaths& paths, TakeSampleFn take) {
-  return [paths, take = std::move(take)](const SampleTarget& target, const SamplerOptions& options,
-                                         const Sample* previous) -> std::unique_ptr<Sample> {
+void FoundInodes::set(const std::vector<NetnsRef>& refs) {
+  std::map<std::pair<std::string, int>, uint64_t> m;
+  for (const auto& r : refs)
+    if (r.inode && !r.self) m[{r.name, r.name.empty() ? r.pid : 0}] = r.inode;
+  std::lock_guard lock(mu_);
+  inodes_ = std::move(m);
+}
+
+uint64_t FoundInodes::of(const SampleTarget& t) const {
+  std::lock_guard lock(mu_);
+  auto it = inodes_.find({t.netns, t.netns.empty() ? t.pid : 0});
+  return it == inodes_.end() ? 0 : it->second;
+}
+
+TakeSampleFn take_under(const NodePaths& paths, TakeSampleFn take,
+                        std::shared_ptr<const FoundInodes> found) {
+  return [paths, take = std::move(take), found](const SampleTarget& target,
+                                                const SamplerOptions& options,
+                                                const Sample* previous) -> std::unique_ptr<Sample> {
     if (target.netns.empty() && !target.pid) return take(target, options, previous);
     auto ns = [&]() -> Result<os::Netns> {
       if (target.pid)
@@ -132,6 +148,15 @@ TakeSampleFn take_under(const NodePaths& paths, TakeSampleFn take) {
       return os::Netns::at(paths.run_netns() + "/" + target.netns,
                            fmt::format("network namespace '{}'", target.netns));
     }();
+    if (ns && found) {
+      struct stat st;
+      const uint64_t want = found->of(target);
+      if (want && fstat(ns->fd(), &st) == 0 && st.st_ino != want)
+        ns = fail(fmt::format(
+            "{} is no longer the one found (nsfs inode {}, was {}): its process was replaced; "
+            "found again at the next discovery",
+            ns->what(), st.st_ino, want));
+    }
     std::unique_ptr<Sample> s;
     // A thread made by a thread inside a namespace starts inside it: take()'s own reading thread
     // (InputTarget{} enters nothing) stays in the target's namespace.

@@ -18,6 +18,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -73,8 +76,22 @@ std::vector<NetnsRef> refs_of_targets(const std::vector<SampleTarget>& targets,
 // <rootfs>/var/log/pods (no kubelet) no pod is mapped: that walk of every process is skipped.
 std::vector<NetnsLabels> label_node(const std::vector<NetnsRef>& refs, const NodePaths& paths);
 
+// The namespace each target was in when last discovered. A census then reads that namespace or
+// none: a process that exits, and whose pid another process in another namespace gets, before the
+// next discovery would otherwise be read under the label of a namespace it is not in.
+class FoundInodes {
+ public:
+  void set(const std::vector<NetnsRef>& refs);
+  uint64_t of(const SampleTarget& target) const;  // 0: not known
+ private:
+  mutable std::mutex mu_;
+  std::map<std::pair<std::string, int>, uint64_t> inodes_;  // (name, pid) -> inode
+};
+
 // `take` run inside each target's namespace entered through the paths (<procfs>/PID/ns/net,
-// <rootfs>/run/netns/NAME); the exporter's own namespace as it is.
-TakeSampleFn take_under(const NodePaths& paths, TakeSampleFn take);
+// <rootfs>/run/netns/NAME); the exporter's own namespace as it is. With `found`, a namespace that
+// is not the one discovered is not read (the sample fails, saying so).
+TakeSampleFn take_under(const NodePaths& paths, TakeSampleFn take,
+                        std::shared_ptr<const FoundInodes> found = nullptr);
 
 }  // namespace tw

@@ -143,5 +143,29 @@ TEST(TakeUnder, EntersTargetsThroughTheRootAndProcfsGiven) {
   EXPECT_NE(bad_pid->error.find("pid 1"), std::string::npos) << bad_pid->error;
 }
 
+// A target whose namespace is not the one discovered (its pid reused by a process elsewhere) is
+// not read under the old namespace's label: the sample fails and says why; the one found is read.
+TEST(TakeUnder, ANamespaceOtherThanTheOneFoundIsNotRead) {
+  testing::ScopedNetns::remove_stale();
+  testing::ScopedNetns a, b;
+  struct stat sa, sb;
+  ASSERT_EQ(stat(("/run/netns/" + a.name()).c_str(), &sa), 0);
+  ASSERT_EQ(stat(("/run/netns/" + b.name()).c_str(), &sb), 0);
+  auto found = std::make_shared<FoundInodes>();
+  found->set({NetnsRef{.name = a.name(), .inode = sb.st_ino}});  // found as b, now a
+  auto take = take_under(NodePaths{}, where_am_i, found);
+  auto s = take(SampleTarget{a.name()}, SamplerOptions{}, nullptr);
+  ASSERT_FALSE(s->ok());
+  EXPECT_NE(s->error.find("no longer the one found"), std::string::npos) << s->error;
+  EXPECT_TRUE(s->note.empty()) << "nothing was read";
+
+  found->set({NetnsRef{.name = a.name(), .inode = sa.st_ino}, NetnsRef{.pid = 1, .inode = 1}});
+  EXPECT_EQ(found->of(SampleTarget{"", 1}), 1u);
+  s = take(SampleTarget{a.name()}, SamplerOptions{}, nullptr);
+  ASSERT_TRUE(s->ok()) << s->error;
+  EXPECT_EQ(s->note, fmt::format("{}", sa.st_ino));
+  EXPECT_EQ(found->of(SampleTarget{b.name()}), 0u) << "not found: read as it is";
+}
+
 }  // namespace
 }  // namespace tw
