@@ -3,14 +3,15 @@
 #include <fmt/format.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <chrono>
+#include <set>
 #include <thread>
 
 #include "cli/command.h"
 #include "cli/option_checks.h"
-#include "cli/sample_targets.h"
 #include "cli/version.h"
 #include "exporter/exporter.h"
 #include "exporter/server.h"
@@ -32,12 +33,59 @@ struct ExporterFlags {
   int64_t max_connections_per_ip = 64;
   std::string web_config;
   std::string source = "auto";
+  NodePaths paths;
 };
+
+// --path.procfs and --path.rootfs must be directories, procfs a procfs (its `stat` file): a
+// wrong mount would otherwise show as a node with no namespaces.
+std::string check_paths(const NodePaths& p) {
+  struct stat st;
+  if (stat(p.procfs.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) ||
+      stat((p.procfs + "/stat").c_str(), &st) != 0)
+    return fmt::format(
+        "--path.procfs {}: not a procfs; give the host's /proc as mounted here (/host/proc in "
+        "the DaemonSet)",
+        p.procfs);
+  if (stat(p.rootfs.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    return fmt::format(
+        "--path.rootfs {}: not a directory; give the host's root as mounted here (its "
+        "run/netns and var/log/pods are read)",
+        p.rootfs);
+  return "";
+}
 
 // What the start line says about the web config file: TLS and auth are visible in the log.
 std::string server_auth_note(const std::string* file, bool tls) {
   if (!file) return "";
   return fmt::format(" ({}web config {})", tls ? "TLS, " : "", *file);
+}
+
+// --netns and --pid (none: the exporter's own namespace), each a namespace now under the node's
+// paths.
+Result<std::vector<SampleTarget>> exporter_targets(const ExporterFlags& fl) {
+  std::vector<SampleTarget> out;
+  std::set<std::string> seen;
+  for (const auto& n : fl.netns) {
+    if (!seen.insert(n).second) return fail(fmt::format("--netns {} is given twice", n));
+    out.push_back(SampleTarget{n});
+  }
+  for (int pid : fl.pids) {
+    if (!seen.insert(fmt::format("pid:{}", pid)).second)
+      return fail(fmt::format("--pid {} is given twice", pid));
+    out.push_back(SampleTarget{"", pid});
+  }
+  if (out.empty()) out.push_back(SampleTarget{});
+  const auto refs = refs_of_targets(out, fl.paths);
+  for (const auto& r : refs) {
+    if (r.inode || r.self) continue;
+    if (r.pid)
+      return fail(fmt::format("--pid {}: no such process (its network namespace is {}/{}/ns/net)",
+                              r.pid, fl.paths.procfs, r.pid));
+    return fail(fmt::format(
+        "--netns {}: no such network namespace under {} (`ip netns list` shows the names)", r.name,
+        fl.paths.run_netns()));
+  }
+  return out;
 }
 
 int run(const ExporterFlags& fl) {
@@ -61,12 +109,32 @@ int run(const ExporterFlags& fl) {
     web = std::move(*loaded);
   }
 
+  if (auto bad = check_paths(fl.paths); !bad.empty()) return error(bad);
+
   ExporterConfig cfg;
   cfg.all_netns = fl.all_netns;
+  auto found = std::make_shared<FoundInodes>();
+  cfg.discover = [paths = fl.paths, found] {
+    auto refs = discover_netns(paths);
+    if (refs) found->set(*refs);
+    return refs;
+  };
+  cfg.label = [paths = fl.paths](const std::vector<NetnsRef>& refs) {
+    return label_node(refs, paths);
+  };
+  cfg.take = take_under(fl.paths, take_sample, found);
+  cfg.sampler.enter = enter_under(fl.paths, found);  // the node read (one walk) enters alike
   if (!fl.all_netns) {
-    auto targets = sample_targets(fl.netns, fl.pids);
+    auto targets = exporter_targets(fl);
     if (!targets) return error(targets.error());
-    cfg.targets = std::move(*targets);
+    // Given namespaces are described as --all-netns describes what it finds (netns, pod labels,
+    // the info series), again at most once per --min-interval.
+    cfg.all_netns = true;
+    cfg.discover = [targets = std::move(*targets), paths = fl.paths, found] {
+      auto refs = refs_of_targets(targets, paths);
+      found->set(refs);
+      return Result<std::vector<NetnsRef>>(std::move(refs));
+    };
   }
   cfg.sampler.source = *kind;
   cfg.sampler.min_interval =
@@ -165,6 +233,14 @@ Register reg(40, [](CLI::App& app) {
                   "TLS and basic auth from Prometheus exporter-toolkit's web config file (YAML: "
                   "tls_server_config, basic_auth_users; node_exporter's file works unchanged)");
   sub->add_option("--source", fl->source, kSourceHelp)->capture_default_str();
+  sub->add_option("--path.procfs", fl->paths.procfs,
+                  "The host's /proc as mounted here (node_exporter's option): processes, their "
+                  "namespaces and cgroups are read through it")
+      ->capture_default_str();
+  sub->add_option("--path.rootfs", fl->paths.rootfs,
+                  "The host's root as mounted here (node_exporter's option): its run/netns (named "
+                  "namespaces) and var/log/pods (pod names) are read under it")
+      ->capture_default_str();
   return std::pair{sub, std::function<int()>([fl] { return run(*fl); })};
 });
 

@@ -101,7 +101,10 @@ std::vector<CommandUsage> build() {
        {{"timewait exporter", "Serve /metrics on 127.0.0.1:10040 for this network namespace."},
         {"timewait exporter --listen 127.0.0.1:10040 --all-netns",
          "Every network namespace on the host, as the timewait-exporter service does "
-         "(/etc/default/timewait-exporter)."}},
+         "(/etc/default/timewait-exporter)."},
+        {"timewait exporter --all-netns --path.procfs /host/proc --path.rootfs /host",
+         "In a container with the host's /proc and root under /host (the DaemonSet): a pod's "
+         "namespace gains namespace and pod labels."}},
        {{"0", "stopped by SIGTERM, SIGINT or SIGHUP."},
         {"1", "the address cannot be served (in use, not this host's) or the server failed."},
         kUsage}},

@@ -46,6 +46,7 @@ Exporter::State Exporter::current() {
     state_.sampler = std::make_shared<Sampler>(std::move(targets), config_.sampler, config_.take,
                                                config_.take_set);
   }
+  if (config_.label) state_.labels = config_.label(*found);
   state_.refs = std::move(*found);
   return state_;
 }
@@ -56,6 +57,7 @@ std::string Exporter::scrape() {
   State st = current();
   auto set = st.sampler->latest();
   ctx.netns = std::move(st.refs);
+  ctx.labels = std::move(st.labels);
   // From the sampler now current (and the bases of earlier ones): monotonic across
   // re-discoveries.
   ctx.errors_total = errors_total();

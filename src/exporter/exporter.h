@@ -12,19 +12,26 @@
 #include <vector>
 
 #include "exporter/metrics.h"
+#include "exporter/netns_labels.h"
 #include "sampler/sampler.h"
 #include "sources/netns_list.h"
 
 namespace tw {
 
 using DiscoverFn = std::function<Result<std::vector<NetnsRef>>()>;
+using LabelFn = std::function<std::vector<NetnsLabels>(const std::vector<NetnsRef>&)>;
 
 struct ExporterConfig {
   std::vector<SampleTarget> targets;  // without all_netns: the namespaces to read
-  bool all_netns = false;             // every namespace on the host, found by `discover`
+  // The namespaces are found by `discover` (every namespace on the host; the front end passes
+  // --netns/--pid this way too, so they are labelled alike), again at most once per min_interval.
+  bool all_netns = false;
   SamplerOptions sampler;
   MetricsOptions metrics;
   DiscoverFn discover = [] { return list_network_namespaces(); };
+  // Each discovered namespace's labels, made with each discovery (it walks /proc: once per
+  // min_interval, not per scrape).
+  LabelFn label = [](const std::vector<NetnsRef>& refs) { return label_node(refs, {}); };
   TakeSampleFn take = take_sample;
   TakeSetFn take_set = take_node_samples;  // a node read (--all-netns, several --netns)
 };
@@ -47,6 +54,7 @@ class Exporter {
   struct State {
     std::shared_ptr<Sampler> sampler;
     std::vector<NetnsRef> refs;
+    std::vector<NetnsLabels> labels;  // per ref
   };
   State current();
 

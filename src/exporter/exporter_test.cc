@@ -53,12 +53,14 @@ TEST(Exporter, AllNetnsIsOneNodeReadPerCensus) {
                                  NetnsRef{.name = "blue", .inode = 2},
                                  NetnsRef{.pid = 42, .inode = 3, .comm = "nginx"}};
   };
+  // The node's namespace is inode 1 here (label_node would ask this machine's PID 1).
+  cfg.label = [](const std::vector<NetnsRef>& refs) { return label_namespaces(refs, 1, nullptr); };
   Exporter exporter(std::move(cfg));
   const std::string text = exporter.scrape();
   EXPECT_EQ(calls.sets, 1);
   EXPECT_EQ(calls.take, 0);
   EXPECT_EQ(calls.labels, (std::vector<std::string>{"host", "blue", "pid:42"}));
-  for (const char* ns : {"host", "blue", "pid:42"})
+  for (const char* ns : {"host", "blue", "netns:3"})  // the series' stable netns values
     EXPECT_NE(text.find(fmt::format(
                   "timewait_census_source_info{{netns=\"{}\",source=\"bpf:all-netns\"}} 1\n", ns)),
               std::string::npos)

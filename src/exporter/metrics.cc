@@ -27,9 +27,13 @@ constexpr FamilyDef kFamilies[] = {
     {"timewait_build_info", G,
      "1, labelled with the exporter's version, commit, branch and compiler (join on it by "
      "instance)."},
-    {"timewait_up", G, "1 when the namespace was read in the last census, 0 when it failed."},
+    {"timewait_up", G,
+     "1 when the namespace was read in the last census, 0 when it failed. Every series of a "
+     "namespace carries netns (host, its /run/netns name, or netns:<inode>: none of which a "
+     "process restart changes) and, for a pod's namespace, namespace and pod."},
     {"timewait_netns_info", G,
-     "A namespace found by --all-netns: its nsfs inode and the command of its lowest pid."},
+     "A namespace the exporter reads: its nsfs inode, the command of its lowest pid and, for a "
+     "pod's namespace, the pod's uid."},
     {"timewait_census_source_info", G,
      "1, labelled with where the namespace's sockets came from: bpf:all-netns (the one walk of "
      "the shared table, --all-netns), else its own read (netlink, proc, bpf)."},
@@ -199,9 +203,12 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
-void render_sample(const Sample& s, const NetnsRef* ref, const MetricsOptions& o, Exposition& e) {
-  const std::string ns = s.target.label();
-  const Labels base{{"netns", ns}};
+void render_sample(const Sample& s, const NetnsRef* ref, const NetnsLabels* names,
+                   const MetricsOptions& o, Exposition& e) {
+  Labels base{{"netns", names ? names->netns : s.target.label()}};
+  // Absent rather than empty where no pod is known, on every series alike.
+  if (names && !names->pod.empty())
+    base.insert(base.end(), {{"namespace", names->namespace_name}, {"pod", names->pod}});
   auto with = [&](std::initializer_list<Label> more) {
     Labels l = base;
     l.insert(l.end(), more);
@@ -209,8 +216,9 @@ void render_sample(const Sample& s, const NetnsRef* ref, const MetricsOptions& o
   };
   e.add("timewait_up", base, s.ok() ? 1 : 0);
   if (ref) {
-    e.add("timewait_netns_info",
-          with({{"inode", fmt::format("{}", ref->inode)}, {"comm", ref->comm}}), 1);
+    Labels l = with({{"inode", fmt::format("{}", ref->inode)}, {"comm", ref->comm}});
+    if (names && !names->uid.empty()) l.push_back({"uid", names->uid});
+    e.add("timewait_netns_info", l, 1);
   }
   e.add("timewait_census_duration_seconds", base, s.duration_s);
   if (!s.ok()) return;
@@ -354,7 +362,8 @@ void render_metrics(const SampleSet& set, const MetricsOptions& options, const S
   render_host_wide(set, out);
   for (size_t i = 0; i < set.samples.size(); ++i) {
     const NetnsRef* ref = i < ctx.netns.size() ? &ctx.netns[i] : nullptr;
-    render_sample(*set.samples[i], ref, options, out);
+    const NetnsLabels* names = i < ctx.labels.size() ? &ctx.labels[i] : nullptr;
+    render_sample(*set.samples[i], ref, names, options, out);
   }
   out.add("timewait_census_age_seconds", {}, std::max(0.0, seconds_since(set.taken)));
   out.add("timewait_censuses_total", {}, ctx.censuses_total);

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "exporter/exposition.h"
+#include "exporter/netns_labels.h"
 #include "exporter/process_stats.h"
 #include "sampler/sampler.h"
 #include "sources/netns_list.h"
@@ -44,6 +45,9 @@ struct ScrapeContext {
   // Per target (same order as the set's samples), when known: inode and process for the
   // timewait_netns_info series. Empty: no info series.
   std::vector<NetnsRef> netns;
+  // Per target, when known (--all-netns): the `netns` value and the pod labels of its series
+  // (exporter/netns_labels.h). Empty: `netns` is the target's own label().
+  std::vector<NetnsLabels> labels;
   // The exporter's own process (process_* families); none: left out.
   std::optional<ProcessStats> process;
 };

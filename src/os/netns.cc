@@ -53,6 +53,12 @@ Result<Netns> Netns::of_self() {
   return Netns(std::move(*fd), std::move(what));
 }
 
+Result<Netns> Netns::at(const std::string& path, std::string what) {
+  auto fd = open_ns(path, what, path);
+  if (!fd) return fail(fd.error());
+  return Netns(std::move(*fd), std::move(what));
+}
+
 Status Netns::enter() const {
   if (setns(fd_.get(), CLONE_NEWNET) == 0) return {};
   if (errno == EPERM)

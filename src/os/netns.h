@@ -24,6 +24,9 @@ class Netns {
   static Result<Netns> of_pid(int pid);
   // The calling thread's own namespace (/proc/thread-self/ns/net).
   static Result<Netns> of_self();
+  // A namespace file at any path (the host's /proc or /run/netns mounted elsewhere in a
+  // container); `what` names it in errors.
+  static Result<Netns> at(const std::string& path, std::string what);
 
   // Moves the calling thread in (for threads of our own, or before any other thread exists).
   Status enter() const;

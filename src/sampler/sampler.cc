@@ -167,7 +167,8 @@ std::vector<std::unique_ptr<Sample>> take_node_samples(const std::vector<SampleT
                                 if (!begin_sample(s, facts, options)) return fail(s.error);
                                 passes[i] = std::make_unique<SamplePass>(s, options);
                                 return passes[i].get();
-                              });
+                              },
+                              read_tcp_all_netns, options.enter);
   const double duration = seconds_between(started, std::chrono::steady_clock::now());
   for (size_t i = 0; i < targets.size(); ++i) {
     Sample& s = *out[i];

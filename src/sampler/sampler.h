@@ -29,6 +29,7 @@
 #include "model/port_range.h"
 #include "sources/input.h"
 #include "sources/live_sockets.h"
+#include "sources/node_read.h"
 
 namespace tw {
 
@@ -55,6 +56,8 @@ struct SamplerOptions {
   // --all-netns: the targets are a node's namespaces, read together by one node read
   // (sources/node_read.h: one walk of the shared table where it can run) instead of one by one.
   bool node = false;
+  // How a node read enters each namespace (null: /run/netns, /proc; the exporter's --path.*).
+  NodeEnterFn enter;
 };
 
 // One census of one target. Not copyable: the doctor input points into the collector.

@@ -84,6 +84,18 @@ bool is_kthreadd(const std::string& proc) {
 
 }  // namespace
 
+Result<uint64_t> host_netns_inode(const std::string& proc) {
+  struct stat st;
+  const std::string init_path = proc + "/1/ns/net";
+  if (stat(init_path.c_str(), &st) == 0) return static_cast<uint64_t>(st.st_ino);
+  const int err = errno;
+  if ((err == EACCES || err == EPERM) && is_kthreadd(proc) &&
+      stat((proc + "/2/ns/net").c_str(), &st) == 0)
+    return static_cast<uint64_t>(st.st_ino);
+  return fail(fmt::format("cannot tell which is the host's network namespace: {}: {}", init_path,
+                          std::strerror(err)));
+}
+
 Result<NetnsIdentity> netns_identity_of_self(const std::string& proc,
                                              const std::string& run_netns) {
   NetnsIdentity id;

@@ -40,5 +40,8 @@ struct NetnsIdentity {
 // `proc` and `run_netns` are injectable for tests.
 Result<NetnsIdentity> netns_identity_of_self(const std::string& proc = "/proc",
                                              const std::string& run_netns = "/run/netns");
+// The host's namespace's inode alone, decided as above (PID 1's, else kthreadd's) under `proc`
+// (the host's /proc mounted elsewhere), with no need of the caller's own entry in it.
+Result<uint64_t> host_netns_inode(const std::string& proc = "/proc");
 
 }  // namespace tw

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 #include <sched.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -46,6 +47,28 @@ TEST(NetnsIdentity, HostIsPid1sNamespace) {
   EXPECT_NE(id.error().find("cannot tell whether this is the host's network namespace"),
             std::string::npos)
       << id.error();
+}
+
+// The host's inode alone, under a procfs that has no entry for the caller (the host's /proc seen
+// from a container): PID 1's, else nothing to guess from.
+TEST(HostNetnsInode, Pid1sWithoutTheCallersEntry) {
+  testing::TempDir proc;
+  fs::create_directories(proc / "1/ns");
+  std::ofstream(proc / "1/ns/net") << "";
+  auto ino = host_netns_inode(proc.path);
+  ASSERT_TRUE(ino) << ino.error();
+  struct stat st;
+  ASSERT_EQ(stat((proc / "1/ns/net").c_str(), &st), 0);
+  EXPECT_EQ(*ino, st.st_ino);
+  fs::remove(proc / "1/ns/net");
+  ino = host_netns_inode(proc.path);
+  ASSERT_FALSE(ino);
+  EXPECT_NE(ino.error().find("/1/ns/net"), std::string::npos) << ino.error();
+  // The real /proc: the namespace netns_identity_of_self calls the host's.
+  auto id = netns_identity_of_self();
+  auto real = host_netns_inode();
+  ASSERT_TRUE(id && real);
+  EXPECT_EQ(*real, id->host_inode);
 }
 
 // The real one: this test runs in the host's namespace (as root), a thread that unshares its own

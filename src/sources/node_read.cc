@@ -91,10 +91,24 @@ void read_apart(NodeMemberReport& m, Input& input, SocketReceiver& to, StateMask
   m.facts.source = r->source;
 }
 
+// Target i's live input on this thread, entered through `enter` when given (the input then reads
+// the thread's namespace, named as the target).
+Result<std::unique_ptr<Input>> open_member(const InputTarget& target, SourceKind kind,
+                                           const NodeEnterFn& enter, uint64_t& inode) {
+  if (!enter) {
+    if (auto ino = target_netns_inode(target)) inode = *ino;
+    return open_live_input(target, kind);
+  }
+  auto ino = enter(target);
+  if (!ino) return fail(ino.error());
+  inode = *ino;
+  return open_live_input(InputTarget{}, kind);
+}
+
 }  // namespace
 
 NodeReport read_node(const std::vector<InputTarget>& targets, SourceKind kind, StateMask mask,
-                     const NodeOpenFn& open, const NodeWalkFn& walk) {
+                     const NodeOpenFn& open, const NodeWalkFn& walk, const NodeEnterFn& enter) {
   NodeReport node;
   node.members.resize(targets.size());
 
@@ -119,8 +133,7 @@ NodeReport read_node(const std::vector<InputTarget>& targets, SourceKind kind, S
   each_on_own_thread(all, node, targets, [&](size_t i) {
     NodeMemberReport& m = node.members[i];
     const Timer timer(m);
-    if (auto ino = target_netns_inode(targets[i])) m.inode = *ino;
-    auto input = open_live_input(targets[i], kind);
+    auto input = open_member(targets[i], kind, enter, m.inode);
     if (!input) {
       m.error = input.error();
       return;
@@ -131,6 +144,7 @@ NodeReport read_node(const std::vector<InputTarget>& targets, SourceKind kind, S
       return;
     }
     m.facts = **facts;
+    m.facts.netns = targets[i].label();
     m.own_table = table_of(m.inode, ehash_entries(), host_inode) != caller_table;
     auto to = open(i, m.facts);
     if (!to) {
@@ -201,7 +215,8 @@ NodeReport read_node(const std::vector<InputTarget>& targets, SourceKind kind, S
   each_on_own_thread(pending, node, targets, [&](size_t i) {
     NodeMemberReport& m = node.members[i];
     const Timer timer(m);
-    auto input = open_live_input(targets[i], kind);
+    uint64_t inode = 0;
+    auto input = open_member(targets[i], kind, enter, inode);
     if (!input) {
       m.error = input.error();
       return;

@@ -55,12 +55,19 @@ struct NodeReport {
 using NodeWalkFn =
     std::function<DumpResult(StateMask, const NetnsSocketSink&, const AllNetnsOptions&)>;
 
+// Moves the calling thread into a target's namespace and says the namespace's nsfs inode. Null:
+// /run/netns/NAME or /proc/PID/ns/net (a target with neither: the thread's own). The exporter
+// passes its own: the host's files under --path.procfs/--path.rootfs, and the check that the
+// namespace is still the one it discovered (exporter/netns_labels.h).
+using NodeEnterFn = std::function<Result<uint64_t>(const InputTarget&)>;
+
 // Reads every target. The calling thread's namespace decides which table the walk reads (the
 // caller stays where it is; namespaces are entered on threads of their own). kBpf: the walk (or,
 // where it cannot run, the bpf source in each namespace); kNetlink and kProc: one read per
 // namespace; kAuto: the walk when two targets or more share the caller's table, else as kAuto
 // per namespace. An interrupted walk restarts every receiver it fed. Failures are per namespace.
 NodeReport read_node(const std::vector<InputTarget>& targets, SourceKind kind, StateMask mask,
-                     const NodeOpenFn& open, const NodeWalkFn& walk = read_tcp_all_netns);
+                     const NodeOpenFn& open, const NodeWalkFn& walk = read_tcp_all_netns,
+                     const NodeEnterFn& enter = {});
 
 }  // namespace tw

@@ -3,9 +3,10 @@
 # The exporter's image (deploy/kubernetes/build-image.sh, FROM scratch with the built binary) run
 # under podman the way the DaemonSet runs it: the host's PIDs, its own network namespace (one made
 # here stands in for the pod's), a read-only root, every capability dropped but SYS_ADMIN and
-# SYS_PTRACE, no new privileges, /run/netns and /proc read-only, TLS from a web config. Scraped over
-# TLS from inside that namespace: the pod's own namespace and the host's (entered with setns
-# through a host PID) are both read. Storage, image, container and namespace are removed after.
+# SYS_PTRACE, no new privileges, the host's /proc, /run/netns and /var/log/pods read-only under
+# /host (--path.procfs, --path.rootfs), TLS from a web config. Scraped over TLS from inside that
+# namespace: the pod's own namespace (called by its name, not "host") and the node's (entered
+# with setns through a host PID, called "host") are both read. Storage, image, container and namespace are removed after.
 # runc, not crun: crun refuses this machine's hybrid cgroup layout ("cgroups in hybrid mode not
 # supported"); explicit ulimits, since raising RLIMIT_NOFILE to podman's default is refused here.
 set -u
@@ -53,14 +54,16 @@ printf 'tls_server_config:\n  cert_file: /etc/timewait/tls/tls.crt\n  key_file: 
   >"$tmp/etc/web-config.yml"
 chmod -R a+rX "$tmp/etc"
 
+mkdir -p "$tmp/pods"  # kubelet's /var/log/pods: none on this machine
 ip netns add "$ns" || fail "ip netns add"
 ip netns exec "$ns" ip link set lo up
 "${P[@]}" run -d --name "$name" --network "ns:/run/netns/$ns" --pid host --read-only \
   --cap-drop all --cap-add SYS_ADMIN,SYS_PTRACE --security-opt no-new-privileges \
   --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 \
-  -v /run/netns:/run/netns:ro -v /proc:/host/proc:ro -v "$tmp/etc:/etc/timewait:ro" \
+  -v /run/netns:/host/run/netns:ro -v /proc:/host/proc:ro -v "$tmp/pods:/host/var/log/pods:ro" \
+  -v "$tmp/etc:/etc/timewait:ro" \
   localhost/timewait:test --listen 127.0.0.1:10040 --all-netns \
-  --web.config.file /etc/timewait/web-config.yml >"$tmp/run.log" 2>&1 ||
+  --path.procfs /host/proc --path.rootfs /host --web.config.file /etc/timewait/web-config.yml >"$tmp/run.log" 2>&1 ||
   fail "podman run: $(cat "$tmp/run.log")"
 
 # What the container runs with, from the host: its root is read-only and its capabilities are
@@ -78,12 +81,13 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 [[ -s $tmp/metrics ]] || fail "no scrape over TLS: $("${P[@]}" logs "$name" 2>&1 | tail -5)"
-# The exporter's own namespace (the pod's: here $ns) is the one it calls "host" today (the
-# exporter's naming; docs/kubernetes.md, "Not there yet"); the node's own namespace is entered
-# through a host process (hostPID): its series carry that process, "pid:N".
-grep -q '^timewait_up{netns="host"} 1$' "$tmp/metrics" || fail "the pod's own namespace is not up"
-grep -q '^timewait_up{netns="pid:[0-9]*"} 1$' "$tmp/metrics" ||
-  fail "no namespace entered through a host PID: $(grep ^timewait_up "$tmp/metrics" | head -5)"
+# The exporter's own namespace (the pod's: here $ns, named under the host's /run/netns) goes by
+# its name; the node's is entered through a host process (hostPID, /host/proc) and is "host".
+grep -q "^timewait_up{netns=\"$ns\"} 1\$" "$tmp/metrics" ||
+  fail "the pod's own namespace is not up by its name: $(grep ^timewait_up "$tmp/metrics" | head -5)"
+grep -q '^timewait_up{netns="host"} 1$' "$tmp/metrics" ||
+  fail "the node's namespace is not up as host: $(grep ^timewait_up "$tmp/metrics" | head -5)"
+grep -q 'netns="pid:' "$tmp/metrics" && fail "a pid:N label is served"
 up=$(grep -c '^timewait_up{.*} 1$' "$tmp/metrics")
 # Plain HTTP is refused: the web config's TLS is what serves.
 ip netns exec "$ns" curl -sf --max-time 5 http://127.0.0.1:10040/metrics >/dev/null &&
