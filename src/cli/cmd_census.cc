@@ -14,6 +14,7 @@
 #include "cli/command.h"
 #include "cli/offline_input.h"
 #include "cli/option_checks.h"
+#include "cli/pod_option.h"
 #include "cli/terminal.h"
 #include "import/import_json.h"
 #include "import/input_file.h"
@@ -38,6 +39,7 @@ struct CensusFlags {
   std::string source = "auto";
   std::string port_range;
   bool processes = false;
+  PodFlags pod;
 };
 
 // What the flags ask for, checked before anything is read.
@@ -197,8 +199,11 @@ int run(const CensusFlags& fl) {
   auto plan = check_flags(fl);
   if (!plan) return error(plan.error());
   const bool live = fl.offline.from.empty();
+  auto pod = resolve_pod_flag(fl.sub, fl.pod);
+  if (!pod) return error(pod.error());
+  InputTarget target = *pod ? pod_input_target(**pod) : InputTarget{fl.netns, fl.pid};
   auto input = open_input(InputSpec{fl.offline.from, fl.offline.format, fl.offline.strict,
-                                    plan->states, InputTarget{fl.netns, fl.pid}, plan->source});
+                                    plan->states, target, plan->source});
   if (!input) return error(input.error());
   auto facts = (*input)->facts();
   if (!facts) return error(facts.error());
@@ -269,6 +274,7 @@ Register reg(10, [](CLI::App& app) {
                 "Name the processes holding the live sockets (pid and command, from /proc/PID/fd "
                 "as `ss -p`): a \"Processes holding sockets\" table and `owners` in JSON. "
                 "TIME_WAIT sockets have no owner; `timewait trace` names who makes them");
+  add_pod_flags(sub, &fl->pod, "Count");
   add_offline_flags(sub, &fl->offline);
   mark_linux_only(sub, {"--netns", "--pid", "--source"});
   return std::pair{sub, std::function<int()>([fl] { return run(*fl); })};

@@ -11,6 +11,7 @@
 
 #include "cli/command.h"
 #include "cli/option_checks.h"
+#include "cli/pod_option.h"
 #include "sampler/sampler.h"
 #include "sources/netns.h"
 #include "watch/terminal_caps.h"
@@ -32,9 +33,15 @@ struct WatchFlags {
   int64_t count = 0;
   double duration = 0;
   int64_t top = 10;
+  PodFlags pod;
 };
 
-int run(const WatchFlags& fl) {
+int run(WatchFlags fl) {
+  // --pod: one of the pod's processes, entered as --pid is.
+  auto pod = resolve_pod_flag(fl.sub, fl.pod);
+  if (!pod) return error(pod.error());
+  InputTarget target = *pod ? pod_input_target(**pod) : InputTarget{fl.netns, fl.pid};
+  fl.pid = target.pid;
   auto states = parse_state_mask(fl.states);
   if (!states) return error(states.error());
   auto by = parse_group_by(fl.by);
@@ -73,7 +80,7 @@ int run(const WatchFlags& fl) {
   so.doctor = true;
   so.history = 300;  // the sparkline's last 5 minutes at 1 s
   so.summary_counters = watch::watched_counter;
-  tw::Sampler sampler({SampleTarget{fl.netns, fl.pid}}, so);
+  tw::Sampler sampler({target}, so);
 
   watch::WatchOptions o;
   o.interval = std::chrono::milliseconds(static_cast<int64_t>(fl.interval * 1000));
@@ -109,6 +116,7 @@ Register reg(15, [](CLI::App& app) {
   sub->add_option("--netns", fl->netns, "Watch the named network namespace (ip netns list)");
   sub->add_option("--pid", fl->pid, "Watch the network namespace of this process")
       ->check(whole_number(1, INT32_MAX));
+  add_pod_flags(sub, &fl->pod, "Watch");
   sub->add_option("-s,--state", fl->states,
                   std::string("Only these states in the counts and groups (ss names or groups, "
                               "comma-separated; port pressure always counts all): ") +
