@@ -111,8 +111,8 @@ Result<PodTarget> resolve_pod(const std::string& ref, const PodMap& map,
           "in a container, give the host's / with --path.rootfs and its /proc with "
           "--path.procfs)",
           ref, printable_line(pod_logs), unnamed_text));
-    return fail(fmt::format("no pod {} on this node: {} running pod{} found{}: --pod {}", ref,
-                            found.size(), found.size() == 1 ? "" : "s", unnamed_text, list));
+    return fail(fmt::format("no pod {} on this node: {} running pod{} found: --pod {}{}", ref,
+                            found.size(), found.size() == 1 ? "" : "s", list, unnamed_text));
   }
   // Two UIDs of one name both running: the newer directory is not knowable from here; refuse.
   if (uids.size() > 1)
