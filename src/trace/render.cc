@@ -34,9 +34,10 @@ std::string pod_json_members(const PodRef& p) {
   auto q = [](const std::string& s) {
     return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   };
-  return fmt::format(",\"namespace\":{},\"pod\":{},\"pod_uid\":{},\"container\":{},"
-                     "\"container_id\":{}",
-                     q(p.namespace_name), q(p.name), q(p.uid), q(p.container), q(p.container_id));
+  return fmt::format(
+      ",\"namespace\":{},\"pod\":{},\"pod_uid\":{},\"container\":{},"
+      "\"container_id\":{}",
+      q(p.namespace_name), q(p.name), q(p.uid), q(p.container), q(p.container_id));
 }
 
 void add_pod_json(const PodRef& p, nlohmann::json* j) {
@@ -226,8 +227,8 @@ std::string render_summary_table(const TraceSummary& s, const std::string& scope
   if (s.flows.empty()) return out + "\nno TCP connect or close was seen\n";
 
   // Pod and container columns only where a row is a pod's: a host without pods reads as before.
-  const bool pods =
-      std::any_of(s.flows.begin(), s.flows.end(), [](const TraceFlow& f) { return !f.pod.empty(); });
+  const bool pods = std::any_of(s.flows.begin(), s.flows.end(),
+                                [](const TraceFlow& f) { return !f.pod.empty(); });
   auto who = [&](int pid, const std::string& comm, const PodRef& pod) {
     std::string out = fmt::format("{:>7} {:<15} ", pid, printable_line(comm));
     if (pods) out += fmt::format("{:<32} {:<16} ", pod_text(pod), container_text(pod));
@@ -243,11 +244,11 @@ std::string render_summary_table(const TraceSummary& s, const std::string& scope
                                    "FAILED CONNECTS", "CLOSES FIRST");
   for (const TraceProcess& p : s.processes()) {
     std::string_view first = closes_first(p.counts);
-    out += who(p.pid, p.comm, p.pod) +
-           fmt::format(kProc, count_rate(p.counts.connects, s.seconds),
-                       count_rate(p.counts.active_closes, s.seconds),
-                       count_rate(p.counts.passive_closes, s.seconds), failed_text(p.counts),
-                       first.empty() ? "-" : first);
+    out +=
+        who(p.pid, p.comm, p.pod) + fmt::format(kProc, count_rate(p.counts.connects, s.seconds),
+                                                count_rate(p.counts.active_closes, s.seconds),
+                                                count_rate(p.counts.passive_closes, s.seconds),
+                                                failed_text(p.counts), first.empty() ? "-" : first);
   }
 
   size_t width = 6;
@@ -261,8 +262,8 @@ std::string render_summary_table(const TraceSummary& s, const std::string& scope
       "\nBY PROCESS AND TUPLE (clients: local address -> remote address:port; servers: local "
       "address:port <- remote address)\n";
   out += who_title() + fmt::vformat(row, fmt::make_format_args(
-                                            "ROLE", "LOCAL", "REMOTE", "CONNECTS", "ACTIVE CLOSES",
-                                            "PASSIVE CLOSES", "FAILED CONNECTS", "CLOSES FIRST"));
+                                             "ROLE", "LOCAL", "REMOTE", "CONNECTS", "ACTIVE CLOSES",
+                                             "PASSIVE CLOSES", "FAILED CONNECTS", "CLOSES FIRST"));
   for (const TraceFlow& f : s.flows) {
     std::string_view first = closes_first(f.counts);
     std::string connects = count_rate(f.counts.connects, s.seconds),
@@ -279,10 +280,9 @@ std::string render_summary_table(const TraceSummary& s, const std::string& scope
   std::string flagged;
   for (const TraceProcess& p : s.processes())
     if (p.counts.bind_before_connect)
-      flagged +=
-          fmt::format("  {} ({}{}): {} connect() calls on a socket bound to a port first\n",
-                      p.pid, printable_line(p.comm), pod_suffix(p.pod),
-                      with_commas(p.counts.bind_before_connect));
+      flagged += fmt::format("  {} ({}{}): {} connect() calls on a socket bound to a port first\n",
+                             p.pid, printable_line(p.comm), pod_suffix(p.pod),
+                             with_commas(p.counts.bind_before_connect));
   if (!flagged.empty())
     out +=
         "\nBIND BEFORE CONNECT (each source address becomes its own port pool; set "

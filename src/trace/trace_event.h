@@ -56,7 +56,7 @@ struct TraceEvent {
   Endpoint local, remote;
   // kState: kernel state numbers, TcpState's values (the kernel has internal ones past 11).
   uint8_t from = 0, to = 0;
-  int err = 0;  // kConnectFailed: errno
+  int err = 0;             // kConnectFailed: errno
   uint64_t cgroup_id = 0;  // the process's cgroup v2 id, 0 when unknown
   PodRef pod;              // filled by PodAttributor, not by decode_event
 };

@@ -60,7 +60,9 @@ std::string cgroup1_root() {
 std::string uid_for(int n) {
   return fmt::format("7e58{:04x}-0000-4000-8000-{:012x}", n, static_cast<unsigned>(getpid()));
 }
-std::string id_for(int n) { return fmt::format("{:056x}{:08x}", n, static_cast<unsigned>(getpid())); }
+std::string id_for(int n) {
+  return fmt::format("{:056x}{:08x}", n, static_cast<unsigned>(getpid()));
+}
 std::string systemd_uid(std::string uid) {
   std::replace(uid.begin(), uid.end(), '-', '_');
   return uid;
@@ -241,9 +243,9 @@ class PodCli : public ::testing::Test {
     for (auto& [cname, id] : containers) {
       fs::create_directories(dir + "/" + cname);
       std::ofstream(dir + "/" + cname + "/0.log") << "log\n";
-      fs::create_symlink(dir + "/" + cname + "/0.log",
-                         root_ / fmt::format("var/log/containers/{}_{}_{}-{}.log", name, ns,
-                                             cname, id));
+      fs::create_symlink(
+          dir + "/" + cname + "/0.log",
+          root_ / fmt::format("var/log/containers/{}_{}_{}-{}.log", name, ns, cname, id));
     }
   }
   std::string rootfs() const { return "--path.rootfs " + root_.path; }
@@ -260,8 +262,8 @@ class PodCli : public ::testing::Test {
 // Pod A: systemd driver, containerd, Burstable, its own namespace: the sandbox and the app.
 struct SystemdContainerdPod {
   SystemdContainerdPod(CgroupDirs* dirs, const std::string& v2)
-      : slice("kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" +
-              systemd_uid(uid) + ".slice"),
+      : slice("kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" + systemd_uid(uid) +
+              ".slice"),
         sandbox_cg(dirs->make(v2, slice + "/cri-containerd-" + id_for(1) + ".scope")),
         app_cg(dirs->make(v2, slice + "/cri-containerd-" + id_for(2) + ".scope")) {}
   std::string uid = uid_for(1);
@@ -360,11 +362,13 @@ TEST_F(PodCli, HostNetworkPodReadsTheHostsNamespaceAndSaysItIsShared) {
   json j = json::parse(r.out);
   EXPECT_EQ(j["host"]["pod_host_network"], true);
   EXPECT_EQ(j["host"]["pod"], name);
-  EXPECT_EQ(netns_inode_of_pid(j["host"]["netns"]), inode_of("/proc/1/ns/net"));
+  EXPECT_EQ(netns_inode_of_pid(j["host"]["netns"]), inode_of("/proc/self/ns/net"));
   EXPECT_NE(r.err.find("is hostNetwork: its network namespace is the host's"), std::string::npos)
       << r.err;
   r = run_tool(fmt::format("census --pod monitoring/{} {}", name, rootfs()));
-  EXPECT_NE(r.out.find("the host's namespace, shared"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(hostNetwork pod monitoring/" + name + ": the host's namespace,"),
+            std::string::npos)
+      << r.out;
 }
 
 TEST_F(PodCli, NoSuchPodSaysWhichPodsThereAreAndBadFlagsAreUsageErrors) {
@@ -459,10 +463,10 @@ TEST_F(PodCli, TraceNamesHostNetworkPodsAndFiltersOneByCgroup) {
   testing::Sockets held;
   uint16_t port = held.listen("127.0.0.1");
   std::string d_uid = uid_for(4), c_uid = uid_for(5);
-  std::string d_cg = dirs_.make(v2_, "kubepods.slice/kubepods-besteffort.slice/"
-                                     "kubepods-besteffort-pod" +
-                                         systemd_uid(d_uid) + ".slice/crio-" + id_for(5) +
-                                         ".scope");
+  std::string d_cg = dirs_.make(v2_,
+                                "kubepods.slice/kubepods-besteffort.slice/"
+                                "kubepods-besteffort-pod" +
+                                    systemd_uid(d_uid) + ".slice/crio-" + id_for(5) + ".scope");
   const std::string d_name = pod_name("proxy"), c_name = pod_name("exporter");
   log_pod("net", d_name, d_uid, {{"proxy", id_for(5)}});
   std::string c_cg;
@@ -473,7 +477,8 @@ TEST_F(PodCli, TraceNamesHostNetworkPodsAndFiltersOneByCgroup) {
   auto attempt = [port] { return bind_taken(port); };
   PodProcess d({d_cg}, "", "hn-proxy", attempt);
   std::unique_ptr<PodProcess> c;
-  if (!c_cg.empty()) c = std::make_unique<PodProcess>(std::vector{c_cg}, "", "hn-exporter", attempt);
+  if (!c_cg.empty())
+    c = std::make_unique<PodProcess>(std::vector{c_cg}, "", "hn-exporter", attempt);
   PodProcess outsider({}, "", "hn-outsider", attempt);
 
   auto bind_failures = [](const std::string& out) {
