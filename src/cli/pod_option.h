@@ -15,7 +15,7 @@ namespace tw::cli {
 
 struct PodFlags {
   std::string pod;
-  NodePaths paths;
+  HostPaths paths;
 };
 
 // Declares --pod (`verb` says what is done in the pod's namespace: "Count", "Audit") and the two

@@ -38,7 +38,7 @@ std::string join_path(const std::string& root, const std::string& rel) {
 
 }  // namespace
 
-PodPaths NodePaths::pod_paths() const {
+PodPaths HostPaths::pod_paths() const {
   return PodPaths{.procfs = procfs,
                   .pod_logs = join_path(rootfs, "var/log/pods"),
                   .container_logs = join_path(rootfs, "var/log/containers")};
@@ -145,7 +145,7 @@ Result<PodTarget> resolve_pod(const std::string& ref, const PodMap& map,
   return t;
 }
 
-Result<PodTarget> find_pod(const std::string& ref, const NodePaths& paths) {
+Result<PodTarget> find_pod(const std::string& ref, const HostPaths& paths) {
   if (auto st = check_pod_ref(ref); !st) return fail(st.error());
   PodPaths pp = paths.pod_paths();
   auto map = map_pods(pp);

@@ -18,7 +18,7 @@ namespace tw {
 // Where the node's files are, with node_exporter's options and meanings (the exporter takes the
 // same): --path.procfs (default /proc) and --path.rootfs (default /; kubelet's pod logs are
 // <rootfs>/var/log/pods, its container links <rootfs>/var/log/containers).
-struct NodePaths {
+struct HostPaths {
   std::string procfs = "/proc";
   std::string rootfs = "/";
   PodPaths pod_paths() const;
@@ -45,7 +45,7 @@ Result<PodTarget> resolve_pod(const std::string& ref, const PodMap& map,
                               const std::string& pod_logs = "/var/log/pods");
 
 // map_pods(paths) and resolve_pod.
-Result<PodTarget> find_pod(const std::string& ref, const NodePaths& paths = {});
+Result<PodTarget> find_pod(const std::string& ref, const HostPaths& paths = {});
 
 // The phrase output uses for the pod: "pod shop/cart" or, for a hostNetwork pod, "pod shop/cart,
 // hostNetwork: the host's namespace, shared with the host and its other hostNetwork pods".

@@ -85,9 +85,9 @@ TEST(ResolvePod, SuggestionsAreBoundedAndUnnamedPodsCounted) {
       << t.error();
 }
 
-TEST(NodePaths, PodLogsUnderTheRootfs) {
-  EXPECT_EQ(NodePaths{}.pod_paths().pod_logs, "/var/log/pods");
-  NodePaths p{.procfs = "/host/proc", .rootfs = "/host/"};
+TEST(HostPaths, PodLogsUnderTheRootfs) {
+  EXPECT_EQ(HostPaths{}.pod_paths().pod_logs, "/var/log/pods");
+  HostPaths p{.procfs = "/host/proc", .rootfs = "/host/"};
   EXPECT_EQ(p.pod_paths().pod_logs, "/host/var/log/pods");
   EXPECT_EQ(p.pod_paths().container_logs, "/host/var/log/containers");
   EXPECT_EQ(p.pod_paths().procfs, "/host/proc");

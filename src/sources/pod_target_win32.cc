@@ -4,13 +4,13 @@
 
 namespace tw {
 
-PodPaths NodePaths::pod_paths() const { return PodPaths{}; }
+PodPaths HostPaths::pod_paths() const { return PodPaths{}; }
 Status check_pod_ref(const std::string&) { return fail("--pod needs Linux"); }
 std::string pod_phrase(const std::string& ref, bool) { return "pod " + ref; }
 Result<PodTarget> resolve_pod(const std::string&, const PodMap&, const std::string&) {
   return fail("--pod needs Linux");
 }
-Result<PodTarget> find_pod(const std::string&, const NodePaths&) {
+Result<PodTarget> find_pod(const std::string&, const HostPaths&) {
   return fail("--pod needs Linux");
 }
 

@@ -21,7 +21,7 @@ std::optional<CgroupPod> pod_of_pid(const std::string& procfs, int pid) {
 }
 }  // namespace
 
-PodAttributor::PodAttributor(const NodePaths& paths)
+PodAttributor::PodAttributor(const HostPaths& paths)
     : paths_(paths.pod_paths()), cgroups_(cgroup2_mount(paths.procfs)) {
   names_ = read_pod_names(paths_.pod_logs);
   container_names_ = read_container_names(paths_.container_logs);
@@ -84,7 +84,7 @@ bool PodAttributor::attribute(TraceSummary* s) {
   return any;
 }
 
-PodFilterSet pod_filter_set(const PodTarget& pod, const NodePaths& paths) {
+PodFilterSet pod_filter_set(const PodTarget& pod, const HostPaths& paths) {
   PodFilterSet out;
   CgroupPaths cgroups(cgroup2_mount(paths.procfs));
   std::string systemd_uid = pod.uid;

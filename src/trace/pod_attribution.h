@@ -23,7 +23,7 @@ namespace tw {
 
 class PodAttributor {
  public:
-  explicit PodAttributor(const NodePaths& paths);
+  explicit PodAttributor(const HostPaths& paths);
   // The pod and container of a process (pid 0: unknown) in cgroup `cgroup_id` (0: unknown).
   PodRef of(int pid, uint64_t cgroup_id);
   void attribute(TraceEvent* e) { e->pod = of(e->pid, e->cgroup_id); }
@@ -59,6 +59,6 @@ struct PodFilterSet {
   std::vector<uint64_t> cgroup_ids;
   std::vector<int> pids;
 };
-PodFilterSet pod_filter_set(const PodTarget& pod, const NodePaths& paths);
+PodFilterSet pod_filter_set(const PodTarget& pod, const HostPaths& paths);
 
 }  // namespace tw
