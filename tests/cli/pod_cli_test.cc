@@ -431,7 +431,9 @@ TEST_F(PodCli, TraceAttributesEaddrnotavailToThePodAndContainer) {
   ns.set_sysctl("net.ipv4.ip_local_port_range", "40000 40003");
   SystemdContainerdPod pod(&dirs_, v2_);
   const std::string name = pod_name("cart");
-  log_pod("shop", name, pod.uid, {{"cart", id_for(2)}});
+  // A sidecar beside the app: its own container, its own name.
+  std::string sidecar_cg = dirs_.make(v2_, pod.slice + "/cri-containerd-" + id_for(7) + ".scope");
+  log_pod("shop", name, pod.uid, {{"cart", id_for(2)}, {"istio-proxy", id_for(7)}});
   constexpr uint16_t kPort = 8093;
   testing::Sockets server;
   {
@@ -440,33 +442,42 @@ TEST_F(PodCli, TraceAttributesEaddrnotavailToThePodAndContainer) {
   }
   PodProcess sandbox({pod.sandbox_cg}, ns.name(), "pause");
   PodProcess app({pod.app_cg}, ns.name(), "cart-client", [] { return exhaust(kPort, 4, 3); });
+  PodProcess envoy({sidecar_cg}, ns.name(), "envoy", [] { return exhaust(kPort, 0, 2); });
 
   testing::BackgroundTool tracer(
       {"trace", "--pod", "shop/" + name, "--path.rootfs", root_.path, "--json"});
   ASSERT_TRUE(tracer.wait_for_stderr("tracing TCP")) << "the tracer did not start";
-  int64_t failed = app.run();
-  ASSERT_EQ(failed, 3);
+  ASSERT_EQ(app.run(), 3);
+  ASSERT_EQ(envoy.run(), 2) << "the app holds every port of the range";
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   auto r = tracer.interrupt();
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.err.find(fmt::format("pod shop/{}'s network namespace", name)), std::string::npos)
       << r.err;
-  int64_t attributed = 0;
+  int64_t app_failed = 0, sidecar_failed = 0;
   std::istringstream lines(r.out);
   for (std::string line; std::getline(lines, line);) {
     json e = json::parse(line);
     if (e["event"] != "connect-failed") continue;
     EXPECT_EQ(e["errno"], "EADDRNOTAVAIL") << line;
-    EXPECT_EQ(e["pid"], app.pid()) << line;
-    EXPECT_EQ(e["comm"], "cart-client") << line;
     EXPECT_EQ(e["namespace"], "shop") << line;
     EXPECT_EQ(e["pod"], name) << line;
     EXPECT_EQ(e["pod_uid"], pod.uid) << line;
-    EXPECT_EQ(e["container"], "cart") << line;
-    EXPECT_EQ(e["container_id"], id_for(2)) << line;
-    attributed++;
+    if (e["pid"] == app.pid()) {
+      EXPECT_EQ(e["comm"], "cart-client") << line;
+      EXPECT_EQ(e["container"], "cart") << line;
+      EXPECT_EQ(e["container_id"], id_for(2)) << line;
+      app_failed++;
+    } else {
+      EXPECT_EQ(e["pid"], envoy.pid()) << line;
+      EXPECT_EQ(e["comm"], "envoy") << line;
+      EXPECT_EQ(e["container"], "istio-proxy") << line;
+      EXPECT_EQ(e["container_id"], id_for(7)) << line;
+      sidecar_failed++;
+    }
   }
-  EXPECT_EQ(attributed, 3) << r.out;
+  EXPECT_EQ(app_failed, 3) << r.out;
+  EXPECT_EQ(sidecar_failed, 2) << r.out;
 
   // The summary names them too; its text has POD and CONTAINER columns.
   testing::BackgroundTool summary(
