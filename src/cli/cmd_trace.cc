@@ -125,15 +125,21 @@ int run(const TraceFlags& fl) {
 
   uint64_t events = 0;
   if (!fl.json && !fl.summary) fmt::print("{}", render_event_header(attribute));
+  TraceEvent named;
   auto sink = [&](const TraceEvent& in) {
     ++events;
-    TraceEvent e = in;
-    if (attribute) pods.attribute(&e);
+    const TraceEvent* e = &in;
+    if (attribute) {
+      named = in;
+      pods.attribute(&named);
+      e = &named;
+    }
     if (fl.json)
-      std::fputs(render_event_json(e, t0).c_str(), stdout);
+      std::fputs(render_event_json(*e, t0).c_str(), stdout);
     else
-      std::fputs(render_event_line(e, t0, attribute).c_str(), stdout);
+      std::fputs(render_event_line(*e, t0, attribute).c_str(), stdout);
   };
+
   while (!done()) {
     int wait_ms = 100;
     if (fl.duration > 0)
