@@ -5,7 +5,10 @@
 // interleaved per round so that other load hits all three alike. Targets: under 10 % for
 // --summary, under 20 % for streaming. Also says whether the stream lost events.
 //
-//   trace_overhead [--seconds S] [--rounds N] [--timewait PATH]
+//   trace_overhead [--seconds S] [--rounds N] [--timewait PATH] [--peer PATH]
+//
+// --peer runs another build's tracer in the same rounds (a change to the tracer against the
+// build before it).
 //
 // Needs root (network namespaces, BPF). Nothing on the host is changed.
 #include <fcntl.h>
@@ -80,7 +83,7 @@ struct Tracer {
 int main(int argc, char** argv) {
   double seconds = 3;
   int rounds = 3;
-  std::string bin = TIMEWAIT_BIN;
+  std::string bin = TIMEWAIT_BIN, peer;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     if (a == "--seconds")
@@ -89,8 +92,12 @@ int main(int argc, char** argv) {
       rounds = std::atoi(argv[i + 1]);
     else if (a == "--timewait")
       bin = argv[i + 1];
+    else if (a == "--peer")
+      peer = argv[i + 1];
     else {
-      std::fprintf(stderr, "usage: trace_overhead [--seconds S] [--rounds N] [--timewait PATH]\n");
+      std::fprintf(stderr,
+                   "usage: trace_overhead [--seconds S] [--rounds N] [--timewait PATH] "
+                   "[--peer PATH]\n");
       return 2;
     }
   }
@@ -106,17 +113,32 @@ int main(int argc, char** argv) {
   setup.max_connects = 10000000;
   setup.blocking = true;
 
-  const char* names[3] = {"no tracer", "trace --summary", "trace --json"};
-  const std::vector<std::string> args[3] = {
-      {}, {"trace", "--summary", "--netns", "all"}, {"trace", "--json", "--netns", "all"}};
-  double sum[3] = {};
-  std::vector<double> over[3];  // per round, %
-  std::printf("%-6s %14s %18s %18s\n", "round", "no tracer/s", "--summary/s", "streaming/s");
+  // --peer: another build's tracer (an earlier commit's) in the same rounds, so a change to the
+  // tracer is measured against the build before it under the same load.
+  struct Variant {
+    std::string name, bin;
+    std::vector<std::string> args;
+    double target;  // % overhead
+  };
+  std::vector<Variant> variants{
+      {"no tracer", "", {}, 0},
+      {"trace --summary", bin, {"trace", "--summary", "--netns", "all"}, 10},
+      {"trace --json", bin, {"trace", "--json", "--netns", "all"}, 20}};
+  if (!peer.empty()) {
+    variants.push_back({"peer --summary", peer, {"trace", "--summary", "--netns", "all"}, 10});
+    variants.push_back({"peer --json", peer, {"trace", "--json", "--netns", "all"}, 20});
+  }
+  const size_t n = variants.size();
+  std::vector<double> sum(n);
+  std::vector<std::vector<double>> over(n);  // per round, %
+  std::printf("%-6s", "round");
+  for (auto& v : variants) std::printf(" %22s", (v.name + "/s").c_str());
+  std::printf("\n");
   for (int r = 0; r < rounds; ++r) {
-    double rate[3];
-    for (int v = 0; v < 3; ++v) {
+    std::vector<double> rate(n);
+    for (size_t v = 0; v < n; ++v) {
       Tracer t;
-      if (v && !t.start(bin, args[v])) return 1;
+      if (v && !t.start(variants[v].bin, variants[v].args)) return 1;
       auto m = tw::lab::measure_churn(setup);
       std::string out = v ? t.stop() : "";
       if (!m) {
@@ -125,18 +147,21 @@ int main(int argc, char** argv) {
       }
       rate[v] = m->stats.rate();
       sum[v] += rate[v];
-      if (v == 2) {
+      if (variants[v].name.ends_with("--json"))
         // The stream's last line says what it delivered and lost.
-        std::fprintf(stderr, "  round %d streaming: %s\n", r + 1, out.c_str());
-      }
+        std::fprintf(stderr, "  round %d %s: %s\n", r + 1, variants[v].name.c_str(), out.c_str());
     }
-    for (int v = 1; v < 3; ++v) over[v].push_back(100 * (1 - rate[v] / rate[0]));
-    std::printf("%-6d %14.0f %11.0f %5.1f%% %11.0f %5.1f%%\n", r + 1, rate[0], rate[1],
-                100 * (1 - rate[1] / rate[0]), rate[2], 100 * (1 - rate[2] / rate[0]));
+    std::printf("%-6d %22.0f", r + 1, rate[0]);
+    for (size_t v = 1; v < n; ++v) {
+      over[v].push_back(100 * (1 - rate[v] / rate[0]));
+      std::printf(" %15.0f %5.1f%%", rate[v], over[v].back());
+    }
+    std::printf("\n");
   }
-  double o1 = 100 * (1 - sum[1] / sum[0]), o2 = 100 * (1 - sum[2] / sum[0]);
-  std::printf("mean   %14.0f %11.0f %5.1f%% %11.0f %5.1f%%\n", sum[0] / rounds, sum[1] / rounds, o1,
-              sum[2] / rounds, o2);
+  std::printf("%-6s %22.0f", "mean", sum[0] / rounds);
+  for (size_t v = 1; v < n; ++v)
+    std::printf(" %15.0f %5.1f%%", sum[v] / rounds, 100 * (1 - sum[v] / sum[0]));
+  std::printf("\n");
   // The median round resists a burst of other load landing on one variant of one round.
   auto median = [](std::vector<double> v) {
     std::sort(v.begin(), v.end());
@@ -144,9 +169,11 @@ int main(int argc, char** argv) {
            : v.size() % 2 ? v[v.size() / 2]
                           : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
   };
-  std::printf(
-      "overhead (mean of rates / median round): %s %.1f%% / %.1f%% (target < 10%%), %s "
-      "%.1f%% / %.1f%% (target < 20%%)\n",
-      names[1], o1, median(over[1]), names[2], o2, median(over[2]));
+  std::printf("overhead (mean of rates / median round):");
+  for (size_t v = 1; v < n; ++v)
+    std::printf("%s %s %.1f%% / %.1f%% (target < %.0f%%)", v > 1 ? "," : "",
+                variants[v].name.c_str(), 100 * (1 - sum[v] / sum[0]), median(over[v]),
+                variants[v].target);
+  std::printf("\n");
   return 0;
 }

@@ -36,6 +36,7 @@ set(TIMEWAIT_LINUX_ONLY testing/scoped_netns.cc testing/sockets.cc testing/loopb
     os/netns.cc os/stop_signals.cc  # setns, sigaction
     sources/live_sockets.cc  # inet_diag, /proc and bpf readers (live_input_win32.cc reads iphlpapi)
     sources/pods.cc  # /proc/PID/cgroup and /var/log/pods: a Kubernetes node is Linux
+    sources/cgroup_paths.cc trace/pod_attribution.cc  # cgroup v2 ids of trace's events
     cli/sample_targets.cc  # --netns/--pid targets of the sampler (exporter, watch)
     cli/usage_definition.cc)  # man pages and completions (help-man, completion)
 # Subcommands built for Windows; any other cli/cmd_*.cc is Linux-only.

@@ -36,6 +36,9 @@ const volatile __u16 cfg_dport = 0;  /* 0 = all */
 const volatile __u32 cfg_states = 0; /* streamed transitions: bit (1 << new state); 0 = all */
 const volatile __u8 cfg_summary = 0; /* 1: count in maps, stream nothing */
 const volatile __u32 cfg_wakeup_bytes = 65536;
+/* 1: only the processes of one pod (trace --pod of a hostNetwork pod): their cgroup v2 ids in
+ * pod_cgroups, and their pids in pod_pids for those whose cgroup is not in the v2 hierarchy. */
+const volatile __u8 cfg_pod_filter = 0;
 
 /* Who a socket belongs to, by socket address, from the moments the owner is known. */
 struct owner {
@@ -43,6 +46,7 @@ struct owner {
   __u8 role;
   __u8 pad[3];
   char comm[TW_COMM_LEN];
+  __u64 cgroup_id;
 };
 
 /* A connect() or bind() in progress on one thread, from sys_enter to sys_exit. */
@@ -87,6 +91,20 @@ struct {
 } fails SEC(".maps");
 
 struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 1024);
+  __type(key, __u64);
+  __type(value, __u8);
+} pod_cgroups SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 1024);
+  __type(key, __u32);
+  __type(value, __u8);
+} pod_pids SEC(".maps");
+
+struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
   __uint(max_entries, TW_STAT_COUNT);
   __type(key, __u32);
@@ -103,8 +121,11 @@ static __always_inline bool netns_ok(const struct sock* sk) {
   return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum) == cfg_netns;
 }
 
-static __always_inline bool process_ok(__u32 pid, const char* comm) {
+static __always_inline bool process_ok(__u32 pid, const char* comm, __u64 cgroup_id) {
   if (cfg_pid && pid != cfg_pid) return false;
+  if (cfg_pod_filter && !bpf_map_lookup_elem(&pod_cgroups, &cgroup_id) &&
+      !bpf_map_lookup_elem(&pod_pids, &pid))
+    return false;
   if (cfg_has_comm) {
     for (int i = 0; i < TW_COMM_LEN; i++) {
       if (comm[i] != cfg_comm[i]) return false;
@@ -138,7 +159,8 @@ static __always_inline bool client_call(struct pending* p, __u64 id) {
   p->flow.pid = id >> 32;
   bpf_get_current_comm(p->flow.comm, sizeof(p->flow.comm));
   p->flow.role = TW_ROLE_CLIENT;
-  return process_ok(p->flow.pid, p->flow.comm);
+  p->flow.cgroup_id = bpf_get_current_cgroup_id();
+  return process_ok(p->flow.pid, p->flow.comm, p->flow.cgroup_id);
 }
 
 static __always_inline void* find_counts(void* map, const void* key, const void* zero) {
@@ -230,6 +252,7 @@ static __always_inline void stream_connect(const struct pending* p, __u8 kind, _
   __builtin_memcpy(e->saddr, p->flow.laddr, 16);
   __builtin_memcpy(e->daddr, p->flow.raddr, 16);
   __builtin_memcpy(e->comm, p->flow.comm, TW_COMM_LEN);
+  e->cgroup_id = p->flow.cgroup_id;
   submit(e);
 }
 
@@ -306,6 +329,7 @@ int tw_exit_bind(struct trace_event_raw_sys_exit* ctx) {
         e->sport = p->flow.lport;
         __builtin_memcpy(e->saddr, p->flow.laddr, 16);
         __builtin_memcpy(e->comm, p->flow.comm, TW_COMM_LEN);
+        e->cgroup_id = p->flow.cgroup_id;
         submit(e);
       }
     }
@@ -334,6 +358,7 @@ static __always_inline void flow_key(struct tw_flow_key* k, const struct owner* 
   __builtin_memcpy(k->comm, o->comm, TW_COMM_LEN);
   k->family = ctx->family;
   k->role = o->role;
+  k->cgroup_id = o->cgroup_id;
   ctx_addrs(ctx, k->laddr, k->raddr);
   if (o->role != TW_ROLE_SERVER) k->rport = ctx->dport;
   if (o->role != TW_ROLE_CLIENT) k->lport = ctx->sport;
@@ -357,6 +382,7 @@ int tw_set_state(struct trace_event_raw_inet_sock_set_state* ctx) {
   if (here) {
     o.pid = bpf_get_current_pid_tgid() >> 32;
     bpf_get_current_comm(o.comm, sizeof(o.comm));
+    o.cgroup_id = bpf_get_current_cgroup_id();
   }
   if (old == TCP_CLOSE && new == TCP_SYN_SENT) {
     o.role = TW_ROLE_CLIENT;
@@ -373,8 +399,8 @@ int tw_set_state(struct trace_event_raw_inet_sock_set_state* ctx) {
     if (bpf_map_update_elem(&owners, &skaddr, &o, BPF_ANY)) count_stat(TW_STAT_LOST_SOCKETS);
   }
 
-  if (!o.pid && (cfg_pid || cfg_has_comm)) return 0;
-  if (!process_ok(o.pid, o.comm)) return 0;
+  if (!o.pid && (cfg_pid || cfg_has_comm || cfg_pod_filter)) return 0;
+  if (!process_ok(o.pid, o.comm, o.cgroup_id)) return 0;
   if (cfg_dport && ctx->dport != cfg_dport &&
       !(o.role == TW_ROLE_SERVER && ctx->sport == cfg_dport))
     return 0;
@@ -401,6 +427,7 @@ int tw_set_state(struct trace_event_raw_inet_sock_set_state* ctx) {
   e->skaddr = skaddr;
   e->pid = o.pid;
   __builtin_memcpy(e->comm, o.comm, TW_COMM_LEN);
+  e->cgroup_id = o.cgroup_id;
   e->attributed_here = here;
   e->role = o.role;
   e->family = ctx->family;

@@ -66,6 +66,8 @@ struct tw_event {
   __u8 saddr[16];
   __u8 daddr[16];
   char comm[TW_COMM_LEN];
+  __u32 pad2;
+  __u64 cgroup_id; /* the process's cgroup v2 id (bpf_get_current_cgroup_id), 0 when unknown */
 };
 
 /* The --summary aggregation key: a process and the tuple it works on. Clients: local address,
@@ -81,6 +83,8 @@ struct tw_flow_key {
   __u16 pad;
   __u8 laddr[16];
   __u8 raddr[16];
+  __u32 pad2;
+  __u64 cgroup_id; /* the process's cgroup v2 id: names its pod and container */
 };
 
 struct tw_flow_counts {

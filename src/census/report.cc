@@ -286,7 +286,7 @@ nlohmann::json forecast_json(const Forecast& f) {
 std::string render_census_table(const CensusReport& r) {
   const HostFacts& f = *r.facts;
   std::string out;
-  std::string where = f.netns.empty() ? "" : fmt::format("netns {}", printable_line(f.netns));
+  std::string where = netns_title(f);
   if (!f.hostname.empty())
     where = fmt::format("{}{}{}", printable_line(f.hostname), where.empty() ? "" : ", ", where);
   out += wrap_text(fmt::format("TCP sockets{}{} (source: {}{})", where.empty() ? "" : " on ", where,

@@ -15,6 +15,7 @@
 #include "cli/command.h"
 #include "cli/offline_input.h"
 #include "cli/option_checks.h"
+#include "cli/pod_option.h"
 #include "cli/terminal.h"
 #include "import/import_json.h"
 #include "import/input_file.h"
@@ -40,6 +41,7 @@ struct CensusFlags {
   std::string port_range;
   bool processes = false;
   bool all_netns = false;
+  PodFlags pod;
 };
 
 // What the flags ask for, checked before anything is read.
@@ -67,7 +69,7 @@ Result<CensusPlan> check_flags(const CensusFlags& fl) {
     return fail("--from reads a saved dump; it cannot be combined with --netns or --pid");
   if (!fl.netns.empty() && fl.pid) return fail("give either --netns or --pid, not both");
   if (fl.all_netns)
-    if (auto o = given(fl.sub, {"--netns", "--pid", "--from", "--save", "-p"}); !o.empty())
+    if (auto o = given(fl.sub, {"--netns", "--pid", "--pod", "--from", "--save", "-p"}); !o.empty())
       return fail(fmt::format("--all-netns counts every namespace of the node; leave {} out", o));
   if (fl.offline.from.empty()) {
     if (auto o = given(fl.sub, {"--format", "--strict"}); !o.empty())
@@ -205,8 +207,11 @@ int run(const CensusFlags& fl) {
     return run_node_census({plan->states, plan->by, plan->source, plan->port_range,
                             static_cast<size_t>(fl.top), fl.json});
   const bool live = fl.offline.from.empty();
+  auto pod = resolve_pod_flag(fl.sub, fl.pod);
+  if (!pod) return error(pod.error());
+  InputTarget target = *pod ? pod_input_target(**pod) : InputTarget{fl.netns, fl.pid};
   auto input = open_input(InputSpec{fl.offline.from, fl.offline.format, fl.offline.strict,
-                                    plan->states, InputTarget{fl.netns, fl.pid}, plan->source});
+                                    plan->states, target, plan->source});
   if (!input) return error(input.error());
   auto facts = (*input)->facts();
   if (!facts) return error(facts.error());
@@ -283,6 +288,7 @@ Register reg(10, [](CLI::App& app) {
                 "share of its ports held) first; in JSON keyed by namespace. The namespaces that "
                 "share the host's TCP table are read by one BPF walk where it can run, else one "
                 "at a time, as the first line (JSON: source, one_walk) says");
+  add_pod_flags(sub, &fl->pod, "Count");
   add_offline_flags(sub, &fl->offline);
   mark_linux_only(sub, {"--netns", "--pid", "--source", "--all-netns"});
   return std::pair{sub, std::function<int()>([fl] { return run(*fl); })};

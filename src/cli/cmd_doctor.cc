@@ -16,6 +16,7 @@
 #include "cli/command.h"
 #include "cli/offline_input.h"
 #include "cli/option_checks.h"
+#include "cli/pod_option.h"
 #include "cli/terminal.h"
 #include "cli/version.h"
 #include "doctor/apply.h"
@@ -54,6 +55,8 @@ struct DoctorFlags {
   bool apply = false, revert = false, yes = false;
   std::string root;
   std::string events = "24h";  // Windows: the event log window
+  PodFlags pod;
+  InputTarget target;  // --netns, --pid or --pod, resolved in run()
 };
 
 // The namespace named by --netns / --pid, entered for the rest of the process.
@@ -335,7 +338,7 @@ int run(const DoctorFlags& fl) {
   std::unique_ptr<Input> input;
   if (!windows_files || offline) {
     auto in = open_input(InputSpec{fl.offline.from, fl.offline.format, fl.offline.strict,
-                                   StateMask::all(), InputTarget{fl.netns, fl.pid}, plan->source});
+                                   StateMask::all(), fl.target, plan->source});
     if (!in) return error(in.error());
     input = std::move(*in);
   }
@@ -402,6 +405,15 @@ int run(const DoctorFlags& fl) {
   return exit_code_for(worst(findings));
 }
 
+// --pod becomes the pid of one of the pod's processes, which every path above enters.
+int run_with_pod(DoctorFlags fl) {
+  auto pod = resolve_pod_flag(fl.sub, fl.pod);
+  if (!pod) return error(pod.error());
+  fl.target = *pod ? pod_input_target(**pod) : InputTarget{fl.netns, fl.pid};
+  fl.pid = fl.target.pid;
+  return run(fl);
+}
+
 Register reg(20, [](CLI::App& app) {
   auto fl = std::make_shared<DoctorFlags>();
   CLI::App* sub = app.add_subcommand(
@@ -413,6 +425,7 @@ Register reg(20, [](CLI::App& app) {
   fl->sub = sub;
   sub->add_option("--pid", fl->pid, "Audit the network namespace of this process")
       ->check(whole_number(1, INT32_MAX));
+  add_pod_flags(sub, &fl->pod, "Audit");
   add_offline_flags(sub, &fl->offline);
   sub->add_flag("--json", fl->json,
                 "JSON output, schema timewait-doctor/1 (documented in \"timewait doctor\", section "
@@ -452,7 +465,7 @@ Register reg(20, [](CLI::App& app) {
                   "ports exhausted) over this past window: N with s, m, h or d")
       ->capture_default_str();
 #endif
-  return std::pair{sub, std::function<int()>([fl] { return run(*fl); })};
+  return std::pair{sub, std::function<int()>([fl] { return run_with_pod(*fl); })};
 });
 
 }  // namespace

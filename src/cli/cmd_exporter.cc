@@ -33,12 +33,12 @@ struct ExporterFlags {
   int64_t max_connections_per_ip = 64;
   std::string web_config;
   std::string source = "auto";
-  NodePaths paths;
+  HostPaths paths;
 };
 
 // --path.procfs and --path.rootfs must be directories, procfs a procfs (its `stat` file): a
 // wrong mount would otherwise show as a node with no namespaces.
-std::string check_paths(const NodePaths& p) {
+std::string check_paths(const HostPaths& p) {
   struct stat st;
   if (stat(p.procfs.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) ||
       stat((p.procfs + "/stat").c_str(), &st) != 0)

@@ -10,8 +10,10 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
+#include "cli/pod_option.h"
 #include "lab/stop.h"
 #include "sources/live_input.h"
+#include "trace/pod_attribution.h"
 #include "trace/render.h"
 #include "trace/requirements.h"
 #include "trace/tracer.h"
@@ -21,6 +23,7 @@ namespace tw::cli {
 namespace {
 
 struct TraceFlags {
+  CLI::App* sub = nullptr;
   bool summary = false;
   bool json = false;
   double duration = 0;
@@ -29,6 +32,7 @@ struct TraceFlags {
   std::string comm;
   int dport = 0;
   std::vector<std::string> states;
+  PodFlags pod;
 };
 
 uint64_t monotonic_ns() {
@@ -41,7 +45,26 @@ uint64_t monotonic_ns() {
 Result<std::pair<TraceFilter, std::string>> filter_of(const TraceFlags& fl) {
   TraceFilter f;
   std::string scope;
-  if (fl.netns == "all") {
+  auto pod = resolve_pod_flag(fl.sub, fl.pod, false);
+  if (!pod) return fail(pod.error());
+  if (*pod) {
+    const PodTarget& p = **pod;
+    // In the kernel: the pod's own namespace; a hostNetwork pod's cgroups and processes.
+    f.netns_inode = static_cast<uint32_t>(p.netns_inode);
+    if (p.host_network) {
+      PodFilterSet set = pod_filter_set(p, fl.pod.paths);
+      f.pod_only = true;
+      f.pod_cgroups = set.cgroup_ids;
+      f.pod_pids = set.pids;
+      scope = fmt::format(
+          "hostNetwork pod {} (its {} cgroup{} and {} process{}, in the host's namespace, "
+          "inode {})",
+          p.ref(), set.cgroup_ids.size(), set.cgroup_ids.size() == 1 ? "" : "s", set.pids.size(),
+          set.pids.size() == 1 ? "" : "es", p.netns_inode);
+    } else {
+      scope = fmt::format("pod {}'s network namespace (inode {})", p.ref(), p.netns_inode);
+    }
+  } else if (fl.netns == "all") {
     scope = "every network namespace";
   } else {
     // --pid filters processes here; the namespace is --netns's or this process's.
@@ -85,6 +108,10 @@ int run(const TraceFlags& fl) {
   if (auto st = prepare_tracefs(); !st) return error(st.error());
   auto tracer = Tracer::open(TracerOptions{filter->first, fl.summary});
   if (!tracer) return error(tracer.error(), kExitFailure);
+  // Pods and containers are named only on a node that runs pods: elsewhere nothing is looked up
+  // and the output is as it always was.
+  PodAttributor pods(fl.pod.paths);
+  const bool attribute = !fl.pod.pod.empty() || pods.node_runs_pods();
 
   lab::StopOnSignals stop;
   const uint64_t t0 = monotonic_ns();
@@ -97,14 +124,22 @@ int run(const TraceFlags& fl) {
   };
 
   uint64_t events = 0;
-  if (!fl.json && !fl.summary) fmt::print("{}", render_event_header());
-  auto sink = [&](const TraceEvent& e) {
+  if (!fl.json && !fl.summary) fmt::print("{}", render_event_header(attribute));
+  TraceEvent named;
+  auto sink = [&](const TraceEvent& in) {
     ++events;
+    const TraceEvent* e = &in;
+    if (attribute) {
+      named = in;
+      pods.attribute(&named);
+      e = &named;
+    }
     if (fl.json)
-      std::fputs(render_event_json(e, t0).c_str(), stdout);
+      std::fputs(render_event_json(*e, t0).c_str(), stdout);
     else
-      std::fputs(render_event_line(e, t0).c_str(), stdout);
+      std::fputs(render_event_line(*e, t0, attribute).c_str(), stdout);
   };
+
   while (!done()) {
     int wait_ms = 100;
     if (fl.duration > 0)
@@ -121,6 +156,7 @@ int run(const TraceFlags& fl) {
   if (fl.summary) {
     auto s = (*tracer)->summary(seconds);
     if (!s) return error(s.error(), kExitFailure);
+    if (attribute) pods.attribute(&*s);
     if (fl.json)
       fmt::print("{}\n", summary_to_json(*s, scope).dump(2, ' ', false,
                                                          nlohmann::json::error_handler_t::replace));
@@ -146,7 +182,9 @@ Register reg(22, [](CLI::App& app) {
       "trace",
       "Live, with eBPF: which process makes the TIME_WAITs (closes first), which fails to "
       "connect and toward where (EADDRNOTAVAIL), which binds before connect(). Needs root "
-      "(CAP_BPF, CAP_PERFMON) and kernel BTF.");
+      "(CAP_BPF, CAP_PERFMON) and kernel BTF. On a Kubernetes node, names the pod and "
+      "container of each process (from its cgroup).");
+  fl->sub = sub;
   sub->add_flag("--summary", fl->summary,
                 "Count in the kernel and print, per process and tuple: connects/s, active and "
                 "passive closes/s, failed connects by errno, who closes first");
@@ -157,6 +195,7 @@ Register reg(22, [](CLI::App& app) {
                   "Trace the named network namespace (ip netns list), or 'all'; default: this "
                   "process's. Run in the host's mount namespace, not under `ip netns exec`");
   sub->add_option("--pid", fl->pid, "Only this process (its pid; threads count as the process)");
+  add_pod_flags(sub, &fl->pod, "Trace");
   sub->add_option("--comm", fl->comm, "Only processes with this command name (as ps -o comm)");
   sub->add_option("--dport", fl->dport,
                   "Only connections to this port (the remote port of connects, the local port of "

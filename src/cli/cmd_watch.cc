@@ -11,6 +11,7 @@
 
 #include "cli/command.h"
 #include "cli/option_checks.h"
+#include "cli/pod_option.h"
 #include "exporter/exporter.h"
 #include "sampler/sampler.h"
 #include "sources/netns.h"
@@ -35,9 +36,15 @@ struct WatchFlags {
   double duration = 0;
   int64_t top = 10;
   bool all_netns = false;
+  PodFlags pod;
 };
 
-int run(const WatchFlags& fl) {
+int run(WatchFlags fl) {
+  // --pod: one of the pod's processes, entered as --pid is.
+  auto pod = resolve_pod_flag(fl.sub, fl.pod);
+  if (!pod) return error(pod.error());
+  InputTarget target = *pod ? pod_input_target(**pod) : InputTarget{fl.netns, fl.pid};
+  fl.pid = target.pid;
   auto states = parse_state_mask(fl.states);
   if (!states) return error(states.error());
   auto by = parse_group_by(fl.by);
@@ -47,7 +54,9 @@ int run(const WatchFlags& fl) {
   if (!fl.netns.empty() && fl.pid) return error("give either --netns or --pid, not both");
   if (fl.all_netns && (!fl.netns.empty() || fl.pid))
     return error("--all-netns watches every namespace of the node; leave --netns and --pid out");
-  std::vector<SampleTarget> targets{SampleTarget{fl.netns, fl.pid}};
+  if (fl.all_netns && *pod)
+    return error("--all-netns watches every namespace of the node; leave --pod out");
+  std::vector<SampleTarget> targets{target};
   if (fl.all_netns) {
     auto found = list_network_namespaces();
     if (!found) return error(found.error(), kExitFailure);
@@ -126,6 +135,7 @@ Register reg(15, [](CLI::App& app) {
                 "Watch every network namespace found at start, read together (one BPF walk of "
                 "the shared table where it can run): counts summed over the node, the worst "
                 "pools across it, each row led by its namespace");
+  add_pod_flags(sub, &fl->pod, "Watch");
   sub->add_option("-s,--state", fl->states,
                   std::string("Only these states in the counts and groups (ss names or groups, "
                               "comma-separated; port pressure always counts all): ") +

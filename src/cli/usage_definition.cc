@@ -47,6 +47,8 @@ void describe_value(const std::string& path, Argument* a) {
   }
   if (name == "--netns") {
     a->values = Values::kNetns;
+  } else if (name == "--pod") {
+    a->values = Values::kAny;  // NAMESPACE/NAME: no file
   } else if (name == "--state") {
     words(strings(state_mask_names()));
   } else if (name == "--by") {

@@ -89,7 +89,7 @@ std::string render_doctor_table(const DoctorReport& r) {
   std::string out = fmt::format(
       "timewait doctor: {}{}{}{}, source {}{}\n", h.os.empty() ? "unknown OS" : p(h.os),
       h.kernel.empty() ? "" : " " + p(h.kernel), h.hostname.empty() ? "" : " on " + p(h.hostname),
-      h.netns.empty() ? "" : ", netns " + p(h.netns), h.source.empty() ? "?" : p(h.source),
+      h.netns.empty() ? "" : ", " + netns_title(h), h.source.empty() ? "?" : p(h.source),
       h.captured_at.empty() ? "" : ", " + p(h.captured_at));
   if (!r.note.empty()) out += wrap("note: " + r.note, "", r.width);
   Table table({{"SEVERITY", false}, {"ID", false}, {"FINDING", false}});

@@ -35,19 +35,6 @@ std::string name_under(const std::string& run_netns, uint64_t inode) {
 
 }  // namespace
 
-std::string NodePaths::under_root(std::string_view path) const {
-  std::string root = rootfs;
-  while (root.size() > 1 && root.back() == '/') root.pop_back();
-  if (root == "/") root.clear();
-  return root + std::string(path);
-}
-
-PodPaths NodePaths::pods() const {
-  return PodPaths{.procfs = procfs,
-                  .pod_logs = under_root("/var/log/pods"),
-                  .container_logs = under_root("/var/log/containers")};
-}
-
 std::string stable_netns_label(const NetnsRef& ref, uint64_t host_inode) {
   if (!ref.inode && !ref.self) return ref.name.empty() ? fmt::format("pid:{}", ref.pid) : ref.name;
   if (host_inode ? ref.inode == host_inode : ref.self) return "host";
@@ -82,7 +69,7 @@ std::vector<NetnsLabels> label_namespaces(const std::vector<NetnsRef>& refs, uin
   return out;
 }
 
-Result<std::vector<NetnsRef>> discover_netns(const NodePaths& paths) {
+Result<std::vector<NetnsRef>> discover_netns(const HostPaths& paths) {
   auto refs = list_network_namespaces(paths.run_netns(), paths.procfs, "/proc/thread-self/ns/net");
   if (!refs || refs->empty() || !refs->front().self) return refs;
   // The list keeps the exporter's own namespace first and unnamed; a name it has under
@@ -92,7 +79,7 @@ Result<std::vector<NetnsRef>> discover_netns(const NodePaths& paths) {
 }
 
 std::vector<NetnsRef> refs_of_targets(const std::vector<SampleTarget>& targets,
-                                      const NodePaths& paths) {
+                                      const HostPaths& paths) {
   std::vector<NetnsRef> out;
   for (const auto& t : targets) {
     NetnsRef r{.name = t.netns, .pid = t.pid, .self = t.netns.empty() && !t.pid};
@@ -111,7 +98,7 @@ std::vector<NetnsRef> refs_of_targets(const std::vector<SampleTarget>& targets,
   return out;
 }
 
-std::vector<NetnsLabels> label_node(const std::vector<NetnsRef>& refs, const NodePaths& paths) {
+std::vector<NetnsLabels> label_node(const std::vector<NetnsRef>& refs, const HostPaths& paths) {
   const uint64_t host = host_netns_inode(paths.procfs).value_or(0);
   // No kubelet log tree, no pod to name: the walk of every process's cgroup is skipped.
   std::error_code ec;
@@ -135,7 +122,7 @@ uint64_t FoundInodes::of(const SampleTarget& t) const {
   return it == inodes_.end() ? 0 : it->second;
 }
 
-NodeEnterFn enter_under(const NodePaths& paths, std::shared_ptr<const FoundInodes> found) {
+NodeEnterFn enter_under(const HostPaths& paths, std::shared_ptr<const FoundInodes> found) {
   return [paths, found](const SampleTarget& target) -> Result<uint64_t> {
     if (target.netns.empty() && !target.pid) return netns_inode_of_self();
     auto ns = [&]() -> Result<os::Netns> {
@@ -163,7 +150,7 @@ NodeEnterFn enter_under(const NodePaths& paths, std::shared_ptr<const FoundInode
   };
 }
 
-TakeSampleFn take_under(const NodePaths& paths, TakeSampleFn take,
+TakeSampleFn take_under(const HostPaths& paths, TakeSampleFn take,
                         std::shared_ptr<const FoundInodes> found) {
   return [enter = enter_under(paths, std::move(found)), take = std::move(take)](
              const SampleTarget& target, const SamplerOptions& options,

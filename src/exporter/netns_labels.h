@@ -31,20 +31,11 @@
 
 namespace tw {
 
-// The host's files as the exporter sees them. Only what names other namespaces and processes is
-// read through these (process lists, /proc/PID/ns/net, /proc/PID/cgroup, /run/netns, the pods'
+// The host's files (HostPaths, sources/pods.h): only what names other namespaces and processes is
+// read through them (process lists, /proc/PID/ns/net, /proc/PID/cgroup, /run/netns, the pods'
 // log directories); a namespace's sysctls, sockstat and counters are read after setns() through
 // the exporter's own /proc (/proc/sys/net and /proc/thread-self/net show the reading thread's
 // namespace, whatever procfs mount they are read through).
-struct NodePaths {
-  std::string procfs = "/proc";
-  std::string rootfs = "/";
-
-  std::string under_root(std::string_view path) const;  // "/run/netns" -> "<rootfs>/run/netns"
-  std::string run_netns() const { return under_root("/run/netns"); }
-  PodPaths pods() const;
-};
-
 struct NetnsLabels {
   std::string netns;
   // The pod whose namespace it is (PodMap::pod_of_netns); namespace_name and pod only when
@@ -63,18 +54,18 @@ std::vector<NetnsLabels> label_namespaces(const std::vector<NetnsRef>& refs, uin
 
 // --all-netns under the paths: <rootfs>/run/netns and <procfs>/*/ns/net; the exporter's own
 // namespace first (through its own /proc/thread-self, which names the calling thread).
-Result<std::vector<NetnsRef>> discover_netns(const NodePaths& paths);
+Result<std::vector<NetnsRef>> discover_netns(const HostPaths& paths);
 
 // The namespaces of targets given by name (--netns) or process (--pid), or none (the exporter's
 // own), as discovery describes them, so they are labelled alike. A target that cannot be read
 // now keeps inode 0 (its read fails and says why; its `netns` is then its name or "pid:N").
 std::vector<NetnsRef> refs_of_targets(const std::vector<SampleTarget>& targets,
-                                      const NodePaths& paths);
+                                      const HostPaths& paths);
 
 // Labels of discovered namespaces with their pods mapped under the paths. A map that fails
 // (procfs unreadable) leaves the pod labels out; the netns values stay. Without
 // <rootfs>/var/log/pods (no kubelet) no pod is mapped: that walk of every process is skipped.
-std::vector<NetnsLabels> label_node(const std::vector<NetnsRef>& refs, const NodePaths& paths);
+std::vector<NetnsLabels> label_node(const std::vector<NetnsRef>& refs, const HostPaths& paths);
 
 // The namespace each target was in when last discovered. A census then reads that namespace or
 // none: a process that exits, and whose pid another process in another namespace gets, before the
@@ -91,12 +82,12 @@ class FoundInodes {
 // Enters the calling thread into a target's namespace through the paths (<procfs>/PID/ns/net,
 // <rootfs>/run/netns/NAME; the exporter's own namespace as it is) and says its inode. With
 // `found`, a namespace that is not the one discovered is not entered (fails, saying so).
-NodeEnterFn enter_under(const NodePaths& paths, std::shared_ptr<const FoundInodes> found = nullptr);
+NodeEnterFn enter_under(const HostPaths& paths, std::shared_ptr<const FoundInodes> found = nullptr);
 
 // `take` run inside each target's namespace entered through the paths (<procfs>/PID/ns/net,
 // <rootfs>/run/netns/NAME); the exporter's own namespace as it is. With `found`, a namespace that
 // is not the one discovered is not read (the sample fails, saying so).
-TakeSampleFn take_under(const NodePaths& paths, TakeSampleFn take,
+TakeSampleFn take_under(const HostPaths& paths, TakeSampleFn take,
                         std::shared_ptr<const FoundInodes> found = nullptr);
 
 }  // namespace tw

@@ -85,11 +85,11 @@ TEST(NetnsLabels, PodLabelsOnlyForOnePodsNamedNamespace) {
   EXPECT_TRUE(l[4].uid.empty() && l[4].pod.empty());
 }
 
-TEST(NodePaths, UnderTheRootAndItsPodPaths) {
-  EXPECT_EQ(NodePaths{}.run_netns(), "/run/netns");
-  EXPECT_EQ((NodePaths{.rootfs = "/host"}).run_netns(), "/host/run/netns");
-  EXPECT_EQ((NodePaths{.rootfs = "/host///"}).run_netns(), "/host/run/netns");
-  const PodPaths p = NodePaths{.procfs = "/host/proc", .rootfs = "/host/"}.pods();
+TEST(HostPaths, UnderTheRootAndItsPodPaths) {
+  EXPECT_EQ(HostPaths{}.run_netns(), "/run/netns");
+  EXPECT_EQ((HostPaths{.rootfs = "/host"}).run_netns(), "/host/run/netns");
+  EXPECT_EQ((HostPaths{.rootfs = "/host///"}).run_netns(), "/host/run/netns");
+  const PodPaths p = HostPaths{.procfs = "/host/proc", .rootfs = "/host/"}.pods();
   EXPECT_EQ(p.procfs, "/host/proc");
   EXPECT_EQ(p.pod_logs, "/host/var/log/pods");
   EXPECT_EQ(p.container_logs, "/host/var/log/containers");
@@ -112,7 +112,7 @@ TEST(TakeUnder, EntersTargetsThroughTheRootAndProcfsGiven) {
   std::filesystem::create_symlink("/run/netns/" + ns.name(), root / ("run/netns/" + ns.name()));
   struct stat st;
   ASSERT_EQ(stat(("/run/netns/" + ns.name()).c_str(), &st), 0);
-  auto take = take_under(NodePaths{.rootfs = root.path}, where_am_i);
+  auto take = take_under(HostPaths{.rootfs = root.path}, where_am_i);
   auto s = take(SampleTarget{ns.name()}, SamplerOptions{}, nullptr);
   ASSERT_TRUE(s->ok()) << s->error;
   EXPECT_EQ(s->note, fmt::format("{}", st.st_ino));
@@ -125,19 +125,19 @@ TEST(TakeUnder, EntersTargetsThroughTheRootAndProcfsGiven) {
     uint16_t port = socks.listen("127.0.0.1");
     for (int i = 0; i < 3; ++i) socks.time_wait("127.0.0.1", port);
   }
-  auto real = take_under(NodePaths{.rootfs = root.path}, take_sample);
+  auto real = take_under(HostPaths{.rootfs = root.path}, take_sample);
   SamplerOptions o;
   auto r = real(SampleTarget{ns.name()}, o, nullptr);
   ASSERT_TRUE(r->ok()) << r->error;
   EXPECT_EQ(r->families.v4[state_index(TcpState::kTimeWait)], 3);
 
   // Not under the root given: one sentence naming the path, no sample.
-  auto missing = take_under(NodePaths{.rootfs = "/nonexistent-root"}, where_am_i)(
+  auto missing = take_under(HostPaths{.rootfs = "/nonexistent-root"}, where_am_i)(
       SampleTarget{ns.name()}, SamplerOptions{}, nullptr);
   EXPECT_FALSE(missing->ok());
   EXPECT_NE(missing->error.find("/nonexistent-root/run/netns/" + ns.name()), std::string::npos)
       << missing->error;
-  auto bad_pid = take_under(NodePaths{.procfs = "/nonexistent-proc"}, where_am_i)(
+  auto bad_pid = take_under(HostPaths{.procfs = "/nonexistent-proc"}, where_am_i)(
       SampleTarget{"", 1}, SamplerOptions{}, nullptr);
   EXPECT_FALSE(bad_pid->ok());
   EXPECT_NE(bad_pid->error.find("pid 1"), std::string::npos) << bad_pid->error;
@@ -153,7 +153,7 @@ TEST(TakeUnder, ANamespaceOtherThanTheOneFoundIsNotRead) {
   ASSERT_EQ(stat(("/run/netns/" + b.name()).c_str(), &sb), 0);
   auto found = std::make_shared<FoundInodes>();
   found->set({NetnsRef{.name = a.name(), .inode = sb.st_ino}});  // found as b, now a
-  auto take = take_under(NodePaths{}, where_am_i, found);
+  auto take = take_under(HostPaths{}, where_am_i, found);
   auto s = take(SampleTarget{a.name()}, SamplerOptions{}, nullptr);
   ASSERT_FALSE(s->ok());
   EXPECT_NE(s->error.find("no longer the one found"), std::string::npos) << s->error;

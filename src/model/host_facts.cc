@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "model/host_facts.h"
 
+#include <fmt/format.h>
+
 #include <charconv>
+
+#include "model/safe_text.h"
 
 namespace tw {
 
@@ -44,6 +48,17 @@ const char* const* relevant_sysctls() {
       nullptr,
   };
   return kNames;
+}
+
+std::string netns_title(const HostFacts& f) {
+  if (f.netns.empty()) return "";
+  std::string out = "netns " + printable_line(f.netns);
+  if (!f.pod.empty())
+    out += f.pod_host_network
+               ? fmt::format(" (hostNetwork pod {}: the host's namespace, shared with the host)",
+                             printable_line(f.pod))
+               : fmt::format(" (pod {})", printable_line(f.pod));
+  return out;
 }
 
 }  // namespace tw

@@ -24,6 +24,8 @@ struct HostFacts {
   std::string hostname;  // may be empty
   std::string kernel;    // uname release, e.g. "6.1.0-18-amd64"
   std::string netns;     // "host", a netns name, or "pid:1234"
+  std::string pod;       // "namespace/name" when the namespace was chosen as a pod's (--pod)
+  bool pod_host_network = false;  // that pod is hostNetwork: `netns` is the host's, shared
   std::string source;    // how sockets were read: "netlink", "proc", "import:ss", "snapshot", ...
   std::string captured_at;  // ISO 8601 UTC
 
@@ -41,6 +43,10 @@ struct HostFacts {
   std::optional<std::string> sysctl(const std::string& name) const;
   std::optional<int64_t> sysctl_int(const std::string& name) const;
 };
+
+// "netns NAME" for output headers, with the pod when there is one: "netns pid:42 (pod shop/cart)";
+// a hostNetwork pod's says the namespace is the host's, shared. Printable. "" without a netns.
+std::string netns_title(const HostFacts& f);
 
 // The sysctls a census snapshot captures (all that the doctor reads).
 const char* const* relevant_sysctls();

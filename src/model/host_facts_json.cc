@@ -12,8 +12,15 @@ namespace tw {
 using nlohmann::json;
 
 json host_to_json(const HostFacts& f) {
-  return {{"hostname", f.hostname}, {"os", f.os},         {"kernel", f.kernel},
-          {"netns", f.netns},       {"source", f.source}, {"captured_at", f.captured_at}};
+  json j = {{"hostname", f.hostname}, {"os", f.os},         {"kernel", f.kernel},
+            {"netns", f.netns},       {"source", f.source}, {"captured_at", f.captured_at}};
+  // A pod's: kube-state-metrics' and cAdvisor's names for it, beside the namespace's.
+  if (size_t slash = f.pod.find('/'); slash != std::string::npos) {
+    j["namespace"] = f.pod.substr(0, slash);
+    j["pod"] = f.pod.substr(slash + 1);
+    j["pod_host_network"] = f.pod_host_network;
+  }
+  return j;
 }
 
 json facts_to_json(const HostFacts& f) {
@@ -63,6 +70,15 @@ Result<HostFacts> facts_from_json(const json& j) {
                           std::pair{"kernel", &f.kernel}, std::pair{"netns", &f.netns},
                           std::pair{"source", &f.source}, std::pair{"captured_at", &f.captured_at}})
     if (auto st = str(key, out); !st) return fail(st.error());
+  // A pod's census (census --pod --save): its name comes back with it, printable at the output.
+  std::string pod_ns, pod_name;
+  if (auto st = str("namespace", &pod_ns); !st) return fail(st.error());
+  if (auto st = str("pod", &pod_name); !st) return fail(st.error());
+  if (!pod_ns.empty() && !pod_name.empty()) {
+    f.pod = clipped(pod_ns, 63) + "/" + clipped(pod_name, 253);
+    if (auto it = j.find("pod_host_network"); it != j.end() && it->is_boolean())
+      f.pod_host_network = it->get<bool>();
+  }
   if (auto st = map_of("sysctls", &f.sysctls, is_string, "strings"); !st) return fail(st.error());
   if (auto st = map_of("counters", &f.counters, is_integer, "integers"); !st)
     return fail(st.error());

@@ -11,4 +11,10 @@ std::string InputTarget::label() const {
   return "host";
 }
 
+std::string InputTarget::title() const {
+  if (pod.empty()) return label();
+  return fmt::format("{} ({})", label(),
+                     pod_host_network ? "hostNetwork pod " + pod : "pod " + pod);
+}
+
 }  // namespace tw

@@ -24,9 +24,15 @@ struct ImportReport;  // import/import.h: what a dump held (lines skipped, forma
 struct InputTarget {
   std::string netns;
   int pid = 0;
+  // Chosen with --pod (sources/pod_target.h): "namespace/name", and whether that pod shares the
+  // host's namespace (hostNetwork). `pid` is then one of the pod's processes.
+  std::string pod;
+  bool pod_host_network = false;
   // How the target is named in output (HostFacts::netns, the `netns` label): "host", the name,
-  // "pid:N".
+  // "pid:N". Commands printed for the user enter the namespace by it, so a pod keeps "pid:N".
   std::string label() const;
+  // label() and the pod, for people: "pid:N (pod shop/cart)".
+  std::string title() const;
 };
 
 enum class InputKind { kLive, kSnapshot, kDump };

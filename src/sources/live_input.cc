@@ -43,6 +43,8 @@ class LiveInput final : public Input {
       facts_ = read_host_facts();
       facts_.source = std::move(source);
       facts_.netns = target_.label();
+      facts_.pod = target_.pod;
+      facts_.pod_host_network = target_.pod_host_network;
       read_ = true;
     }
     return &facts_;

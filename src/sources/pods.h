@@ -90,6 +90,29 @@ struct PodPaths {
   std::string container_logs = "/var/log/containers";
 };
 
+// Where the host's files are as this process sees them, with node_exporter's options and
+// meanings: --path.procfs (default /proc) and --path.rootfs (default /; /run/netns, kubelet's
+// /var/log/pods and /var/log/containers are under it), for a container that mounts the host's
+// elsewhere. The exporter and `--pod` take them.
+struct HostPaths {
+  std::string procfs = "/proc";
+  std::string rootfs = "/";
+
+  // "/run/netns" -> "<rootfs>/run/netns"
+  std::string under_root(std::string_view path) const {
+    std::string root = rootfs;
+    while (root.size() > 1 && root.back() == '/') root.pop_back();
+    if (root == "/") root.clear();
+    return root + std::string(path);
+  }
+  std::string run_netns() const { return under_root("/run/netns"); }
+  PodPaths pods() const {
+    return PodPaths{.procfs = procfs,
+                    .pod_logs = under_root("/var/log/pods"),
+                    .container_logs = under_root("/var/log/containers")};
+  }
+};
+
 struct PodMap {
   std::map<uint64_t, NetnsPods> by_netns;  // only namespaces with at least one pod process
   PodNames names;

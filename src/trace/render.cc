@@ -15,6 +15,39 @@ namespace tw {
 namespace {
 
 constexpr const char* kEventRow = "{:>9} {:>7} {:<15} {:<24} {:<24} {}\n";
+constexpr const char* kPodEventRow = "{:>9} {:>7} {:<15} {:<32} {:<16} {:<24} {:<24} {}\n";
+
+std::string pod_text(const PodRef& p) { return p.empty() ? "-" : printable_line(p.ref()); }
+std::string container_text(const PodRef& p) {
+  return p.container.empty() ? "-" : printable_line(p.container);
+}
+
+// ", pod shop/cart, container cart" or "".
+std::string pod_suffix(const PodRef& p) {
+  if (p.empty()) return "";
+  return fmt::format(", pod {}, container {}", pod_text(p), container_text(p));
+}
+
+// The pod's keys of an event, flow or process ("" when none), for JSON written by hand.
+std::string pod_json_members(const PodRef& p) {
+  if (p.empty()) return "";
+  auto q = [](const std::string& s) {
+    return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  };
+  return fmt::format(
+      ",\"namespace\":{},\"pod\":{},\"pod_uid\":{},\"container\":{},"
+      "\"container_id\":{}",
+      q(p.namespace_name), q(p.name), q(p.uid), q(p.container), q(p.container_id));
+}
+
+void add_pod_json(const PodRef& p, nlohmann::json* j) {
+  if (p.empty()) return;
+  (*j)["namespace"] = p.namespace_name;
+  (*j)["pod"] = p.name;
+  (*j)["pod_uid"] = p.uid;
+  (*j)["container"] = p.container;
+  (*j)["container_id"] = p.container_id;
+}
 
 std::string pid_text(const TraceEvent& e) { return e.pid ? fmt::format("{}", e.pid) : "-"; }
 
@@ -140,11 +173,19 @@ std::string loss_text(const TraceLoss& l) {
 
 }  // namespace
 
-std::string render_event_header() {
+std::string render_event_header(bool pods) {
+  if (pods)
+    return fmt::format(kPodEventRow, "TIME(s)", "PID", "COMM", "POD", "CONTAINER", "LOCAL",
+                       "REMOTE", "EVENT");
   return fmt::format(kEventRow, "TIME(s)", "PID", "COMM", "LOCAL", "REMOTE", "EVENT");
 }
 
-std::string render_event_line(const TraceEvent& e, uint64_t t0_ns) {
+std::string render_event_line(const TraceEvent& e, uint64_t t0_ns, bool pods) {
+  if (pods)
+    return fmt::format(kPodEventRow, fmt::format("{:.3f}", seconds_since(e.ts_ns, t0_ns)),
+                       pid_text(e), e.comm.empty() ? "-" : printable_line(e.comm), pod_text(e.pod),
+                       container_text(e.pod), e.local.to_string(), e.remote.to_string(),
+                       event_text(e));
   return fmt::format(kEventRow, fmt::format("{:.3f}", seconds_since(e.ts_ns, t0_ns)), pid_text(e),
                      e.comm.empty() ? "-" : printable_line(e.comm), e.local.to_string(),
                      e.remote.to_string(), event_text(e));
@@ -164,6 +205,7 @@ std::string render_event_json(const TraceEvent& e, uint64_t t0_ns) {
                        state_label(e.from), state_label(e.to));
   else if (e.kind == TraceEventKind::kConnectFailed || e.kind == TraceEventKind::kBindFailed)
     out += fmt::format(",\"errno\":\"{}\",\"error\":\"{}\"", errno_name(e.err), strerror(e.err));
+  out += pod_json_members(e.pod);
   out += "}\n";
   return out;
 }
@@ -184,50 +226,63 @@ std::string render_summary_table(const TraceSummary& s, const std::string& scope
       s.seconds, loss_text(s.lost));
   if (s.flows.empty()) return out + "\nno TCP connect or close was seen\n";
 
-  constexpr const char* kProc = "{:>7} {:<15} {:<18} {:<18} {:<18} {:<24} {}\n";
+  // Pod and container columns only where a row is a pod's: a host without pods reads as before.
+  const bool pods = std::any_of(s.flows.begin(), s.flows.end(),
+                                [](const TraceFlow& f) { return !f.pod.empty(); });
+  auto who = [&](int pid, const std::string& comm, const PodRef& pod) {
+    std::string out = fmt::format("{:>7} {:<15} ", pid, printable_line(comm));
+    if (pods) out += fmt::format("{:<32} {:<16} ", pod_text(pod), container_text(pod));
+    return out;
+  };
+  auto who_title = [&] {
+    return fmt::format("{:>7} {:<15} ", "PID", "COMM") +
+           (pods ? fmt::format("{:<32} {:<16} ", "POD", "CONTAINER") : "");
+  };
+  constexpr const char* kProc = "{:<18} {:<18} {:<18} {:<24} {}\n";
   out += "\nBY PROCESS\n";
-  out += fmt::format(kProc, "PID", "COMM", "CONNECTS", "ACTIVE CLOSES", "PASSIVE CLOSES",
-                     "FAILED CONNECTS", "CLOSES FIRST");
+  out += who_title() + fmt::format(kProc, "CONNECTS", "ACTIVE CLOSES", "PASSIVE CLOSES",
+                                   "FAILED CONNECTS", "CLOSES FIRST");
   for (const TraceProcess& p : s.processes()) {
     std::string_view first = closes_first(p.counts);
     out +=
-        fmt::format(kProc, p.pid, printable_line(p.comm), count_rate(p.counts.connects, s.seconds),
-                    count_rate(p.counts.active_closes, s.seconds),
-                    count_rate(p.counts.passive_closes, s.seconds), failed_text(p.counts),
-                    first.empty() ? "-" : first);
+        who(p.pid, p.comm, p.pod) + fmt::format(kProc, count_rate(p.counts.connects, s.seconds),
+                                                count_rate(p.counts.active_closes, s.seconds),
+                                                count_rate(p.counts.passive_closes, s.seconds),
+                                                failed_text(p.counts), first.empty() ? "-" : first);
   }
 
   size_t width = 6;
   for (const TraceFlow& f : s.flows)
     width = std::max({width, address_text(f.local).size(), address_text(f.remote).size()});
   std::string row = fmt::format(
-      "{{:>7}} {{:<15}} {{:<7}} {{:<{0}}} {{:<{0}}} {{:<18}} {{:<18}} "
+      "{{:<7}} {{:<{0}}} {{:<{0}}} {{:<18}} {{:<18}} "
       "{{:<18}} {{:<24}} {{}}\n",
       width);
   out +=
       "\nBY PROCESS AND TUPLE (clients: local address -> remote address:port; servers: local "
       "address:port <- remote address)\n";
-  out += fmt::vformat(row, fmt::make_format_args("PID", "COMM", "ROLE", "LOCAL", "REMOTE",
-                                                 "CONNECTS", "ACTIVE CLOSES", "PASSIVE CLOSES",
-                                                 "FAILED CONNECTS", "CLOSES FIRST"));
+  out += who_title() + fmt::vformat(row, fmt::make_format_args(
+                                             "ROLE", "LOCAL", "REMOTE", "CONNECTS", "ACTIVE CLOSES",
+                                             "PASSIVE CLOSES", "FAILED CONNECTS", "CLOSES FIRST"));
   for (const TraceFlow& f : s.flows) {
     std::string_view first = closes_first(f.counts);
     std::string connects = count_rate(f.counts.connects, s.seconds),
                 active = count_rate(f.counts.active_closes, s.seconds),
                 passive = count_rate(f.counts.passive_closes, s.seconds),
                 failed = failed_text(f.counts), local = address_text(f.local),
-                remote = address_text(f.remote), comm = printable_line(f.comm);
-    std::string_view role = role_name(f.role), who = first.empty() ? "-" : first;
-    out += fmt::vformat(row, fmt::make_format_args(f.pid, comm, role, local, remote, connects,
-                                                   active, passive, failed, who));
+                remote = address_text(f.remote);
+    std::string_view role = role_name(f.role), closer = first.empty() ? "-" : first;
+    out += who(f.pid, f.comm, f.pod) +
+           fmt::vformat(row, fmt::make_format_args(role, local, remote, connects, active, passive,
+                                                   failed, closer));
   }
 
   std::string flagged;
   for (const TraceProcess& p : s.processes())
     if (p.counts.bind_before_connect)
-      flagged +=
-          fmt::format("  {} ({}): {} connect() calls on a socket bound to a port first\n", p.pid,
-                      printable_line(p.comm), with_commas(p.counts.bind_before_connect));
+      flagged += fmt::format("  {} ({}{}): {} connect() calls on a socket bound to a port first\n",
+                             p.pid, printable_line(p.comm), pod_suffix(p.pod),
+                             with_commas(p.counts.bind_before_connect));
   if (!flagged.empty())
     out +=
         "\nBIND BEFORE CONNECT (each source address becomes its own port pool; set "
@@ -236,8 +291,8 @@ std::string render_summary_table(const TraceSummary& s, const std::string& scope
   std::string binds;
   for (const TraceFlow& f : s.flows)
     if (!f.counts.bind_failed.empty())
-      binds += fmt::format("  {} ({}) on {}: {}\n", f.pid, f.comm, address_text(f.local),
-                           errors_text(f.counts.bind_failed));
+      binds += fmt::format("  {} ({}{}) on {}: {}\n", f.pid, f.comm, pod_suffix(f.pod),
+                           address_text(f.local), errors_text(f.counts.bind_failed));
   if (!binds.empty())
     out +=
         "\nFAILED BIND (EADDRINUSE with port 0: no port of that address is free; see `timewait "
@@ -252,6 +307,7 @@ nlohmann::json summary_to_json(const TraceSummary& s, const std::string& scope) 
     nlohmann::json j = counts_json(p.counts, s.seconds);
     j["pid"] = p.pid;
     j["comm"] = p.comm;
+    add_pod_json(p.pod, &j);
     procs.push_back(j);
   }
   for (const TraceFlow& f : s.flows) {
@@ -261,6 +317,7 @@ nlohmann::json summary_to_json(const TraceSummary& s, const std::string& scope) 
     j["role"] = role_name(f.role);
     j["local"] = address_text(f.local);
     j["remote"] = address_text(f.remote);
+    add_pod_json(f.pod, &j);
     flows.push_back(j);
   }
   return {{"scope", scope},

@@ -100,5 +100,71 @@ TEST(TraceRender, EventLinesNameTheTransitionAndItsMeaning) {
   EXPECT_EQ(state_label(13), "state 13");
 }
 
+PodRef cart_pod() {
+  return PodRef{.uid = "0125ec2f-b64a-4868-8f5b-94b56cbab864",
+                .namespace_name = "shop",
+                .name = "cart",
+                .container = "istio-proxy",
+                .container_id = std::string(64, 'a')};
+}
+
+TEST(TraceRender, PodColumnsOnlyWhereARowIsAPods) {
+  TraceSummary s = one_client(4, 4);
+  std::string plain = render_summary_table(s, "host");
+  EXPECT_EQ(plain.find("POD"), std::string::npos) << plain;
+  EXPECT_FALSE(summary_to_json(s, "host")["flows"][0].contains("pod"));
+
+  s.flows.push_back(s.flows[0]);
+  s.flows[1].pid = 43;
+  s.flows[1].pod = cart_pod();
+  std::string t = render_summary_table(s, "host");
+  EXPECT_NE(t.find("POD"), std::string::npos) << t;
+  EXPECT_NE(t.find("shop/cart"), std::string::npos) << t;
+  EXPECT_NE(t.find("istio-proxy"), std::string::npos) << t;
+  nlohmann::json j = summary_to_json(s, "host");
+  bool named = false;
+  for (const auto& f : j["flows"]) {
+    if (f["pid"] != 43) {
+      EXPECT_FALSE(f.contains("pod")) << f.dump();
+      continue;
+    }
+    named = true;
+    EXPECT_EQ(f["namespace"], "shop");
+    EXPECT_EQ(f["pod"], "cart");
+    EXPECT_EQ(f["container"], "istio-proxy");
+    EXPECT_EQ(f["container_id"], std::string(64, 'a'));
+  }
+  EXPECT_TRUE(named);
+  bool proc_named = false;
+  for (const auto& p : j["processes"])
+    if (p["pid"] == 43) proc_named = p["pod"] == "cart";
+  EXPECT_TRUE(proc_named) << j["processes"].dump();
+}
+
+TEST(TraceRender, EventsNameTheirPodWhenOneMaps) {
+  tw_event raw{};
+  raw.kind = TW_EV_CONNECT_FAILED;
+  raw.err = EADDRNOTAVAIL;
+  raw.pid = 9;
+  raw.family = AF_INET;
+  raw.cgroup_id = 4242;
+  TraceEvent e = decode_event(raw);
+  EXPECT_EQ(e.cgroup_id, 4242u);
+  EXPECT_EQ(render_event_header(false), render_event_header());
+  EXPECT_EQ(render_event_header(false).find("POD"), std::string::npos);
+  EXPECT_NE(render_event_header(true).find("POD"), std::string::npos);
+  EXPECT_FALSE(nlohmann::json::parse(render_event_json(e, 0)).contains("pod"));
+  EXPECT_NE(render_event_line(e, 0, true).find(" - "), std::string::npos);
+  e.pod = cart_pod();
+  nlohmann::json j = nlohmann::json::parse(render_event_json(e, 0));
+  EXPECT_EQ(j["namespace"], "shop");
+  EXPECT_EQ(j["pod"], "cart");
+  EXPECT_EQ(j["pod_uid"], "0125ec2f-b64a-4868-8f5b-94b56cbab864");
+  EXPECT_EQ(j["container"], "istio-proxy");
+  std::string line = render_event_line(e, 0, true);
+  EXPECT_NE(line.find("shop/cart"), std::string::npos) << line;
+  EXPECT_NE(line.find("istio-proxy"), std::string::npos) << line;
+}
+
 }  // namespace
 }  // namespace tw

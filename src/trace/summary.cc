@@ -37,6 +37,7 @@ std::string_view closes_first(const FlowCounts& c) {
 SummaryBuilder::Id SummaryBuilder::id_of(const tw_flow_key& k) {
   Id id;
   id.pid = static_cast<int>(k.pid);
+  id.cgroup_id = k.cgroup_id;
   id.comm = decode_comm(k.comm);
   id.role = k.role <= TW_ROLE_SERVER ? static_cast<TraceRole>(k.role) : TraceRole::kUnknown;
   id.local = Endpoint{decode_address(k.family, k.laddr), k.lport};
@@ -76,16 +77,26 @@ TraceSummary SummaryBuilder::finish(double seconds, const TraceLoss& lost) const
   s.seconds = seconds;
   s.lost = lost;
   for (auto& [id, counts] : flows_)
-    s.flows.push_back(TraceFlow{id.pid, id.comm, id.role, id.local, id.remote, counts});
+    s.flows.push_back(
+        TraceFlow{id.pid, id.comm, id.role, id.local, id.remote, counts, id.cgroup_id, {}});
   sort_worst_first(s.flows);
   return s;
 }
 
 std::vector<TraceProcess> TraceSummary::processes() const {
-  std::map<std::pair<int, std::string>, FlowCounts> by;
-  for (const TraceFlow& f : flows) by[{f.pid, f.comm}].add(f.counts);
+  std::map<std::pair<int, std::string>, TraceProcess> by;
+  for (const TraceFlow& f : flows) {
+    TraceProcess& p = by[{f.pid, f.comm}];
+    p.counts.add(f.counts);
+    if (p.pod.empty()) p.pod = f.pod;
+    if (!p.cgroup_id) p.cgroup_id = f.cgroup_id;
+  }
   std::vector<TraceProcess> out;
-  for (auto& [k, c] : by) out.push_back(TraceProcess{k.first, k.second, c});
+  for (auto& [k, p] : by) {
+    p.pid = k.first;
+    p.comm = k.second;
+    out.push_back(p);
+  }
   sort_worst_first(out);
   return out;
 }

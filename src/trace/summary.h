@@ -40,12 +40,16 @@ struct TraceFlow {
   TraceRole role = TraceRole::kUnknown;
   Endpoint local, remote;
   FlowCounts counts;
+  uint64_t cgroup_id = 0;  // the process's cgroup v2 id
+  PodRef pod;              // filled by PodAttributor
 };
 
 struct TraceProcess {
   int pid = 0;
   std::string comm;
   FlowCounts counts;
+  uint64_t cgroup_id = 0;
+  PodRef pod;
 };
 
 // What the kernel side could not keep: never silent (see tw_stat).
@@ -75,6 +79,7 @@ class SummaryBuilder {
  private:
   struct Id {
     int pid;
+    uint64_t cgroup_id;
     std::string comm;
     TraceRole role;
     Endpoint local, remote;

@@ -67,6 +67,7 @@ TraceEvent decode_event(const tw_event& raw) {
     e.to = raw.newstate;
   }
   e.err = raw.err;
+  e.cgroup_id = raw.cgroup_id;
   return e;
 }
 

@@ -33,6 +33,18 @@ enum class Attribution : uint8_t {
   kOwner,   // the owner remembered for the socket from an earlier caller-context transition
 };
 
+// The Kubernetes pod and container of a process, from its cgroup (trace/pod_attribution.h); all
+// empty when it is in none.
+struct PodRef {
+  std::string uid;
+  std::string namespace_name, name;  // "" when kubelet's log directory names no pod of that UID
+  std::string container;             // the container's name, else its ID's first 12 characters
+  std::string container_id;
+  bool empty() const { return uid.empty(); }
+  // "shop/cart" (or the UID when unnamed).
+  std::string ref() const { return name.empty() ? uid : namespace_name + "/" + name; }
+};
+
 struct TraceEvent {
   TraceEventKind kind = TraceEventKind::kState;
   uint64_t ts_ns = 0;  // CLOCK_MONOTONIC
@@ -44,7 +56,9 @@ struct TraceEvent {
   Endpoint local, remote;
   // kState: kernel state numbers, TcpState's values (the kernel has internal ones past 11).
   uint8_t from = 0, to = 0;
-  int err = 0;  // kConnectFailed: errno
+  int err = 0;             // kConnectFailed: errno
+  uint64_t cgroup_id = 0;  // the process's cgroup v2 id, 0 when unknown
+  PodRef pod;              // filled by PodAttributor, not by decode_event
 };
 
 TraceEvent decode_event(const tw_event& raw);

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "model/result.h"
 #include "model/state_mask.h"
@@ -24,6 +25,11 @@ struct TraceFilter {
   std::string comm;          // "" : every command; at most 15 characters
   uint16_t dport = 0;        // remote port of connects, local port of accepted sockets; 0: any
   StateMask states = StateMask::all();  // streamed transitions, by the state entered
+  // trace --pod of a hostNetwork pod (trace/pod_attribution.h, pod_filter_set): only processes in
+  // these cgroups (v2 ids) or with these pids.
+  bool pod_only = false;
+  std::vector<uint64_t> pod_cgroups;
+  std::vector<int> pod_pids;
 };
 
 struct TracerOptions {

@@ -47,12 +47,23 @@ class BpfTracer final : public Tracer {
     ro->cfg_dport = o.filter.dport;
     ro->cfg_states = o.filter.states.is_all() ? 0 : o.filter.states.bits;
     ro->cfg_summary = o.summary;
+    ro->cfg_pod_filter = o.filter.pod_only;
     if (o.summary) {
       // Nothing is streamed: a one-page ring keeps the map small.
       bpf_map__set_max_entries(t->skel_->maps.events, 4096);
     }
     if (int err = trace_bpf__load(t->skel_))
       return fail(why("the kernel refused the BPF program", err));
+    // The pod's cgroups and processes, before the first event can be filtered by them.
+    const uint8_t yes = 1;
+    for (uint64_t id : o.filter.pod_cgroups)
+      if (bpf_map_update_elem(bpf_map__fd(t->skel_->maps.pod_cgroups), &id, &yes, BPF_ANY))
+        return fail(why("cannot fill the pod's cgroup filter", errno));
+    for (int pid : o.filter.pod_pids) {
+      uint32_t p = static_cast<uint32_t>(pid);
+      if (bpf_map_update_elem(bpf_map__fd(t->skel_->maps.pod_pids), &p, &yes, BPF_ANY))
+        return fail(why("cannot fill the pod's process filter", errno));
+    }
     if (int err = trace_bpf__attach(t->skel_))
       return fail(why("cannot attach to the tracepoints", err));
     if (!o.summary) {

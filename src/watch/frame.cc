@@ -49,6 +49,9 @@ Frame build_frame(const SampleSet& set, size_t target, const std::vector<SampleS
   }
   const Sample& s = *set.samples[target];
   f.target = s.target.label();
+  f.pod = s.target.pod;
+  f.pod_host_network = s.target.pod_host_network;
+  f.title = s.target.title();
   f.census_seconds = s.duration_s;
   f.note = s.note;
   if (!s.ok() || history.empty() || !history.back().ok) {

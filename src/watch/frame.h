@@ -63,6 +63,9 @@ struct Frame {
   uint64_t sequence = 0;
   std::chrono::system_clock::time_point wall{};
   std::string target;  // "host", the netns name, "pid:N"
+  std::string pod;     // "namespace/name" when watched with --pod
+  bool pod_host_network = false;
+  std::string title;  // target and pod, for people (InputTarget::title)
   double census_seconds = 0;
   std::string error;  // the target could not be read: nothing below is filled
   std::string note;

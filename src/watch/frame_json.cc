@@ -29,6 +29,11 @@ nlohmann::json frame_json(const Frame& f, size_t top) {
   j["sequence"] = f.sequence;
   j["time"] = utc_timestamp(f.wall);
   j["netns"] = f.target;
+  if (size_t slash = f.pod.find('/'); slash != std::string::npos) {
+    j["namespace"] = f.pod.substr(0, slash);
+    j["pod"] = f.pod.substr(slash + 1);
+    j["pod_host_network"] = f.pod_host_network;
+  }
   j["census_seconds"] = round_to(f.census_seconds, 3);
   if (!f.node_source.empty())
     j["node"] = {{"source", f.node_source},

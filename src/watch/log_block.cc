@@ -9,7 +9,8 @@
 namespace tw::watch {
 
 std::string render_log_block(const Frame& f, size_t top) {
-  std::string out = fmt::format("{} {} #{}", utc_timestamp(f.wall), f.target, f.sequence);
+  std::string out = fmt::format("{} {} #{}", utc_timestamp(f.wall),
+                                f.title.empty() ? f.target : f.title, f.sequence);
   if (!f.error.empty()) return out + " error: " + f.error + "\n";
   for (const StateLine& s : f.states)
     out += fmt::format("  {} {} ({})", ss_name(s.state), with_commas(s.count.now),

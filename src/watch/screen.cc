@@ -109,9 +109,9 @@ Line title_line(const Frame& f, const ViewState& v, double interval_s, size_t wi
   LineBuilder b(width);
   // First, where it cannot be cut off: a frozen screen must say so.
   if (v.paused) b.add(" PAUSED", Attr::kWarning);
-  b.add(fmt::format(" timewait watch  {}  {}  every {}  census {:.0f} ms  #{}", f.target,
-                    clock_text(f.wall), interval_text(interval_s), f.census_seconds * 1000,
-                    f.sequence),
+  b.add(fmt::format(" timewait watch  {}  {}  every {}  census {:.0f} ms  #{}",
+                    f.title.empty() ? f.target : f.title, clock_text(f.wall),
+                    interval_text(interval_s), f.census_seconds * 1000, f.sequence),
         Attr::kTitle);
   return b.fill(Attr::kTitle).take();
 }
