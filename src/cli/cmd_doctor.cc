@@ -402,7 +402,7 @@ int run(const DoctorFlags& fl) {
   return exit_code_for(worst(findings));
 }
 
-Register reg(20, [](CLI::App& app) {
+Register doctor_command(20, [](CLI::App& app) {
   auto fl = std::make_shared<DoctorFlags>();
   CLI::App* sub = app.add_subcommand(
       "doctor",
