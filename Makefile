@@ -14,9 +14,10 @@ BPF ?= ON
 # a quarter of the build's CPU (measured: see the run target).
 BUILD_TYPE ?= RelWithDebInfo
 RELEASE_FLAGS = -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG"
-# Debian's build flags when dpkg-buildflags is there (install-deps.sh package and test install
-# dpkg-dev), so the .deb's binary has them: hardening (fortify, stack protector, relro, bindnow;
-# PIE is gcc's default). Read when configuring, after `deps` installed what was missing.
+# Debian's build flags when dpkg-buildflags is there (every profile of install-deps.sh but
+# windows installs dpkg-dev), so `make run`'s binary and the .deb's have them: hardening (fortify,
+# stack protector, relro, bindnow; PIE is gcc's default). Read when configuring, after `deps`
+# installed what was missing.
 export DEB_BUILD_MAINT_OPTIONS = hardening=+all
 
 .PHONY: deps configure build run test fuzz bench format clean deb dist
