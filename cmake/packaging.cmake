@@ -19,6 +19,9 @@ add_custom_target(timewait_version
   COMMAND ${CMAKE_COMMAND} ${_version_args} -P ${CMAKE_SOURCE_DIR}/cmake/version.cmake
   BYPRODUCTS ${CMAKE_BINARY_DIR}/version_info.cc ${CMAKE_BINARY_DIR}/version.txt VERBATIM)
 target_sources(timewait PRIVATE ${CMAKE_BINARY_DIR}/version_info.cc)
+# Rewritten at each commit: compiled alone, so a commit does not recompile the whole unity file.
+set_source_files_properties(${CMAKE_BINARY_DIR}/version_info.cc PROPERTIES
+                            SKIP_UNITY_BUILD_INCLUSION ON)
 add_dependencies(timewait timewait_version)
 # Man pages and completions come from a Linux build (cmd_help_man, cmd_completion are Linux-only).
 if(NOT WIN32)

@@ -17,6 +17,8 @@ set -euo pipefail
 # The binary: a C++23 compiler, CMake, and the -dev packages of what it links.
 build=(
   g++ cmake make pkg-config          # toolchain
+  dpkg-dev                           # dpkg-buildflags: Debian's hardening flags for the binary
+                                     # (fortify, stack protector, relro, bindnow); 5 packages, 5 MB
   libcli11-dev                       # command line (subcommands, typed options, --help)
   nlohmann-json3-dev                 # JSON output, snapshots
   libfmt-dev                         # formatting

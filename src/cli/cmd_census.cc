@@ -245,7 +245,7 @@ int run(const CensusFlags& fl) {
   return print_census(fl, report, *read);
 }
 
-Register reg(10, [](CLI::App& app) {
+Register census_command(10, [](CLI::App& app) {
   auto fl = std::make_shared<CensusFlags>();
   CLI::App* sub = app.add_subcommand(
       "census",

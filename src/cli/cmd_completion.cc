@@ -13,7 +13,7 @@ namespace tw::cli {
 
 namespace {
 
-Register reg(80, [](CLI::App& app) {
+Register completion_command(80, [](CLI::App& app) {
   auto shell = std::make_shared<std::string>();
   CLI::App* sub = app.add_subcommand(
       "completion",

@@ -414,7 +414,7 @@ int run_with_pod(DoctorFlags fl) {
   return run(fl);
 }
 
-Register reg(20, [](CLI::App& app) {
+Register doctor_command(20, [](CLI::App& app) {
   auto fl = std::make_shared<DoctorFlags>();
   CLI::App* sub = app.add_subcommand(
       "doctor",

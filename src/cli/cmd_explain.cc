@@ -26,7 +26,7 @@ int run(const std::string& topic) {
   return error(fmt::format("unknown topic '{}'; topics: {}", topic, names));
 }
 
-Register reg(25, [](CLI::App& app) {
+Register explain_command(25, [](CLI::App& app) {
   auto topic = std::make_shared<std::string>();
   CLI::App* sub = app.add_subcommand(
       "explain",

@@ -192,7 +192,7 @@ int run(const ExporterFlags& fl) {
   return kExitOk;
 }
 
-Register reg(40, [](CLI::App& app) {
+Register exporter_command(40, [](CLI::App& app) {
   auto fl = std::make_shared<ExporterFlags>();
   CLI::App* sub = app.add_subcommand(
       "exporter",

@@ -33,7 +33,7 @@ usage::ManInfo man_info() {
   return info;
 }
 
-Register reg(90, [](CLI::App& app) {
+Register help_man_command(90, [](CLI::App& app) {
   auto dir = std::make_shared<std::string>();
   CLI::App* sub = app.add_subcommand("help-man", "Write the man pages into DIR (for the build)");
   sub->group("");  // hidden: not for users

@@ -110,7 +110,7 @@ int run(LabFlags& fl) {
   return confirmed ? kExitOk : kExitFailure;
 }
 
-Register reg(30, [](CLI::App& app) {
+Register lab_command(30, [](CLI::App& app) {
   auto fl = std::make_shared<LabFlags>();
   CLI::App* sub = app.add_subcommand(
       "lab",

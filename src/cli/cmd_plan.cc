@@ -187,7 +187,7 @@ int run(const PlanFlags& fl) {
   return kExitOk;
 }
 
-Register reg(27, [](CLI::App& app) {
+Register plan_command(27, [](CLI::App& app) {
   auto fl = std::make_shared<PlanFlags>();
   CLI::App* sub = app.add_subcommand(
       "plan",

@@ -176,7 +176,7 @@ int run(const TraceFlags& fl) {
   return kExitOk;
 }
 
-Register reg(22, [](CLI::App& app) {
+Register trace_command(22, [](CLI::App& app) {
   auto fl = std::make_shared<TraceFlags>();
   CLI::App* sub = app.add_subcommand(
       "trace",

@@ -116,7 +116,7 @@ int run(WatchFlags fl) {
   return kExitOk;
 }
 
-Register reg(15, [](CLI::App& app) {
+Register watch_command(15, [](CLI::App& app) {
   auto fl = std::make_shared<WatchFlags>();
   CLI::App* sub = app.add_subcommand(
       "watch",

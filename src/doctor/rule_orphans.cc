@@ -9,8 +9,8 @@
 namespace tw {
 
 namespace {
-constexpr double kWarnShare = 0.5;
-constexpr int64_t kWarnClosing = 5000;
+constexpr double kOrphansWarnShare = 0.5;
+constexpr int64_t kOrphansWarnClosing = 5000;
 }  // namespace
 
 std::vector<Finding> rule_orphans(const DoctorInput& in) {
@@ -51,11 +51,11 @@ std::vector<Finding> rule_orphans(const DoctorInput& in) {
       "ACK our FIN (a peer that stopped reading keeps it there, retried tcp_orphan_retries times), "
       "FIN_WAIT2 for the peer's FIN (tcp_fin_timeout). Past tcp_max_orphans the kernel resets "
       "orphans and logs \"too many orphaned sockets\".";
-  if (orphans && max_orphans && *max_orphans > 0 && *orphans >= kWarnShare * *max_orphans) {
+  if (orphans && max_orphans && *max_orphans > 0 && *orphans >= kOrphansWarnShare * *max_orphans) {
     f.severity = Severity::kWarning;
     f.title = fmt::format("{} orphaned sockets, {} of tcp_max_orphans", with_commas(*orphans),
                           format_percent(100.0 * *orphans / *max_orphans));
-  } else if (closing >= kWarnClosing) {
+  } else if (closing >= kOrphansWarnClosing) {
     f.severity = Severity::kWarning;
     f.title = fmt::format("{} sockets in closing states (FIN-WAIT, CLOSING, LAST-ACK)",
                           with_commas(closing));

@@ -9,9 +9,9 @@
 namespace tw {
 
 namespace {
-constexpr const char* kId = "tcp-tw-recycle";
-constexpr const char* kName = "net.ipv4.tcp_tw_recycle";
-const std::vector<std::string> kSources = {
+constexpr const char* kRecycleId = "tcp-tw-recycle";
+constexpr const char* kRecycleSysctl = "net.ipv4.tcp_tw_recycle";
+const std::vector<std::string> kRecycleSources = {
     "kernel commit 4396e46187ca (Linux 4.12): tcp_tw_recycle removed",
     "kernel commit 95a22caee396 (Linux 4.10): random timestamp offsets (per address pair since "
     "4.11, 28ee1b746f49)",
@@ -20,18 +20,18 @@ const std::vector<std::string> kSources = {
 
 std::vector<Finding> rule_tw_recycle(const DoctorInput& in) {
   if (!in.is_linux_like()) return {};
-  if (!in.has_sysctls()) return {not_checked(kId, "sysctls", {"tcp_tw_recycle"})};
+  if (!in.has_sysctls()) return {not_checked(kRecycleId, "sysctls", {"tcp_tw_recycle"})};
   Finding f;
   nlohmann::json data = nlohmann::json::object();
-  f.id = kId;
-  f.sources = kSources;
+  f.id = kRecycleId;
+  f.sources = kRecycleSources;
   f.topics = {"tcp_tw_recycle"};
-  auto v = in.facts.sysctl_int(kName);
-  data = {{kName, value_or_null(v)}};
+  auto v = in.facts.sysctl_int(kRecycleSysctl);
+  data = {{kRecycleSysctl, value_or_null(v)}};
   if (!v) {
     f.severity = Severity::kOk;
     f.title = "tcp_tw_recycle does not exist on this kernel (removed in Linux 4.12)";
-    f.evidence = {fmt::format("{} absent (kernel {})", kName,
+    f.evidence = {fmt::format("{} absent (kernel {})", kRecycleSysctl,
                               in.facts.kernel.empty() ? "unknown" : in.facts.kernel)};
     f.why =
         "tcp_tw_recycle was removed in Linux 4.12 (commit 4396e46187ca): it dropped SYNs whose "
@@ -42,7 +42,7 @@ std::vector<Finding> rule_tw_recycle(const DoctorInput& in) {
         "exists and `sysctl -p` reports an error for it."};
     return {with_data(std::move(f), data)};
   }
-  f.evidence = {fmt::format("{} = {}", kName, *v)};
+  f.evidence = {fmt::format("{} = {}", kRecycleSysctl, *v)};
   if (*v == 0) {
     f.severity = Severity::kOk;
     f.title = "tcp_tw_recycle is off (kernel older than 4.12); keep it off";
@@ -61,7 +61,7 @@ std::vector<Finding> rule_tw_recycle(const DoctorInput& in) {
       "clocks, "
       "and 4.10 gave every connection a random timestamp offset (one per address pair since "
       "4.11), so their connections fail intermittently; the option was removed in 4.12.";
-  f.sysctls = {{kName, "0", true}};
+  f.sysctls = {{kRecycleSysctl, "0", true}};
   f.application = {
       "If it was set to fight TIME_WAIT, see the port-pressure finding: reuse connections "
       "(keep-alive, pools) first; net.ipv4.tcp_tw_reuse=1, for outgoing connections only, is the "

@@ -23,7 +23,7 @@ namespace tw::lab {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr uint16_t kPort = 8080;
+constexpr uint16_t kLastAckPort = 8080;
 
 double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
@@ -49,7 +49,7 @@ std::string rules(const std::string& server) {
     type filter hook input priority 0; policy accept;
     ip saddr {0} tcp sport {1} tcp flags & fin == fin counter name server_fin
   }})",
-                     server, kPort);
+                     server, kLastAckPort);
 }
 
 int tcp_state(int fd) {
@@ -65,7 +65,8 @@ struct Pair {
 
 Result<Pair> connect_pair(const Netns& client, const std::string& addr, int listen_fd) {
   Result<os::UniqueFd> c = fail("not run");
-  if (auto st = client.run_in([&] { c = tcp_connect(addr, kPort); }); !st) return fail(st.error());
+  if (auto st = client.run_in([&] { c = tcp_connect(addr, kLastAckPort); }); !st)
+    return fail(st.error());
   if (!c) return fail(c.error());
   if (!wait_readable(listen_fd, 2000))
     return fail("the lab server accepted no connection within 2 s");
@@ -101,7 +102,7 @@ Result<LostAckOutcome> measure_lost_last_ack(int trials) {
   if (!table) return fail(table.error());
 
   Result<os::UniqueFd> lfd = fail("not run");
-  if (auto st = s.run_in([&] { lfd = tcp_listen(addr, kPort, true); }); !st)
+  if (auto st = s.run_in([&] { lfd = tcp_listen(addr, kLastAckPort, true); }); !st)
     return fail(st.error());
   if (!lfd) return fail(lfd.error());
 
@@ -159,12 +160,12 @@ Result<LostAckOutcome> measure_lost_last_ack(int trials) {
   }
   auto cc = take_census(c, GroupBy::kPeerPort);
   if (!cc) return fail(cc.error());
-  o.client_time_wait = count_in(*cc, TcpState::kTimeWait, 0, kPort);
+  o.client_time_wait = count_in(*cc, TcpState::kTimeWait, 0, kLastAckPort);
   auto sc = take_census(s, GroupBy::kLocalPort);
   if (!sc) return fail(sc.error());
-  o.server_not_closed = count_in(*sc, TcpState::kLastAck, kPort, 0) +
-                        count_in(*sc, TcpState::kCloseWait, kPort, 0) +
-                        count_in(*sc, TcpState::kEstablished, kPort, 0);
+  o.server_not_closed = count_in(*sc, TcpState::kLastAck, kLastAckPort, 0) +
+                        count_in(*sc, TcpState::kCloseWait, kLastAckPort, 0) +
+                        count_in(*sc, TcpState::kEstablished, kLastAckPort, 0);
 
   // The active closer aborts: SO_LINGER with a zero timeout turns close() into an RST.
   for (int i = 0; i < trials && !stop_requested(); ++i) {
@@ -186,7 +187,8 @@ Result<LostAckOutcome> measure_lost_last_ack(int trials) {
   o.linger_resets_sent = (*c2 - *c1).get("Tcp.OutRsts");
   auto cc2 = take_census(c, GroupBy::kPeerPort);
   if (!cc2) return fail(cc2.error());
-  o.linger_client_time_wait = count_in(*cc2, TcpState::kTimeWait, 0, kPort) - o.client_time_wait;
+  o.linger_client_time_wait =
+      count_in(*cc2, TcpState::kTimeWait, 0, kLastAckPort) - o.client_time_wait;
   return o;
 }
 

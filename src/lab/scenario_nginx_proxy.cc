@@ -13,7 +13,7 @@ namespace tw::lab {
 
 namespace {
 
-constexpr uint16_t kPort = 8080;
+constexpr uint16_t kProxyPort = 8080;
 
 double ratio(double a, double b) { return b > 0 ? a / b : 0; }
 
@@ -36,20 +36,20 @@ Result<ProxyVariant> measure_nginx_proxy(bool upstream_keepalive, int64_t reques
   if (auto st = topo.link(**proxy, **backend, 2); !st) return fail(st.error());
   const std::string front = (*proxy)->addresses[0], back = (*backend)->addresses[0];
 
-  auto server = HttpBackend::start(*(*backend)->ns, back, kPort);
+  auto server = HttpBackend::start(*(*backend)->ns, back, kProxyPort);
   if (!server) return fail(server.error());
   NginxConfig nc;
   nc.listen_addr = front;
-  nc.listen_port = kPort;
+  nc.listen_port = kProxyPort;
   nc.upstream_addr = back;
-  nc.upstream_port = kPort;
+  nc.upstream_port = kProxyPort;
   nc.upstream_keepalive = upstream_keepalive;
   auto nginx = Nginx::start(*(*proxy)->ns, nc);
   if (!nginx) return fail(nginx.error());
 
   HttpLoadConfig lc;
   lc.addr = front;
-  lc.port = kPort;
+  lc.port = kProxyPort;
   lc.requests = requests;
   lc.connections = connections;
   lc.seconds = std::max(10.0, requests / 200.0);

@@ -18,7 +18,7 @@ namespace tw::lab {
 
 namespace {
 
-constexpr uint16_t kClientPort = 2345, kServerPort = 9100;
+constexpr uint16_t kSynClientPort = 2345, kSynServerPort = 9100;
 
 // What the server's TIME_WAIT remembers of the client: the next sequence number it expects and
 // the last timestamp it saw, taken from the captured client packets.
@@ -39,8 +39,8 @@ class Experiment {
     auto t0 = std::chrono::steady_clock::now();
     Result<os::UniqueFd> c = fail("not run");
     if (auto st = topo_.client().run_in([&] {
-          c = tcp_connect(topo_.server_addr(), kServerPort,
-                          {.local_port = kClientPort, .reuseaddr = true, .timeout_ms = 3000});
+          c = tcp_connect(topo_.server_addr(), kSynServerPort,
+                          {.local_port = kSynClientPort, .reuseaddr = true, .timeout_ms = 3000});
         });
         !st)
       return fail(st.error());
@@ -63,11 +63,11 @@ class Experiment {
     *mem = {};
     bool first_answer = true;
     for (const TcpPacket& p : cap_.take()) {
-      if (p.outgoing && p.sport == kServerPort && p.dport == kClientPort && first_answer) {
+      if (p.outgoing && p.sport == kSynServerPort && p.dport == kSynClientPort && first_answer) {
         *answer = p.describe();
         first_answer = false;
       }
-      if (!p.outgoing && p.sport == kClientPort) {
+      if (!p.outgoing && p.sport == kSynClientPort) {
         uint32_t end = p.seq + p.payload + (p.fin() ? 1 : 0) + (p.syn() ? 1 : 0);
         if (int32_t(end - mem->rcv_nxt) > 0 || mem->rcv_nxt == 0) mem->rcv_nxt = end;
         if (p.has_ts) mem->tsval = p.tsval;
@@ -79,7 +79,7 @@ class Experiment {
   Result<int64_t> server_time_wait() {
     auto census = take_census(topo_.server(), GroupBy::kPeerPort);
     if (!census) return fail(census.error());
-    return count_in(*census, TcpState::kTimeWait, 0, kClientPort);
+    return count_in(*census, TcpState::kTimeWait, 0, kSynClientPort);
   }
 
   Result<SynAnswer> probe(const std::string& label, bool expect_accept, bool timestamps,
@@ -97,15 +97,15 @@ class Experiment {
     if (!before) return fail(before.error());
     SynProbe p{topo_.client_addr(),
                topo_.server_addr(),
-               kClientPort,
-               kServerPort,
+               kSynClientPort,
+               kSynServerPort,
                uint32_t(mem.rcv_nxt + seq_delta),
                timestamps,
                uint32_t(mem.tsval + ts_delta)};
     if (auto st = send_raw_syn(topo_.client(), p); !st) return fail(st.error());
     a.answer = "none";
     for (const TcpPacket& pk : cap_.take(300)) {
-      if (!pk.outgoing || pk.sport != kServerPort || pk.dport != kClientPort) continue;
+      if (!pk.outgoing || pk.sport != kSynServerPort || pk.dport != kSynClientPort) continue;
       a.answer = pk.describe();
       a.accepted = pk.syn() && pk.ack_flag();
       a.detail = fmt::format(
@@ -142,7 +142,7 @@ Result<SynIntoTimeWait> measure_syn_into_timewait(bool timestamps) {
   if (!cap) return fail(cap.error());
   Result<os::UniqueFd> l = fail("not run");
   if (auto st =
-          topo->server().run_in([&] { l = tcp_listen(topo->server_addr(), kServerPort, true); });
+          topo->server().run_in([&] { l = tcp_listen(topo->server_addr(), kSynServerPort, true); });
       !st)
     return fail(st.error());
   if (!l) return fail(l.error());

@@ -81,12 +81,6 @@ std::optional<std::string> run(std::vector<std::string> argv) {
   return out;
 }
 
-// The file whole, or nullopt when it cannot be read or is larger than `limit`.
-std::optional<std::string> read_bounded(const std::string& path, size_t limit) {
-  auto text = os::read_file(path, limit);
-  return text ? std::optional<std::string>(std::move(*text)) : std::nullopt;
-}
-
 // kube-apiserver's --service-node-port-range: from its running process (a control-plane node),
 // else from kubeadm's static pod manifest.
 void read_range(const NodePortPaths& paths, NodePorts* np) {
@@ -98,9 +92,9 @@ void read_range(const NodePortPaths& paths, NodePorts* np) {
     int pid = 0;
     auto [p, ec] = std::from_chars(n.data(), n.data() + n.size(), pid);
     if (ec != std::errc() || p != n.data() + n.size()) continue;
-    auto comm = read_bounded(fmt::format("{}/{}/comm", paths.procfs, pid), 64);
+    auto comm = os::read_file(fmt::format("{}/{}/comm", paths.procfs, pid), 64);
     if (!comm || *comm != "kube-apiserver\n") continue;
-    auto cmdline = read_bounded(fmt::format("{}/{}/cmdline", paths.procfs, pid), 1 << 20);
+    auto cmdline = os::read_file(fmt::format("{}/{}/cmdline", paths.procfs, pid), 1 << 20);
     if (!cmdline) continue;
     std::vector<std::string> args;
     for (size_t start = 0; start < cmdline->size();) {
@@ -120,7 +114,7 @@ void read_range(const NodePortPaths& paths, NodePorts* np) {
     }
   }
   std::string manifest = paths.manifests + "/kube-apiserver.yaml";
-  auto text = read_bounded(manifest, 1 << 20);
+  auto text = os::read_file(manifest, 1 << 20);
   if (!text) return;
   const std::string flag = "--service-node-port-range=";
   size_t at = text->find(flag);
@@ -155,7 +149,7 @@ std::optional<NodePorts> read_node_ports(const NodePortPaths& paths) {
   // iptables-legacy's tables are invisible to nft: the kernel lists them per namespace.
   for (auto [tool, names] :
        {std::pair{"iptables", "ip_tables_names"}, std::pair{"ip6tables", "ip6_tables_names"}}) {
-    auto loaded = read_bounded(fmt::format("/proc/thread-self/net/{}", names), 4096);
+    auto loaded = os::read_file(fmt::format("/proc/thread-self/net/{}", names), 4096);
     if (loaded && loaded->find("nat\n") != std::string::npos)
       if (auto out = run({tool, "-w", "5", "-t", "nat", "-S", "KUBE-NODEPORTS"}))
         add_iptables_node_ports(*out, &np);
