@@ -52,7 +52,7 @@ run: BUILD_TYPE = Release
 run: export DEB_CXXFLAGS_MAINT_STRIP = -g
 run: configure
 	@cmake --build $(BUILD) --target timewait -j$(JOBS)
-	./$(BUILD)/timewait census
+	$(BUILD)/timewait census
 
 # Tests share the kernel's namespaces and time-based measurements: run them one at a time.
 build test bench: PROFILE = test

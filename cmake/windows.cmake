@@ -33,6 +33,7 @@ link_libraries(ws2_32 iphlpapi wevtapi advapi32)
 # Files of the shared folders that are Linux's alone and have no `_win32.cc` stand-in.
 set(TIMEWAIT_LINUX_ONLY testing/scoped_netns.cc testing/sockets.cc testing/loopback.cc
     testing/preset_netns.cc testing/hostile_clients.cc testing/tls_files.cc testing/lead_netns.cc
+    testing/kubelet_cgroups.cc
     os/netns.cc os/stop_signals.cc  # setns, sigaction
     sources/live_sockets.cc  # inet_diag, /proc and bpf readers (live_input_win32.cc reads iphlpapi)
     sources/pods.cc  # /proc/PID/cgroup and /var/log/pods: a Kubernetes node is Linux

@@ -13,6 +13,7 @@
 #include "cli/command.h"
 #include "cli/terminal.h"
 #include "exporter/exporter.h"
+#include "exporter/netns_labels.h"
 #include "model/safe_text.h"
 #include "sources/netns_list.h"
 #include "sources/node_read.h"
@@ -62,7 +63,7 @@ double worst_pool_use(const Census& c, const HostFacts& facts) {
 }
 
 int run_node_census(const NodeCensusRequest& r) {
-  auto found = list_network_namespaces();
+  auto found = discover_netns(r.paths);
   if (!found) return error(found.error(), kExitFailure);
   std::vector<InputTarget> targets;
   for (const NetnsRef& ref : *found) targets.push_back(target_of(ref));
@@ -71,14 +72,22 @@ int run_node_census(const NodeCensusRequest& r) {
   // Listeners come along for port pressure whatever the states asked, as in a census of one.
   const StateMask mask = Census(CensusOptions{r.states, r.by, PortPool{}}).source_states();
   NodeReport node = read_node(
-      targets, r.source, mask, [&](size_t i, const HostFacts& facts) -> Result<SocketReceiver*> {
+      targets, r.source, mask,
+      [&](size_t i, const HostFacts& facts) -> Result<SocketReceiver*> {
         PoolChoice pool = choose_pool(facts, r.port_range);
         if (!pool.error.empty()) return fail(pool.error);
         members[i].label = targets[i].label();
         members[i].pass =
             std::make_unique<NamespaceCensus>(CensusOptions{r.states, r.by, pool.pool});
         return members[i].pass.get();
-      });
+      },
+      read_tcp_all_netns, enter_under(r.paths));
+  // A pod's namespace is named as the pod (its block's header and its JSON's host), as the
+  // exporter labels it; the key stays the namespace's.
+  const std::vector<NetnsLabels> labels = label_node(*found, r.paths);
+  for (size_t i = 0; i < targets.size() && i < labels.size(); ++i)
+    if (!labels[i].pod.empty())
+      node.members[i].facts.pod = labels[i].namespace_name + "/" + labels[i].pod;
 
   // The namespaces read, under most pressure first (ties: most TIME_WAIT).
   std::vector<size_t> order;
@@ -136,9 +145,8 @@ int run_node_census(const NodeCensusRequest& r) {
     for (size_t i : order) {
       const NodeMemberReport& m = node.members[i];
       const Census& c = members[i].pass->census();
-      fmt::print("\n== netns {}: worst pool {} used, {} TIME_WAIT ==\n",
-                 printable_line(members[i].label), percent(members[i].pressure),
-                 c.count(TcpState::kTimeWait));
+      fmt::print("\n== {}: worst pool {} used, {} TIME_WAIT ==\n", netns_title(m.facts),
+                 percent(members[i].pressure), c.count(TcpState::kTimeWait));
       CensusReport report{&m.facts, &c, m.read.note, r.top, output_width()};
       fmt::print("{}", render_census_table(report));
     }

@@ -12,6 +12,7 @@
 #include "model/port_range.h"
 #include "model/state_mask.h"
 #include "sources/live_sockets.h"
+#include "sources/pods.h"
 
 namespace tw::cli {
 
@@ -22,6 +23,9 @@ struct NodeCensusRequest {
   std::optional<PortPool> port_range;
   size_t top = 20;  // namespaces shown, and rows of each table; 0 = all
   bool json = false;
+  // Where the host's files are (--path.procfs, --path.rootfs): the namespaces are found, entered
+  // and their pods named through them, as the exporter does.
+  HostPaths paths;
 };
 
 // The pressure a namespace is ranked by: the highest share (0 to 1) of its ports that any pool

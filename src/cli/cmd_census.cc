@@ -205,7 +205,7 @@ int run(const CensusFlags& fl) {
   if (!plan) return error(plan.error());
   if (fl.all_netns)
     return run_node_census({plan->states, plan->by, plan->source, plan->port_range,
-                            static_cast<size_t>(fl.top), fl.json});
+                            static_cast<size_t>(fl.top), fl.json, fl.pod.paths});
   const bool live = fl.offline.from.empty();
   auto pod = resolve_pod_flag(fl.sub, fl.pod);
   if (!pod) return error(pod.error());

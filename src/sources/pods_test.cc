@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "sources/netns.h"
+#include "testing/kubelet_cgroups.h"
 #include "testing/scoped_netns.h"
 #include "testing/temp_dir.h"
 
@@ -207,46 +208,10 @@ TEST(ReadContainerNames, KubeletsLinksAndHostileOnes) {
 
 // --- the real kernel: real processes in real cgroups at kubelet's paths ---
 
-// Where the cgroup v2 hierarchy is mounted: /sys/fs/cgroup on a unified host, /sys/fs/cgroup/
-// unified on a hybrid one; "" when there is none.
-std::string cgroup2_root() {
-  for (std::string r : {"/sys/fs/cgroup", "/sys/fs/cgroup/unified"})
-    if (fs::exists(r + "/cgroup.controllers")) return r;
-  return "";
-}
-// A cgroup v1 hierarchy (its directories have "tasks"), "" on a v2-only host.
-std::string cgroup1_root() {
-  for (std::string r : {"/sys/fs/cgroup/systemd", "/sys/fs/cgroup/pids"})
-    if (fs::exists(r + "/tasks")) return r;
-  return "";
-}
-
-// Makes the missing directories of `root`/`rel` and removes them, deepest first, at the end (a
-// cgroup can be removed once its processes are reaped; the kernel may take a moment).
-class CgroupDirs {
- public:
-  ~CgroupDirs() {
-    for (auto it = made_.rbegin(); it != made_.rend(); ++it) {
-      for (int i = 0; i < 200 && rmdir(it->c_str()) != 0 && errno == EBUSY; ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-  }
-  std::string make(const std::string& root, const std::string& rel) {
-    std::string path = root;
-    for (auto& part : fs::path(rel)) {
-      if (part == "/") continue;
-      path += "/" + part.string();
-      if (mkdir(path.c_str(), 0755) == 0)
-        made_.push_back(path);
-      else if (errno != EEXIST)
-        ADD_FAILURE() << "mkdir " << path << ": " << strerror(errno);
-    }
-    return path;
-  }
-
- private:
-  std::vector<std::string> made_;
-};
+using testing::cgroup1_root;
+using testing::cgroup2_root;
+using testing::CgroupDirs;
+using testing::systemd_uid;
 
 // `sleep` in a named namespace (or the caller's), killed and reaped at the end.
 class Sleeper {
@@ -275,11 +240,7 @@ class Sleeper {
   Sleeper(const Sleeper&) = delete;
   Sleeper& operator=(const Sleeper&) = delete;
   int pid() const { return pid_; }
-  void move_to(const std::string& cgroup) const {
-    std::ofstream out(cgroup + "/cgroup.procs");
-    out << pid_ << std::flush;
-    ASSERT_TRUE(out.good()) << "cannot move " << pid_ << " into " << cgroup;
-  }
+  void move_to(const std::string& cgroup) const { testing::move_into_cgroup(cgroup, pid_); }
 
  private:
   pid_t pid_ = -1;
@@ -290,43 +251,22 @@ uint64_t inode_of(const std::string& path) {
   return stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
 }
 
-// Per-run UIDs and IDs (a killed run's leftovers never meet the next run's).
-std::string uid_for(int n) {
-  return fmt::format("7e57{:04x}-0000-4000-8000-{:012x}", n, static_cast<unsigned>(getpid()));
-}
-std::string id_for(int n) {
-  return fmt::format("{:056x}{:08x}", n, static_cast<unsigned>(getpid()));
-}
-std::string systemd_uid(std::string uid) {
-  std::replace(uid.begin(), uid.end(), '-', '_');
-  return uid;
-}
+// This suite's test pods ("7e57": its killed runs' leftovers are found again by it, never
+// another suite's).
+constexpr std::string_view kMark = "7e57";
+std::string uid_for(int n) { return testing::pod_uid(kMark, n); }
+std::string id_for(int n) { return testing::container_id(n); }
 
-// A killed run leaves its cgroups: removed here, deepest first, by this test's UID form
-// ("7e57…-0000-4000-8000-…") and its own top directory. rmdir removes only empty cgroups.
+// A killed run's cgroups: its pods' (deepest first) and its own top directory.
 void remove_stale_cgroups(const std::string& root) {
   if (root.empty()) return;
-  std::vector<std::string> stale;
+  testing::remove_stale_pod_cgroups(root, kMark);
   std::error_code ec;
-  for (const char* top : {"kubepods.slice", "kubepods"}) {
-    for (auto it = fs::recursive_directory_iterator(root + "/" + top, ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      std::string path = it->path().string();
-      if (it->is_directory() &&
-          (path.find("-0000-4000-8000-") != std::string::npos ||
-           path.find("_0000_4000_8000_") != std::string::npos) &&
-          path.find("pod7e57") != std::string::npos)
-        stale.push_back(path);
-    }
-  }
   for (auto& e : fs::directory_iterator(root, ec))
     if (e.path().filename().string().starts_with("twtest-pods-")) {
-      for (auto& c : fs::directory_iterator(e.path(), ec)) stale.push_back(c.path().string());
-      stale.push_back(e.path().string());
+      for (auto& c : fs::directory_iterator(e.path(), ec)) rmdir(c.path().c_str());
+      rmdir(e.path().c_str());
     }
-  std::sort(stale.begin(), stale.end(),
-            [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
-  for (auto& path : stale) rmdir(path.c_str());
 }
 
 TEST(MapPods, RealProcessesInRealCgroupsAndNamespaces) {

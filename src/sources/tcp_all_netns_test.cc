@@ -303,13 +303,17 @@ TEST_F(TcpAllNetns, WalksWhileNamespacesAndConnectionsComeAndGo) {
     settle();
     want[inode_of(*stable[i])] = dump_here();
   }
+  // At least 5 walks, and walks for 4 s; the churn goes on until they end (bounded in count,
+  // and by a minute on a machine slow enough to need it): a loaded machine loads the program
+  // slower, and a walk count bounded by time alone was 3 there.
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(4);
+  const auto churn_until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   std::atomic<bool> stop{false};
   std::mutex m;
   std::map<std::string, uint64_t> churned;  // 127.77.x.y -> the inode of the namespace that had it
   std::atomic<int> namespaces{0}, connections{0};
   std::thread ns_churn([&] {
-    for (int i = 0; i < 80 && !stop && std::chrono::steady_clock::now() < until; ++i) {
+    for (int i = 0; i < 80 && !stop && std::chrono::steady_clock::now() < churn_until; ++i) {
       ScopedNetns ns;
       const std::string addr = fmt::format("127.77.{}.{}", i / 200, 1 + i % 200);
       {
@@ -328,13 +332,13 @@ TEST_F(TcpAllNetns, WalksWhileNamespacesAndConnectionsComeAndGo) {
     EnterNetns in(stable[0]->name());
     Sockets socks;
     const uint16_t p = socks.listen("127.66.0.1");
-    while (!stop && connections < 20000 && std::chrono::steady_clock::now() < until) {
+    while (!stop && connections < 20000 && std::chrono::steady_clock::now() < churn_until) {
       socks.time_wait("127.66.0.1", p);
       ++connections;
     }
   });
   int walks = 0;
-  for (; walks < 40 && std::chrono::steady_clock::now() < until; ++walks) {
+  for (; walks < 40 && (walks < 5 || std::chrono::steady_clock::now() < until); ++walks) {
     std::map<std::string, std::set<uint64_t>> on_addr;
     PerNetns got;
     DumpResult r = read_tcp_all_netns(StateMask::all(),

@@ -26,6 +26,7 @@
 #include "os/netns.h"
 #include "run_tool.h"
 #include "sources/netns.h"
+#include "testing/kubelet_cgroups.h"
 #include "testing/loopback.h"
 #include "testing/scoped_netns.h"
 #include "testing/sockets.h"
@@ -59,65 +60,30 @@ std::vector<std::string> series(const std::string& text, const std::string& fami
 
 double value_of(const std::string& line) { return std::stod(line.substr(line.rfind(' ') + 1)); }
 
-std::string cgroup2_root() {
-  for (std::string r : {"/sys/fs/cgroup", "/sys/fs/cgroup/unified"})
-    if (fs::exists(r + "/cgroup.controllers")) return r;
-  return "";
-}
-
-// Per-run pod UID and container IDs ("7e58…": this test's form, distinct from pods_test's).
-std::string uid() {
-  return fmt::format("7e580001-0000-4000-8000-{:012x}", static_cast<unsigned>(getpid()));
-}
-std::string container_id(int n) {
-  return fmt::format("{:056x}{:08x}", n, static_cast<unsigned>(getpid()));
-}
+// This suite's test pod ("7e59": its killed runs' leftovers are found again by it, never
+// another suite's).
+constexpr std::string_view kMark = "7e59";
+std::string uid() { return pod_uid(kMark, 1); }
 
 // kubelet's systemd-driver cgroups of one Burstable containerd pod, removed deepest first (after
 // the processes in them are reaped: declared before them).
 class PodCgroups {
  public:
   explicit PodCgroups(const std::string& root) {
-    std::string u = uid();
-    std::replace(u.begin(), u.end(), '-', '_');
-    slice_ =
-        root + "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" + u + ".slice";
-    // Killed runs' leftovers, this test's UID form only (rmdir removes only empty cgroups).
-    std::error_code ec;
-    for (const auto& pod :
-         fs::directory_iterator(root + "/kubepods.slice/kubepods-burstable.slice", ec)) {
-      if (pod.path().filename().string().find("-pod7e580001_0000_4000_8000_") == std::string::npos)
-        continue;
-      for (const auto& c : fs::directory_iterator(pod.path(), ec))
-        if (c.is_directory()) rmdir(c.path().c_str());
-      rmdir(pod.path().c_str());
-    }
-    for (const std::string& d :
-         {root + "/kubepods.slice", root + "/kubepods.slice/kubepods-burstable.slice", slice_,
-          scope(1), scope(2)}) {
-      if (mkdir(d.c_str(), 0755) == 0)
-        made_.push_back(d);
-      else if (errno != EEXIST)
-        ADD_FAILURE() << "mkdir " << d << ": " << strerror(errno);
-    }
-  }
-  ~PodCgroups() {
-    for (auto it = made_.rbegin(); it != made_.rend(); ++it)
-      for (int i = 0; i < 200 && rmdir(it->c_str()) != 0 && errno == EBUSY; ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    remove_stale_pod_cgroups(root, kMark);
+    const std::string slice = "kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" +
+                              systemd_uid(uid()) + ".slice";
+    slice_ = dirs_.make(root, slice);
+    for (int n : {1, 2}) dirs_.make(root, slice + "/cri-containerd-" + container_id(n) + ".scope");
   }
   std::string scope(int n) const {
     return slice_ + "/cri-containerd-" + container_id(n) + ".scope";
   }
-  void move(int pid, int n) const {
-    std::ofstream out(scope(n) + "/cgroup.procs");
-    out << pid << std::flush;
-    ASSERT_TRUE(out.good()) << "cannot move " << pid << " into " << scope(n);
-  }
+  void move(int pid, int n) const { move_into_cgroup(scope(n), pid); }
 
  private:
+  CgroupDirs dirs_;
   std::string slice_;
-  std::vector<std::string> made_;
 };
 
 // `sleep` in a new network namespace (lo up), or in the namespace of process `join`; killed and

@@ -32,6 +32,7 @@
 
 #include "background_tool.h"
 #include "run_tool.h"
+#include "testing/kubelet_cgroups.h"
 #include "testing/scoped_netns.h"
 #include "testing/sockets.h"
 #include "testing/temp_dir.h"
@@ -44,84 +45,17 @@ using nlohmann::json;
 using testing::run_tool;
 using testing::ScopedNetns;
 
-// cgroup v2: /sys/fs/cgroup/unified on a hybrid host, /sys/fs/cgroup on a unified one.
-std::string cgroup2_root() {
-  for (std::string r : {"/sys/fs/cgroup/unified", "/sys/fs/cgroup"})
-    if (fs::exists(r + "/cgroup.controllers")) return r;
-  return "";
-}
-// A cgroup v1 hierarchy ("" on a v2-only host).
-std::string cgroup1_root() {
-  for (std::string r : {"/sys/fs/cgroup/systemd", "/sys/fs/cgroup/pids"})
-    if (fs::exists(r + "/tasks")) return r;
-  return "";
-}
+using testing::cgroup1_root;
+using testing::cgroup2_root;
+using testing::CgroupDirs;
+using testing::systemd_uid;
 
-// Per-run pod UIDs ("7e58" marks this test's, so a killed run's leftovers are found and removed).
-std::string uid_for(int n) {
-  return fmt::format("7e58{:04x}-0000-4000-8000-{:012x}", n, static_cast<unsigned>(getpid()));
-}
-std::string id_for(int n) {
-  return fmt::format("{:056x}{:08x}", n, static_cast<unsigned>(getpid()));
-}
-std::string systemd_uid(std::string uid) {
-  std::replace(uid.begin(), uid.end(), '-', '_');
-  return uid;
-}
-
-// The pid of the run that made a cgroup of this test (its UID ends in the pid), or 0.
-pid_t maker_of(const std::string& path) {
-  size_t at = path.find("-8000-");
-  if (at == std::string::npos) at = path.find("_8000_");
-  if (at == std::string::npos || path.size() < at + 18) return 0;
-  return static_cast<pid_t>(std::strtoul(path.substr(at + 6, 12).c_str(), nullptr, 16));
-}
-
-// A killed run's cgroups, deepest first (rmdir removes only empty ones); those of a run still
-// going (ctest runs tests in parallel) are left alone.
+// This suite's test pods ("7e58": its killed runs' leftovers are found again by it).
+constexpr std::string_view kMark = "7e58";
+std::string uid_for(int n) { return testing::pod_uid(kMark, n); }
+std::string id_for(int n) { return testing::container_id(n); }
 void remove_stale_cgroups(const std::string& root) {
-  if (root.empty()) return;
-  std::vector<std::string> stale;
-  std::error_code ec;
-  for (const char* top : {"kubepods.slice", "kubepods"})
-    for (auto it = fs::recursive_directory_iterator(root + "/" + top, ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
-      if (it->is_directory(ec) && it->path().string().find("pod7e58") != std::string::npos)
-        if (pid_t maker = maker_of(it->path().string()); maker && kill(maker, 0) != 0)
-          stale.push_back(it->path().string());
-  std::sort(stale.begin(), stale.end(),
-            [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
-  for (auto& p : stale) rmdir(p.c_str());
-}
-
-// Makes the missing directories of root/rel; removes them, deepest first, at the end.
-class CgroupDirs {
- public:
-  ~CgroupDirs() {
-    for (auto it = made_.rbegin(); it != made_.rend(); ++it)
-      for (int i = 0; i < 300 && rmdir(it->c_str()) != 0 && errno == EBUSY; ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  std::string make(const std::string& root, const std::string& rel) {
-    std::string path = root;
-    for (auto& part : fs::path(rel)) {
-      path += "/" + part.string();
-      if (mkdir(path.c_str(), 0755) == 0)
-        made_.push_back(path);
-      else if (errno != EEXIST)
-        ADD_FAILURE() << "mkdir " << path << ": " << strerror(errno);
-    }
-    return path;
-  }
-
- private:
-  std::vector<std::string> made_;
-};
-
-void move_into(const std::string& cgroup, pid_t pid) {
-  std::ofstream out(cgroup + "/cgroup.procs");
-  out << pid << std::flush;
-  ASSERT_TRUE(out.good()) << "cannot move " << pid << " into " << cgroup;
+  testing::remove_stale_pod_cgroups(root, kMark);
 }
 
 // A process of a pod: forked, moved into its container's cgroups, in the pod's namespace ("" for
@@ -162,7 +96,7 @@ class PodProcess {
     char c;
     EXPECT_EQ(read(ready[0], &c, 1), 1);
     close(ready[0]);
-    for (const auto& cg : cgroups) move_into(cg, pid_);
+    for (const auto& cg : cgroups) testing::move_into_cgroup(cg, pid_);
   }
   ~PodProcess() {
     if (pid_ > 0) {
@@ -330,6 +264,47 @@ TEST_F(PodCli, CensusPodCountsEqualSsInThePodsNamespace) {
   EXPECT_EQ(saved["host"]["pod"], name);
   EXPECT_EQ(saved["host"]["namespace"], "shop");
   EXPECT_EQ(saved["states"]["time-wait"], 37);
+}
+
+// census --all-netns names the pod's namespace as the pod (header and JSON), found and entered
+// through the same --path.rootfs, its counts those of a census --pod.
+TEST_F(PodCli, CensusAllNetnsNamesThePodsNamespace) {
+  ScopedNetns ns("twtest");
+  SystemdContainerdPod pod(&dirs_, v2_);
+  const std::string name = pod_name("cart");
+  log_pod("shop", name, pod.uid, {{"cart", id_for(2)}});
+  PodProcess sandbox({pod.sandbox_cg}, ns.name(), "pause");
+  testing::Sockets in_pod;
+  {
+    testing::EnterNetns in(ns.name());
+    uint16_t port = in_pod.listen("127.0.0.1");
+    for (int i = 0; i < 23; ++i) in_pod.time_wait("127.0.0.1", port);
+  }
+  auto r = run_tool(fmt::format("census --all-netns --top 0 {} --json", rootfs()));
+  ASSERT_EQ(r.code, 0) << r.err;
+  json j = json::parse(r.out);
+  // The namespace is found through the pod's process (the temp root has no run/netns): its key
+  // is the process's, its block the one with the namespace's inode.
+  const uint64_t inode = inode_of("/run/netns/" + ns.name());
+  std::string key;
+  for (const auto& [k, b] : j["namespaces"].items()) {
+    if (b["inode"] == inode) {
+      key = k;
+      continue;
+    }
+    EXPECT_FALSE(b["host"].contains("pod")) << k << " is no pod's";  // the node's included
+  }
+  ASSERT_FALSE(key.empty()) << r.out.substr(0, 2000);
+  const json& block = j["namespaces"][key];
+  EXPECT_EQ(block["host"]["namespace"], "shop");
+  EXPECT_EQ(block["host"]["pod"], name);
+  EXPECT_EQ(block["states"]["time-wait"], 23);
+
+  r = run_tool(fmt::format("census --all-netns --top 0 {}", rootfs()));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find(fmt::format("== netns {} (pod shop/{}): worst pool", key, name)),
+            std::string::npos)
+      << r.out.substr(0, 3000);
 }
 
 // Pod B: cgroupfs driver, CRI-O, Guaranteed, its own namespace.
