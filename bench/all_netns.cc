@@ -15,6 +15,7 @@
 // Every per-namespace count of the one walk is checked against the reads entered in each
 // namespace. The one walk's peak RSS is read in a fresh process (this one holds a million
 // descriptors) for A and B: flat in namespaces and sockets is the target.
+// `all_netns --node-run CMD` builds A and runs CMD beside it (bench/exporter_node_cpu.sh).
 //
 // Small namespaces are made and held by child processes (see make_smalls): when this process
 // ends, however it ends, they are gone. BIG is a named namespace (tw_factory enters
@@ -373,7 +374,9 @@ int64_t total_of(const Counts& c, const std::vector<Ns>& all) {
   return n;
 }
 
-void scenario_a(int reps) {
+// Node A (see the top): BIG first in `all`, held until release(); the factory's pid in g_factory.
+// Returns how many TIME_WAIT the factory made; BIG is deleted when `owner` goes.
+std::string make_node_a(std::vector<Ns>* out, std::optional<tw::os::OwnedNetns>* owner) {
   const std::string factory =
       (std::filesystem::read_symlink("/proc/self/exe").parent_path() / "tw_factory").string();
   const long big_tw = 700000;
@@ -386,6 +389,7 @@ void scenario_a(int reps) {
   big.name = fmt::format("twbench-allns-{}", getpid());
   auto owned = tw::os::OwnedNetns::create(big.name);
   if (!owned) die(owned.error());
+  owner->emplace(std::move(*owned));
   g_big = big.name;
   std::snprintf(g_big_path, sizeof g_big_path, "/run/netns/%s", big.name.c_str());
   big.fd = open(("/run/netns/" + big.name).c_str(), O_RDONLY | O_CLOEXEC);
@@ -432,6 +436,15 @@ void scenario_a(int reps) {
   fmt::print(stderr, "A: BIG holds {} TIME_WAIT ({:.0f} s after the factory started)\n", made,
              std::chrono::duration<double>(Clock::now() - made_at).count());
   all.insert(all.begin(), std::move(big));
+  *out = std::move(all);
+  return made;
+}
+
+void scenario_a(int reps) {
+  std::vector<Ns> all;
+  std::optional<tw::os::OwnedNetns> owned;
+  const std::string made = make_node_a(&all, &owned);
+  const pid_t pid = g_factory;
 
   std::vector<Row> rows;
   Counts walked, apart_walk, apart_dump;
@@ -514,6 +527,51 @@ void scenario_b(int reps) {
   fmt::print("peak RSS of the one walk (a fresh process): {} KiB\n", rss);
 }
 
+// Node A built, then `sh -c cmd` run beside it (bench/exporter_node_cpu.sh measures the
+// exporter there), with TWBENCH_BIG (BIG's name) and TWBENCH_MADE (its TIME_WAIT made) in its
+// environment; the node is taken down when cmd ends. Returns cmd's exit status.
+int node_run(const std::string& cmd) {
+  std::vector<Ns> all;
+  std::optional<tw::os::OwnedNetns> owned;
+  const std::string made = make_node_a(&all, &owned);
+  // The exporter's --all-netns finds namespaces through /run/netns and /proc/*/ns/net, as on a
+  // node, where a pod's pause process holds its namespace; here a holder's /proc/PID/ns/net is
+  // only the last namespace it made, so each small namespace gets a process of its own in it.
+  const pid_t self = getpid();
+  for (size_t i = 1; i < all.size(); ++i) {
+    pid_t p = fork();
+    check(p >= 0, "fork");
+    if (p == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (getppid() != self || setns(all[i].fd, CLONE_NEWNET) != 0) _exit(1);
+      for (;;) pause();
+    }
+    g_holders.push_back(p);
+  }
+  setenv("TWBENCH_BIG", g_big.c_str(), 1);
+  setenv("TWBENCH_MADE", made.c_str(), 1);
+  pid_t pid = fork();
+  check(pid >= 0, "fork");
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    execl("/bin/sh", "sh", "-c", cmd.c_str(), nullptr);
+    _exit(127);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  kill(g_factory, SIGTERM);
+  waitpid(g_factory, nullptr, 0);
+  g_factory = 0;
+  release(&all);
+  owned.reset();
+  g_big.clear();
+  g_big_path[0] = 0;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -530,6 +588,7 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
+  if (argc > 2 && std::string(argv[1]) == "--node-run") return node_run(argv[2]);
   fmt::print("all_netns: {} walkers, {}", tw::bpf_walkers(),
              tw::os::run_command("uname -r").value_or("?"));
   if (only.find('A') != std::string::npos) scenario_a(reps);
