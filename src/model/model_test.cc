@@ -90,6 +90,27 @@ TEST(Endpoint, NamedHosts) {
   EXPECT_EQ(Address::named("localhost"), a);  // names already known still resolve
 }
 
+// usable() counts each port once, whatever the reserved ranges: overlapping, nested, unsorted,
+// partly or wholly outside the pool; equal to asking contains() of every port.
+TEST(PortRange, UsableIsEveryPortContainsTakes) {
+  const std::vector<std::vector<std::pair<uint16_t, uint16_t>>> cases = {
+      {},
+      {{40000, 40000}},
+      {{40010, 40019}, {40000, 40000}, {40015, 40030}},
+      {{30000, 32770}, {60990, 65535}},
+      {{1, 65535}},
+      {{35000, 36000}, {35500, 35600}, {36000, 36000}, {36001, 36001}},
+      {{100, 200}},
+  };
+  for (const auto& reserved : cases) {
+    PortPool p{32768, 60999, reserved};
+    int brute = 0;
+    for (int port = 0; port <= 65535; ++port) brute += p.contains(static_cast<uint16_t>(port));
+    EXPECT_EQ(p.usable(), brute) << reserved.size() << " ranges";
+  }
+  EXPECT_EQ((PortPool{2000, 1000, {}}).usable(), 0);
+}
+
 TEST(PortRange, ParsesKernelText) {
   auto p = parse_port_range("32768\t60999\n");
   ASSERT_TRUE(p);
