@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "census/forecast.h"
@@ -216,11 +217,23 @@ void add_owner_table(const CensusReport& r, std::string* out) {
   if (r.owners.empty()) return;
   *out += r.owners_live ? "\nProcesses holding sockets (looked up in /proc/PID/fd now)\n"
                         : "\nProcesses holding sockets (as the input recorded them)\n";
-  Table t({{"PID"}, {"SOCKETS"}, {"COMMAND", false}});
+  // POD and CONTAINER only on a node where some process is a pod's: the table is unchanged
+  // elsewhere.
+  const bool pods = std::any_of(r.owners.begin(), r.owners.end(),
+                                [](const ProcessCount& o) { return !o.pod.empty(); });
+  Table t =
+      pods ? Table({{"PID"}, {"SOCKETS"}, {"COMMAND", false}, {"POD", false}, {"CONTAINER", false}})
+           : Table({{"PID"}, {"SOCKETS"}, {"COMMAND", false}});
   size_t n = 0;
   for (auto& o : r.owners) {
     if (r.top && n++ == r.top) break;
-    t.add({fmt::format("{}", o.pid), with_commas(o.sockets), printable_line(o.command)});
+    std::vector<std::string> row{fmt::format("{}", o.pid), with_commas(o.sockets),
+                                 printable_line(o.command)};
+    if (pods) {
+      row.push_back(o.pod.empty() ? "-" : printable_line(o.pod));
+      row.push_back(o.container.empty() ? "-" : printable_line(o.container));
+    }
+    t.add(std::move(row));
   }
   *out += t.render(r.width);
   if (r.top && r.owners.size() > r.top)
@@ -368,8 +381,16 @@ json census_to_json(const CensusReport& r) {
     j["groups"] = {{"by", group_by_name(by)}, {"total_groups", c.group_count()}, {"rows", rows}};
   }
   json owners = json::array();
-  for (auto& o : r.owners)
-    owners.push_back({{"pid", o.pid}, {"command", o.command}, {"sockets", o.sockets}});
+  for (auto& o : r.owners) {
+    json e = {{"pid", o.pid}, {"command", o.command}, {"sockets", o.sockets}};
+    // A pod's process: kube-state-metrics' and cAdvisor's names, as the census's host has them.
+    if (size_t slash = o.pod.find('/'); slash != std::string::npos) {
+      e["namespace"] = o.pod.substr(0, slash);
+      e["pod"] = o.pod.substr(slash + 1);
+      e["container"] = o.container.empty() ? json(nullptr) : json(o.container);
+    }
+    owners.push_back(std::move(e));
+  }
   j["owners"] = r.owners.empty() ? json(nullptr) : owners;
   if (auto& pool = c.options().pool) {
     json tuples = json::array();

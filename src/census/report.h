@@ -18,6 +18,9 @@ struct ProcessCount {
   int pid = 0;
   std::string command;  // "" when the input names only the pid
   int64_t sockets = 0;
+  // The Kubernetes pod ("namespace/name") and container the process runs in, when census -p
+  // found it on the node: a hostNetwork pod's sockets are named so. "" otherwise.
+  std::string pod, container;
 };
 
 struct CensusReport {

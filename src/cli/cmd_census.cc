@@ -207,7 +207,8 @@ int run(const CensusFlags& fl) {
     return run_node_census({plan->states, plan->by, plan->source, plan->port_range,
                             static_cast<size_t>(fl.top), fl.json, fl.pod.paths});
   const bool live = fl.offline.from.empty();
-  auto pod = resolve_pod_flag(fl.sub, fl.pod);
+  // -p names pods through the same --path.procfs/--path.rootfs.
+  auto pod = resolve_pod_flag(fl.sub, fl.pod, !fl.processes);
   if (!pod) return error(pod.error());
   InputTarget target = *pod ? pod_input_target(**pod) : InputTarget{fl.netns, fl.pid};
   auto input = open_input(InputSpec{fl.offline.from, fl.offline.format, fl.offline.strict,
@@ -242,6 +243,18 @@ int run(const CensusFlags& fl) {
   CensusReport report{*facts, &pass.census(), note, static_cast<size_t>(fl.top), output_width()};
   report.owners = pass.owners();
   report.owners_live = live;
+  if (live && fl.processes) {
+    // On a Kubernetes node each process is named with its pod and container: a hostNetwork
+    // pod's sockets, in the host's namespace, are told apart only so.
+    std::vector<int> pids;
+    for (const auto& o : report.owners) pids.push_back(o.pid);
+    const auto pods = pods_of_processes(pids, fl.pod.paths);
+    for (auto& o : report.owners)
+      if (auto it = pods.find(o.pid); it != pods.end()) {
+        o.pod = it->second.pod;
+        o.container = it->second.container;
+      }
+  }
   return print_census(fl, report, *read);
 }
 

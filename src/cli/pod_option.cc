@@ -24,13 +24,14 @@ void add_pod_flags(CLI::App* sub, PodFlags* fl, const std::string& verb) {
                       "this node from its processes' cgroups and kubelet's /var/log/pods (no API "
                       "access). A hostNetwork pod's namespace is the host's");
   sub->add_option("--path.procfs", fl->paths.procfs,
-                  "Where the host's /proc is, for --pod, census --all-netns and trace's pod "
-                  "names (as node_exporter's; in a container that mounts it elsewhere)")
+                  "Where the host's /proc is, for --pod and pod names (census -p and "
+                  "--all-netns, trace; as node_exporter's, for a container that mounts it "
+                  "elsewhere)")
       ->capture_default_str();
   sub->add_option("--path.rootfs", fl->paths.rootfs,
-                  "Where the host's / is, for --pod, census --all-netns and trace's pod names: "
-                  "they come from <rootfs>/var/log/pods, named namespaces from <rootfs>/run/netns "
-                  "(as node_exporter's)")
+                  "Where the host's / is, for --pod and pod names (census -p and --all-netns, "
+                  "trace): they come from <rootfs>/var/log/pods, named namespaces from "
+                  "<rootfs>/run/netns (as node_exporter's)")
       ->capture_default_str();
   mark_linux_only(sub, {"--pod", "--path.procfs", "--path.rootfs"});
 }

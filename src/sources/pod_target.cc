@@ -5,6 +5,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <set>
 
@@ -140,6 +141,23 @@ Result<PodTarget> find_pod(const std::string& ref, const HostPaths& paths) {
   auto map = map_pods(pp);
   if (!map) return fail(map.error());
   return resolve_pod(ref, *map, pp.pod_logs);
+}
+
+std::map<int, ProcessPod> pods_of_processes(const std::vector<int>& pids, const HostPaths& paths) {
+  std::map<int, ProcessPod> out;
+  const PodPaths pp = paths.pods();
+  std::error_code ec;
+  if (pids.empty() || !std::filesystem::is_directory(pp.pod_logs, ec)) return out;
+  auto map = map_pods(pp);
+  if (!map) return out;
+  for (int pid : pids) {
+    const PodProcess* p = map->process(pid);
+    if (!p) continue;
+    const PodName* n = map->name_of(p->pod.uid);
+    if (!n) continue;  // a UID kubelet wrote no directory for: nothing is guessed
+    out[pid] = {n->namespace_name + "/" + n->name, map->container_name(p->pod.container_id)};
+  }
+  return out;
 }
 
 }  // namespace tw

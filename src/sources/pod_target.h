@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,16 @@ Result<PodTarget> resolve_pod(const std::string& ref, const PodMap& map,
 
 // map_pods(paths) and resolve_pod.
 Result<PodTarget> find_pod(const std::string& ref, const HostPaths& paths = {});
+
+// The pod ("namespace/name") and container name of each of `pids` that belongs to a named pod on
+// this node: how `census -p` names a hostNetwork pod's sockets, which share the host's namespace.
+// Empty where kubelet wrote no log tree (<rootfs>/var/log/pods): no walk of /proc then.
+struct ProcessPod {
+  std::string pod;        // "namespace/name"
+  std::string container;  // its name from /var/log/containers, "" for a sandbox or none
+};
+std::map<int, ProcessPod> pods_of_processes(const std::vector<int>& pids,
+                                            const HostPaths& paths = {});
 
 // The phrase output uses for the pod: "pod shop/cart" or, for a hostNetwork pod, "pod shop/cart,
 // hostNetwork: the host's namespace, shared with the host and its other hostNetwork pods".

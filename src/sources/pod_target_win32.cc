@@ -13,4 +13,8 @@ Result<PodTarget> find_pod(const std::string&, const HostPaths&) {
   return fail("--pod needs Linux");
 }
 
+std::map<int, ProcessPod> pods_of_processes(const std::vector<int>&, const HostPaths&) {
+  return {};
+}
+
 }  // namespace tw

@@ -33,6 +33,7 @@
 #include "background_tool.h"
 #include "run_tool.h"
 #include "testing/kubelet_cgroups.h"
+#include "testing/loopback.h"
 #include "testing/scoped_netns.h"
 #include "testing/sockets.h"
 #include "testing/temp_dir.h"
@@ -123,13 +124,7 @@ class PodProcess {
   int go_ = -1, result_ = -1;
 };
 
-sockaddr_in loopback(uint16_t port) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return a;
-}
+using testing::loopback;
 
 // Holds every port of the namespace's range toward 127.0.0.1:port (connections left open), then
 // tries `extra` more: the EADDRNOTAVAIL failures (-1 on another error). Bounded by `max`.
@@ -370,6 +365,57 @@ TEST_F(PodCli, HostNetworkPodReadsTheHostsNamespaceAndSaysItIsShared) {
                         ": the host's namespace, shared with the host)"),
             std::string::npos)
       << r.out;
+}
+
+// census -p names a hostNetwork pod's sockets through its process: the owner row carries the pod
+// and its container, in JSON and in the table; a process of no pod carries neither.
+TEST_F(PodCli, CensusProcessesNamesAHostNetworkPodsSockets) {
+  std::string uid = uid_for(5);
+  std::string cg =
+      dirs_.make(v2_, "kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" +
+                          systemd_uid(uid) + ".slice/cri-containerd-" + id_for(6) + ".scope");
+  const std::string name = pod_name("node-agent");
+  log_pod("monitoring", name, uid, {{"agent", id_for(6)}});
+  // It listens on the host's loopback and keeps the socket until killed.
+  PodProcess agent({cg}, "", "agent", [] {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a = loopback(0);
+    if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || listen(fd, 4) != 0)
+      return int64_t{-1};
+    socklen_t len = sizeof a;
+    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    return static_cast<int64_t>(ntohs(a.sin_port));
+  });
+  ASSERT_GT(agent.run(), 0);
+  testing::Sockets mine;  // this test's own listener: a process of no pod
+  mine.listen("127.0.0.1");
+
+  auto r = run_tool(fmt::format("census -p --top 0 {} --json", rootfs()));
+  ASSERT_EQ(r.code, 0) << r.err;
+  json j = json::parse(r.out);
+  bool agent_seen = false, self_seen = false;
+  for (const auto& o : j["owners"]) {
+    if (o["pid"] == agent.pid()) {
+      agent_seen = true;
+      EXPECT_EQ(o["namespace"], "monitoring");
+      EXPECT_EQ(o["pod"], name);
+      EXPECT_EQ(o["container"], "agent");
+    } else if (o["pid"] == getpid()) {
+      self_seen = true;
+      EXPECT_FALSE(o.contains("pod")) << o.dump();
+    }
+  }
+  EXPECT_TRUE(agent_seen) << r.out.substr(0, 3000);
+  EXPECT_TRUE(self_seen) << r.out.substr(0, 3000);
+
+  r = run_tool(fmt::format("census -p --top 0 {}", rootfs()));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("POD"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("monitoring/" + name), std::string::npos) << r.out;
+  // Without kubelet's log tree (the host's own root here has none of this test's), no pod column.
+  r = run_tool("census -p --top 0");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out.find("monitoring/" + name), std::string::npos) << r.out;
 }
 
 TEST_F(PodCli, NoSuchPodSaysWhichPodsThereAreAndBadFlagsAreUsageErrors) {

@@ -22,6 +22,7 @@
 
 #include "background_tool.h"
 #include "run_tool.h"
+#include "testing/loopback.h"
 #include "testing/scoped_netns.h"
 
 namespace tw {
@@ -68,13 +69,7 @@ int64_t result_of(Child& c) {
   return v;
 }
 
-sockaddr_in loopback(uint16_t port) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return a;
-}
+using testing::loopback;
 
 int listener(uint16_t port) {
   int s = socket(AF_INET, SOCK_STREAM, 0);
