@@ -122,8 +122,8 @@ int run(const ExporterFlags& fl) {
   cfg.label = [paths = fl.paths](const std::vector<NetnsRef>& refs) {
     return label_node(refs, paths);
   };
-  cfg.take = take_under(fl.paths, take_sample, found);
-  cfg.sampler.enter = enter_under(fl.paths, found);  // the node read (one walk) enters alike
+  // Every set is a node read (all_netns below): it enters each namespace through the paths.
+  cfg.sampler.enter = enter_under(fl.paths, found);
   if (!fl.all_netns) {
     auto targets = exporter_targets(fl);
     if (!targets) return error(targets.error());

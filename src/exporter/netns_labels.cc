@@ -9,7 +9,6 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
-#include <thread>
 
 #include "os/netns.h"
 #include "sources/netns.h"
@@ -147,32 +146,6 @@ NodeEnterFn enter_under(const HostPaths& paths, std::shared_ptr<const FoundInode
           ns->what(), st.st_ino, want));
     if (auto entered = ns->enter(); !entered) return fail(entered.error());
     return static_cast<uint64_t>(st.st_ino);
-  };
-}
-
-TakeSampleFn take_under(const HostPaths& paths, TakeSampleFn take,
-                        std::shared_ptr<const FoundInodes> found) {
-  return [enter = enter_under(paths, std::move(found)), take = std::move(take)](
-             const SampleTarget& target, const SamplerOptions& options,
-             const Sample* previous) -> std::unique_ptr<Sample> {
-    if (target.netns.empty() && !target.pid) return take(target, options, previous);
-    std::unique_ptr<Sample> s;
-    std::string error = "no sample";
-    // A thread of its own enters the namespace; take()'s reading thread, made by it, starts
-    // inside (InputTarget{} enters nothing).
-    std::thread([&] {
-      if (auto in = enter(target))
-        s = take(SampleTarget{}, options, previous);
-      else
-        error = in.error();
-    }).join();
-    if (!s) {
-      s = std::make_unique<Sample>();
-      s->taken = std::chrono::steady_clock::now();
-      s->error = error;
-    }
-    s->target = target;
-    return s;
   };
 }
 

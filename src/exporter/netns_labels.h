@@ -84,10 +84,4 @@ class FoundInodes {
 // `found`, a namespace that is not the one discovered is not entered (fails, saying so).
 NodeEnterFn enter_under(const HostPaths& paths, std::shared_ptr<const FoundInodes> found = nullptr);
 
-// `take` run inside each target's namespace entered through the paths (<procfs>/PID/ns/net,
-// <rootfs>/run/netns/NAME); the exporter's own namespace as it is. With `found`, a namespace that
-// is not the one discovered is not read (the sample fails, saying so).
-TakeSampleFn take_under(const HostPaths& paths, TakeSampleFn take,
-                        std::shared_ptr<const FoundInodes> found = nullptr);
-
 }  // namespace tw

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <thread>
 
 #include "testing/scoped_netns.h"
 #include "testing/sockets.h"
@@ -95,16 +96,28 @@ TEST(HostPaths, UnderTheRootAndItsPodPaths) {
   EXPECT_EQ(p.container_logs, "/host/var/log/containers");
 }
 
-// A fake take that reports the namespace its thread is in (what take_sample's reader would read).
-std::unique_ptr<Sample> where_am_i(const SampleTarget& t, const SamplerOptions&, const Sample*) {
-  auto s = std::make_unique<Sample>();
-  s->target = t;
-  struct stat st;
-  if (stat("/proc/thread-self/ns/net", &st) == 0) s->note = fmt::format("{}", st.st_ino);
-  return s;
+// Runs `enter` on a thread of its own (it moves the calling thread): what it said, and the
+// namespace the thread was in after (what a reader on it would read).
+struct Entered {
+  Result<uint64_t> inode;
+  uint64_t at = 0;
+};
+Entered enter_on_thread(const NodeEnterFn& enter, const SampleTarget& target) {
+  Entered e{fail("not run")};
+  std::thread([&] {
+    e.inode = enter(target);
+    struct stat st;
+    if (stat("/proc/thread-self/ns/net", &st) == 0) e.at = st.st_ino;
+  }).join();
+  return e;
 }
 
-TEST(TakeUnder, EntersTargetsThroughTheRootAndProcfsGiven) {
+uint64_t own_netns() {
+  struct stat st;
+  return stat("/proc/thread-self/ns/net", &st) == 0 ? st.st_ino : 0;
+}
+
+TEST(EnterUnder, EntersTargetsThroughTheRootAndProcfsGiven) {
   testing::ScopedNetns::remove_stale();
   testing::ScopedNetns ns;
   testing::TempDir root;
@@ -112,40 +125,48 @@ TEST(TakeUnder, EntersTargetsThroughTheRootAndProcfsGiven) {
   std::filesystem::create_symlink("/run/netns/" + ns.name(), root / ("run/netns/" + ns.name()));
   struct stat st;
   ASSERT_EQ(stat(("/run/netns/" + ns.name()).c_str(), &st), 0);
-  auto take = take_under(HostPaths{.rootfs = root.path}, where_am_i);
-  auto s = take(SampleTarget{ns.name()}, SamplerOptions{}, nullptr);
-  ASSERT_TRUE(s->ok()) << s->error;
-  EXPECT_EQ(s->note, fmt::format("{}", st.st_ino));
-  EXPECT_EQ(s->target.label(), ns.name()) << "the sample keeps its target";
+  const NodeEnterFn enter = enter_under(HostPaths{.rootfs = root.path});
+  Entered e = enter_on_thread(enter, SampleTarget{ns.name()});
+  ASSERT_TRUE(e.inode) << e.inode.error();
+  EXPECT_EQ(*e.inode, st.st_ino);
+  EXPECT_EQ(e.at, st.st_ino);
 
-  // The real reader in it: its sockets, not the caller's.
+  // The real reader in it, as the exporter reads (a node read entering through the paths): its
+  // sockets, not the caller's.
   testing::Sockets socks;
   {
     testing::EnterNetns in(ns.name());
     uint16_t port = socks.listen("127.0.0.1");
     for (int i = 0; i < 3; ++i) socks.time_wait("127.0.0.1", port);
   }
-  auto real = take_under(HostPaths{.rootfs = root.path}, take_sample);
   SamplerOptions o;
-  auto r = real(SampleTarget{ns.name()}, o, nullptr);
-  ASSERT_TRUE(r->ok()) << r->error;
-  EXPECT_EQ(r->families.v4[state_index(TcpState::kTimeWait)], 3);
+  o.node = true;
+  o.enter = enter;
+  Sampler sampler({SampleTarget{ns.name()}}, o);
+  auto set = sampler.refresh();
+  const Sample& r = *set->samples[0];
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_EQ(r.families.v4[state_index(TcpState::kTimeWait)], 3);
+  EXPECT_EQ(r.target.label(), ns.name()) << "the sample keeps its target";
 
-  // Not under the root given: one sentence naming the path, no sample.
-  auto missing = take_under(HostPaths{.rootfs = "/nonexistent-root"}, where_am_i)(
-      SampleTarget{ns.name()}, SamplerOptions{}, nullptr);
-  EXPECT_FALSE(missing->ok());
-  EXPECT_NE(missing->error.find("/nonexistent-root/run/netns/" + ns.name()), std::string::npos)
-      << missing->error;
-  auto bad_pid = take_under(HostPaths{.procfs = "/nonexistent-proc"}, where_am_i)(
-      SampleTarget{"", 1}, SamplerOptions{}, nullptr);
-  EXPECT_FALSE(bad_pid->ok());
-  EXPECT_NE(bad_pid->error.find("pid 1"), std::string::npos) << bad_pid->error;
+  // Not under the root given: one sentence naming the path, nothing entered.
+  Entered missing = enter_on_thread(enter_under(HostPaths{.rootfs = "/nonexistent-root"}),
+                                    SampleTarget{ns.name()});
+  ASSERT_FALSE(missing.inode);
+  EXPECT_NE(missing.inode.error().find("/nonexistent-root/run/netns/" + ns.name()),
+            std::string::npos)
+      << missing.inode.error();
+  EXPECT_EQ(missing.at, own_netns());
+  Entered bad_pid =
+      enter_on_thread(enter_under(HostPaths{.procfs = "/nonexistent-proc"}), SampleTarget{"", 1});
+  ASSERT_FALSE(bad_pid.inode);
+  EXPECT_NE(bad_pid.inode.error().find("pid 1"), std::string::npos) << bad_pid.inode.error();
 }
 
 // A target whose namespace is not the one discovered (its pid reused by a process elsewhere) is
-// not read under the old namespace's label: the sample fails and says why; the one found is read.
-TEST(TakeUnder, ANamespaceOtherThanTheOneFoundIsNotRead) {
+// not entered, so not read under the old namespace's label: it fails and says why; the one found
+// is entered.
+TEST(EnterUnder, ANamespaceOtherThanTheOneFoundIsNotEntered) {
   testing::ScopedNetns::remove_stale();
   testing::ScopedNetns a, b;
   struct stat sa, sb;
@@ -153,17 +174,17 @@ TEST(TakeUnder, ANamespaceOtherThanTheOneFoundIsNotRead) {
   ASSERT_EQ(stat(("/run/netns/" + b.name()).c_str(), &sb), 0);
   auto found = std::make_shared<FoundInodes>();
   found->set({NetnsRef{.name = a.name(), .inode = sb.st_ino}});  // found as b, now a
-  auto take = take_under(HostPaths{}, where_am_i, found);
-  auto s = take(SampleTarget{a.name()}, SamplerOptions{}, nullptr);
-  ASSERT_FALSE(s->ok());
-  EXPECT_NE(s->error.find("no longer the one found"), std::string::npos) << s->error;
-  EXPECT_TRUE(s->note.empty()) << "nothing was read";
+  const NodeEnterFn enter = enter_under(HostPaths{}, found);
+  Entered e = enter_on_thread(enter, SampleTarget{a.name()});
+  ASSERT_FALSE(e.inode);
+  EXPECT_NE(e.inode.error().find("no longer the one found"), std::string::npos) << e.inode.error();
+  EXPECT_EQ(e.at, own_netns()) << "nothing was entered";
 
   found->set({NetnsRef{.name = a.name(), .inode = sa.st_ino}, NetnsRef{.pid = 1, .inode = 1}});
   EXPECT_EQ(found->of(SampleTarget{"", 1}), 1u);
-  s = take(SampleTarget{a.name()}, SamplerOptions{}, nullptr);
-  ASSERT_TRUE(s->ok()) << s->error;
-  EXPECT_EQ(s->note, fmt::format("{}", sa.st_ino));
+  e = enter_on_thread(enter, SampleTarget{a.name()});
+  ASSERT_TRUE(e.inode) << e.inode.error();
+  EXPECT_EQ(e.at, sa.st_ino);
   EXPECT_EQ(found->of(SampleTarget{b.name()}), 0u) << "not found: read as it is";
 }
 
