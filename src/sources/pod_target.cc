@@ -13,31 +13,10 @@
 
 namespace tw {
 
-namespace {
-
-bool dns_label(std::string_view s) {
-  if (s.empty() || s.size() > 63 || s.front() == '-' || s.back() == '-') return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-  });
-}
-
-bool dns_subdomain(std::string_view s) {
-  if (s.empty() || s.size() > 253) return false;
-  for (size_t start = 0;;) {
-    size_t dot = s.find('.', start);
-    if (!dns_label(s.substr(start, dot - start))) return false;
-    if (dot == std::string_view::npos) return true;
-    start = dot + 1;
-  }
-}
-
-}  // namespace
-
 Status check_pod_ref(const std::string& ref) {
   size_t slash = ref.find('/');
-  if (slash == std::string::npos || !dns_label(ref.substr(0, slash)) ||
-      !dns_subdomain(ref.substr(slash + 1)))
+  if (slash == std::string::npos || !is_dns_label(ref.substr(0, slash)) ||
+      !is_dns_subdomain(ref.substr(slash + 1)))
     return fail(fmt::format(
         "--pod '{}' is not NAMESPACE/NAME (as `kubectl get pod -n NAMESPACE NAME` names it: "
         "lowercase letters, digits, '-' and '.')",

@@ -43,24 +43,6 @@ bool is_pod_uid(std::string_view s) {
 // Docker, containerd and CRI-O all name containers and sandboxes by 64 hex characters.
 bool is_container_id(std::string_view s) { return s.size() == 64 && is_hex(s); }
 
-bool is_dns_label(std::string_view s) {
-  if (s.empty() || s.size() > 63 || s.front() == '-' || s.back() == '-') return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-  });
-}
-
-bool is_dns_subdomain(std::string_view s) {
-  if (s.empty() || s.size() > 253) return false;
-  size_t start = 0;
-  while (true) {
-    size_t dot = s.find('.', start);
-    if (!is_dns_label(s.substr(start, dot - start))) return false;
-    if (dot == std::string_view::npos) return true;
-    start = dot + 1;
-  }
-}
-
 std::vector<std::string_view> split_path(std::string_view path) {
   std::vector<std::string_view> out;
   size_t start = 0;
@@ -128,6 +110,24 @@ bool parse_systemd_pod(std::string_view c, CgroupPod* out) {
 }
 
 }  // namespace
+
+bool is_dns_label(std::string_view s) {
+  if (s.empty() || s.size() > 63 || s.front() == '-' || s.back() == '-') return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+
+bool is_dns_subdomain(std::string_view s) {
+  if (s.empty() || s.size() > 253) return false;
+  size_t start = 0;
+  while (true) {
+    size_t dot = s.find('.', start);
+    if (!is_dns_label(s.substr(start, dot - start))) return false;
+    if (dot == std::string_view::npos) return true;
+    start = dot + 1;
+  }
+}
 
 std::optional<CgroupPod> pod_of_cgroup_path(std::string_view path) {
   auto parts = split_path(path);

@@ -23,6 +23,11 @@
 
 namespace tw {
 
+// Names as Kubernetes makes them: a DNS label (RFC 1123: a namespace, a container) and a DNS
+// subdomain (a pod). Nothing else is taken from the node's files or from --pod.
+bool is_dns_label(std::string_view s);
+bool is_dns_subdomain(std::string_view s);
+
 // What kubelet's cgroup path says about a process.
 struct CgroupPod {
   std::string uid;           // the pod's UID, with dashes ("…-…"), as the API and /var/log/pods
