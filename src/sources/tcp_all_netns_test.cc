@@ -24,6 +24,7 @@
 #include "os/netns.h"
 #include "sources/netlink_diag.h"
 #include "sources/tcp_iter.h"
+#include "sources/test_socket_key.h"
 #include "testing/scoped_netns.h"
 #include "testing/sockets.h"
 
@@ -34,21 +35,10 @@ using testing::EnterNetns;
 using testing::ScopedNetns;
 using testing::Sockets;
 
-// What the one walk and a read of one namespace must say alike about a socket (timers move
-// between reads; the dump has no reuse or mini flags).
-using Key = std::tuple<int, std::string, uint16_t, std::string, uint16_t, uint32_t, uint64_t>;
+using Key = testing::SocketKey;
 using Sockets_ = std::map<Key, int>;
 using PerNetns = std::map<uint64_t, Sockets_>;
-
-Key key_of(const Socket& s) {
-  return {static_cast<int>(s.state),
-          s.local.addr.to_string(),
-          s.local.port,
-          s.remote.addr.to_string(),
-          s.remote.port,
-          s.uid,
-          s.inode};
-}
+using testing::socket_key;
 
 uint64_t inode_of(const os::Netns& ns) {
   struct stat st {};
@@ -63,7 +53,7 @@ PerNetns walk_all(StateMask mask = StateMask::all(), int walkers = 0,
   int64_t n = 0;
   DumpResult r = read_tcp_all_netns(mask,
                                     [&](uint64_t netns, const Socket& s) {
-                                      ++m[netns][key_of(s)];
+                                      ++m[netns][socket_key(s)];
                                       ++n;
                                     },
                                     {.walkers = walkers});
@@ -76,13 +66,13 @@ PerNetns walk_all(StateMask mask = StateMask::all(), int walkers = 0,
 // The calling thread's namespace, read on its own.
 Sockets_ dump_here(StateMask mask = StateMask::all()) {
   Sockets_ m;
-  DumpResult r = dump_inet_diag(mask, [&](const Socket& s) { ++m[key_of(s)]; });
+  DumpResult r = dump_inet_diag(mask, [&](const Socket& s) { ++m[socket_key(s)]; });
   EXPECT_EQ(r.failure, DumpFailure::kNone) << r.message;
   return m;
 }
 Sockets_ walk_here(StateMask mask = StateMask::all()) {
   Sockets_ m;
-  DumpResult r = read_tcp_iter(mask, [&](const Socket& s) { ++m[key_of(s)]; },
+  DumpResult r = read_tcp_iter(mask, [&](const Socket& s) { ++m[socket_key(s)]; },
                                {.reader = BpfReader::kWalk, .walkers = 1});
   EXPECT_EQ(r.failure, DumpFailure::kNone) << r.message;
   return m;
@@ -349,7 +339,7 @@ TEST_F(TcpAllNetns, WalksWhileNamespacesAndConnectionsComeAndGo) {
                                           if (t == "127.66.0.1")
                                             return;  // the connections that come and go
                                         }
-                                        if (want.count(ino)) ++got[ino][key_of(s)];
+                                        if (want.count(ino)) ++got[ino][socket_key(s)];
                                       },
                                       {.walkers = 2});
     ASSERT_EQ(r.failure, DumpFailure::kNone) << r.message;

@@ -19,6 +19,7 @@
 #include "sources/host_reader.h"
 #include "sources/live_input.h"
 #include "sources/netlink_diag.h"
+#include "sources/test_socket_key.h"
 #include "testing/scoped_netns.h"
 #include "testing/sockets.h"
 
@@ -29,17 +30,12 @@ using testing::EnterNetns;
 using testing::ScopedNetns;
 using testing::Sockets;
 
-// What every reader must say alike about a socket (timers move between reads; the dump has no
-// reuse or mini flags).
-using Key = std::tuple<int, std::string, uint16_t, std::string, uint16_t, uint32_t, uint64_t>;
+using Key = testing::SocketKey;
 
 std::map<Key, int> seen(const std::function<DumpResult(const SocketSink&)>& read,
                         DumpResult* result = nullptr) {
   std::map<Key, int> m;
-  DumpResult r = read([&](const Socket& s) {
-    ++m[{static_cast<int>(s.state), s.local.addr.to_string(), s.local.port,
-         s.remote.addr.to_string(), s.remote.port, s.uid, s.inode}];
-  });
+  DumpResult r = read([&](const Socket& s) { ++m[testing::socket_key(s)]; });
   if (result) *result = r;
   EXPECT_EQ(r.failure, DumpFailure::kNone) << r.message;
   int64_t n = 0;
