@@ -203,13 +203,16 @@ int print_census(const CensusFlags& fl, const CensusReport& report, const Stream
 int run(const CensusFlags& fl) {
   auto plan = check_flags(fl);
   if (!plan) return error(plan.error());
+  // -p and --all-netns name pods through the same --path.procfs/--path.rootfs.
+  auto pod = resolve_pod_flag(fl.sub, fl.pod, !fl.processes && !fl.all_netns);
+  if (!pod) return error(pod.error());
+  // There a wrong mount would only show as a node of one namespace, or with no pods.
+  if (!*pod && (fl.sub->count("--path.procfs") || fl.sub->count("--path.rootfs")))
+    if (auto bad = check_host_paths(fl.pod.paths); !bad.empty()) return error(bad);
   if (fl.all_netns)
     return run_node_census({plan->states, plan->by, plan->source, plan->port_range,
                             static_cast<size_t>(fl.top), fl.json, fl.pod.paths});
   const bool live = fl.offline.from.empty();
-  // -p names pods through the same --path.procfs/--path.rootfs.
-  auto pod = resolve_pod_flag(fl.sub, fl.pod, !fl.processes);
-  if (!pod) return error(pod.error());
   InputTarget target = *pod ? pod_input_target(**pod) : InputTarget{fl.netns, fl.pid};
   auto input = open_input(InputSpec{fl.offline.from, fl.offline.format, fl.offline.strict,
                                     plan->states, target, plan->source});

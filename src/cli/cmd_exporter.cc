@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/stat.h>
 
 #include <atomic>
 #include <chrono>
@@ -12,6 +11,7 @@
 
 #include "cli/command.h"
 #include "cli/option_checks.h"
+#include "cli/pod_option.h"
 #include "cli/version.h"
 #include "exporter/exporter.h"
 #include "exporter/server.h"
@@ -35,24 +35,6 @@ struct ExporterFlags {
   std::string source = "auto";
   HostPaths paths;
 };
-
-// --path.procfs and --path.rootfs must be directories, procfs a procfs (its `stat` file): a
-// wrong mount would otherwise show as a node with no namespaces.
-std::string check_paths(const HostPaths& p) {
-  struct stat st;
-  if (stat(p.procfs.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) ||
-      stat((p.procfs + "/stat").c_str(), &st) != 0)
-    return fmt::format(
-        "--path.procfs {}: not a procfs; give the host's /proc as mounted here (/host/proc in "
-        "the DaemonSet)",
-        p.procfs);
-  if (stat(p.rootfs.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-    return fmt::format(
-        "--path.rootfs {}: not a directory; give the host's root as mounted here (its "
-        "run/netns and var/log/pods are read)",
-        p.rootfs);
-  return "";
-}
 
 // What the start line says about the web config file: TLS and auth are visible in the log.
 std::string server_auth_note(const std::string* file, bool tls) {
@@ -109,7 +91,7 @@ int run(const ExporterFlags& fl) {
     web = std::move(*loaded);
   }
 
-  if (auto bad = check_paths(fl.paths); !bad.empty()) return error(bad);
+  if (auto bad = check_host_paths(fl.paths); !bad.empty()) return error(bad);
 
   ExporterConfig cfg;
   cfg.all_netns = fl.all_netns;

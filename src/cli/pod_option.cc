@@ -2,6 +2,7 @@
 #include "cli/pod_option.h"
 
 #include <fmt/format.h>
+#include <sys/stat.h>
 
 #include "cli/command.h"
 #include "cli/option_checks.h"
@@ -34,6 +35,22 @@ void add_pod_flags(CLI::App* sub, PodFlags* fl, const std::string& verb) {
                   "<rootfs>/run/netns (as node_exporter's)")
       ->capture_default_str();
   mark_linux_only(sub, {"--pod", "--path.procfs", "--path.rootfs"});
+}
+
+std::string check_host_paths(const HostPaths& p) {
+  struct stat st;
+  if (stat(p.procfs.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) ||
+      stat((p.procfs + "/stat").c_str(), &st) != 0)
+    return fmt::format(
+        "--path.procfs {}: not a procfs; give the host's /proc as mounted here (/host/proc in "
+        "the DaemonSet)",
+        p.procfs);
+  if (stat(p.rootfs.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    return fmt::format(
+        "--path.rootfs {}: not a directory; give the host's root as mounted here (its "
+        "run/netns and var/log/pods are read)",
+        p.rootfs);
+  return "";
 }
 
 Result<std::optional<PodTarget>> resolve_pod_flag(const CLI::App* sub, const PodFlags& fl,

@@ -22,6 +22,10 @@ struct PodFlags {
 // --path options on `sub`.
 void add_pod_flags(CLI::App* sub, PodFlags* fl, const std::string& verb);
 
+// "" when --path.procfs is a procfs (it has `stat`) and --path.rootfs a directory, else the
+// one-line error: a wrong mount would otherwise show as a node with no namespaces or pods.
+std::string check_host_paths(const HostPaths& p);
+
 // The pod of --pod, found on the node; nullopt without --pod. A usage error when --pod is given
 // with --netns, --pid or --from, or --path.* without --pod (where `paths_need_pod`), and when the
 // pod is not on this node.

@@ -440,6 +440,9 @@ TEST_F(PodCli, NoSuchPodSaysWhichPodsThereAreAndBadFlagsAreUsageErrors) {
       {"trace --pod nopod", "is not NAMESPACE/NAME"},
       {"census --path.rootfs /", "give --pod or leave --path.rootfs out"},
       {"census --pod a/b --path.procfs /nonexistent", "cannot list /nonexistent"},
+      // -p and --all-netns check the paths as the exporter does: a wrong mount is no quiet node.
+      {"census --all-netns --path.procfs /etc", "--path.procfs /etc: not a procfs"},
+      {"census -p --path.rootfs /nonexistent", "--path.rootfs /nonexistent: not a directory"},
   });
 }
 
